@@ -1,0 +1,222 @@
+//! `LookerClient`: the public face of a Looker session.
+//!
+//! Cheap to clone (clones share one session and token); every future it returns owns its data,
+//! so it can be handed to the Python and Node runtimes.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use crate::credentials::{CredentialProvider, StaticCredentials};
+use crate::error::{Error, Result};
+use crate::session::{Session, Stats};
+use crate::settings::Settings;
+use crate::token_cache::RefreshPolicy;
+use crate::transport::Transport;
+
+/// One generic API request: method, path under `/api/4.0`, query, JSON body. Owns its data.
+#[derive(Debug, Clone)]
+pub struct ApiCall {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<serde_json::Value>,
+}
+
+impl ApiCall {
+    /// A request; `method` is any HTTP method name (case-insensitive), `path` an API path such as
+    /// `/user` or `/api/4.0/user`.
+    pub fn new(method: &str, path: &str) -> Result<Self> {
+        let method = Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes())
+            .map_err(|_| Error::invalid_argument("method", format!("`{method}` is not an HTTP method")))?;
+        Ok(ApiCall {
+            method,
+            path: normalize_path(path)?,
+            query: Vec::new(),
+            body: None,
+        })
+    }
+
+    pub fn get(path: &str) -> Result<Self> {
+        Self::new("GET", path)
+    }
+
+    /// Add a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Set the JSON body.
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// Accept `/x`, `x` and `/api/4.0/x`; refuse anything that could leave the API root.
+fn normalize_path(path: &str) -> Result<String> {
+    let trimmed = path.trim();
+    let with_slash = if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    };
+    let path = with_slash
+        .strip_prefix("/api/4.0")
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        .map(str::to_owned)
+        .unwrap_or(with_slash);
+    let bad = |why: &str| Error::invalid_argument("path", format!("`{trimmed}` {why}"));
+    if path.contains("://") || path.starts_with("//") {
+        return Err(bad("must be an API path such as /user, not a URL"));
+    }
+    if path.split('/').any(|seg| seg == ".." || seg == ".") {
+        return Err(bad("must not contain `.` or `..` segments"));
+    }
+    if path.contains(['?', '#']) {
+        return Err(bad("must not hold a query or fragment; pass query parameters separately"));
+    }
+    if path.chars().any(char::is_control) || path.contains(' ') {
+        return Err(bad("must not contain spaces or control characters"));
+    }
+    if path == "/" {
+        return Err(bad("names no API endpoint"));
+    }
+    Ok(path)
+}
+
+/// A Looker API 4.0 client with a self-refreshing session.
+#[derive(Clone)]
+pub struct LookerClient {
+    session: Arc<Session>,
+    settings: Arc<Settings>,
+    policy: RefreshPolicy,
+}
+
+impl fmt::Debug for LookerClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LookerClient")
+            .field("base_url", &self.settings.base_url.as_str())
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+impl LookerClient {
+    /// Settings from `./looker.ini` and the `LOOKERSDK_*` variables, with the API key they hold.
+    pub fn from_env() -> Result<Self> {
+        Self::new(Settings::from_env()?)
+    }
+
+    /// A client using the API key in `settings`.
+    pub fn new(settings: Settings) -> Result<Self> {
+        let provider = StaticCredentials::from_settings(&settings)?;
+        Self::with_provider(settings, Arc::new(provider))
+    }
+
+    /// A client whose API key comes from `provider` at every login.
+    pub fn with_provider(settings: Settings, provider: Arc<dyn CredentialProvider>) -> Result<Self> {
+        Self::with_provider_and_policy(settings, provider, RefreshPolicy::default())
+    }
+
+    /// As [`LookerClient::with_provider`], with a custom refresh-ahead policy.
+    pub fn with_provider_and_policy(
+        settings: Settings,
+        provider: Arc<dyn CredentialProvider>,
+        policy: RefreshPolicy,
+    ) -> Result<Self> {
+        let transport = Transport::new(&settings)?;
+        let session = Session::new(transport, provider, policy.clone(), settings.dev_workspace);
+        Ok(LookerClient {
+            session,
+            settings: Arc::new(settings),
+            policy,
+        })
+    }
+
+    /// The settings in use (the secret stays redacted in `Debug`).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Counters of logins, requests and re-authentications made so far.
+    pub fn stats(&self) -> Stats {
+        self.session.stats()
+    }
+
+    /// The current user (`GET /user`).
+    pub async fn me(&self) -> Result<serde_json::Value> {
+        self.request(ApiCall::get("/user")?).await
+    }
+
+    /// Send a request and decode the JSON reply into `T` (an empty reply decodes as JSON `null`).
+    pub async fn request<T: DeserializeOwned>(&self, call: ApiCall) -> Result<T> {
+        let method = call.method.clone();
+        let path = call.path.clone();
+        let bytes = self.request_bytes(call).await?;
+        let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(json).map_err(|e| Error::Decode {
+            method: method.as_str().to_owned(),
+            path,
+            // Position and category only: serde's message may quote reply content.
+            message: format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()),
+        })
+    }
+
+    /// Send a request and return the raw reply body (CSV, PNG, ...).
+    pub async fn request_bytes(&self, call: ApiCall) -> Result<Bytes> {
+        let body = match &call.body {
+            Some(value) => Some(serde_json::to_vec(value).map_err(|e| {
+                Error::invalid_argument("body", format!("cannot be encoded as JSON: {e}"))
+            })?),
+            None => None,
+        };
+        let reply = self
+            .session
+            .call(call.method, &call.path, &call.query, body)
+            .await?;
+        Ok(reply.body)
+    }
+
+    /// A client acting as `user_id` (`POST /login/{user_id}`), sharing this client's connection
+    /// pool. Several may be open at once; close each when done (closing this client ends them too).
+    pub fn login_user(&self, user_id: &str) -> Result<LookerClient> {
+        if user_id.trim().is_empty() {
+            return Err(Error::invalid_argument("user_id", "must not be empty"));
+        }
+        Ok(LookerClient {
+            session: self
+                .session
+                .sudo(user_id.trim().to_owned(), self.policy.clone()),
+            settings: Arc::clone(&self.settings),
+            policy: self.policy.clone(),
+        })
+    }
+
+    /// Log out and refuse further calls with [`Error::Closed`]. Calling it again does nothing.
+    pub async fn close(&self) -> Result<()> {
+        self.session.close().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_normalized_and_escapes_refused() {
+        assert_eq!(ApiCall::get("user").unwrap().path, "/user");
+        assert_eq!(ApiCall::get("/api/4.0/user").unwrap().path, "/user");
+        assert_eq!(ApiCall::get("/api/4.0x").unwrap().path, "/api/4.0x");
+        for bad in ["https://evil.example/x", "//evil/x", "/a/../b", "/user?x=1", "/", "/a b"] {
+            let err = ApiCall::get(bad).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument { .. }), "{bad}");
+        }
+        assert!(ApiCall::new("FETCH ME", "/user").is_err());
+        assert_eq!(ApiCall::new("patch", "/session").unwrap().method, Method::PATCH);
+    }
+}

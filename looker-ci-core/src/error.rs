@@ -1,0 +1,148 @@
+//! The one error type of looker-ci.
+//!
+//! Every variant carries what a user needs to fix the problem and nothing secret: no token, no
+//! client secret, never the body of a login request or reply. Building an error makes no network
+//! call. Errors are `Clone` so that one failed token refresh can be handed to every caller that
+//! waited on it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A reply from Looker with a non-success HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// HTTP method of the request, upper case.
+    pub method: String,
+    /// Path of the request, without the query string (it may hold user data).
+    pub path: String,
+    /// Looker's `message` field, or the HTTP reason phrase when the body has none.
+    pub message: String,
+    /// Looker's `documentation_url` field, when present.
+    pub documentation_url: Option<String>,
+    /// The request id Looker or a proxy sent back (`x-request-id` and similar), when present.
+    pub request_id: Option<String>,
+}
+
+/// Everything that can go wrong in looker-ci.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting is missing or invalid. `origin` says where the value came from
+    /// (an environment variable, a `looker.ini` section, or the builder).
+    #[error("invalid setting `{setting}` (from {origin}): {message}")]
+    Config {
+        setting: String,
+        origin: String,
+        message: String,
+    },
+
+    /// Looker answered with an error status.
+    #[error("{} {} failed with HTTP {}: {}{}", .0.method, .0.path, .0.status, .0.message,
+        .0.documentation_url.as_deref().map(|u| format!(" (see {u})")).unwrap_or_default())]
+    Api(Box<ApiError>),
+
+    /// The request did not complete within the configured total timeout.
+    #[error("{method} {path} timed out after {}s (setting `timeout`)", .after.as_secs_f64())]
+    Timeout {
+        method: String,
+        path: String,
+        after: Duration,
+    },
+
+    /// The connection failed (refused, reset, TLS, proxy, DNS) after all retries.
+    #[error("{method} {path}: connection failed: {message}")]
+    Connection {
+        method: String,
+        path: String,
+        message: String,
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The reply could not be decoded into the requested type.
+    #[error("{method} {path}: could not decode the reply: {message}")]
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+    },
+
+    /// A credential provider could not produce credentials.
+    #[error("credential provider `{provider}` failed: {message}")]
+    Credentials { provider: String, message: String },
+
+    /// An argument passed to the client is invalid (for example a path outside the API).
+    #[error("invalid argument `{argument}`: {message}")]
+    InvalidArgument { argument: String, message: String },
+
+    /// The client was closed; create a new one to make further calls.
+    #[error("the Looker client is closed; create a new client to make further calls")]
+    Closed,
+}
+
+impl Error {
+    /// A stable, language-neutral code for the variant; the bindings expose it as-is.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Config { .. } => "LOOKER_CI_CONFIG",
+            Error::Api(_) => "LOOKER_CI_API",
+            Error::Timeout { .. } => "LOOKER_CI_TIMEOUT",
+            Error::Connection { .. } => "LOOKER_CI_CONNECTION",
+            Error::Decode { .. } => "LOOKER_CI_DECODE",
+            Error::Credentials { .. } => "LOOKER_CI_CREDENTIALS",
+            Error::InvalidArgument { .. } => "LOOKER_CI_INVALID_ARGUMENT",
+            Error::Closed => "LOOKER_CI_CLOSED",
+        }
+    }
+
+    /// The HTTP status, for API errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            _ => None,
+        }
+    }
+
+    /// The API error details, for API errors.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// Method and path of the request the error belongs to, when it belongs to one.
+    pub fn request(&self) -> Option<(&str, &str)> {
+        match self {
+            Error::Api(api) => Some((&api.method, &api.path)),
+            Error::Timeout { method, path, .. }
+            | Error::Connection { method, path, .. }
+            | Error::Decode { method, path, .. } => Some((method, path)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn config(
+        setting: impl Into<String>,
+        origin: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Config {
+            setting: setting.into(),
+            origin: origin.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(argument: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            argument: argument.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! # looker-ci-core
+//!
+//! A Looker API 4.0 client for CI jobs: settings read like the official SDKs read them, a
+//! session whose token is refreshed ahead of expiry by a single-flight cache, retries with
+//! backoff, typed errors that never carry a secret, and [`testing::FakeLooker`] (feature
+//! `testing`), a local emulator.
+//!
+//! ```no_run
+//! # async fn run() -> looker_ci_core::Result<()> {
+//! let client = looker_ci_core::LookerClient::from_env()?;
+//! let me = client.me().await?;
+//! println!("logged in as {}", me["display_name"]);
+//! client.close().await?;
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod credentials;
+mod error;
+mod ini;
+pub mod retry;
+mod session;
+pub mod settings;
+pub mod token_cache;
+mod transport;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use client::{ApiCall, LookerClient};
+pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
+pub use error::{ApiError, Error, Result};
+pub use retry::RetryPolicy;
+pub use session::Stats;
+pub use settings::{Settings, SettingsBuilder};
+pub use token_cache::RefreshPolicy;
+pub use transport::USER_AGENT;
+
+/// Re-exported so users can implement [`CredentialProvider`] without naming the crate.
+pub use async_trait::async_trait;
+/// Re-exported so users can build secrets without naming the crate.
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,330 @@
+//! A Looker API session: the access token (cached by [`TokenCache`]), how it is obtained (API key
+//! login or sudo `login_user`), the 401 recovery rule, the dev workspace, and logout.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::credentials::CredentialProvider;
+use crate::error::{Error, Result};
+use crate::token_cache::{Cached, Expiring, Expiry, RefreshPolicy, TokenCache};
+use crate::transport::{ApiRequest, Reply, RequestBody, Transport};
+
+/// A Looker access token, shared cheaply between callers.
+pub(crate) type AccessToken = Arc<SecretString>;
+
+/// How a session obtains its token.
+#[derive(Clone)]
+enum Login {
+    /// `POST /login` with an API key from the provider.
+    ApiKey(Arc<dyn CredentialProvider>),
+    /// `POST /login/{user_id}` on behalf of the parent session.
+    Sudo { parent: Arc<Session>, user_id: String },
+}
+
+/// Counters of what a session did; logical counts, cheap to read.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub logins: AtomicU64,
+    pub requests: AtomicU64,
+    pub reauthentications: AtomicU64,
+}
+
+/// A snapshot of a client's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Successful logins (API key or sudo) made by this client.
+    pub logins: u64,
+    /// API requests sent (retries and the replay after a 401 count once each).
+    pub requests: u64,
+    /// Times a 401 on a token thought valid led to a shared re-login.
+    pub reauthentications: u64,
+}
+
+pub(crate) struct Session {
+    transport: Transport,
+    login: Login,
+    token: TokenCache<AccessToken>,
+    dev_workspace: bool,
+    closed: AtomicBool,
+    counters: Arc<Counters>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let login = match &self.login {
+            Login::ApiKey(p) => format!("api key from `{}`", p.name()),
+            Login::Sudo { user_id, .. } => format!("sudo as user {user_id}"),
+        };
+        f.debug_struct("Session")
+            .field("login", &login)
+            .field("dev_workspace", &self.dev_workspace)
+            .field("closed", &self.closed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
+}
+
+impl Session {
+    pub fn new(
+        transport: Transport,
+        provider: Arc<dyn CredentialProvider>,
+        policy: RefreshPolicy,
+        dev_workspace: bool,
+    ) -> Arc<Session> {
+        Arc::new(Session {
+            transport,
+            login: Login::ApiKey(provider),
+            token: TokenCache::new("looker access token", policy),
+            dev_workspace,
+            closed: AtomicBool::new(false),
+            counters: Arc::default(),
+        })
+    }
+
+    /// A sudo session for `user_id`, logging in through this one. Several may exist at once.
+    pub fn sudo(self: &Arc<Self>, user_id: String, policy: RefreshPolicy) -> Arc<Session> {
+        Arc::new(Session {
+            transport: self.transport.clone(),
+            login: Login::Sudo {
+                parent: Arc::clone(self),
+                user_id,
+            },
+            token: TokenCache::new("looker sudo token", policy),
+            dev_workspace: self.dev_workspace,
+            closed: AtomicBool::new(false),
+            counters: Arc::clone(&self.counters),
+        })
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            logins: self.counters.logins.load(Ordering::Relaxed),
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            reauthentications: self.counters.reauthentications.load(Ordering::Relaxed),
+        }
+    }
+
+    fn ensure_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        if let Login::Sudo { parent, .. } = &self.login {
+            parent.ensure_open()?;
+        }
+        Ok(())
+    }
+
+    /// A valid access token: cached, or from a login shared by every concurrent caller.
+    async fn access_token(&self) -> Result<Cached<AccessToken>> {
+        let transport = self.transport.clone();
+        let login = self.login.clone();
+        let dev = self.dev_workspace;
+        let counters = Arc::clone(&self.counters);
+        self.token
+            .get(move || async move {
+                let token = match login {
+                    Login::ApiKey(provider) => login_with_api_key(&transport, provider).await?,
+                    Login::Sudo { parent, user_id } => login_as_user(parent, user_id).await?,
+                };
+                counters.logins.fetch_add(1, Ordering::Relaxed);
+                // A new login is a new Looker session: the workspace must be set again before
+                // anyone uses the token.
+                if dev {
+                    set_dev_workspace(&transport, &token.value).await?;
+                }
+                Ok(token)
+            })
+            .await
+    }
+
+    /// Send an API request with the session's token. A 401 on a token the cache thought valid
+    /// drops it, re-logs in once (shared by every caller that saw the same 401), and replays the
+    /// request once; a second 401 is returned as an error.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply> {
+        self.ensure_open()?;
+        let mut token = self.access_token().await?;
+        let mut replayed = false;
+        loop {
+            let request = ApiRequest {
+                retry_safe: is_idempotent(&method),
+                method: method.clone(),
+                path,
+                query,
+                body: body
+                    .as_ref()
+                    .map_or(RequestBody::None, |b| RequestBody::Json(b.clone())),
+                bearer: Some(&token.value),
+            };
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let reply = self.transport.send(request).await?;
+            if reply.status == 401 && !replayed {
+                replayed = true;
+                tracing::debug!(method = %method, path, "401 on a cached token; logging in again");
+                self.counters
+                    .reauthentications
+                    .fetch_add(1, Ordering::Relaxed);
+                self.token.invalidate(token.generation);
+                self.ensure_open()?;
+                token = self.access_token().await?;
+                continue;
+            }
+            if !reply.is_success() {
+                return Err(reply.to_error(&method, path));
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// Log out (`DELETE /logout`) if a token is held, and refuse further calls. Idempotent.
+    pub async fn close(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let Some(token) = self.token.take() else {
+            return Ok(());
+        };
+        let reply = self
+            .transport
+            .send(ApiRequest {
+                method: Method::DELETE,
+                path: "/logout",
+                query: &[],
+                body: RequestBody::None,
+                bearer: Some(&token),
+                retry_safe: true,
+            })
+            .await?;
+        match reply.status {
+            // 401/404: the token was already gone (expired or revoked); nothing is left to end.
+            200..=299 | 401 | 404 => {
+                tracing::debug!(status = reply.status, "logged out of Looker");
+                Ok(())
+            }
+            _ => Err(reply.to_error(&Method::DELETE, "/logout")),
+        }
+    }
+}
+
+/// `POST /login` with the provider's API key in a form body (never in the query).
+async fn login_with_api_key(
+    transport: &Transport,
+    provider: Arc<dyn CredentialProvider>,
+) -> Result<Expiring<AccessToken>> {
+    let credentials = provider.api_credentials().await?;
+    let form = serde_urlencoded::to_string([
+        ("client_id", credentials.client_id.as_str()),
+        ("client_secret", credentials.client_secret.expose_secret()),
+    ])
+    .map_err(|_| Error::invalid_argument("client_id", "cannot be form-encoded"))?;
+    let reply = transport
+        .send(ApiRequest {
+            method: Method::POST,
+            path: "/login",
+            query: &[],
+            body: RequestBody::Form(SecretString::from(form)),
+            bearer: None,
+            // Repeating a login is harmless: it only creates another session.
+            retry_safe: true,
+        })
+        .await?;
+    if !reply.is_success() {
+        return Err(reply.to_error(&Method::POST, "/login"));
+    }
+    tracing::debug!(provider = provider.name(), "logged in to Looker");
+    parse_token_reply(&reply, "/login")
+}
+
+/// `POST /login/{user_id}` through the parent session. Boxed: a session's login may call its
+/// parent session, and the type-erased future ends that recursion for the compiler.
+fn login_as_user(
+    parent: Arc<Session>,
+    user_id: String,
+) -> BoxFuture<'static, Result<Expiring<AccessToken>>> {
+    async move {
+        let path = format!("/login/{}", encode_path_segment(&user_id));
+        let reply = parent.call(Method::POST, &path, &[], None).await?;
+        tracing::debug!(user_id, "logged in to Looker as another user (sudo)");
+        parse_token_reply(&reply, "/login/{user_id}")
+    }
+    .boxed()
+}
+
+async fn set_dev_workspace(transport: &Transport, token: &SecretString) -> Result<()> {
+    let reply = transport
+        .send(ApiRequest {
+            method: Method::PATCH,
+            path: "/session",
+            query: &[],
+            body: RequestBody::Json(br#"{"workspace_id":"dev"}"#.to_vec()),
+            bearer: Some(token),
+            retry_safe: true,
+        })
+        .await?;
+    if !reply.is_success() {
+        return Err(reply.to_error(&Method::PATCH, "/session"));
+    }
+    tracing::debug!("dev workspace applied to the new Looker session");
+    Ok(())
+}
+
+/// Read `{access_token, token_type, expires_in}`. Errors never quote the body: it holds the token.
+fn parse_token_reply(reply: &Reply, path: &str) -> Result<Expiring<AccessToken>> {
+    #[derive(serde::Deserialize)]
+    struct TokenReply {
+        access_token: Option<String>,
+        expires_in: Option<serde_json::Value>,
+    }
+    let decode_error = |message: &str| Error::Decode {
+        method: "POST".into(),
+        path: path.into(),
+        message: message.into(),
+    };
+    let parsed: TokenReply = serde_json::from_slice(&reply.body)
+        .map_err(|_| decode_error("the login reply is not the expected JSON object"))?;
+    let token = parsed
+        .access_token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| decode_error("the login reply has no access_token"))?;
+    let expiry = match parsed.expires_in.as_ref().and_then(serde_json::Value::as_f64) {
+        Some(secs) if secs.is_finite() && secs >= 0.0 => {
+            Expiry::In(Duration::from_secs_f64(secs.min(1e9)))
+        }
+        _ => {
+            tracing::debug!(
+                expires_in = ?parsed.expires_in,
+                "login reply has a missing or negative expires_in"
+            );
+            Expiry::Unknown
+        }
+    };
+    Ok(Expiring {
+        value: Arc::new(SecretString::from(token)),
+        expiry,
+    })
+}
+
+/// Percent-encode one path segment (user ids are numbers, but the API types them as strings).
+fn encode_path_segment(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}

@@ -1,0 +1,652 @@
+//! Settings, read the way the official Looker SDKs read them.
+//!
+//! Layers, lowest first: defaults, `looker.ini` (the first section unless one is named), the
+//! `LOOKERSDK_*` environment variables, and values given to the [`SettingsBuilder`]. Every raw value
+//! remembers where it came from, so a bad value produces an error naming the setting and its
+//! origin. The environment and the file system are injected through [`Environment`] so tests never
+//! touch the real process environment.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+
+/// `LOOKERSDK_BASE_URL`: the API host, for example `https://example.cloud.looker.com`.
+pub const ENV_BASE_URL: &str = "LOOKERSDK_BASE_URL";
+/// `LOOKERSDK_CLIENT_ID`: the API key's client id.
+pub const ENV_CLIENT_ID: &str = "LOOKERSDK_CLIENT_ID";
+/// `LOOKERSDK_CLIENT_SECRET`: the API key's client secret.
+pub const ENV_CLIENT_SECRET: &str = "LOOKERSDK_CLIENT_SECRET";
+/// `LOOKERSDK_VERIFY_SSL`: `false` disables certificate checks for this client only.
+pub const ENV_VERIFY_SSL: &str = "LOOKERSDK_VERIFY_SSL";
+/// `LOOKERSDK_TIMEOUT`: total time allowed for one request, in seconds.
+pub const ENV_TIMEOUT: &str = "LOOKERSDK_TIMEOUT";
+/// `LOOKER_CI_CA_BUNDLE`: a PEM file of extra trusted CA certificates.
+pub const ENV_CA_BUNDLE: &str = "LOOKER_CI_CA_BUNDLE";
+/// `LOOKER_CI_HTTPS_PROXY`: the HTTP(S) proxy URL for Looker requests.
+pub const ENV_HTTPS_PROXY: &str = "LOOKER_CI_HTTPS_PROXY";
+
+/// The `looker.ini` read by [`Settings::from_env`] when it exists in the working directory.
+pub const DEFAULT_INI_FILE: &str = "looker.ini";
+/// The official SDKs' default request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where settings come from: environment variables and files. Injected for testability.
+pub trait Environment: Send + Sync {
+    /// The value of an environment variable; `None` when unset.
+    fn var(&self, name: &str) -> Option<String>;
+    /// The text of a file; `Ok(None)` when it does not exist.
+    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>>;
+}
+
+/// The real process environment and file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ProcessEnvironment;
+
+impl Environment for ProcessEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+
+    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// An in-memory environment for tests: variables and files from maps.
+#[derive(Debug, Default, Clone)]
+pub struct MapEnvironment {
+    pub vars: HashMap<String, String>,
+    pub files: HashMap<PathBuf, String>,
+}
+
+impl MapEnvironment {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn with_var(mut self, name: &str, value: &str) -> Self {
+        self.vars.insert(name.to_owned(), value.to_owned());
+        self
+    }
+    pub fn with_file(mut self, path: impl Into<PathBuf>, text: &str) -> Self {
+        self.files.insert(path.into(), text.to_owned());
+        self
+    }
+}
+
+impl Environment for MapEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
+        Ok(self.files.get(path).cloned())
+    }
+}
+
+/// Resolved, validated settings for one Looker client.
+#[derive(Clone)]
+pub struct Settings {
+    /// The API host, without `/api/4.0` and without a trailing slash.
+    pub base_url: Url,
+    /// The API key's client id, when configured here (a credential provider may supply it instead).
+    pub client_id: Option<String>,
+    /// The API key's client secret, when configured here.
+    pub client_secret: Option<SecretString>,
+    /// Whether TLS certificates are verified. `false` affects this client only, never the process.
+    pub verify_ssl: bool,
+    /// Total time for one HTTP request, including reading the reply.
+    pub timeout: Duration,
+    /// Extra trusted CA certificates (PEM).
+    pub ca_bundle: Option<PathBuf>,
+    /// HTTP(S) proxy for all Looker requests.
+    pub https_proxy: Option<Url>,
+    /// Retry policy for idempotent requests.
+    pub retry: RetryPolicy,
+    /// Use the dev workspace (`PATCH /session {"workspace_id": "dev"}`) after every login.
+    pub dev_workspace: bool,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("base_url", &self.base_url.as_str())
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("verify_ssl", &self.verify_ssl)
+            .field("timeout", &self.timeout)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("https_proxy", &self.https_proxy.as_ref().map(redact_url))
+            .field("retry", &self.retry)
+            .field("dev_workspace", &self.dev_workspace)
+            .finish()
+    }
+}
+
+/// A proxy URL may carry a password; show only scheme, host and port.
+fn redact_url(url: &Url) -> String {
+    format!(
+        "{}://{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default()
+    )
+}
+
+impl Settings {
+    /// Settings from `./looker.ini` (if present) and the `LOOKERSDK_*` environment variables.
+    pub fn from_env() -> Result<Settings> {
+        SettingsBuilder::new().load_defaults_from_env().build()
+    }
+
+    /// A builder, for explicit settings.
+    pub fn builder() -> SettingsBuilder {
+        SettingsBuilder::new()
+    }
+
+    /// The URL of an API path such as `/user` (the `/api/4.0` prefix is added).
+    pub(crate) fn api_url(&self, path: &str) -> String {
+        let base = self.base_url.as_str().trim_end_matches('/');
+        format!("{base}/api/4.0{path}")
+    }
+}
+
+/// One raw setting value and where it came from.
+#[derive(Clone)]
+struct Raw {
+    value: String,
+    origin: String,
+}
+
+/// Builds [`Settings`] from layered sources. Later layers win.
+#[derive(Clone)]
+pub struct SettingsBuilder {
+    env: Arc<dyn Environment>,
+    ini: Option<(PathBuf, Option<String>, bool)>,
+    read_env_vars: bool,
+    explicit: BTreeMap<&'static str, Raw>,
+    client_secret: Option<SecretString>,
+    retry: Option<RetryPolicy>,
+    dev_workspace: bool,
+}
+
+impl Default for SettingsBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for SettingsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettingsBuilder")
+            .field("ini", &self.ini)
+            .field("read_env_vars", &self.read_env_vars)
+            .field("explicit", &self.explicit.keys().collect::<Vec<_>>())
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+const KEY_BASE_URL: &str = "base_url";
+const KEY_CLIENT_ID: &str = "client_id";
+const KEY_CLIENT_SECRET: &str = "client_secret";
+const KEY_VERIFY_SSL: &str = "verify_ssl";
+const KEY_TIMEOUT: &str = "timeout";
+const KEY_CA_BUNDLE: &str = "ca_bundle";
+const KEY_HTTPS_PROXY: &str = "https_proxy";
+
+/// Setting key and the environment variable that overrides it.
+const ENV_KEYS: [(&str, &str); 7] = [
+    (KEY_BASE_URL, ENV_BASE_URL),
+    (KEY_CLIENT_ID, ENV_CLIENT_ID),
+    (KEY_CLIENT_SECRET, ENV_CLIENT_SECRET),
+    (KEY_VERIFY_SSL, ENV_VERIFY_SSL),
+    (KEY_TIMEOUT, ENV_TIMEOUT),
+    (KEY_CA_BUNDLE, ENV_CA_BUNDLE),
+    (KEY_HTTPS_PROXY, ENV_HTTPS_PROXY),
+];
+
+impl SettingsBuilder {
+    /// An empty builder reading nothing from the environment.
+    pub fn new() -> Self {
+        SettingsBuilder {
+            env: Arc::new(ProcessEnvironment),
+            ini: None,
+            read_env_vars: false,
+            explicit: BTreeMap::new(),
+            client_secret: None,
+            retry: None,
+            dev_workspace: false,
+        }
+    }
+
+    /// Read `./looker.ini` when it exists, and the `LOOKERSDK_*` variables.
+    pub fn load_defaults_from_env(mut self) -> Self {
+        if self.ini.is_none() {
+            self.ini = Some((PathBuf::from(DEFAULT_INI_FILE), None, false));
+        }
+        self.read_env_vars = true;
+        self
+    }
+
+    /// Read the environment variables (which override the ini file).
+    pub fn read_env_vars(mut self, yes: bool) -> Self {
+        self.read_env_vars = yes;
+        self
+    }
+
+    /// Read this `looker.ini`; it must exist. `section` defaults to the file's first section.
+    pub fn ini_file(mut self, path: impl Into<PathBuf>, section: Option<&str>) -> Self {
+        self.ini = Some((path.into(), section.map(str::to_owned), true));
+        self
+    }
+
+    /// Use this environment (variables and files) instead of the process's.
+    pub fn environment(mut self, env: Arc<dyn Environment>) -> Self {
+        self.env = env;
+        self
+    }
+
+    fn set(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.explicit.insert(
+            key,
+            Raw {
+                value: value.into(),
+                origin: "the settings builder".into(),
+            },
+        );
+        self
+    }
+
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.set(KEY_BASE_URL, url)
+    }
+    pub fn client_id(self, id: impl Into<String>) -> Self {
+        self.set(KEY_CLIENT_ID, id)
+    }
+    /// The client secret; it is held as a secret from here on.
+    pub fn client_secret(mut self, secret: SecretString) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+    pub fn verify_ssl(self, verify: bool) -> Self {
+        self.set(KEY_VERIFY_SSL, verify.to_string())
+    }
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.set(KEY_TIMEOUT, timeout.as_secs_f64().to_string())
+    }
+    pub fn ca_bundle(self, path: impl Into<PathBuf>) -> Self {
+        self.set(KEY_CA_BUNDLE, path.into().to_string_lossy().into_owned())
+    }
+    pub fn https_proxy(self, url: impl Into<String>) -> Self {
+        self.set(KEY_HTTPS_PROXY, url)
+    }
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+    /// Work in the dev workspace; re-applied after every re-login.
+    pub fn dev_workspace(mut self, dev: bool) -> Self {
+        self.dev_workspace = dev;
+        self
+    }
+
+    /// Resolve all layers and validate every value.
+    pub fn build(self) -> Result<Settings> {
+        let mut raw: BTreeMap<&'static str, Raw> = BTreeMap::new();
+        if let Some((path, section, required)) = &self.ini {
+            for (key, value) in self.read_ini(path, section.as_deref(), *required)? {
+                raw.insert(key, value);
+            }
+        }
+        if self.read_env_vars {
+            for (key, var) in ENV_KEYS {
+                // An empty variable counts as unset, so `export LOOKERSDK_TIMEOUT=` does not
+                // hide the ini file's value.
+                if let Some(value) = self.env.var(var).filter(|v| !v.trim().is_empty()) {
+                    raw.insert(
+                        key,
+                        Raw {
+                            value,
+                            origin: format!("environment variable {var}"),
+                        },
+                    );
+                }
+            }
+        }
+        raw.extend(self.explicit.clone());
+
+        let client_secret = match self.client_secret {
+            Some(secret) => Some(secret),
+            None => raw
+                .remove(KEY_CLIENT_SECRET)
+                .map(|r| SecretString::from(r.value.trim().to_owned())),
+        };
+        let base_url = match raw.get(KEY_BASE_URL) {
+            Some(r) => parse_base_url(r)?,
+            None => {
+                return Err(Error::config(
+                    KEY_BASE_URL,
+                    "no source",
+                    format!("not set; set {ENV_BASE_URL} or `base_url` in looker.ini"),
+                ));
+            }
+        };
+        let client_id = raw
+            .get(KEY_CLIENT_ID)
+            .map(|r| r.value.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        let verify_ssl = match raw.get(KEY_VERIFY_SSL) {
+            Some(r) => parse_bool(KEY_VERIFY_SSL, r)?,
+            None => true,
+        };
+        let timeout = match raw.get(KEY_TIMEOUT) {
+            Some(r) => parse_timeout(r)?,
+            None => DEFAULT_TIMEOUT,
+        };
+        let ca_bundle = raw
+            .get(KEY_CA_BUNDLE)
+            .map(|r| PathBuf::from(r.value.trim()));
+        let https_proxy = match raw.get(KEY_HTTPS_PROXY) {
+            Some(r) => Some(parse_proxy(r)?),
+            None => None,
+        };
+        if client_id.is_some() != client_secret.is_some() {
+            let (missing, present) = if client_id.is_some() {
+                (KEY_CLIENT_SECRET, KEY_CLIENT_ID)
+            } else {
+                (KEY_CLIENT_ID, KEY_CLIENT_SECRET)
+            };
+            return Err(Error::config(
+                missing,
+                "no source",
+                format!("`{present}` is set but `{missing}` is not; an API key needs both"),
+            ));
+        }
+        if !verify_ssl {
+            tracing::warn!(
+                "TLS certificate verification is off for this Looker client (verify_ssl=false)"
+            );
+        }
+        Ok(Settings {
+            base_url,
+            client_id,
+            client_secret,
+            verify_ssl,
+            timeout,
+            ca_bundle,
+            https_proxy,
+            retry: self.retry.unwrap_or_default(),
+            dev_workspace: self.dev_workspace,
+        })
+    }
+
+    fn read_ini(
+        &self,
+        path: &Path,
+        section: Option<&str>,
+        required: bool,
+    ) -> Result<Vec<(&'static str, Raw)>> {
+        let shown = path.display().to_string();
+        let text = match self.env.read_file(path) {
+            Ok(Some(text)) => text,
+            Ok(None) if !required => return Ok(Vec::new()),
+            Ok(None) => {
+                return Err(Error::config("ini_file", shown, "the file does not exist"));
+            }
+            Err(e) => {
+                return Err(Error::config(
+                    "ini_file",
+                    shown,
+                    format!("cannot be read: {e}"),
+                ));
+            }
+        };
+        let sections = crate::ini::parse(&text)
+            .map_err(|(line, msg)| Error::config("ini_file", format!("{shown} line {line}"), msg))?;
+        let chosen = match section {
+            Some(name) => sections.iter().find(|s| s.name == name).ok_or_else(|| {
+                Error::config(
+                    "ini_section",
+                    shown.clone(),
+                    format!("has no section [{name}]"),
+                )
+            })?,
+            None => match sections.first() {
+                Some(first) => first,
+                None if required => {
+                    return Err(Error::config("ini_file", shown, "has no section"));
+                }
+                None => return Ok(Vec::new()),
+            },
+        };
+        let mut out = Vec::new();
+        for (key, _) in ENV_KEYS {
+            if let Some(value) = chosen.get(key) {
+                out.push((
+                    key,
+                    Raw {
+                        value: value.to_owned(),
+                        origin: format!("{shown} [{}]", chosen.name),
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn parse_base_url(raw: &Raw) -> Result<Url> {
+    let text = raw.value.trim();
+    let bad = |msg: String| Error::config(KEY_BASE_URL, raw.origin.clone(), msg);
+    let mut url = Url::parse(text).map_err(|e| {
+        bad(format!(
+            "`{text}` is not a URL ({e}); expected e.g. https://example.cloud.looker.com"
+        ))
+    })?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(bad(format!(
+            "scheme `{}` is not supported; use https://",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none() {
+        return Err(bad(format!("`{text}` has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "must not carry a user name or password; use client_id/client_secret".into(),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment".into()));
+    }
+    // The official SDKs take the host only; accept a pasted `/api/4.0` and drop it.
+    let path = url.path().trim_end_matches('/').to_owned();
+    let path = path.strip_suffix("/api/4.0").unwrap_or(&path).to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+fn parse_bool(key: &str, raw: &Raw) -> Result<bool> {
+    match raw.value.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" => Ok(true),
+        "false" | "f" | "no" | "n" | "0" => Ok(false),
+        other => Err(Error::config(
+            key,
+            raw.origin.clone(),
+            format!("`{other}` is not a boolean; use true or false"),
+        )),
+    }
+}
+
+fn parse_timeout(raw: &Raw) -> Result<Duration> {
+    let text = raw.value.trim();
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(Error::config(
+            KEY_TIMEOUT,
+            raw.origin.clone(),
+            format!("`{text}` is not a number of seconds between 0 and 86400"),
+        )),
+    }
+}
+
+fn parse_proxy(raw: &Raw) -> Result<Url> {
+    let text = raw.value.trim();
+    let url = Url::parse(text).map_err(|e| {
+        Error::config(
+            KEY_HTTPS_PROXY,
+            raw.origin.clone(),
+            format!("not a URL ({e}); expected e.g. http://proxy.internal:3128"),
+        )
+    })?;
+    match url.scheme() {
+        "http" | "https" | "socks5" | "socks5h" => Ok(url),
+        other => Err(Error::config(
+            KEY_HTTPS_PROXY,
+            raw.origin.clone(),
+            format!("scheme `{other}` is not supported; use http://, https:// or socks5://"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn env() -> MapEnvironment {
+        MapEnvironment::new()
+    }
+
+    fn build(env: MapEnvironment) -> Result<Settings> {
+        SettingsBuilder::new()
+            .environment(Arc::new(env))
+            .load_defaults_from_env()
+            .build()
+    }
+
+    const INI: &str = "[Looker]\nbase_url=https://ini.example.com:19999\nclient_id=ini-id\nclient_secret=ini-secret\nverify_ssl=True\ntimeout=31\n\n[Other]\nbase_url=https://other.example.com\n";
+
+    #[test]
+    fn ini_first_section_then_env_overrides() {
+        let s = build(env().with_file("looker.ini", INI)).unwrap();
+        assert_eq!(s.base_url.as_str(), "https://ini.example.com:19999/");
+        assert_eq!(s.client_id.as_deref(), Some("ini-id"));
+        assert_eq!(s.timeout, Duration::from_secs(31));
+
+        let s = build(
+            env()
+                .with_file("looker.ini", INI)
+                .with_var(ENV_BASE_URL, "https://env.example.com/")
+                .with_var(ENV_TIMEOUT, "7")
+                .with_var(ENV_CLIENT_SECRET, "env-secret"),
+        )
+        .unwrap();
+        assert_eq!(s.base_url.as_str(), "https://env.example.com/");
+        assert_eq!(s.timeout, Duration::from_secs(7));
+        assert_eq!(s.client_id.as_deref(), Some("ini-id"));
+        assert_eq!(
+            s.client_secret.as_ref().unwrap().expose_secret(),
+            "env-secret"
+        );
+    }
+
+    #[test]
+    fn builder_wins_over_env_and_named_section_is_used() {
+        let s = SettingsBuilder::new()
+            .environment(Arc::new(
+                env()
+                    .with_file("conf.ini", INI)
+                    .with_var(ENV_BASE_URL, "https://env.example.com"),
+            ))
+            .ini_file("conf.ini", Some("Other"))
+            .read_env_vars(true)
+            .base_url("https://builder.example.com/api/4.0/")
+            .build()
+            .unwrap();
+        assert_eq!(s.base_url.as_str(), "https://builder.example.com/");
+        assert_eq!(s.api_url("/user"), "https://builder.example.com/api/4.0/user");
+    }
+
+    #[test]
+    fn empty_env_var_does_not_hide_ini_value() {
+        let s = build(env().with_file("looker.ini", INI).with_var(ENV_TIMEOUT, "")).unwrap();
+        assert_eq!(s.timeout, Duration::from_secs(31));
+    }
+
+    #[test]
+    fn bad_values_name_setting_and_origin() {
+        let err = build(
+            env()
+                .with_var(ENV_BASE_URL, "https://h.example.com")
+                .with_var(ENV_TIMEOUT, "soon"),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`timeout`") && text.contains("LOOKERSDK_TIMEOUT"), "{text}");
+
+        let err = build(env().with_var(ENV_BASE_URL, "not a url")).unwrap_err();
+        assert!(matches!(&err, Error::Config { setting, .. } if setting == "base_url"));
+        assert!(err.to_string().contains("LOOKERSDK_BASE_URL"));
+
+        let err = build(env().with_file("looker.ini", "[L]\nbase_url=ftp://x\n")).unwrap_err();
+        assert!(err.to_string().contains("looker.ini [L]"), "{err}");
+
+        let err = build(
+            env()
+                .with_var(ENV_BASE_URL, "https://h.example.com")
+                .with_var(ENV_VERIFY_SSL, "maybe"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("verify_ssl"), "{err}");
+    }
+
+    #[test]
+    fn missing_base_url_or_half_a_key_is_an_error() {
+        let err = build(env()).unwrap_err();
+        assert!(matches!(&err, Error::Config { setting, .. } if setting == "base_url"));
+        let err = build(
+            env()
+                .with_var(ENV_BASE_URL, "https://h.example.com")
+                .with_var(ENV_CLIENT_ID, "id"),
+        )
+        .unwrap_err();
+        assert!(matches!(&err, Error::Config { setting, .. } if setting == "client_secret"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let s = build(
+            env()
+                .with_var(ENV_BASE_URL, "https://h.example.com")
+                .with_var(ENV_CLIENT_ID, "id")
+                .with_var(ENV_CLIENT_SECRET, "s3cr3t-value")
+                .with_var(ENV_HTTPS_PROXY, "http://user:pw-in-proxy@proxy:3128"),
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cr3t-value"), "{shown}");
+        assert!(!shown.contains("pw-in-proxy"), "{shown}");
+        assert!(shown.contains("[REDACTED]"));
+    }
+}

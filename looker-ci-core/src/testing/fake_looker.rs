@@ -1,0 +1,247 @@
+//! FakeLooker: a stateful Looker emulator on 127.0.0.1 for tests, examples and demos.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::state::{FakeCounters, FakeReply, FakeRequest, FakeState, Fault, Reported};
+use crate::settings::Settings;
+
+/// A running FakeLooker. Stops when dropped (or on [`FakeLooker::stop`]).
+///
+/// It knows one API key (random per instance), user `1` (the key's owner) and any users added
+/// with [`FakeLooker::add_user`] for sudo. It serves `POST /login`, `POST /login/{user_id}`,
+/// `DELETE /logout`, `GET /user`, `GET`/`PATCH /session`; everything else is 404.
+pub struct FakeLooker {
+    addr: SocketAddr,
+    state: Arc<Mutex<FakeState>>,
+    server: JoinHandle<()>,
+}
+
+impl fmt::Debug for FakeLooker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeLooker")
+            .field("base_url", &self.base_url())
+            .field("client_id", &self.client_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for FakeLooker {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeLooker {
+    /// Start on a random port of 127.0.0.1, on the current Tokio runtime.
+    pub async fn start() -> std::io::Result<FakeLooker> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(FakeState::new()));
+        let server = tokio::spawn(serve(listener, Arc::clone(&state)));
+        tracing::debug!(%addr, "FakeLooker listening");
+        Ok(FakeLooker {
+            addr,
+            state,
+            server,
+        })
+    }
+
+    /// Stop serving; open connections are closed.
+    pub fn stop(&self) {
+        self.server.abort();
+    }
+
+    /// `http://127.0.0.1:<port>`, the value for `LOOKERSDK_BASE_URL`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn client_id(&self) -> String {
+        self.lock().client_id.clone()
+    }
+
+    pub fn client_secret(&self) -> SecretString {
+        SecretString::from(self.lock().client_secret.clone())
+    }
+
+    /// Settings pointing at this server with its API key.
+    pub fn settings(&self) -> Settings {
+        Settings::builder()
+            .base_url(self.base_url())
+            .client_id(self.client_id())
+            .client_secret(self.client_secret())
+            .build()
+            .expect("FakeLooker settings are valid")
+    }
+
+    /// Lifetime the server enforces on new tokens; also reported as `expires_in` unless
+    /// [`FakeLooker::set_reported_expires_in`] overrides it.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.lock().lifetime = lifetime;
+    }
+
+    /// The `expires_in` value sent in login replies: `Some(json)` sends it as is (it may be
+    /// absurd: negative, huge, a string), `None` leaves the field out.
+    pub fn set_reported_expires_in(&self, value: Option<serde_json::Value>) {
+        self.lock().reported = match value {
+            Some(v) => Reported::Value(v),
+            None => Reported::Missing,
+        };
+    }
+
+    /// Report the enforced lifetime again.
+    pub fn report_actual_expires_in(&self) {
+        self.lock().reported = Reported::Actual;
+    }
+
+    /// Invalidate every token now; their holders get 401 from here on.
+    pub fn revoke_all_tokens(&self) {
+        self.lock().revoke_all();
+    }
+
+    /// Add a user that sudo (`login_user`) can act as.
+    pub fn add_user(&self, id: &str, first_name: &str, last_name: &str) {
+        self.lock().add_user(id, first_name, last_name);
+    }
+
+    /// Apply `fault` to each of the next `count` requests (after faults already queued).
+    pub fn inject_fault(&self, fault: Fault, count: usize) {
+        let mut state = self.lock();
+        for _ in 0..count {
+            state.faults.push_back(fault.clone());
+        }
+    }
+
+    /// Faults still queued.
+    pub fn pending_faults(&self) -> usize {
+        self.lock().faults.len()
+    }
+
+    pub fn counters(&self) -> FakeCounters {
+        self.lock().counters
+    }
+
+    /// Tokens issued and neither expired, revoked nor logged out.
+    pub fn live_tokens(&self) -> usize {
+        self.lock().live_tokens()
+    }
+
+    /// Set every counter back to zero.
+    pub fn reset_counters(&self) {
+        self.lock().counters = FakeCounters::default();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, FakeState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+async fn serve(listener: TcpListener, state: Arc<Mutex<FakeState>>) {
+    // Owning the connections here means aborting this task closes them all.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let state = Arc::clone(&state);
+                connections.spawn(async move {
+                    let service = service_fn(move |req| handle(req, Arc::clone(&state)));
+                    // Errors here are the client going away or an injected dropped connection.
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// An injected dropped connection: hyper closes the connection without a reply.
+#[derive(Debug)]
+struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+async fn handle(
+    request: Request<Incoming>,
+    state: Arc<Mutex<FakeState>>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    let fault = {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        state.counters.requests += 1;
+        state.faults.pop_front()
+    };
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Err(Dropped),
+    };
+    if let Some(fault) = &fault {
+        if let Some(delay) = fault.delay {
+            tokio::time::sleep(delay).await;
+        }
+        if fault.drop_connection {
+            return Err(Dropped);
+        }
+        if let Some(status) = fault.status {
+            return Ok(to_response(FakeReply {
+                status,
+                body: Some(serde_json::json!({"message": "injected fault"})),
+                retry_after: fault.retry_after.clone(),
+            }));
+        }
+    }
+    let reply = {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        let reply = state.handle(&FakeRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            authorization: parts
+                .headers
+                .get(hyper::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+            body: &body,
+        });
+        reply
+    };
+    Ok(to_response(reply))
+}
+
+fn to_response(reply: FakeReply) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    if let Some(value) = &reply.retry_after {
+        builder = builder.header(hyper::header::RETRY_AFTER, value);
+    }
+    let body = match reply.body {
+        Some(json) => {
+            builder = builder.header(hyper::header::CONTENT_TYPE, "application/json");
+            Bytes::from(serde_json::to_vec(&json).unwrap_or_default())
+        }
+        None => Bytes::new(),
+    };
+    builder
+        .body(Full::new(body))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}

@@ -1,0 +1,7 @@
+//! Test support (feature `testing`): [`FakeLooker`], a local Looker emulator.
+
+mod fake_looker;
+mod state;
+
+pub use fake_looker::FakeLooker;
+pub use state::{FakeCounters, Fault};

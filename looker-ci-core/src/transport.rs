@@ -1,0 +1,243 @@
+//! HTTP transport: one `reqwest` client per Looker client, a total timeout per request, retries
+//! of idempotent requests, and mapping of failures onto [`Error`]. It never logs headers or bodies.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::Method;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{ApiError, Error, Result};
+use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
+use crate::settings::Settings;
+
+/// The `User-Agent` and `x-looker-appid` value sent on every request.
+pub const USER_AGENT: &str = concat!("looker-ci/", env!("CARGO_PKG_VERSION"));
+const APP_ID: &str = concat!("looker-ci ", env!("CARGO_PKG_VERSION"));
+
+/// Headers that may carry a request id worth quoting in an error report.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-looker-request-id", "x-amzn-requestid"];
+
+/// The body of an outgoing request.
+pub(crate) enum RequestBody {
+    None,
+    Json(Vec<u8>),
+    /// A form body; may hold a secret, so it is kept as one until it is sent.
+    Form(SecretString),
+}
+
+/// One request to the Looker API.
+pub(crate) struct ApiRequest<'a> {
+    pub method: Method,
+    /// API path such as `/user`, without `/api/4.0`.
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    pub body: RequestBody,
+    pub bearer: Option<&'a SecretString>,
+    /// Whether a retry may repeat the request (idempotent methods, and login).
+    pub retry_safe: bool,
+}
+
+/// A reply read in full.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The API error for a non-success reply: Looker's `message` and `documentation_url`, the
+    /// request id; never the raw body.
+    pub fn to_error(&self, method: &Method, path: &str) -> Error {
+        #[derive(serde::Deserialize)]
+        struct LookerError {
+            message: Option<String>,
+            documentation_url: Option<String>,
+        }
+        let parsed: Option<LookerError> = serde_json::from_slice(&self.body).ok();
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error");
+        let (message, documentation_url) = match parsed {
+            Some(e) => (e.message.unwrap_or_else(|| reason.to_owned()), e.documentation_url),
+            None => (reason.to_owned(), None),
+        };
+        let request_id = REQUEST_ID_HEADERS.iter().find_map(|name| {
+            self.headers
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+        Error::Api(Box::new(ApiError {
+            status: self.status,
+            method: method.as_str().to_owned(),
+            path: path.to_owned(),
+            message,
+            documentation_url,
+            request_id,
+        }))
+    }
+}
+
+/// Sends requests to one Looker instance.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    api_root: String,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl Transport {
+    pub fn new(settings: &Settings) -> Result<Transport> {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-looker-appid", HeaderValue::from_static(APP_ID));
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(30)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            // Only this client: never switch verification off for the process.
+            .danger_accept_invalid_certs(!settings.verify_ssl);
+        if let Some(path) = &settings.ca_bundle {
+            let origin = path.display().to_string();
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::config("ca_bundle", origin.clone(), format!("cannot be read: {e}"))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::config("ca_bundle", origin.clone(), format!("is not a PEM bundle: {e}"))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::config("ca_bundle", origin, "holds no certificate"));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if let Some(proxy) = &settings.https_proxy {
+            let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
+                Error::config("https_proxy", "settings", format!("is not usable: {e}"))
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        let http = builder.build().map_err(|e| {
+            Error::config("http_client", "settings", format!("cannot build the HTTP client: {e}"))
+        })?;
+        Ok(Transport {
+            http,
+            api_root: settings.api_url(""),
+            timeout: settings.timeout,
+            retry: settings.retry.clone(),
+        })
+    }
+
+    /// Send one request, retrying where the policy allows, and read the whole reply.
+    pub async fn send(&self, request: ApiRequest<'_>) -> Result<Reply> {
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = self.send_once(&request).await;
+            let retry_after = match &outcome {
+                Ok(reply) if is_retryable_status(reply.status) => reply
+                    .headers
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now())),
+                Ok(_) => return outcome,
+                Err(Error::Connection { .. }) => None,
+                Err(_) => return outcome,
+            };
+            if !request.retry_safe {
+                return outcome;
+            }
+            let Some(delay) = self.retry.next_delay(attempt, waited, retry_after) else {
+                return outcome;
+            };
+            tracing::debug!(
+                method = %request.method,
+                path = request.path,
+                attempt,
+                status = outcome.as_ref().ok().map(|r| r.status),
+                delay_ms = delay.as_millis() as u64,
+                "retrying Looker request"
+            );
+            tokio::time::sleep(delay).await;
+            waited += delay;
+        }
+    }
+
+    async fn send_once(&self, request: &ApiRequest<'_>) -> Result<Reply> {
+        let url = format!("{}{}", self.api_root, request.path);
+        let mut builder = self.http.request(request.method.clone(), url);
+        if !request.query.is_empty() {
+            builder = builder.query(request.query);
+        }
+        if let Some(token) = request.bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+                .map_err(|_| Error::invalid_argument("access_token", "is not a valid header value"))?;
+            value.set_sensitive(true);
+            builder = builder.header(header::AUTHORIZATION, value);
+        }
+        builder = match &request.body {
+            RequestBody::None => builder,
+            RequestBody::Json(bytes) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
+            RequestBody::Form(form) => builder
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form.expose_secret().to_owned()),
+        };
+        tracing::trace!(method = %request.method, path = request.path, "sending Looker request");
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, request))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.map_error(e, request))?;
+        tracing::debug!(method = %request.method, path = request.path, status, bytes = body.len(), "Looker reply");
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn map_error(&self, error: reqwest::Error, request: &ApiRequest<'_>) -> Error {
+        let method = request.method.as_str().to_owned();
+        let path = request.path.to_owned();
+        if error.is_timeout() {
+            return Error::Timeout {
+                method,
+                path,
+                after: self.timeout,
+            };
+        }
+        // Drop the URL (it may carry query values) and describe the cause chain.
+        let error = error.without_url();
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Connection {
+            method,
+            path,
+            message,
+            source: Some(std::sync::Arc::new(error)),
+        }
+    }
+}
