@@ -30,8 +30,10 @@ impl ApiCall {
     /// A request; `method` is any HTTP method name (case-insensitive), `path` an API path such as
     /// `/user` or `/api/4.0/user`.
     pub fn new(method: &str, path: &str) -> Result<Self> {
-        let method = Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes())
-            .map_err(|_| Error::invalid_argument("method", format!("`{method}` is not an HTTP method")))?;
+        let method =
+            Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes()).map_err(|_| {
+                Error::invalid_argument("method", format!("`{method}` is not an HTTP method"))
+            })?;
         Ok(ApiCall {
             method,
             path: normalize_path(path)?,
@@ -78,7 +80,9 @@ fn normalize_path(path: &str) -> Result<String> {
         return Err(bad("must not contain `.` or `..` segments"));
     }
     if path.contains(['?', '#']) {
-        return Err(bad("must not hold a query or fragment; pass query parameters separately"));
+        return Err(bad(
+            "must not hold a query or fragment; pass query parameters separately",
+        ));
     }
     if path.chars().any(char::is_control) || path.contains(' ') {
         return Err(bad("must not contain spaces or control characters"));
@@ -119,7 +123,10 @@ impl LookerClient {
     }
 
     /// A client whose API key comes from `provider` at every login.
-    pub fn with_provider(settings: Settings, provider: Arc<dyn CredentialProvider>) -> Result<Self> {
+    pub fn with_provider(
+        settings: Settings,
+        provider: Arc<dyn CredentialProvider>,
+    ) -> Result<Self> {
         Self::with_provider_and_policy(settings, provider, RefreshPolicy::default())
     }
 
@@ -163,7 +170,12 @@ impl LookerClient {
             method: method.as_str().to_owned(),
             path,
             // Position and category only: serde's message may quote reply content.
-            message: format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()),
+            message: format!(
+                "{:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
         })
     }
 
@@ -212,11 +224,21 @@ mod tests {
         assert_eq!(ApiCall::get("user").unwrap().path, "/user");
         assert_eq!(ApiCall::get("/api/4.0/user").unwrap().path, "/user");
         assert_eq!(ApiCall::get("/api/4.0x").unwrap().path, "/api/4.0x");
-        for bad in ["https://evil.example/x", "//evil/x", "/a/../b", "/user?x=1", "/", "/a b"] {
+        for bad in [
+            "https://evil.example/x",
+            "//evil/x",
+            "/a/../b",
+            "/user?x=1",
+            "/",
+            "/a b",
+        ] {
             let err = ApiCall::get(bad).unwrap_err();
             assert!(matches!(err, Error::InvalidArgument { .. }), "{bad}");
         }
         assert!(ApiCall::new("FETCH ME", "/user").is_err());
-        assert_eq!(ApiCall::new("patch", "/session").unwrap().method, Method::PATCH);
+        assert_eq!(
+            ApiCall::new("patch", "/session").unwrap().method,
+            Method::PATCH
+        );
     }
 }

@@ -139,7 +139,10 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_argument(argument: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid_argument(
+        argument: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Error::InvalidArgument {
             argument: argument.into(),
             message: message.into(),

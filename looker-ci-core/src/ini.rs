@@ -40,9 +40,10 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Section>, (usize, String)> {
         let split = line
             .find(['=', ':'])
             .ok_or((index + 1, "expected `key = value`".to_owned()))?;
-        let section = sections
-            .last_mut()
-            .ok_or((index + 1, "a setting appears before any [section]".to_owned()))?;
+        let section = sections.last_mut().ok_or((
+            index + 1,
+            "a setting appears before any [section]".to_owned(),
+        ))?;
         let key = line[..split].trim().to_owned();
         let value = unquote(line[split + 1..].trim()).to_owned();
         section.entries.push((key, value));

@@ -25,7 +25,10 @@ enum Login {
     /// `POST /login` with an API key from the provider.
     ApiKey(Arc<dyn CredentialProvider>),
     /// `POST /login/{user_id}` on behalf of the parent session.
-    Sudo { parent: Arc<Session>, user_id: String },
+    Sudo {
+        parent: Arc<Session>,
+        user_id: String,
+    },
 }
 
 /// Counters of what a session did; logical counts, cheap to read.
@@ -304,7 +307,11 @@ fn parse_token_reply(reply: &Reply, path: &str) -> Result<Expiring<AccessToken>>
         .access_token
         .filter(|t| !t.is_empty())
         .ok_or_else(|| decode_error("the login reply has no access_token"))?;
-    let expiry = match parsed.expires_in.as_ref().and_then(serde_json::Value::as_f64) {
+    let expiry = match parsed
+        .expires_in
+        .as_ref()
+        .and_then(serde_json::Value::as_f64)
+    {
         Some(secs) if secs.is_finite() && secs >= 0.0 => {
             Expiry::In(Duration::from_secs_f64(secs.min(1e9)))
         }

@@ -418,8 +418,9 @@ impl SettingsBuilder {
                 ));
             }
         };
-        let sections = crate::ini::parse(&text)
-            .map_err(|(line, msg)| Error::config("ini_file", format!("{shown} line {line}"), msg))?;
+        let sections = crate::ini::parse(&text).map_err(|(line, msg)| {
+            Error::config("ini_file", format!("{shown} line {line}"), msg)
+        })?;
         let chosen = match section {
             Some(name) => sections.iter().find(|s| s.name == name).ok_or_else(|| {
                 Error::config(
@@ -585,7 +586,10 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(s.base_url.as_str(), "https://builder.example.com/");
-        assert_eq!(s.api_url("/user"), "https://builder.example.com/api/4.0/user");
+        assert_eq!(
+            s.api_url("/user"),
+            "https://builder.example.com/api/4.0/user"
+        );
     }
 
     #[test]
@@ -603,7 +607,10 @@ mod tests {
         )
         .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("`timeout`") && text.contains("LOOKERSDK_TIMEOUT"), "{text}");
+        assert!(
+            text.contains("`timeout`") && text.contains("LOOKERSDK_TIMEOUT"),
+            "{text}"
+        );
 
         let err = build(env().with_var(ENV_BASE_URL, "not a url")).unwrap_err();
         assert!(matches!(&err, Error::Config { setting, .. } if setting == "base_url"));

@@ -232,8 +232,11 @@ impl<T: Clone + Send + Sync + 'static> TokenCache<T> {
             Step::RefreshAhead(refresh, old) => match refresh.await {
                 Ok(fresh) => Ok(fresh),
                 Err(error) => {
-                    tracing::warn!(what = self.inner.what, code = error.code(),
-                        "refresh ahead of expiry failed; using the still-valid value");
+                    tracing::warn!(
+                        what = self.inner.what,
+                        code = error.code(),
+                        "refresh ahead of expiry failed; using the still-valid value"
+                    );
                     Ok(old)
                 }
             },
@@ -256,7 +259,11 @@ impl<T: Clone + Send + Sync + 'static> TokenCache<T> {
     pub fn invalidate(&self, generation: u64) {
         let mut state = self.lock();
         if state.entry.as_ref().map(|e| e.generation) == Some(generation) {
-            tracing::debug!(what = self.inner.what, generation, "cached value rejected; dropping it");
+            tracing::debug!(
+                what = self.inner.what,
+                generation,
+                "cached value rejected; dropping it"
+            );
             state.entry = None;
         }
     }

@@ -65,7 +65,10 @@ impl Reply {
             .and_then(|s| s.canonical_reason())
             .unwrap_or("error");
         let (message, documentation_url) = match parsed {
-            Some(e) => (e.message.unwrap_or_else(|| reason.to_owned()), e.documentation_url),
+            Some(e) => (
+                e.message.unwrap_or_else(|| reason.to_owned()),
+                e.documentation_url,
+            ),
             None => (reason.to_owned(), None),
         };
         let request_id = REQUEST_ID_HEADERS.iter().find_map(|name| {
@@ -112,7 +115,11 @@ impl Transport {
                 Error::config("ca_bundle", origin.clone(), format!("cannot be read: {e}"))
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                Error::config("ca_bundle", origin.clone(), format!("is not a PEM bundle: {e}"))
+                Error::config(
+                    "ca_bundle",
+                    origin.clone(),
+                    format!("is not a PEM bundle: {e}"),
+                )
             })?;
             if certs.is_empty() {
                 return Err(Error::config("ca_bundle", origin, "holds no certificate"));
@@ -128,7 +135,11 @@ impl Transport {
             builder = builder.proxy(proxy);
         }
         let http = builder.build().map_err(|e| {
-            Error::config("http_client", "settings", format!("cannot build the HTTP client: {e}"))
+            Error::config(
+                "http_client",
+                "settings",
+                format!("cannot build the HTTP client: {e}"),
+            )
         })?;
         Ok(Transport {
             http,
@@ -182,7 +193,9 @@ impl Transport {
         }
         if let Some(token) = request.bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| Error::invalid_argument("access_token", "is not a valid header value"))?;
+                .map_err(|_| {
+                    Error::invalid_argument("access_token", "is not a valid header value")
+                })?;
             value.set_sensitive(true);
             builder = builder.header(header::AUTHORIZATION, value);
         }

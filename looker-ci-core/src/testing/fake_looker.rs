@@ -144,6 +144,24 @@ impl FakeLooker {
         self.lock().counters = FakeCounters::default();
     }
 
+    /// Every access token this server has issued (for tests that search output for secrets).
+    pub fn issued_tokens(&self) -> Vec<SecretString> {
+        self.lock()
+            .issued
+            .iter()
+            .map(|t| SecretString::from(t.clone()))
+            .collect()
+    }
+
+    /// Header value of the last request received (`authorization` is never recorded).
+    pub fn last_header(&self, name: &str) -> Option<String> {
+        self.lock()
+            .last_headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
     fn lock(&self) -> MutexGuard<'_, FakeState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -189,6 +207,12 @@ async fn handle(
     let fault = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
         state.counters.requests += 1;
+        state.last_headers = request
+            .headers()
+            .iter()
+            .filter(|(name, _)| *name != hyper::header::AUTHORIZATION)
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+            .collect();
         state.faults.pop_front()
     };
     let (parts, body) = request.into_parts();
@@ -213,7 +237,7 @@ async fn handle(
     }
     let reply = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-        let reply = state.handle(&FakeRequest {
+        state.handle(&FakeRequest {
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query().unwrap_or(""),
@@ -222,8 +246,7 @@ async fn handle(
                 .get(hyper::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok()),
             body: &body,
-        });
-        reply
+        })
     };
     Ok(to_response(reply))
 }

@@ -92,6 +92,10 @@ pub(crate) struct FakeState {
     pub reported: Reported,
     pub faults: VecDeque<Fault>,
     pub counters: FakeCounters,
+    /// Every token ever issued, so tests can search output for them.
+    pub issued: Vec<String>,
+    /// Headers of the last request, `authorization` left out.
+    pub last_headers: Vec<(String, String)>,
 }
 
 /// A reply the server layer turns into HTTP.
@@ -110,7 +114,10 @@ impl FakeReply {
         }
     }
     fn error(status: u16, message: &str) -> Self {
-        Self::json(status, json!({"message": message, "documentation_url": DOCS_URL}))
+        Self::json(
+            status,
+            json!({"message": message, "documentation_url": DOCS_URL}),
+        )
     }
     fn empty(status: u16) -> Self {
         FakeReply {
@@ -149,6 +156,8 @@ impl FakeState {
             reported: Reported::Actual,
             faults: VecDeque::new(),
             counters: FakeCounters::default(),
+            issued: Vec::new(),
+            last_headers: Vec::new(),
         }
     }
 
@@ -207,6 +216,7 @@ impl FakeState {
 
     fn issue(&mut self, user_id: &str, sudo: bool) -> FakeReply {
         let token = random_token();
+        self.issued.push(token.clone());
         self.tokens.insert(
             token.clone(),
             Token {
@@ -261,9 +271,11 @@ impl FakeState {
     }
 
     fn patch_session(&mut self, token: &str, body: &[u8]) -> FakeReply {
-        let workspace = serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| v.get("workspace_id").and_then(Value::as_str).map(str::to_owned));
+        let workspace = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+            v.get("workspace_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
         match workspace.as_deref() {
             Some(ws @ ("dev" | "production")) => {
                 let entry = self.tokens.get_mut(token).expect("authenticated token");
