@@ -52,6 +52,35 @@ impl ApiCall {
         self
     }
 
+    /// Add a query parameter given as JSON, formatted the way the Looker API expects: strings as
+    /// is, numbers and booleans as text, arrays joined with commas, objects as JSON text; `null`
+    /// leaves the parameter out.
+    pub fn query_value(self, name: impl Into<String>, value: &serde_json::Value) -> Self {
+        use serde_json::Value;
+        let text = match value {
+            Value::Null => return self,
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        self.query(name, text)
+    }
+
+    /// Add every entry of a JSON object as a query parameter (see [`ApiCall::query_value`]).
+    pub fn query_object(mut self, query: &serde_json::Map<String, serde_json::Value>) -> Self {
+        for (name, value) in query {
+            self = self.query_value(name.clone(), value);
+        }
+        self
+    }
+
     /// Set the JSON body.
     pub fn json(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
@@ -240,5 +269,45 @@ mod tests {
             ApiCall::new("patch", "/session").unwrap().method,
             Method::PATCH
         );
+    }
+
+    #[test]
+    fn json_query_values_are_formatted_like_the_official_sdks() {
+        let query = serde_json::json!({"fields": "id,name", "limit": 5, "all": true,
+            "ids": [1, 2, "x"], "skip": null, "filters": {"a": "b"}});
+        let call = ApiCall::get("/x")
+            .unwrap()
+            .query_object(query.as_object().unwrap());
+        let mut got = call.query.clone();
+        got.sort();
+        let want: Vec<(String, String)> = [
+            ("all", "true"),
+            ("fields", "id,name"),
+            ("filters", r#"{"a":"b"}"#),
+            ("ids", "1,2,x"),
+            ("limit", "5"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn error_details_carry_the_fields_and_code() {
+        let err = Error::Api(Box::new(crate::ApiError {
+            status: 404,
+            method: "GET".into(),
+            path: "/x".into(),
+            message: "Not found".into(),
+            documentation_url: Some("https://docs".into()),
+            request_id: Some("r-1".into()),
+        }));
+        let d = err.details();
+        assert_eq!(d["code"], "LOOKER_CI_API");
+        assert_eq!(d["status"], 404);
+        assert_eq!(d["request_id"], "r-1");
+        assert!(d["message"].as_str().unwrap().contains("HTTP 404"));
+        assert_eq!(Error::Closed.details()["code"], "LOOKER_CI_CLOSED");
     }
 }

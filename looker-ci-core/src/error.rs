@@ -127,6 +127,47 @@ impl Error {
         }
     }
 
+    /// Every field of the error as a JSON object (`code`, `message`, and the variant's fields),
+    /// for the bindings, which turn it into a Python exception or a JS `Error`. Secret-free like
+    /// the error itself; `cause` holds the source chain's text for connection errors.
+    pub fn details(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut details = json!({"code": self.code(), "message": self.to_string()});
+        let extra = match self {
+            Error::Config {
+                setting, origin, ..
+            } => json!({"setting": setting, "origin": origin}),
+            Error::Api(api) => json!({
+                "status": api.status, "method": api.method, "path": api.path,
+                "api_message": api.message, "documentation_url": api.documentation_url,
+                "request_id": api.request_id,
+            }),
+            Error::Timeout {
+                method,
+                path,
+                after,
+            } => {
+                json!({"method": method, "path": path, "timeout_secs": after.as_secs_f64()})
+            }
+            Error::Connection {
+                method,
+                path,
+                message,
+                ..
+            } => {
+                json!({"method": method, "path": path, "cause": message})
+            }
+            Error::Decode { method, path, .. } => json!({"method": method, "path": path}),
+            Error::Credentials { provider, .. } => json!({"provider": provider}),
+            Error::InvalidArgument { argument, .. } => json!({"argument": argument}),
+            Error::Closed => json!({}),
+        };
+        if let (Some(target), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
+            target.extend(extra);
+        }
+        details
+    }
+
     pub(crate) fn config(
         setting: impl Into<String>,
         origin: impl Into<String>,

@@ -125,6 +125,11 @@ impl FakeLooker {
         }
     }
 
+    /// Drop every queued fault.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
     /// Faults still queued.
     pub fn pending_faults(&self) -> usize {
         self.lock().faults.len()

@@ -1,0 +1,199 @@
+"""The public clients: thin wrappers over the native client, adding Python conventions
+(keyword arguments, context managers, JSON-able bodies)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any, Union
+
+from looker_ci._native import NativeClient
+
+JSON = Any
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _settings(**kwargs: Any) -> NativeClient:
+    return NativeClient.from_settings(**kwargs)
+
+
+class _Base:
+    _native: NativeClient
+
+    @property
+    def base_url(self) -> str:
+        """The Looker API host in use."""
+        return self._native.base_url
+
+    def stats(self) -> dict[str, int]:
+        """Counts of logins, requests and re-authentications after a 401 so far."""
+        return self._native.stats()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} base_url={self.base_url!r}>"
+
+
+class LookerClient(_Base):
+    """A synchronous Looker API 4.0 client. Safe to share between threads.
+
+    Settings come from the keyword arguments; with ``read_env=True`` the ``looker.ini`` file and
+    ``LOOKERSDK_*`` variables are read first and the arguments override them.
+    ``client_secret`` is held only as a secret in the native core, never printed.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        verify_ssl: bool | None = None,
+        timeout: float | None = None,
+        ca_bundle: PathLike | None = None,
+        https_proxy: str | None = None,
+        dev_workspace: bool = False,
+        config_file: PathLike | None = None,
+        section: str | None = None,
+        read_env: bool = False,
+    ) -> None:
+        self._native = _settings(
+            base_url=base_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            verify_ssl=verify_ssl,
+            timeout=timeout,
+            ca_bundle=os.fspath(ca_bundle) if ca_bundle is not None else None,
+            https_proxy=https_proxy,
+            dev_workspace=dev_workspace,
+            config_file=os.fspath(config_file) if config_file is not None else None,
+            section=section,
+            read_env=read_env,
+        )
+
+    @classmethod
+    def from_env(
+        cls, config_file: PathLike | None = None, section: str | None = None
+    ) -> LookerClient:
+        """Settings from ``./looker.ini`` (or ``config_file``) and ``LOOKERSDK_*`` variables."""
+        client = cls.__new__(cls)
+        client._native = NativeClient.from_env(
+            os.fspath(config_file) if config_file is not None else None, section
+        )
+        return client
+
+    def me(self) -> dict[str, JSON]:
+        """The current user (``GET /user``)."""
+        return self._native.me()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: JSON = None,
+        raw: bool = False,
+    ) -> Any:
+        """Call any API path, e.g. ``request("GET", "/lookml_models", query={"fields": "name"})``.
+
+        Returns decoded JSON, or ``bytes`` with ``raw=True``. List values in ``query`` are joined
+        with commas, as the Looker API expects.
+        """
+        return self._native.request(method, path, _dumps(query), _dumps(body), raw)
+
+    def login_user(self, user_id: str | int) -> LookerClient:
+        """A client acting as another user (sudo). Close it when done."""
+        sudo = LookerClient.__new__(LookerClient)
+        sudo._native = self._native.login_user(str(user_id))
+        return sudo
+
+    def close(self) -> None:
+        """Log out. Later calls raise :class:`looker_ci.errors.ClientClosedError`."""
+        self._native.close()
+
+    def __enter__(self) -> LookerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncLookerClient(_Base):
+    """An asyncio Looker API 4.0 client; the same settings as :class:`LookerClient`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        verify_ssl: bool | None = None,
+        timeout: float | None = None,
+        ca_bundle: PathLike | None = None,
+        https_proxy: str | None = None,
+        dev_workspace: bool = False,
+        config_file: PathLike | None = None,
+        section: str | None = None,
+        read_env: bool = False,
+    ) -> None:
+        self._native = _settings(
+            base_url=base_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            verify_ssl=verify_ssl,
+            timeout=timeout,
+            ca_bundle=os.fspath(ca_bundle) if ca_bundle is not None else None,
+            https_proxy=https_proxy,
+            dev_workspace=dev_workspace,
+            config_file=os.fspath(config_file) if config_file is not None else None,
+            section=section,
+            read_env=read_env,
+        )
+
+    @classmethod
+    def from_env(
+        cls, config_file: PathLike | None = None, section: str | None = None
+    ) -> AsyncLookerClient:
+        """Settings from ``./looker.ini`` (or ``config_file``) and ``LOOKERSDK_*`` variables."""
+        client = cls.__new__(cls)
+        client._native = NativeClient.from_env(
+            os.fspath(config_file) if config_file is not None else None, section
+        )
+        return client
+
+    async def me(self) -> dict[str, JSON]:
+        """The current user (``GET /user``)."""
+        return await self._native.me_async()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: JSON = None,
+        raw: bool = False,
+    ) -> Any:
+        """As :meth:`LookerClient.request`, awaited."""
+        return await self._native.request_async(method, path, _dumps(query), _dumps(body), raw)
+
+    def login_user(self, user_id: str | int) -> AsyncLookerClient:
+        """A client acting as another user (sudo). Close it when done."""
+        sudo = AsyncLookerClient.__new__(AsyncLookerClient)
+        sudo._native = self._native.login_user(str(user_id))
+        return sudo
+
+    async def close(self) -> None:
+        """Log out. Later calls raise :class:`looker_ci.errors.ClientClosedError`."""
+        await self._native.close_async()
+
+    async def __aenter__(self) -> AsyncLookerClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

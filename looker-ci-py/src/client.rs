@@ -1,0 +1,231 @@
+//! `NativeClient`: one core `LookerClient`, callable from sync Python (GIL released, on the
+//! shared Tokio runtime) and from asyncio (awaitables from `pyo3-async-runtimes`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use looker_ci_core::{ApiCall, LookerClient, Settings};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use secrecy::SecretString;
+
+use crate::convert::{Json, NativeError, Raw, parse_json};
+
+/// Run a core future to completion with the GIL released, so other Python threads keep running
+/// and one client can be shared between threads.
+pub(crate) fn block_on<F, T>(py: Python<'_>, future: F) -> Result<T, NativeError>
+where
+    F: std::future::Future<Output = Result<T, looker_ci_core::Error>> + Send,
+    T: Send,
+{
+    let runtime = pyo3_async_runtimes::tokio::get_runtime();
+    py.detach(|| runtime.block_on(future)).map_err(NativeError)
+}
+
+#[pyclass(module = "looker_ci._native", frozen)]
+pub struct NativeClient {
+    client: LookerClient,
+}
+
+fn api_call(
+    method: &str,
+    path: &str,
+    query_json: Option<&str>,
+    body_json: Option<&str>,
+) -> Result<ApiCall, NativeError> {
+    let mut call = ApiCall::new(method, path)?;
+    if let Some(query) = parse_json("query", query_json)? {
+        match query.as_object() {
+            Some(map) => call = call.query_object(map),
+            None => {
+                return Err(NativeError(looker_ci_core::Error::InvalidArgument {
+                    argument: "query".into(),
+                    message: "must be a mapping of parameter names to values".into(),
+                }));
+            }
+        }
+    }
+    if let Some(body) = parse_json("body", body_json)? {
+        call = call.json(body);
+    }
+    Ok(call)
+}
+
+#[pymethods]
+impl NativeClient {
+    /// Settings from `./looker.ini` (or `config_file`) and the `LOOKERSDK_*` variables.
+    #[staticmethod]
+    #[pyo3(signature = (config_file=None, section=None))]
+    fn from_env(config_file: Option<PathBuf>, section: Option<&str>) -> PyResult<Self> {
+        let mut builder = Settings::builder().load_defaults_from_env();
+        if let Some(path) = config_file {
+            builder = builder.ini_file(path, section);
+        }
+        let settings = builder.build().map_err(NativeError)?;
+        Ok(NativeClient {
+            client: LookerClient::new(settings).map_err(NativeError)?,
+        })
+    }
+
+    /// Explicit settings; `read_env` layers `looker.ini` and `LOOKERSDK_*` underneath them.
+    #[staticmethod]
+    #[pyo3(signature = (*, base_url=None, client_id=None, client_secret=None, verify_ssl=None,
+        timeout=None, ca_bundle=None, https_proxy=None, dev_workspace=false, config_file=None,
+        section=None, read_env=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_settings(
+        base_url: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        verify_ssl: Option<bool>,
+        timeout: Option<f64>,
+        ca_bundle: Option<PathBuf>,
+        https_proxy: Option<String>,
+        dev_workspace: bool,
+        config_file: Option<PathBuf>,
+        section: Option<&str>,
+        read_env: bool,
+    ) -> PyResult<Self> {
+        let mut builder = Settings::builder().dev_workspace(dev_workspace);
+        if read_env {
+            builder = builder.load_defaults_from_env();
+        }
+        if let Some(path) = config_file {
+            builder = builder.ini_file(path, section);
+        }
+        if let Some(v) = base_url {
+            builder = builder.base_url(v);
+        }
+        if let Some(v) = client_id {
+            builder = builder.client_id(v);
+        }
+        if let Some(v) = client_secret {
+            builder = builder.client_secret(SecretString::from(v));
+        }
+        if let Some(v) = verify_ssl {
+            builder = builder.verify_ssl(v);
+        }
+        if let Some(v) = timeout {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(NativeError(looker_ci_core::Error::InvalidArgument {
+                    argument: "timeout".into(),
+                    message: format!("must be a positive number of seconds, not {v}"),
+                })
+                .into());
+            }
+            builder = builder.timeout(Duration::from_secs_f64(v));
+        }
+        if let Some(v) = ca_bundle {
+            builder = builder.ca_bundle(v);
+        }
+        if let Some(v) = https_proxy {
+            builder = builder.https_proxy(v);
+        }
+        let settings = builder.build().map_err(NativeError)?;
+        Ok(NativeClient {
+            client: LookerClient::new(settings).map_err(NativeError)?,
+        })
+    }
+
+    fn me(&self, py: Python<'_>) -> PyResult<Json> {
+        let client = self.client.clone();
+        Ok(Json(block_on(py, async move { client.me().await })?))
+    }
+
+    fn me_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            Ok(Json(client.me().await.map_err(NativeError)?))
+        })
+    }
+
+    #[pyo3(signature = (method, path, query_json=None, body_json=None, raw=false))]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        path: &str,
+        query_json: Option<&str>,
+        body_json: Option<&str>,
+        raw: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let call = api_call(method, path, query_json, body_json)?;
+        let client = self.client.clone();
+        if raw {
+            let bytes = block_on(py, async move { client.request_bytes(call).await })?;
+            Ok(Raw(bytes).into_pyobject(py)?)
+        } else {
+            let value = block_on(py, async move { client.request(call).await })?;
+            Ok(Json(value).into_pyobject(py)?)
+        }
+    }
+
+    #[pyo3(signature = (method, path, query_json=None, body_json=None, raw=false))]
+    fn request_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        path: &str,
+        query_json: Option<&str>,
+        body_json: Option<&str>,
+        raw: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let call = api_call(method, path, query_json, body_json)?;
+        let client = self.client.clone();
+        if raw {
+            pyo3_async_runtimes::tokio::future_into_py(py, async move {
+                Ok(Raw(client
+                    .request_bytes(call)
+                    .await
+                    .map_err(NativeError)?))
+            })
+        } else {
+            pyo3_async_runtimes::tokio::future_into_py(py, async move {
+                Ok(Json(client.request(call).await.map_err(NativeError)?))
+            })
+        }
+    }
+
+    /// A client acting as `user_id` (sudo).
+    fn login_user(&self, user_id: &str) -> PyResult<NativeClient> {
+        Ok(NativeClient {
+            client: self.client.login_user(user_id).map_err(NativeError)?,
+        })
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let client = self.client.clone();
+        Ok(block_on(py, async move { client.close().await })?)
+    }
+
+    fn close_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            client.close().await.map_err(NativeError)?;
+            Ok(())
+        })
+    }
+
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.client.stats();
+        let dict = PyDict::new(py);
+        dict.set_item("logins", stats.logins)?;
+        dict.set_item("requests", stats.requests)?;
+        dict.set_item("reauthentications", stats.reauthentications)?;
+        Ok(dict)
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.client
+            .settings()
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<NativeClient base_url={:?}>", self.base_url())
+    }
+}

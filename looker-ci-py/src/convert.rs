@@ -1,0 +1,102 @@
+//! Conversions between Python objects and the core's JSON values and errors.
+
+use looker_ci_core::Error;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString};
+use serde_json::Value;
+
+/// A JSON value on its way to Python (built in Rust: no per-call Python-side parsing).
+pub struct Json(pub Value);
+
+impl<'py> IntoPyObject<'py> for Json {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0)
+    }
+}
+
+/// A reply body for `raw=True`.
+pub struct Raw(pub bytes::Bytes);
+
+impl<'py> IntoPyObject<'py> for Raw {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyBytes::new(py, &self.0).into_any())
+    }
+}
+
+pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Parse JSON text handed over by the Python facade (which serialises with `json.dumps`).
+pub fn parse_json(argument: &str, text: Option<&str>) -> Result<Option<Value>, NativeError> {
+    match text {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(text).map(Some).map_err(|e| {
+            NativeError(Error::InvalidArgument {
+                argument: argument.to_owned(),
+                message: format!("is not valid JSON: {e}"),
+            })
+        }),
+    }
+}
+
+/// A core error on its way to Python; becomes an exception of `looker_ci.errors`.
+pub struct NativeError(pub Error);
+
+impl From<Error> for NativeError {
+    fn from(e: Error) -> Self {
+        NativeError(e)
+    }
+}
+
+impl From<NativeError> for PyErr {
+    fn from(error: NativeError) -> PyErr {
+        Python::attach(|py| {
+            let build = || -> PyResult<PyErr> {
+                let errors = py.import("looker_ci.errors")?;
+                let details = to_py(py, &error.0.details())?;
+                let exception = errors.getattr("_from_native")?.call1((details,))?;
+                Ok(PyErr::from_value(exception))
+            };
+            build().unwrap_or_else(|import_error| {
+                PyRuntimeError::new_err(format!("{} ({import_error})", error.0))
+            })
+        })
+    }
+}
