@@ -20,7 +20,7 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     match run().await {
-        Ok(errors) if errors == 0 => std::process::ExitCode::SUCCESS,
+        Ok(0) => std::process::ExitCode::SUCCESS,
         Ok(_) => std::process::ExitCode::FAILURE,
         Err(e) => {
             eprintln!("quickstart failed: {e}");

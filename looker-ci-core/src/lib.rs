@@ -32,7 +32,7 @@ pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
 pub use error::{ApiError, Error, Result};
 pub use retry::RetryPolicy;
 pub use session::Stats;
-pub use settings::{Settings, SettingsBuilder};
+pub use settings::{Settings, SettingsBuilder, SettingsOptions};
 pub use token_cache::RefreshPolicy;
 pub use transport::USER_AGENT;
 

@@ -164,6 +164,82 @@ impl Settings {
     }
 }
 
+/// Settings as plain optional values, the shape the Python and Node bindings receive them in.
+/// Given values override `looker.ini` and `LOOKERSDK_*`, which are read only with `read_env`
+/// (or when `config_file` names a file).
+#[derive(Clone, Default)]
+pub struct SettingsOptions {
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub verify_ssl: Option<bool>,
+    /// Seconds.
+    pub timeout: Option<f64>,
+    pub ca_bundle: Option<PathBuf>,
+    pub https_proxy: Option<String>,
+    pub dev_workspace: bool,
+    pub config_file: Option<PathBuf>,
+    pub section: Option<String>,
+    pub read_env: bool,
+}
+
+impl fmt::Debug for SettingsOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettingsOptions")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("config_file", &self.config_file)
+            .field("read_env", &self.read_env)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SettingsOptions {
+    /// Validate and resolve into [`Settings`].
+    pub fn build(self) -> Result<Settings> {
+        let mut builder = SettingsBuilder::new().dev_workspace(self.dev_workspace);
+        if self.read_env {
+            builder = builder.load_defaults_from_env();
+        }
+        if let Some(path) = self.config_file {
+            builder = builder.ini_file(path, self.section.as_deref());
+        }
+        if let Some(v) = self.base_url {
+            builder = builder.base_url(v);
+        }
+        if let Some(v) = self.client_id {
+            builder = builder.client_id(v);
+        }
+        if let Some(v) = self.client_secret {
+            builder = builder.client_secret(v);
+        }
+        if let Some(v) = self.verify_ssl {
+            builder = builder.verify_ssl(v);
+        }
+        if let Some(secs) = self.timeout {
+            if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
+                return Err(Error::config(
+                    KEY_TIMEOUT,
+                    "the `timeout` argument",
+                    format!("{secs} is not a number of seconds between 0 and 86400"),
+                ));
+            }
+            builder = builder.timeout(Duration::from_secs_f64(secs));
+        }
+        if let Some(v) = self.ca_bundle {
+            builder = builder.ca_bundle(v);
+        }
+        if let Some(v) = self.https_proxy {
+            builder = builder.https_proxy(v);
+        }
+        builder.build()
+    }
+}
+
 /// One raw setting value and where it came from.
 #[derive(Clone)]
 struct Raw {
@@ -268,7 +344,7 @@ impl SettingsBuilder {
             key,
             Raw {
                 value: value.into(),
-                origin: "the settings builder".into(),
+                origin: "explicit settings".into(),
             },
         );
         self
@@ -639,6 +715,27 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(&err, Error::Config { setting, .. } if setting == "client_secret"));
+    }
+
+    #[test]
+    fn options_override_env_only_when_asked_and_validate_timeout() {
+        let env = Arc::new(env().with_var(ENV_BASE_URL, "https://env.example.com"));
+        let options = SettingsOptions {
+            base_url: Some("https://opt.example.com".into()),
+            ..SettingsOptions::default()
+        };
+        let s = options.clone().build().unwrap();
+        assert_eq!(s.base_url.as_str(), "https://opt.example.com/");
+        let err = SettingsOptions {
+            timeout: Some(-1.0),
+            ..options
+        }
+        .build()
+        .unwrap_err();
+        assert!(matches!(&err, Error::Config { setting, .. } if setting == "timeout"));
+        // Without read_env, the environment is not consulted (the builder reads `env` only then).
+        let no_env = SettingsBuilder::new().environment(env).build().unwrap_err();
+        assert!(matches!(no_env, Error::Config { setting, .. } if setting == "base_url"));
     }
 
     #[test]

@@ -2,9 +2,8 @@
 //! shared Tokio runtime) and from asyncio (awaitables from `pyo3-async-runtimes`).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use looker_ci_core::{ApiCall, LookerClient, Settings};
+use looker_ci_core::{ApiCall, LookerClient, Settings, SettingsOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
@@ -86,42 +85,21 @@ impl NativeClient {
         section: Option<&str>,
         read_env: bool,
     ) -> PyResult<Self> {
-        let mut builder = Settings::builder().dev_workspace(dev_workspace);
-        if read_env {
-            builder = builder.load_defaults_from_env();
+        let settings = SettingsOptions {
+            base_url,
+            client_id,
+            client_secret: client_secret.map(SecretString::from),
+            verify_ssl,
+            timeout,
+            ca_bundle,
+            https_proxy,
+            dev_workspace,
+            config_file,
+            section: section.map(str::to_owned),
+            read_env,
         }
-        if let Some(path) = config_file {
-            builder = builder.ini_file(path, section);
-        }
-        if let Some(v) = base_url {
-            builder = builder.base_url(v);
-        }
-        if let Some(v) = client_id {
-            builder = builder.client_id(v);
-        }
-        if let Some(v) = client_secret {
-            builder = builder.client_secret(SecretString::from(v));
-        }
-        if let Some(v) = verify_ssl {
-            builder = builder.verify_ssl(v);
-        }
-        if let Some(v) = timeout {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(NativeError(looker_ci_core::Error::InvalidArgument {
-                    argument: "timeout".into(),
-                    message: format!("must be a positive number of seconds, not {v}"),
-                })
-                .into());
-            }
-            builder = builder.timeout(Duration::from_secs_f64(v));
-        }
-        if let Some(v) = ca_bundle {
-            builder = builder.ca_bundle(v);
-        }
-        if let Some(v) = https_proxy {
-            builder = builder.https_proxy(v);
-        }
-        let settings = builder.build().map_err(NativeError)?;
+        .build()
+        .map_err(NativeError)?;
         Ok(NativeClient {
             client: LookerClient::new(settings).map_err(NativeError)?,
         })

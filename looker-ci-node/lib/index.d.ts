@@ -1,0 +1,89 @@
+/** Settings of a client; every field is optional. Given values override `looker.ini` and
+ * `LOOKERSDK_*`, which are read only with `readEnv: true` (or when `configFile` is set). */
+export interface ClientOptions {
+  baseUrl?: string
+  clientId?: string
+  /** Held only in the native core; never printed. */
+  clientSecret?: string
+  verifySsl?: boolean
+  /** Total time for one request, in seconds. */
+  timeout?: number
+  caBundle?: string
+  httpsProxy?: string
+  /** Use the dev workspace; re-applied after every re-login. */
+  devWorkspace?: boolean
+  configFile?: string
+  section?: string
+  readEnv?: boolean
+}
+
+export interface FromEnvOptions {
+  configFile?: string
+  section?: string
+}
+
+export interface RequestOptions {
+  /** Query parameters; arrays are joined with commas, `null`/`undefined` values are left out. */
+  query?: Record<string, unknown>
+  /** JSON body. */
+  body?: unknown
+  /** Resolve to a Buffer with the raw body instead of decoded JSON. */
+  raw?: boolean
+}
+
+export interface ClientStats {
+  logins: number
+  requests: number
+  reauthentications: number
+}
+
+/** Stable error codes, the same in Rust, Python and Node. */
+export type LookerCIErrorCode =
+  | 'LOOKER_CI_CONFIG'
+  | 'LOOKER_CI_API'
+  | 'LOOKER_CI_TIMEOUT'
+  | 'LOOKER_CI_CONNECTION'
+  | 'LOOKER_CI_DECODE'
+  | 'LOOKER_CI_CREDENTIALS'
+  | 'LOOKER_CI_INVALID_ARGUMENT'
+  | 'LOOKER_CI_CLOSED'
+
+/** Every error looker-ci throws. No field ever holds a secret. */
+export declare class LookerCIError extends Error {
+  readonly code: LookerCIErrorCode
+  /** HTTP status (API errors). */
+  readonly status?: number
+  readonly method?: string
+  readonly path?: string
+  /** Looker's own `message` (API errors). */
+  readonly apiMessage?: string
+  readonly documentationUrl?: string
+  readonly requestId?: string
+  /** The setting at fault and where its value came from (config errors). */
+  readonly setting?: string
+  readonly origin?: string
+  readonly argument?: string
+  readonly provider?: string
+  readonly timeoutSecs?: number
+}
+
+/** A Looker API 4.0 client with a self-refreshing session. */
+export declare class LookerClient implements AsyncDisposable {
+  constructor(options?: ClientOptions)
+  /** Settings from `./looker.ini` (or `configFile`) and `LOOKERSDK_*` variables. */
+  static fromEnv(options?: FromEnvOptions): Promise<LookerClient>
+  readonly baseUrl: string
+  /** The current user (`GET /user`). */
+  me(): Promise<Record<string, unknown>>
+  request(method: string, path: string, options: RequestOptions & { raw: true }): Promise<Buffer>
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
+  /** A client acting as another user (sudo). */
+  loginUser(userId: string | number): LookerClient
+  stats(): ClientStats
+  /** Log out; later calls reject with code `LOOKER_CI_CLOSED`. */
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+  toJSON(): { baseUrl: string }
+}
+
+export declare const version: string

@@ -1,0 +1,76 @@
+'use strict'
+
+const { inspect } = require('node:util')
+const native = require('./native')
+const { LookerCIError, callAsync, callSync } = require('./errors')
+
+const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
+
+/**
+ * A Looker API 4.0 client with a self-refreshing session. Cheap to share: concurrent calls share
+ * one login. `clientSecret` lives only in the native core and is never printed.
+ */
+class LookerClient {
+  #native
+
+  /** @param {import('./index').ClientOptions} [options] */
+  constructor(options = {}, nativeClient = undefined) {
+    this.#native = nativeClient ?? callSync(() => native.NativeClient.fromOptions(options))
+  }
+
+  /** Settings from `./looker.ini` (or `configFile`) and `LOOKERSDK_*` variables. */
+  static async fromEnv(options = {}) {
+    const handle = callSync(() =>
+      native.NativeClient.fromEnv(options.configFile ?? null, options.section ?? null),
+    )
+    return new LookerClient({}, handle)
+  }
+
+  get baseUrl() {
+    return this.#native.baseUrl
+  }
+
+  /** The current user (`GET /user`). */
+  me() {
+    return callAsync(() => this.#native.me())
+  }
+
+  /**
+   * Call any API path: `request('GET', '/lookml_models', { query: { fields: 'name' } })`.
+   * Resolves to decoded JSON, or a Buffer with `raw: true`.
+   */
+  request(method, path, options = {}) {
+    return callAsync(() =>
+      this.#native.request(method, path, options.query ?? null, options.body ?? null, options.raw ?? false),
+    )
+  }
+
+  /** A client acting as another user (sudo). Close it when done. */
+  loginUser(userId) {
+    return new LookerClient({}, callSync(() => this.#native.loginUser(String(userId))))
+  }
+
+  /** Counts of logins, requests and re-authentications after a 401. */
+  stats() {
+    return this.#native.stats()
+  }
+
+  /** Log out; later calls reject with code `LOOKER_CI_CLOSED`. */
+  close() {
+    return callAsync(() => this.#native.close())
+  }
+
+  [asyncDispose]() {
+    return this.close()
+  }
+
+  [inspect.custom]() {
+    return `LookerClient { baseUrl: ${inspect(this.baseUrl)} }`
+  }
+
+  toJSON() {
+    return { baseUrl: this.baseUrl }
+  }
+}
+
+module.exports = { LookerClient, LookerCIError, version: require('../package.json').version }

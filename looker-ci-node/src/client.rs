@@ -1,0 +1,154 @@
+//! `NativeClient`: one core `LookerClient`. Every async method runs on napi's Tokio runtime.
+
+use looker_ci_core::{ApiCall, LookerClient, Settings, SettingsOptions};
+use napi::bindgen_prelude::{Buffer, Either};
+use napi_derive::napi;
+use secrecy::SecretString;
+
+use crate::errors::{invalid, to_js};
+
+/// Client settings; every field is optional. `readEnv` layers `looker.ini` and `LOOKERSDK_*`
+/// underneath the given values.
+#[napi(object)]
+pub struct ClientOptions {
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub verify_ssl: Option<bool>,
+    /// Seconds.
+    pub timeout: Option<f64>,
+    pub ca_bundle: Option<String>,
+    pub https_proxy: Option<String>,
+    pub dev_workspace: Option<bool>,
+    pub config_file: Option<String>,
+    pub section: Option<String>,
+    pub read_env: Option<bool>,
+}
+
+/// Counters of what the client did.
+#[napi(object)]
+pub struct ClientStats {
+    pub logins: i64,
+    pub requests: i64,
+    pub reauthentications: i64,
+}
+
+#[napi]
+pub struct NativeClient {
+    client: LookerClient,
+}
+
+fn api_call(
+    method: String,
+    path: String,
+    query: Option<serde_json::Value>,
+    body: Option<serde_json::Value>,
+) -> napi::Result<ApiCall> {
+    let mut call = ApiCall::new(&method, &path).map_err(to_js)?;
+    match query {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(map)) => call = call.query_object(&map),
+        Some(_) => return Err(invalid("query", "must be an object of parameter names to values")),
+    }
+    if let Some(body) = body {
+        call = call.json(body);
+    }
+    Ok(call)
+}
+
+#[napi]
+impl NativeClient {
+    /// Settings from `./looker.ini` (or `configFile`) and the `LOOKERSDK_*` variables.
+    #[napi(factory)]
+    pub fn from_env(config_file: Option<String>, section: Option<String>) -> napi::Result<Self> {
+        crate::logging::init();
+        let mut builder = Settings::builder().load_defaults_from_env();
+        if let Some(path) = config_file {
+            builder = builder.ini_file(path, section.as_deref());
+        }
+        let settings = builder.build().map_err(to_js)?;
+        Ok(NativeClient {
+            client: LookerClient::new(settings).map_err(to_js)?,
+        })
+    }
+
+    #[napi(factory)]
+    pub fn from_options(options: ClientOptions) -> napi::Result<Self> {
+        crate::logging::init();
+        let settings = SettingsOptions {
+            base_url: options.base_url,
+            client_id: options.client_id,
+            client_secret: options.client_secret.map(SecretString::from),
+            verify_ssl: options.verify_ssl,
+            timeout: options.timeout,
+            ca_bundle: options.ca_bundle.map(Into::into),
+            https_proxy: options.https_proxy,
+            dev_workspace: options.dev_workspace.unwrap_or(false),
+            config_file: options.config_file.map(Into::into),
+            section: options.section,
+            read_env: options.read_env.unwrap_or(false),
+        }
+        .build()
+        .map_err(to_js)?;
+        Ok(NativeClient {
+            client: LookerClient::new(settings).map_err(to_js)?,
+        })
+    }
+
+    #[napi]
+    pub async fn me(&self) -> napi::Result<serde_json::Value> {
+        self.client.me().await.map_err(to_js)
+    }
+
+    /// `raw`: return the body as a `Buffer` instead of decoded JSON.
+    #[napi]
+    pub async fn request(
+        &self,
+        method: String,
+        path: String,
+        query: Option<serde_json::Value>,
+        body: Option<serde_json::Value>,
+        raw: Option<bool>,
+    ) -> napi::Result<Either<serde_json::Value, Buffer>> {
+        let call = api_call(method, path, query, body)?;
+        if raw.unwrap_or(false) {
+            let bytes = self.client.request_bytes(call).await.map_err(to_js)?;
+            Ok(Either::B(bytes.to_vec().into()))
+        } else {
+            Ok(Either::A(self.client.request(call).await.map_err(to_js)?))
+        }
+    }
+
+    /// A client acting as `userId` (sudo).
+    #[napi]
+    pub fn login_user(&self, user_id: String) -> napi::Result<NativeClient> {
+        Ok(NativeClient {
+            client: self.client.login_user(&user_id).map_err(to_js)?,
+        })
+    }
+
+    #[napi]
+    pub async fn close(&self) -> napi::Result<()> {
+        self.client.close().await.map_err(to_js)
+    }
+
+    #[napi]
+    pub fn stats(&self) -> ClientStats {
+        let s = self.client.stats();
+        ClientStats {
+            logins: s.logins as i64,
+            requests: s.requests as i64,
+            reauthentications: s.reauthentications as i64,
+        }
+    }
+
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.client
+            .settings()
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}

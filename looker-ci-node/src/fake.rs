@@ -1,0 +1,167 @@
+//! `NativeFakeLooker`: the core FakeLooker, served from napi's Tokio runtime.
+
+use std::time::Duration;
+
+use looker_ci_core::testing::{FakeLooker, Fault};
+use napi_derive::napi;
+use secrecy::ExposeSecret;
+
+use crate::errors::invalid;
+
+/// One injected fault; see `FakeLooker.injectFault`.
+#[napi(object)]
+pub struct FaultOptions {
+    pub status: Option<u16>,
+    pub retry_after: Option<String>,
+    /// Seconds.
+    pub delay: Option<f64>,
+    pub drop_connection: Option<bool>,
+    pub count: Option<u32>,
+}
+
+#[napi(object)]
+pub struct FakeCounters {
+    pub logins: i64,
+    pub sudo_logins: i64,
+    pub failed_logins: i64,
+    pub logouts: i64,
+    pub requests: i64,
+    pub unauthorized: i64,
+    pub me_calls: i64,
+}
+
+#[napi]
+pub struct NativeFakeLooker {
+    fake: FakeLooker,
+}
+
+fn seconds(name: &str, value: f64) -> napi::Result<Duration> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(invalid(name, format!("must be a non-negative number of seconds, not {value}")))
+    }
+}
+
+/// Start a FakeLooker on a random port of 127.0.0.1.
+#[napi]
+pub async fn start_fake_looker() -> napi::Result<NativeFakeLooker> {
+    crate::logging::init();
+    let fake = FakeLooker::start()
+        .await
+        .map_err(|e| napi::Error::from_reason(format!("FakeLooker could not start: {e}")))?;
+    Ok(NativeFakeLooker { fake })
+}
+
+#[napi]
+impl NativeFakeLooker {
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.fake.base_url()
+    }
+
+    #[napi(getter)]
+    pub fn client_id(&self) -> String {
+        self.fake.client_id()
+    }
+
+    /// The fake's own random test secret.
+    #[napi(getter)]
+    pub fn client_secret(&self) -> String {
+        self.fake.client_secret().expose_secret().to_owned()
+    }
+
+    #[napi]
+    pub fn set_token_lifetime(&self, seconds_: f64) -> napi::Result<()> {
+        self.fake.set_token_lifetime(seconds("lifetime", seconds_)?);
+        Ok(())
+    }
+
+    /// `undefined` leaves `expires_in` out of login replies; any JSON value is sent as is.
+    #[napi]
+    pub fn set_reported_expires_in(&self, value: Option<serde_json::Value>) {
+        self.fake.set_reported_expires_in(value);
+    }
+
+    #[napi]
+    pub fn report_actual_expires_in(&self) {
+        self.fake.report_actual_expires_in();
+    }
+
+    #[napi]
+    pub fn revoke_all_tokens(&self) {
+        self.fake.revoke_all_tokens();
+    }
+
+    #[napi]
+    pub fn add_user(&self, user_id: String, first_name: String, last_name: String) {
+        self.fake.add_user(&user_id, &first_name, &last_name);
+    }
+
+    #[napi]
+    pub fn inject_fault(&self, options: FaultOptions) -> napi::Result<()> {
+        let fault = Fault {
+            status: options.status,
+            retry_after: options.retry_after,
+            delay: options.delay.map(|d| seconds("delay", d)).transpose()?,
+            drop_connection: options.drop_connection.unwrap_or(false),
+        };
+        self.fake
+            .inject_fault(fault, options.count.unwrap_or(1) as usize);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn clear_faults(&self) {
+        self.fake.clear_faults();
+    }
+
+    #[napi]
+    pub fn pending_faults(&self) -> u32 {
+        self.fake.pending_faults() as u32
+    }
+
+    #[napi]
+    pub fn counters(&self) -> FakeCounters {
+        let c = self.fake.counters();
+        FakeCounters {
+            logins: c.logins as i64,
+            sudo_logins: c.sudo_logins as i64,
+            failed_logins: c.failed_logins as i64,
+            logouts: c.logouts as i64,
+            requests: c.requests as i64,
+            unauthorized: c.unauthorized as i64,
+            me_calls: c.me_calls as i64,
+        }
+    }
+
+    #[napi]
+    pub fn reset_counters(&self) {
+        self.fake.reset_counters();
+    }
+
+    #[napi]
+    pub fn live_tokens(&self) -> u32 {
+        self.fake.live_tokens() as u32
+    }
+
+    /// Every token issued so far (to check that none leaked into output).
+    #[napi]
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.fake
+            .issued_tokens()
+            .iter()
+            .map(|t| t.expose_secret().to_owned())
+            .collect()
+    }
+
+    #[napi]
+    pub fn last_header(&self, name: String) -> Option<String> {
+        self.fake.last_header(&name)
+    }
+
+    #[napi]
+    pub fn stop(&self) {
+        self.fake.stop();
+    }
+}

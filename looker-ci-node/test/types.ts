@@ -1,0 +1,25 @@
+// Compile-only check that the hand-written facade types and the generated native types hold
+// together (run by `npm run typecheck`).
+import { LookerClient, LookerCIError, type ClientStats } from 'looker-ci'
+import { FakeLooker } from 'looker-ci/testing'
+import type { NativeClient } from '../native'
+
+export async function example(): Promise<void> {
+  const fake = await FakeLooker.start()
+  await using client = new LookerClient({ ...fake.clientOptions(), timeout: 5 })
+  const me: Record<string, unknown> = await client.me()
+  const raw: Buffer = await client.request('GET', '/user', { raw: true })
+  const session = await client.request<{ workspace_id: string }>('GET', '/session')
+  const stats: ClientStats = client.stats()
+  const native: NativeClient | undefined = undefined
+  try {
+    await client.request('GET', '/nope')
+  } catch (error) {
+    if (error instanceof LookerCIError && error.code === 'LOOKER_CI_API') {
+      const status: number | undefined = error.status
+      void status
+    }
+  }
+  void [me, raw, session.workspace_id, stats, native]
+  fake.stop()
+}
