@@ -14,10 +14,10 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::credentials::CredentialProvider;
 use crate::error::{Error, Result};
 use crate::token_cache::{Cached, Expiring, Expiry, RefreshPolicy, TokenCache};
-use crate::transport::{ApiRequest, Reply, RequestBody, Transport};
+use crate::transport::{ApiRequest, BearerToken, Reply, RequestBody, Transport};
 
 /// A Looker access token, shared cheaply between callers.
-pub(crate) type AccessToken = Arc<SecretString>;
+pub(crate) type AccessToken = Arc<BearerToken>;
 
 /// How a session obtains its token.
 #[derive(Clone)]
@@ -271,7 +271,7 @@ fn login_as_user(
     .boxed()
 }
 
-async fn set_dev_workspace(transport: &Transport, token: &SecretString) -> Result<()> {
+async fn set_dev_workspace(transport: &Transport, token: &BearerToken) -> Result<()> {
     let reply = transport
         .send(ApiRequest {
             method: Method::PATCH,
@@ -324,7 +324,7 @@ fn parse_token_reply(reply: &Reply, path: &str) -> Result<Expiring<AccessToken>>
         }
     };
     Ok(Expiring {
-        value: Arc::new(SecretString::from(token)),
+        value: Arc::new(BearerToken::new(SecretString::from(token))?),
         expiry,
     })
 }

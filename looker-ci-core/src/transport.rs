@@ -18,6 +18,28 @@ const APP_ID: &str = concat!("looker-ci ", env!("CARGO_PKG_VERSION"));
 /// Headers that may carry a request id worth quoting in an error report.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-looker-request-id", "x-amzn-requestid"];
 
+/// An access token, kept only as its ready-made `Authorization: Bearer` header value: marked
+/// sensitive (the HTTP stack never logs it), redacted in `Debug`, and built once per login
+/// instead of once per request.
+pub(crate) struct BearerToken {
+    header: HeaderValue,
+}
+
+impl BearerToken {
+    pub fn new(token: SecretString) -> Result<Self> {
+        let mut header = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| Error::invalid_argument("access_token", "is not a valid header value"))?;
+        header.set_sensitive(true);
+        Ok(BearerToken { header })
+    }
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerToken([REDACTED])")
+    }
+}
+
 /// The body of an outgoing request.
 pub(crate) enum RequestBody {
     None,
@@ -33,7 +55,7 @@ pub(crate) struct ApiRequest<'a> {
     pub path: &'a str,
     pub query: &'a [(String, String)],
     pub body: RequestBody,
-    pub bearer: Option<&'a SecretString>,
+    pub bearer: Option<&'a BearerToken>,
     /// Whether a retry may repeat the request (idempotent methods, and login).
     pub retry_safe: bool,
 }
@@ -192,12 +214,7 @@ impl Transport {
             builder = builder.query(request.query);
         }
         if let Some(token) = request.bearer {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| {
-                    Error::invalid_argument("access_token", "is not a valid header value")
-                })?;
-            value.set_sensitive(true);
-            builder = builder.header(header::AUTHORIZATION, value);
+            builder = builder.header(header::AUTHORIZATION, token.header.clone());
         }
         builder = match &request.body {
             RequestBody::None => builder,
@@ -209,12 +226,12 @@ impl Transport {
                 .body(form.expose_secret().to_owned()),
         };
         tracing::trace!(method = %request.method, path = request.path, "sending Looker request");
-        let response = builder
+        let mut response = builder
             .send()
             .await
             .map_err(|e| self.map_error(e, request))?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let body = response
             .bytes()
             .await

@@ -48,7 +48,12 @@ fn api_call(
     match query {
         None | Some(serde_json::Value::Null) => {}
         Some(serde_json::Value::Object(map)) => call = call.query_object(&map),
-        Some(_) => return Err(invalid("query", "must be an object of parameter names to values")),
+        Some(_) => {
+            return Err(invalid(
+                "query",
+                "must be an object of parameter names to values",
+            ));
+        }
     }
     if let Some(body) = body {
         call = call.json(body);

@@ -7,7 +7,10 @@ use napi::Status;
 const MARKER: &str = "LOOKER_CI_ERROR:";
 
 pub fn to_js(error: looker_ci_core::Error) -> napi::Error {
-    napi::Error::new(Status::GenericFailure, format!("{MARKER}{}", error.details()))
+    napi::Error::new(
+        Status::GenericFailure,
+        format!("{MARKER}{}", error.details()),
+    )
 }
 
 pub fn invalid(argument: &str, message: impl Into<String>) -> napi::Error {

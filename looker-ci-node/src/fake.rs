@@ -39,7 +39,10 @@ fn seconds(name: &str, value: f64) -> napi::Result<Duration> {
     if value.is_finite() && value >= 0.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(invalid(name, format!("must be a non-negative number of seconds, not {value}")))
+        Err(invalid(
+            name,
+            format!("must be a non-negative number of seconds, not {value}"),
+        ))
     }
 }
 
