@@ -47,6 +47,8 @@ fn seconds(name: &str, value: f64) -> napi::Result<Duration> {
 }
 
 /// Start a FakeLooker on a random port of 127.0.0.1.
+// Test builds of the crate (clippy --all-targets) do not register napi exports.
+#[cfg_attr(test, allow(dead_code))]
 #[napi]
 pub async fn start_fake_looker() -> napi::Result<NativeFakeLooker> {
     crate::logging::init();
