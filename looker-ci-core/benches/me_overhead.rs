@@ -8,10 +8,18 @@ use std::time::{Duration, Instant};
 use looker_ci_core::testing::FakeLooker;
 use looker_ci_core::{ExposeSecret, LookerClient};
 
-const SEQUENTIAL_CALLS: u32 = 20_000;
 const CONCURRENT_TASKS: u32 = 64;
-const CONCURRENT_CALLS_PER_TASK: u32 = 500;
 const ROUNDS: usize = 5;
+
+/// `cargo bench` passes `--bench`; `cargo test --all-targets` runs this file without it, and then
+/// a short smoke run checks that the benchmark still works.
+fn sizes() -> (u32, u32) {
+    if std::env::args().any(|a| a == "--bench") {
+        (20_000, 500)
+    } else {
+        (50, 2)
+    }
+}
 
 async fn bare_token(http: &reqwest::Client, fake: &FakeLooker) -> String {
     let form = [
@@ -58,13 +66,14 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let (sequential_calls, concurrent_calls_per_task) = sizes();
     let fake = FakeLooker::start().await.unwrap();
     let client = LookerClient::new(fake.settings()).unwrap();
     let http = reqwest::Client::new();
     let auth = format!("Bearer {}", bare_token(&http, &fake).await);
     let url = format!("{}/api/4.0/user", fake.base_url());
     // Warm both connection pools and the client's token.
-    for _ in 0..500 {
+    for _ in 0..sequential_calls.min(500) {
         client.me().await.unwrap();
         bare_me(&http, &url, &auth).await;
     }
@@ -72,24 +81,24 @@ async fn main() {
     let (mut ours_seq, mut bare_seq, mut ours_par, mut bare_par) = (vec![], vec![], vec![], vec![]);
     for _ in 0..ROUNDS {
         let t = Instant::now();
-        for _ in 0..SEQUENTIAL_CALLS {
+        for _ in 0..sequential_calls {
             std::hint::black_box(client.me().await.unwrap());
         }
-        ours_seq.push(t.elapsed() / SEQUENTIAL_CALLS);
+        ours_seq.push(t.elapsed() / sequential_calls);
 
         let t = Instant::now();
-        for _ in 0..SEQUENTIAL_CALLS {
+        for _ in 0..sequential_calls {
             std::hint::black_box(bare_me(&http, &url, &auth).await);
         }
-        bare_seq.push(t.elapsed() / SEQUENTIAL_CALLS);
+        bare_seq.push(t.elapsed() / sequential_calls);
 
-        let total = CONCURRENT_TASKS * CONCURRENT_CALLS_PER_TASK;
+        let total = CONCURRENT_TASKS * concurrent_calls_per_task;
         let t = Instant::now();
         let tasks: Vec<_> = (0..CONCURRENT_TASKS)
             .map(|_| {
                 let client = client.clone();
                 tokio::spawn(async move {
-                    for _ in 0..CONCURRENT_CALLS_PER_TASK {
+                    for _ in 0..concurrent_calls_per_task {
                         std::hint::black_box(client.me().await.unwrap());
                     }
                 })
@@ -105,7 +114,7 @@ async fn main() {
             .map(|_| {
                 let (http, url, auth) = (http.clone(), url.clone(), auth.clone());
                 tokio::spawn(async move {
-                    for _ in 0..CONCURRENT_CALLS_PER_TASK {
+                    for _ in 0..concurrent_calls_per_task {
                         std::hint::black_box(bare_me(&http, &url, &auth).await);
                     }
                 })
@@ -129,12 +138,12 @@ async fn main() {
     println!("| scenario | `LookerClient::me()` per call | bare reqwest per call | ratio |");
     println!("|---|---|---|---|");
     row(
-        &format!("sequential, {SEQUENTIAL_CALLS} calls"),
+        &format!("sequential, {sequential_calls} calls"),
         median(ours_seq),
         median(bare_seq),
     );
     row(
-        &format!("{CONCURRENT_TASKS} tasks x {CONCURRENT_CALLS_PER_TASK} calls"),
+        &format!("{CONCURRENT_TASKS} tasks x {concurrent_calls_per_task} calls"),
         median(ours_par),
         median(bare_par),
     );

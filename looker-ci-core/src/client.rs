@@ -10,10 +10,12 @@ use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use crate::credentials::{CredentialProvider, StaticCredentials};
+use crate::credentials::{
+    CredentialProvider, CredentialReport, StaticCredentials, provider_http_client, resolve_chain,
+};
 use crate::error::{Error, Result};
 use crate::session::{Session, Stats};
-use crate::settings::Settings;
+use crate::settings::{Environment, ProcessEnvironment, Settings};
 use crate::token_cache::RefreshPolicy;
 use crate::transport::Transport;
 
@@ -128,6 +130,7 @@ pub struct LookerClient {
     session: Arc<Session>,
     settings: Arc<Settings>,
     policy: RefreshPolicy,
+    report: Arc<CredentialReport>,
 }
 
 impl fmt::Debug for LookerClient {
@@ -140,15 +143,33 @@ impl fmt::Debug for LookerClient {
 }
 
 impl LookerClient {
-    /// Settings from `./looker.ini` and the `LOOKERSDK_*` variables, with the API key they hold.
+    /// Settings from `./looker.ini` and the `LOOKERSDK_*` variables; credentials from the
+    /// default chain (an API key in the settings, else the CI job's OIDC token exchanged through
+    /// AWS STS for the key in Secrets Manager). [`LookerClient::describe`] says which was chosen.
     pub fn from_env() -> Result<Self> {
-        Self::new(Settings::from_env()?)
+        Self::from_environment(Arc::new(ProcessEnvironment), RefreshPolicy::default())
+    }
+
+    /// As [`LookerClient::from_env`], reading `env` instead of the process environment.
+    pub fn from_environment(env: Arc<dyn Environment>, policy: RefreshPolicy) -> Result<Self> {
+        let settings = Settings::from_environment(Arc::clone(&env))?;
+        let http = provider_http_client(&settings)?;
+        let (provider, report) = resolve_chain(&settings, &env, http, &policy)?;
+        tracing::debug!(%report, "credential source chosen");
+        let mut client = Self::with_provider_and_policy(settings, provider, policy)?;
+        client.report = Arc::new(report);
+        Ok(client)
     }
 
     /// A client using the API key in `settings`.
     pub fn new(settings: Settings) -> Result<Self> {
         let provider = StaticCredentials::from_settings(&settings)?;
         Self::with_provider(settings, Arc::new(provider))
+    }
+
+    /// Which credential source this client uses and why (never a secret).
+    pub fn describe(&self) -> &CredentialReport {
+        &self.report
     }
 
     /// A client whose API key comes from `provider` at every login.
@@ -166,11 +187,17 @@ impl LookerClient {
         policy: RefreshPolicy,
     ) -> Result<Self> {
         let transport = Transport::new(&settings)?;
+        let report = CredentialReport {
+            source: provider.name().to_owned(),
+            detail: "credential provider given in code".into(),
+            skipped: Vec::new(),
+        };
         let session = Session::new(transport, provider, policy.clone(), settings.dev_workspace);
         Ok(LookerClient {
             session,
             settings: Arc::new(settings),
             policy,
+            report: Arc::new(report),
         })
     }
 
@@ -235,6 +262,7 @@ impl LookerClient {
                 .sudo(user_id.trim().to_owned(), self.policy.clone()),
             settings: Arc::clone(&self.settings),
             policy: self.policy.clone(),
+            report: Arc::clone(&self.report),
         })
     }
 

@@ -15,7 +15,7 @@
 //! ```
 
 mod client;
-mod credentials;
+pub mod credentials;
 mod error;
 mod ini;
 pub mod retry;

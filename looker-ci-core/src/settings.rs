@@ -44,6 +44,8 @@ pub trait Environment: Send + Sync {
     fn var(&self, name: &str) -> Option<String>;
     /// The text of a file; `Ok(None)` when it does not exist.
     fn read_file(&self, path: &Path) -> std::io::Result<Option<String>>;
+    /// Every variable, for detection that looks at values (GitLab `id_tokens`).
+    fn vars(&self) -> Vec<(String, String)>;
 }
 
 /// The real process environment and file system.
@@ -53,6 +55,12 @@ pub struct ProcessEnvironment;
 impl Environment for ProcessEnvironment {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
+    }
+
+    fn vars(&self) -> Vec<(String, String)> {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect()
     }
 
     fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
@@ -92,6 +100,12 @@ impl Environment for MapEnvironment {
     fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
         Ok(self.files.get(path).cloned())
     }
+    fn vars(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
 }
 
 /// Resolved, validated settings for one Looker client.
@@ -103,6 +117,9 @@ pub struct Settings {
     pub client_id: Option<String>,
     /// The API key's client secret, when configured here.
     pub client_secret: Option<SecretString>,
+    /// Where the API key came from (`environment variable LOOKERSDK_CLIENT_ID`, `looker.ini
+    /// [Looker]`, `explicit settings`), when there is one.
+    pub client_id_origin: Option<String>,
     /// Whether TLS certificates are verified. `false` affects this client only, never the process.
     pub verify_ssl: bool,
     /// Total time for one HTTP request, including reading the reply.
@@ -126,6 +143,7 @@ impl fmt::Debug for Settings {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("client_id_origin", &self.client_id_origin)
             .field("verify_ssl", &self.verify_ssl)
             .field("timeout", &self.timeout)
             .field("ca_bundle", &self.ca_bundle)
@@ -150,6 +168,14 @@ impl Settings {
     /// Settings from `./looker.ini` (if present) and the `LOOKERSDK_*` environment variables.
     pub fn from_env() -> Result<Settings> {
         SettingsBuilder::new().load_defaults_from_env().build()
+    }
+
+    /// As [`Settings::from_env`], reading this environment instead of the process's.
+    pub fn from_environment(env: Arc<dyn Environment>) -> Result<Settings> {
+        SettingsBuilder::new()
+            .environment(env)
+            .load_defaults_from_env()
+            .build()
     }
 
     /// A builder, for explicit settings.
@@ -428,6 +454,10 @@ impl SettingsBuilder {
             .get(KEY_CLIENT_ID)
             .map(|r| r.value.trim().to_owned())
             .filter(|v| !v.is_empty());
+        let client_id_origin = client_id
+            .as_ref()
+            .and_then(|_| raw.get(KEY_CLIENT_ID))
+            .map(|r| r.origin.clone());
         let verify_ssl = match raw.get(KEY_VERIFY_SSL) {
             Some(r) => parse_bool(KEY_VERIFY_SSL, r)?,
             None => true,
@@ -464,6 +494,7 @@ impl SettingsBuilder {
             base_url,
             client_id,
             client_secret,
+            client_id_origin,
             verify_ssl,
             timeout,
             ca_bundle,

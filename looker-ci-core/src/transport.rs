@@ -110,6 +110,39 @@ impl Reply {
     }
 }
 
+/// Apply the CA bundle and proxy of `settings` to an HTTP client builder (the Looker transport
+/// and the credential providers' client share these).
+pub(crate) fn with_network_settings(
+    mut builder: reqwest::ClientBuilder,
+    settings: &Settings,
+) -> Result<reqwest::ClientBuilder> {
+    if let Some(path) = &settings.ca_bundle {
+        let origin = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::config("ca_bundle", origin.clone(), format!("cannot be read: {e}"))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            Error::config(
+                "ca_bundle",
+                origin.clone(),
+                format!("is not a PEM bundle: {e}"),
+            )
+        })?;
+        if certs.is_empty() {
+            return Err(Error::config("ca_bundle", origin, "holds no certificate"));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if let Some(proxy) = &settings.https_proxy {
+        let proxy = reqwest::Proxy::all(proxy.as_str())
+            .map_err(|e| Error::config("https_proxy", "settings", format!("is not usable: {e}")))?;
+        builder = builder.proxy(proxy);
+    }
+    Ok(builder)
+}
+
 /// Sends requests to one Looker instance.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
@@ -131,31 +164,7 @@ impl Transport {
             .pool_idle_timeout(Duration::from_secs(60))
             // Only this client: never switch verification off for the process.
             .danger_accept_invalid_certs(!settings.verify_ssl);
-        if let Some(path) = &settings.ca_bundle {
-            let origin = path.display().to_string();
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::config("ca_bundle", origin.clone(), format!("cannot be read: {e}"))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                Error::config(
-                    "ca_bundle",
-                    origin.clone(),
-                    format!("is not a PEM bundle: {e}"),
-                )
-            })?;
-            if certs.is_empty() {
-                return Err(Error::config("ca_bundle", origin, "holds no certificate"));
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if let Some(proxy) = &settings.https_proxy {
-            let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
-                Error::config("https_proxy", "settings", format!("is not usable: {e}"))
-            })?;
-            builder = builder.proxy(proxy);
-        }
+        builder = with_network_settings(builder, settings)?;
         let http = builder.build().map_err(|e| {
             Error::config(
                 "http_client",

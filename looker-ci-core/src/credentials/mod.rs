@@ -4,6 +4,20 @@
 //! (OIDC exchange, AWS Secrets Manager, Okta) plugs in without touching the session. Providers do
 //! not cache; a cache wraps them where caching is wanted.
 
+pub mod aws;
+mod chain;
+mod identity;
+mod jwt;
+
+pub(crate) use chain::resolve as resolve_chain;
+pub use chain::{CredentialReport, DEFAULT_AWS_AUDIENCE, OKTA_PREFIX};
+pub use identity::{
+    DEFAULT_ID_TOKEN_VAR, ENV_GITHUB_REQUEST_TOKEN, ENV_GITHUB_REQUEST_URL, ENV_ID_TOKEN_AUDIENCE,
+    ENV_ID_TOKEN_VAR, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,
+    IdentityToken, IdentityTokenSource, StaticToken, detect_gitlab_token_var,
+};
+pub use jwt::Claims;
+
 use std::fmt;
 use std::time::SystemTime;
 
@@ -12,6 +26,17 @@ use secrecy::SecretString;
 
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+
+/// The HTTP client credential providers use (STS, Secrets Manager, GitHub's token endpoint):
+/// the Looker client's timeout, CA bundle and proxy, without Looker's headers.
+pub fn provider_http_client(settings: &Settings) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
+        .user_agent(crate::transport::USER_AGENT)
+        .timeout(settings.timeout);
+    crate::transport::with_network_settings(builder, settings)?
+        .build()
+        .map_err(|e| Error::config("http_client", "settings", format!("cannot be built: {e}")))
+}
 
 /// A Looker API key: client id and client secret, and when the pair stops working, if known.
 #[derive(Clone)]
