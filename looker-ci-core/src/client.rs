@@ -153,6 +153,16 @@ impl LookerClient {
     /// As [`LookerClient::from_env`], reading `env` instead of the process environment.
     pub fn from_environment(env: Arc<dyn Environment>, policy: RefreshPolicy) -> Result<Self> {
         let settings = Settings::from_environment(Arc::clone(&env))?;
+        Self::with_default_chain(settings, env, policy)
+    }
+
+    /// A client for `settings` whose credentials come from the default chain, reading `env` for
+    /// the sources beyond the settings (CI identity token, AWS role, Okta).
+    pub fn with_default_chain(
+        settings: Settings,
+        env: Arc<dyn Environment>,
+        policy: RefreshPolicy,
+    ) -> Result<Self> {
         let http = provider_http_client(&settings)?;
         let (provider, report) = resolve_chain(&settings, &env, http, &policy)?;
         tracing::debug!(%report, "credential source chosen");

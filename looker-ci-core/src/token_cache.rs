@@ -65,7 +65,8 @@ pub struct RefreshPolicy {
     pub max_lifetime: Duration,
     /// Lifetime assumed when the source gives none.
     pub assumed_lifetime: Duration,
-    /// Taken off absolute expiries to allow for clock skew between us and the issuer.
+    /// Taken off absolute expiries to allow for clock skew between us and the issuer; at most
+    /// 10% of the remaining lifetime, so short-lived credentials stay usable.
     pub clock_skew: Duration,
 }
 
@@ -91,7 +92,7 @@ impl RefreshPolicy {
         let raw = match expiry {
             Expiry::In(d) => d,
             Expiry::At(when) => match when.duration_since(SystemTime::now()) {
-                Ok(left) => left.saturating_sub(self.clock_skew),
+                Ok(left) => left.saturating_sub(self.clock_skew.min(left / 10)),
                 Err(_) => Duration::ZERO,
             },
             Expiry::Unknown => {
@@ -484,6 +485,13 @@ mod tests {
         let l = p.lifetime(Expiry::At(later), "t");
         assert!(l <= Duration::from_secs(3600) - p.clock_skew + Duration::from_secs(1));
         assert!(l >= Duration::from_secs(3500));
+        // Short absolute lifetimes lose at most 10% to the skew allowance.
+        let soon = SystemTime::now() + Duration::from_secs(10);
+        let l = p.lifetime(Expiry::At(soon), "t");
+        assert!(
+            l >= Duration::from_secs(8) && l <= Duration::from_secs(10),
+            "{l:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

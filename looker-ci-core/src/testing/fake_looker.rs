@@ -77,6 +77,13 @@ impl FakeLooker {
         SecretString::from(self.lock().client_secret.clone())
     }
 
+    /// Replace the API key this server accepts (for example with one stored in a test secret).
+    pub fn set_api_key(&self, client_id: &str, client_secret: &SecretString) {
+        let mut state = self.lock();
+        state.client_id = client_id.to_owned();
+        state.client_secret = secrecy::ExposeSecret::expose_secret(client_secret).to_owned();
+    }
+
     /// Settings pointing at this server with its API key.
     pub fn settings(&self) -> Settings {
         Settings::builder()

@@ -30,3 +30,6 @@ pub fn client_with(settings: Settings) -> LookerClient {
     let provider = StaticCredentials::from_settings(&settings).unwrap();
     LookerClient::with_provider(settings, Arc::new(provider)).unwrap()
 }
+
+pub mod jwt;
+pub mod moto;

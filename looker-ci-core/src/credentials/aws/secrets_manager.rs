@@ -72,9 +72,9 @@ impl SecretsManagerProvider {
         )
     }
 
-    /// AWS credentials this provider has fetched so far (one per STS exchange): for tests and
-    /// diagnostics.
-    async fn aws_credentials(&self) -> Result<crate::token_cache::Cached<Arc<AwsCredentials>>> {
+    /// The temporary AWS credentials in use (assuming the role if none are cached or they are
+    /// due for refresh), for callers that want to make further AWS calls with them.
+    pub async fn aws_credentials(&self) -> Result<crate::token_cache::Cached<Arc<AwsCredentials>>> {
         let sts = self.sts.clone();
         self.aws
             .get(move || async move { sts.assume_role().await })
@@ -143,18 +143,23 @@ impl SecretsManagerProvider {
             #[serde(alias = "Message")]
             message: Option<String>,
         }
+        // JSON errors from the service itself; XML ones from the signature/authorization layer.
         let parsed: Option<AwsError> = serde_json::from_str(body).ok();
         let kind = parsed
             .as_ref()
             .and_then(|e| e.kind.clone())
             .map(|k| k.rsplit('#').next().unwrap_or_default().to_owned())
+            .or_else(|| super::xml::text(body, "Code"))
             .unwrap_or_else(|| format!("HTTP {status}"));
-        let message = parsed.and_then(|e| e.message).unwrap_or_default();
+        let message = parsed
+            .and_then(|e| e.message)
+            .or_else(|| super::xml::text(body, "Message"))
+            .unwrap_or_default();
         let secret = &self.config.secret_id;
         let base = format!("GetSecretValue {kind}: {message}");
         let expired = matches!(
             kind.as_str(),
-            "ExpiredTokenException" | "UnrecognizedClientException" | "InvalidSignatureException"
+            "ExpiredTokenException" | "UnrecognizedClientException" | "InvalidClientTokenId"
         );
         let hint = match kind.as_str() {
             "ResourceNotFoundException" => format!(
@@ -162,7 +167,7 @@ impl SecretsManagerProvider {
                 self.config.region,
                 super::ENV_SECRET_ID
             ),
-            "AccessDeniedException" => format!(
+            "AccessDeniedException" | "AccessDenied" => format!(
                 ". The role {} needs secretsmanager:GetSecretValue on {secret:?} (and \
                  kms:Decrypt if the secret uses a customer-managed key)",
                 self.config.role_arn

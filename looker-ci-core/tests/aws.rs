@@ -1,0 +1,248 @@
+//! End to end against real peers: a GitLab-shaped id token -> STS (moto) -> Secrets Manager
+//! (moto, SigV4 checked) -> FakeLooker login -> me() -> logout, with no Looker secret in the job's
+//! environment. Needs the moto peer (scripts/test-all starts it).
+
+mod common;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::jwt::gitlab_id_token;
+use common::moto::{MotoFixture, fixture};
+use looker_ci_core::credentials::aws::{AwsConfig, SecretsManagerProvider, StsWebIdentity};
+use looker_ci_core::credentials::{EnvVarToken, IdentityToken, IdentityTokenSource};
+use looker_ci_core::settings::{Environment, MapEnvironment};
+use looker_ci_core::testing::FakeLooker;
+use looker_ci_core::{
+    Error, ExposeSecret, LookerClient, RefreshPolicy, Result, SecretString, Settings,
+};
+
+/// The job environment: where Looker is, the id token, the AWS role and the secret id; no
+/// Looker client id or secret.
+fn job_env(moto: &MotoFixture, fake: &FakeLooker, token: &str, role_arn: &str) -> MapEnvironment {
+    MapEnvironment::new()
+        .with_var("GITLAB_CI", "true")
+        .with_var("CI_JOB_ID", "4242")
+        .with_var("LOOKERSDK_BASE_URL", &fake.base_url())
+        .with_var("LOOKER_ID_TOKEN", token)
+        .with_var("AWS_ROLE_ARN", role_arn)
+        .with_var("AWS_REGION", &moto.region)
+        .with_var("AWS_ENDPOINT_URL", &moto.url)
+        .with_var("LOOKER_CI_AWS_SECRET_ID", &moto.secret_id)
+}
+
+async fn fake_with_secret_key(moto: &MotoFixture) -> FakeLooker {
+    let fake = FakeLooker::start().await.unwrap();
+    fake.set_api_key(
+        &moto.client_id,
+        &SecretString::from(moto.client_secret.clone()),
+    );
+    fake
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() -> Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .try_init()
+                .expect("the only subscriber in this test binary");
+            captured
+        })
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gitlab_token_to_sts_to_secrets_manager_to_looker_and_back() {
+    let logs = capture_logs();
+    let moto = fixture();
+    let fake = fake_with_secret_key(&moto).await;
+    let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
+    let env = job_env(&moto, &fake, &token, &moto.role_arn);
+    assert!(
+        env.vars.values().all(|v| v != &moto.client_secret),
+        "no Looker secret in the job"
+    );
+
+    let client = LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
+    let report = client.describe().clone();
+    assert_eq!(report.source, "aws-secrets-manager");
+    assert!(report.detail.contains("env:LOOKER_ID_TOKEN"), "{report}");
+    assert!(report.detail.contains(&moto.role_arn), "{report}");
+
+    let me = client.me().await.unwrap();
+    assert_eq!(me["id"], "1");
+    client.close().await.unwrap();
+    let counters = fake.counters();
+    assert_eq!((counters.logins, counters.logouts), (1, 1));
+
+    let output = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let shown = format!("{output}\n{report}\n{client:?}");
+    for secret in [token.as_str(), moto.client_secret.as_str()]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(
+            fake.issued_tokens()
+                .iter()
+                .map(|t| t.expose_secret().to_owned()),
+        )
+    {
+        assert!(!shown.contains(&secret), "a secret leaked into the output");
+    }
+}
+
+/// Counts identity-token reads: one per STS exchange.
+#[derive(Debug)]
+struct Counting {
+    inner: EnvVarToken,
+    reads: AtomicU32,
+}
+
+#[looker_ci_core::async_trait]
+impl IdentityTokenSource for Counting {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    async fn identity_token(&self) -> Result<IdentityToken> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.identity_token().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
+    let logs = capture_logs();
+    let moto = fixture();
+    let fake = fake_with_secret_key(&moto).await;
+    fake.set_token_lifetime(Duration::from_secs(1));
+    let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
+    let env: Arc<dyn Environment> = Arc::new(
+        job_env(&moto, &fake, &token, &moto.role_arn).with_var("LOOKER_CI_AWS_ROLE_DURATION", "3"),
+    );
+    let config = AwsConfig::from_env(&env).unwrap().unwrap();
+    let identity = Arc::new(Counting {
+        inner: EnvVarToken::new("LOOKER_ID_TOKEN", Arc::clone(&env)),
+        reads: AtomicU32::new(0),
+    });
+    let policy = RefreshPolicy::default();
+    let http = reqwest::Client::new();
+    let sts = StsWebIdentity::new(
+        &config,
+        identity.clone(),
+        Some("sts.amazonaws.com".into()),
+        http.clone(),
+    );
+    let provider = Arc::new(SecretsManagerProvider::new(
+        config,
+        sts,
+        policy.clone(),
+        http,
+    ));
+    let settings = Settings::builder()
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let client =
+        LookerClient::with_provider_and_policy(settings, provider.clone(), policy).unwrap();
+
+    client.me().await.unwrap(); // t=0: STS #1, Looker login #1
+    let first_aws = provider.aws_credentials().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    client.me().await.unwrap(); // Looker token expired, AWS credentials still fresh
+    assert_eq!(
+        (
+            fake.counters().logins,
+            identity.reads.load(Ordering::SeqCst)
+        ),
+        (2, 1)
+    );
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    client.me().await.unwrap(); // both expired: one STS exchange, one Looker login
+    assert_eq!(
+        (
+            fake.counters().logins,
+            identity.reads.load(Ordering::SeqCst)
+        ),
+        (3, 2)
+    );
+    let second_aws = provider.aws_credentials().await.unwrap();
+    assert_ne!(
+        first_aws.value.access_key_id,
+        second_aws.value.access_key_id
+    );
+    client.close().await.unwrap();
+
+    let output = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    for aws in [&first_aws.value, &second_aws.value] {
+        for secret in [&aws.secret_access_key, &aws.session_token] {
+            assert!(
+                !output.contains(secret.expose_secret()),
+                "an AWS secret leaked"
+            );
+        }
+        assert!(!format!("{aws:?}").contains(aws.secret_access_key.expose_secret()));
+    }
+}
+
+#[tokio::test]
+async fn a_role_without_access_to_the_secret_says_which_permission_is_missing() {
+    let moto = fixture();
+    let fake = fake_with_secret_key(&moto).await;
+    let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
+    let env = job_env(&moto, &fake, &token, &moto.denied_role_arn);
+    let client = LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
+    let err = client.me().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Credentials { provider, .. } if provider == "aws-secrets-manager"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("secretsmanager:GetSecretValue"),
+        "{err}"
+    );
+    assert_eq!(fake.counters().logins, 0);
+}
+
+#[tokio::test]
+async fn an_expired_or_misaddressed_token_fails_before_any_exchange() {
+    let moto = fixture();
+    let fake = fake_with_secret_key(&moto).await;
+    for (token, expect) in [
+        (
+            gitlab_id_token(&moto.issuer, "sts.amazonaws.com", -120),
+            "expired",
+        ),
+        (
+            gitlab_id_token(&moto.issuer, "https://gitlab.com", 300),
+            "audience",
+        ),
+    ] {
+        let env = job_env(&moto, &fake, &token, &moto.role_arn)
+            .with_var("LOOKER_CI_ID_TOKEN_AUDIENCE", "sts.amazonaws.com");
+        let client =
+            LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
+        let err = client.me().await.unwrap_err();
+        assert!(err.to_string().contains(expect), "{err}");
+        assert!(!err.to_string().contains(&token));
+    }
+}
