@@ -80,15 +80,15 @@ impl IdentityToken {
                 self.claims.exp.unwrap_or_default()
             )));
         }
-        if let Some(wanted) = audience {
-            if !self.claims.aud.iter().any(|a| a == wanted) {
-                return Err(fail(format!(
-                    "the identity token's audience is {:?} but {wanted:?} is required; set \
-                     `aud: {wanted}` on the `id_tokens` entry (GitLab) or request that audience \
-                     (GitHub), or change {ENV_ID_TOKEN_AUDIENCE}",
-                    self.claims.aud
-                )));
-            }
+        if let Some(wanted) = audience
+            && !self.claims.aud.iter().any(|a| a == wanted)
+        {
+            return Err(fail(format!(
+                "the identity token's audience is {:?} but {wanted:?} is required; set \
+                 `aud: {wanted}` on the `id_tokens` entry (GitLab) or request that audience \
+                 (GitHub), or change {ENV_ID_TOKEN_AUDIENCE}",
+                self.claims.aud
+            )));
         }
         Ok(())
     }
