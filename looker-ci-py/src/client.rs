@@ -3,12 +3,16 @@
 
 use std::path::PathBuf;
 
-use looker_ci_core::{ApiCall, LookerClient, Settings, SettingsOptions};
+use std::sync::Arc;
+
+use looker_ci_core::settings::ProcessEnvironment;
+use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
 
 use crate::convert::{Json, NativeError, Raw, parse_json};
+use crate::provider::PyCredentialProvider;
 
 /// Run a core future to completion with the GIL released, so other Python threads keep running
 /// and one client can be shared between threads.
@@ -61,18 +65,24 @@ impl NativeClient {
             builder = builder.ini_file(path, section);
         }
         let settings = builder.build().map_err(NativeError)?;
-        Ok(NativeClient {
-            client: LookerClient::new(settings).map_err(NativeError)?,
-        })
+        let client = LookerClient::with_default_chain(
+            settings,
+            Arc::new(ProcessEnvironment),
+            RefreshPolicy::default(),
+        )
+        .map_err(NativeError)?;
+        Ok(NativeClient { client })
     }
 
-    /// Explicit settings; `read_env` layers `looker.ini` and `LOOKERSDK_*` underneath them.
+    /// Explicit settings; `read_env` layers `looker.ini` and `LOOKERSDK_*` underneath them and
+    /// lets the default credential chain find the key; `credentials` is a callable provider.
     #[staticmethod]
     #[pyo3(signature = (*, base_url=None, client_id=None, client_secret=None, verify_ssl=None,
         timeout=None, ca_bundle=None, https_proxy=None, dev_workspace=false, config_file=None,
-        section=None, read_env=false))]
+        section=None, read_env=false, credentials=None))]
     #[allow(clippy::too_many_arguments)]
     fn from_settings(
+        py: Python<'_>,
         base_url: Option<String>,
         client_id: Option<String>,
         client_secret: Option<String>,
@@ -84,6 +94,7 @@ impl NativeClient {
         config_file: Option<PathBuf>,
         section: Option<&str>,
         read_env: bool,
+        credentials: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let settings = SettingsOptions {
             base_url,
@@ -100,9 +111,31 @@ impl NativeClient {
         }
         .build()
         .map_err(NativeError)?;
-        Ok(NativeClient {
-            client: LookerClient::new(settings).map_err(NativeError)?,
-        })
+        let client = match credentials {
+            Some(callable) => {
+                let provider = PyCredentialProvider::new(py, callable)?;
+                LookerClient::with_provider(settings, Arc::new(provider))
+            }
+            None if read_env => LookerClient::with_default_chain(
+                settings,
+                Arc::new(ProcessEnvironment),
+                RefreshPolicy::default(),
+            ),
+            None => LookerClient::new(settings),
+        }
+        .map_err(NativeError)?;
+        Ok(NativeClient { client })
+    }
+
+    /// Which credential source the client uses and why (never a secret).
+    fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let report = self.client.describe();
+        let dict = PyDict::new(py);
+        dict.set_item("source", &report.source)?;
+        dict.set_item("detail", &report.detail)?;
+        dict.set_item("skipped", report.skipped.clone())?;
+        dict.set_item("summary", report.to_string())?;
+        Ok(dict)
     }
 
     fn me(&self, py: Python<'_>) -> PyResult<Json> {

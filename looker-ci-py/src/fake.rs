@@ -52,6 +52,12 @@ impl NativeFakeLooker {
         self.fake.client_secret().expose_secret().to_owned()
     }
 
+    /// Accept this API key instead of the random one.
+    fn set_api_key(&self, client_id: &str, client_secret: String) {
+        self.fake
+            .set_api_key(client_id, &secrecy::SecretString::from(client_secret));
+    }
+
     fn set_token_lifetime(&self, seconds_: f64) -> PyResult<()> {
         self.fake.set_token_lifetime(seconds("lifetime", seconds_)?);
         Ok(())

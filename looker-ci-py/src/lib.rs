@@ -5,6 +5,7 @@
 mod client;
 mod convert;
 mod fake;
+mod provider;
 
 use std::sync::OnceLock;
 

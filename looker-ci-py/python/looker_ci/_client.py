@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from typing import Any, Union
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from looker_ci._native import NativeClient
 
@@ -18,33 +21,8 @@ def _dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def _settings(**kwargs: Any) -> NativeClient:
-    return NativeClient.from_settings(**kwargs)
-
-
 class _Base:
     _native: NativeClient
-
-    @property
-    def base_url(self) -> str:
-        """The Looker API host in use."""
-        return self._native.base_url
-
-    def stats(self) -> dict[str, int]:
-        """Counts of logins, requests and re-authentications after a 401 so far."""
-        return self._native.stats()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} base_url={self.base_url!r}>"
-
-
-class LookerClient(_Base):
-    """A synchronous Looker API 4.0 client. Safe to share between threads.
-
-    Settings come from the keyword arguments; with ``read_env=True`` the ``looker.ini`` file and
-    ``LOOKERSDK_*`` variables are read first and the arguments override them.
-    ``client_secret`` is held only as a secret in the native core, never printed.
-    """
 
     def __init__(
         self,
@@ -60,8 +38,14 @@ class LookerClient(_Base):
         config_file: PathLike | None = None,
         section: str | None = None,
         read_env: bool = False,
+        credentials: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
-        self._native = _settings(
+        """Settings from the keyword arguments. With ``read_env=True`` the ``looker.ini`` file
+        and ``LOOKERSDK_*`` variables are read first (the arguments override them) and, without
+        an API key, the default credential chain finds one (CI OIDC token -> AWS STS -> Secrets
+        Manager). ``credentials`` is a callable returning ``{"client_id": ..., "client_secret":
+        ...}``, called at every login. ``client_secret`` is held only in the native core."""
+        self._native = NativeClient.from_settings(
             base_url=base_url,
             client_id=client_id,
             client_secret=client_secret,
@@ -73,18 +57,47 @@ class LookerClient(_Base):
             config_file=os.fspath(config_file) if config_file is not None else None,
             section=section,
             read_env=read_env,
+            credentials=credentials,
         )
 
     @classmethod
-    def from_env(
-        cls, config_file: PathLike | None = None, section: str | None = None
-    ) -> LookerClient:
-        """Settings from ``./looker.ini`` (or ``config_file``) and ``LOOKERSDK_*`` variables."""
+    def from_env(cls, config_file: PathLike | None = None, section: str | None = None) -> Self:
+        """Settings from ``./looker.ini`` (or ``config_file``) and ``LOOKERSDK_*`` variables;
+        credentials from the default chain (see :meth:`describe`)."""
         client = cls.__new__(cls)
         client._native = NativeClient.from_env(
             os.fspath(config_file) if config_file is not None else None, section
         )
         return client
+
+    def _sudo(self, user_id: str | int) -> Self:
+        sudo = type(self).__new__(type(self))
+        sudo._native = self._native.login_user(str(user_id))
+        return sudo
+
+    @property
+    def base_url(self) -> str:
+        """The Looker API host in use."""
+        return self._native.base_url
+
+    def describe(self) -> dict[str, Any]:
+        """Which credential source is used and why: ``source``, ``detail``, ``skipped`` (the
+        sources passed over, with reasons) and a one-line ``summary``. Never holds a secret."""
+        return self._native.describe()
+
+    def stats(self) -> dict[str, int]:
+        """Counts of logins, requests and re-authentications after a 401 so far."""
+        return self._native.stats()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} base_url={self.base_url!r}>"
+
+
+class LookerClient(_Base):
+    """A synchronous Looker API 4.0 client. Safe to share between threads.
+
+    Construct it with keyword settings (see ``_Base.__init__``) or :meth:`from_env`.
+    """
 
     def me(self) -> dict[str, JSON]:
         """The current user (``GET /user``)."""
@@ -125,46 +138,6 @@ class LookerClient(_Base):
 
 class AsyncLookerClient(_Base):
     """An asyncio Looker API 4.0 client; the same settings as :class:`LookerClient`."""
-
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        verify_ssl: bool | None = None,
-        timeout: float | None = None,
-        ca_bundle: PathLike | None = None,
-        https_proxy: str | None = None,
-        dev_workspace: bool = False,
-        config_file: PathLike | None = None,
-        section: str | None = None,
-        read_env: bool = False,
-    ) -> None:
-        self._native = _settings(
-            base_url=base_url,
-            client_id=client_id,
-            client_secret=client_secret,
-            verify_ssl=verify_ssl,
-            timeout=timeout,
-            ca_bundle=os.fspath(ca_bundle) if ca_bundle is not None else None,
-            https_proxy=https_proxy,
-            dev_workspace=dev_workspace,
-            config_file=os.fspath(config_file) if config_file is not None else None,
-            section=section,
-            read_env=read_env,
-        )
-
-    @classmethod
-    def from_env(
-        cls, config_file: PathLike | None = None, section: str | None = None
-    ) -> AsyncLookerClient:
-        """Settings from ``./looker.ini`` (or ``config_file``) and ``LOOKERSDK_*`` variables."""
-        client = cls.__new__(cls)
-        client._native = NativeClient.from_env(
-            os.fspath(config_file) if config_file is not None else None, section
-        )
-        return client
 
     async def me(self) -> dict[str, JSON]:
         """The current user (``GET /user``)."""

@@ -41,6 +41,10 @@ class FakeLooker:
             "LOOKERSDK_CLIENT_SECRET": self.client_secret,
         }
 
+    def set_api_key(self, client_id: str, client_secret: str) -> None:
+        """Accept this API key instead of the fake's random one."""
+        self._native.set_api_key(client_id, client_secret)
+
     def set_token_lifetime(self, seconds: float) -> None:
         """Lifetime the server enforces on new tokens (and reports, unless overridden)."""
         self._native.set_token_lifetime(seconds)

@@ -1,0 +1,82 @@
+//! A Python callable as a core `CredentialProvider` (the adapter pattern: the core never knows
+//! it is talking to Python). The callable takes no argument and returns a mapping with
+//! `client_id` and `client_secret`; it runs on a blocking thread with the GIL held only for the
+//! call, so it may do I/O.
+
+use std::fmt;
+
+use looker_ci_core::{
+    ApiCredentials, CredentialProvider, Error, Result, SecretString, async_trait,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyMapping;
+
+pub struct PyCredentialProvider {
+    callable: Py<PyAny>,
+    name: String,
+}
+
+impl fmt::Debug for PyCredentialProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PyCredentialProvider({})", self.name)
+    }
+}
+
+impl PyCredentialProvider {
+    pub fn new(py: Python<'_>, callable: Py<PyAny>) -> PyResult<Self> {
+        let bound = callable.bind(py);
+        if !bound.is_callable() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "credentials must be a callable returning {'client_id': ..., 'client_secret': ...}",
+            ));
+        }
+        let name = bound
+            .getattr("__qualname__")
+            .and_then(|n| n.extract::<String>())
+            .unwrap_or_else(|_| "callable".into());
+        Ok(PyCredentialProvider {
+            callable,
+            name: format!("python:{name}"),
+        })
+    }
+
+    fn call(&self) -> Result<ApiCredentials> {
+        let fail = |message: String| Error::Credentials {
+            provider: self.name.clone(),
+            message,
+        };
+        Python::attach(|py| {
+            let result = self
+                .callable
+                .call0(py)
+                .map_err(|e| fail(format!("the callable raised {e}")))?;
+            let mapping = result
+                .bind(py)
+                .cast::<PyMapping>()
+                .map_err(|_| fail("the callable must return a mapping".into()))?;
+            let field = |key: &str| -> Result<String> {
+                mapping
+                    .get_item(key)
+                    .and_then(|v| v.extract::<String>())
+                    .map_err(|_| fail(format!("the returned mapping has no string {key:?}")))
+            };
+            Ok(ApiCredentials {
+                client_id: field("client_id")?,
+                client_secret: SecretString::from(field("client_secret")?),
+                expires_at: None,
+            })
+        })
+    }
+}
+
+#[async_trait]
+impl CredentialProvider for PyCredentialProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn api_credentials(&self) -> Result<ApiCredentials> {
+        // The GIL may be held by another thread for a while: wait for it off the async workers.
+        tokio::task::block_in_place(|| self.call())
+    }
+}
