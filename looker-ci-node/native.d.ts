@@ -4,7 +4,10 @@
 export declare class NativeClient {
   /** Settings from `./looker.ini` (or `configFile`) and the `LOOKERSDK_*` variables. */
   static fromEnv(configFile?: string | undefined | null, section?: string | undefined | null): NativeClient
-  static fromOptions(options: ClientOptions): NativeClient
+  /** `credentials`: a function resolving to `{ clientId, clientSecret }`, called at every login. */
+  static fromOptions(options: ClientOptions, credentials?: CredentialsFn | undefined | null): NativeClient
+  /** Which credential source the client uses and why (never a secret). */
+  describe(): CredentialReport
   me(): Promise<any>
   /** `raw`: return the body as a `Buffer` instead of decoded JSON. */
   request(method: string, path: string, query?: any | undefined | null, body?: any | undefined | null, raw?: boolean | undefined | null): Promise<any | Buffer>
@@ -20,6 +23,8 @@ export declare class NativeFakeLooker {
   get clientId(): string
   /** The fake's own random test secret. */
   get clientSecret(): string
+  /** Accept this API key instead of the random one. */
+  setApiKey(clientId: string, clientSecret: string): void
   setTokenLifetime(seconds: number): void
   /** `undefined` leaves `expires_in` out of login replies; any JSON value is sent as is. */
   setReportedExpiresIn(value?: any | undefined | null): void
@@ -36,6 +41,12 @@ export declare class NativeFakeLooker {
   issuedTokens(): Array<string>
   lastHeader(name: string): string | null
   stop(): void
+}
+
+/** What a credentials function resolves to. */
+export interface ApiKey {
+  clientId: string
+  clientSecret: string
 }
 
 /**
@@ -62,6 +73,15 @@ export interface ClientStats {
   logins: number
   requests: number
   reauthentications: number
+}
+
+/** Which credential source a client uses and why. */
+export interface CredentialReport {
+  source: string
+  detail: string
+  /** `[source, reason]` pairs of the sources passed over. */
+  skipped: Array<Array<string>>
+  summary: string
 }
 
 export interface FakeCounters {

@@ -14,7 +14,24 @@ export interface ClientOptions {
   devWorkspace?: boolean
   configFile?: string
   section?: string
+  /** Read looker.ini and LOOKERSDK_*; without an API key, use the default credential chain. */
   readEnv?: boolean
+  /** Called at every login for the API key (a custom credential provider). */
+  credentials?: () => ApiKey | Promise<ApiKey>
+}
+
+export interface ApiKey {
+  clientId: string
+  clientSecret: string
+}
+
+/** Which credential source a client uses and why. Never holds a secret. */
+export interface CredentialReport {
+  source: string
+  detail: string
+  /** `[source, reason]` for each source passed over. */
+  skipped: string[][]
+  summary: string
 }
 
 export interface FromEnvOptions {
@@ -80,6 +97,7 @@ export declare class LookerClient implements AsyncDisposable {
   /** A client acting as another user (sudo). */
   loginUser(userId: string | number): LookerClient
   stats(): ClientStats
+  describe(): CredentialReport
   /** Log out; later calls reject with code `LOOKER_CI_CLOSED`. */
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>

@@ -15,10 +15,19 @@ class LookerClient {
 
   /** @param {import('./index').ClientOptions} [options] */
   constructor(options = {}, nativeClient = undefined) {
-    this.#native = nativeClient ?? callSync(() => native.NativeClient.fromOptions(options))
+    const { credentials, ...settings } = options
+    if (credentials !== undefined && typeof credentials !== 'function') {
+      throw new TypeError('credentials must be a function returning { clientId, clientSecret }')
+    }
+    // Always hand the core a Promise-returning function, whatever the caller's returns.
+    const provider = credentials && (async () => credentials())
+    this.#native = nativeClient ?? callSync(() => native.NativeClient.fromOptions(settings, provider))
   }
 
-  /** Settings from `./looker.ini` (or `configFile`) and `LOOKERSDK_*` variables. */
+  /**
+   * Settings from `./looker.ini` (or `configFile`) and `LOOKERSDK_*` variables; credentials from
+   * the default chain (API key in settings, else CI OIDC token -> AWS STS -> Secrets Manager).
+   */
   static async fromEnv(options = {}) {
     const handle = callSync(() =>
       native.NativeClient.fromEnv(options.configFile ?? null, options.section ?? null),
@@ -48,6 +57,11 @@ class LookerClient {
   /** A client acting as another user (sudo). Close it when done. */
   loginUser(userId) {
     return new LookerClient({}, callSync(() => this.#native.loginUser(String(userId))))
+  }
+
+  /** Which credential source is used and why ({ source, detail, skipped, summary }); no secret. */
+  describe() {
+    return this.#native.describe()
   }
 
   /** Counts of logins, requests and re-authentications after a 401. */

@@ -30,6 +30,7 @@ export declare class FakeLooker implements AsyncDisposable {
   readonly clientSecret: string
   env(): { LOOKERSDK_BASE_URL: string; LOOKERSDK_CLIENT_ID: string; LOOKERSDK_CLIENT_SECRET: string }
   clientOptions(): { baseUrl: string; clientId: string; clientSecret: string }
+  setApiKey(clientId: string, clientSecret: string): void
   setTokenLifetime(seconds: number): void
   /** Report `value` as `expires_in`; `undefined` omits the field. */
   setReportedExpiresIn(value?: unknown): void

@@ -49,6 +49,11 @@ class FakeLooker {
     return { baseUrl: this.baseUrl, clientId: this.clientId, clientSecret: this.clientSecret }
   }
 
+  /** Accept this API key instead of the fake's random one. */
+  setApiKey(clientId, clientSecret) {
+    this.#native.setApiKey(clientId, clientSecret)
+  }
+
   setTokenLifetime(seconds) {
     callSync(() => this.#native.setTokenLifetime(seconds))
   }

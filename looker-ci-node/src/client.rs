@@ -1,11 +1,15 @@
 //! `NativeClient`: one core `LookerClient`. Every async method runs on napi's Tokio runtime.
 
-use looker_ci_core::{ApiCall, LookerClient, Settings, SettingsOptions};
+use std::sync::Arc;
+
+use looker_ci_core::settings::ProcessEnvironment;
+use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 use secrecy::SecretString;
 
 use crate::errors::{invalid, to_js};
+use crate::provider::{CredentialsFn, JsCredentialProvider};
 
 /// Client settings; every field is optional. `readEnv` layers `looker.ini` and `LOOKERSDK_*`
 /// underneath the given values.
@@ -23,6 +27,16 @@ pub struct ClientOptions {
     pub config_file: Option<String>,
     pub section: Option<String>,
     pub read_env: Option<bool>,
+}
+
+/// Which credential source a client uses and why.
+#[napi(object)]
+pub struct CredentialReport {
+    pub source: String,
+    pub detail: String,
+    /// `[source, reason]` pairs of the sources passed over.
+    pub skipped: Vec<Vec<String>>,
+    pub summary: String,
 }
 
 /// Counters of what the client did.
@@ -72,14 +86,23 @@ impl NativeClient {
             builder = builder.ini_file(path, section.as_deref());
         }
         let settings = builder.build().map_err(to_js)?;
-        Ok(NativeClient {
-            client: LookerClient::new(settings).map_err(to_js)?,
-        })
+        let client = LookerClient::with_default_chain(
+            settings,
+            Arc::new(ProcessEnvironment),
+            RefreshPolicy::default(),
+        )
+        .map_err(to_js)?;
+        Ok(NativeClient { client })
     }
 
+    /// `credentials`: a function resolving to `{ clientId, clientSecret }`, called at every login.
     #[napi(factory)]
-    pub fn from_options(options: ClientOptions) -> napi::Result<Self> {
+    pub fn from_options(
+        options: ClientOptions,
+        credentials: Option<CredentialsFn>,
+    ) -> napi::Result<Self> {
         crate::logging::init();
+        let read_env = options.read_env.unwrap_or(false);
         let settings = SettingsOptions {
             base_url: options.base_url,
             client_id: options.client_id,
@@ -91,13 +114,39 @@ impl NativeClient {
             dev_workspace: options.dev_workspace.unwrap_or(false),
             config_file: options.config_file.map(Into::into),
             section: options.section,
-            read_env: options.read_env.unwrap_or(false),
+            read_env,
         }
         .build()
         .map_err(to_js)?;
-        Ok(NativeClient {
-            client: LookerClient::new(settings).map_err(to_js)?,
-        })
+        let client = match credentials {
+            Some(function) => {
+                LookerClient::with_provider(settings, Arc::new(JsCredentialProvider::new(function)))
+            }
+            None if read_env => LookerClient::with_default_chain(
+                settings,
+                Arc::new(ProcessEnvironment),
+                RefreshPolicy::default(),
+            ),
+            None => LookerClient::new(settings),
+        }
+        .map_err(to_js)?;
+        Ok(NativeClient { client })
+    }
+
+    /// Which credential source the client uses and why (never a secret).
+    #[napi]
+    pub fn describe(&self) -> CredentialReport {
+        let report = self.client.describe();
+        CredentialReport {
+            source: report.source.clone(),
+            detail: report.detail.clone(),
+            skipped: report
+                .skipped
+                .iter()
+                .map(|(source, reason)| vec![source.clone(), reason.clone()])
+                .collect(),
+            summary: report.to_string(),
+        }
     }
 
     #[napi]

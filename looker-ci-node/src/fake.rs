@@ -76,6 +76,13 @@ impl NativeFakeLooker {
         self.fake.client_secret().expose_secret().to_owned()
     }
 
+    /// Accept this API key instead of the random one.
+    #[napi]
+    pub fn set_api_key(&self, client_id: String, client_secret: String) {
+        self.fake
+            .set_api_key(&client_id, &secrecy::SecretString::from(client_secret));
+    }
+
     #[napi]
     pub fn set_token_lifetime(&self, seconds_: f64) -> napi::Result<()> {
         self.fake.set_token_lifetime(seconds("lifetime", seconds_)?);

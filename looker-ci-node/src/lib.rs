@@ -5,3 +5,4 @@ mod client;
 mod errors;
 mod fake;
 mod logging;
+mod provider;

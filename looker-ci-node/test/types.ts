@@ -11,6 +11,9 @@ export async function example(): Promise<void> {
   const raw: Buffer = await client.request('GET', '/user', { raw: true })
   const session = await client.request<{ workspace_id: string }>('GET', '/session')
   const stats: ClientStats = client.stats()
+  const source: string = client.describe().source
+  const custom = new LookerClient({ baseUrl: fake.baseUrl, credentials: async () => ({ clientId: 'a', clientSecret: 'b' }) })
+  void [source, custom]
   const native: NativeClient | undefined = undefined
   try {
     await client.request('GET', '/nope')
