@@ -5,7 +5,7 @@ export declare class NativeClient {
   /** Settings from `./looker.ini` (or `configFile`) and the `LOOKERSDK_*` variables. */
   static fromEnv(configFile?: string | undefined | null, section?: string | undefined | null): NativeClient
   /** `credentials`: a function resolving to `{ clientId, clientSecret }`, called at every login. */
-  static fromOptions(options: ClientOptions, credentials?: CredentialsFn | undefined | null): NativeClient
+  static fromOptions(options: ClientOptions, credentials?: (() => Promise<ApiKey>) | undefined | null): NativeClient
   /** Which credential source the client uses and why (never a secret). */
   describe(): CredentialReport
   me(): Promise<any>

@@ -99,7 +99,9 @@ impl NativeClient {
     #[napi(factory)]
     pub fn from_options(
         options: ClientOptions,
-        credentials: Option<CredentialsFn>,
+        #[napi(ts_arg_type = "(() => Promise<ApiKey>) | undefined | null")] credentials: Option<
+            CredentialsFn,
+        >,
     ) -> napi::Result<Self> {
         crate::logging::init();
         let read_env = options.read_env.unwrap_or(false);
