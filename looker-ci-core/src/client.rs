@@ -11,7 +11,8 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::credentials::{
-    CredentialProvider, CredentialReport, StaticCredentials, provider_http_client, resolve_chain,
+    CredentialProvider, CredentialReport, ProxyAuth, StaticCredentials, provider_http_client,
+    resolve_chain,
 };
 use crate::error::{Error, Result};
 use crate::session::{Session, Stats};
@@ -164,11 +165,15 @@ impl LookerClient {
         policy: RefreshPolicy,
     ) -> Result<Self> {
         let http = provider_http_client(&settings)?;
-        let (provider, report) = resolve_chain(&settings, &env, http, &policy)?;
-        tracing::debug!(%report, "credential source chosen");
-        let mut client = Self::with_provider_and_policy(settings, provider, policy)?;
-        client.report = Arc::new(report);
-        Ok(client)
+        let chosen = resolve_chain(&settings, &env, http, &policy)?;
+        tracing::debug!(report = %chosen.report, "credential source chosen");
+        Self::build(
+            settings,
+            chosen.provider,
+            policy,
+            chosen.report,
+            chosen.proxy_auth,
+        )
     }
 
     /// A client using the API key in `settings`.
@@ -196,12 +201,22 @@ impl LookerClient {
         provider: Arc<dyn CredentialProvider>,
         policy: RefreshPolicy,
     ) -> Result<Self> {
-        let transport = Transport::new(&settings)?;
         let report = CredentialReport {
             source: provider.name().to_owned(),
             detail: "credential provider given in code".into(),
             skipped: Vec::new(),
         };
+        Self::build(settings, provider, policy, report, None)
+    }
+
+    fn build(
+        settings: Settings,
+        provider: Arc<dyn CredentialProvider>,
+        policy: RefreshPolicy,
+        report: CredentialReport,
+        proxy_auth: Option<Arc<ProxyAuth>>,
+    ) -> Result<Self> {
+        let transport = Transport::new(&settings)?.with_proxy_auth(proxy_auth);
         let session = Session::new(transport, provider, policy.clone(), settings.dev_workspace);
         Ok(LookerClient {
             session,

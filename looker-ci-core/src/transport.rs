@@ -7,6 +7,9 @@ use reqwest::Method;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use std::sync::Arc;
+
+use crate::credentials::ProxyAuth;
 use crate::error::{ApiError, Error, Result};
 use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use crate::settings::Settings;
@@ -150,6 +153,8 @@ pub(crate) struct Transport {
     api_root: String,
     timeout: Duration,
     retry: RetryPolicy,
+    /// An identity-aware proxy's bearer header, sent on every request when configured.
+    proxy_auth: Option<Arc<ProxyAuth>>,
 }
 
 impl Transport {
@@ -177,7 +182,13 @@ impl Transport {
             api_root: settings.api_url(""),
             timeout: settings.timeout,
             retry: settings.retry.clone(),
+            proxy_auth: None,
         })
+    }
+
+    pub fn with_proxy_auth(mut self, proxy_auth: Option<Arc<ProxyAuth>>) -> Self {
+        self.proxy_auth = proxy_auth;
+        self
     }
 
     /// Send one request, retrying where the policy allows, and read the whole reply.
@@ -224,6 +235,10 @@ impl Transport {
         }
         if let Some(token) = request.bearer {
             builder = builder.header(header::AUTHORIZATION, token.header.clone());
+        }
+        if let Some(proxy) = &self.proxy_auth {
+            let value = proxy.header_value().await?;
+            builder = builder.header(proxy.header_name().clone(), (*value).clone());
         }
         builder = match &request.body {
             RequestBody::None => builder,

@@ -14,6 +14,8 @@ use super::identity::{
     ENV_ID_TOKEN_AUDIENCE, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,
     IdentityTokenSource, detect_gitlab_token_var,
 };
+use super::okta::{self, OktaConfig, OktaTokenSource};
+use super::proxy::{ENV_PROXY_HEADER, ProxyAuth};
 use super::{CredentialProvider, StaticCredentials};
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
@@ -22,8 +24,6 @@ use crate::token_cache::RefreshPolicy;
 /// Audience used to find a GitLab `id_tokens` variable and to request a GitHub token when
 /// `LOOKER_CI_ID_TOKEN_AUDIENCE` is unset: the one AWS documents for web identity federation.
 pub const DEFAULT_AWS_AUDIENCE: &str = "sts.amazonaws.com";
-/// Prefix of the Okta settings.
-pub const OKTA_PREFIX: &str = "LOOKER_CI_OKTA_";
 
 /// Which source the chain chose and why, plus what it passed over. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,28 +46,83 @@ impl fmt::Display for CredentialReport {
     }
 }
 
+/// What the chain chose: the provider, the report, and the proxy header if one is configured.
+pub(crate) struct Chosen {
+    pub provider: Arc<dyn CredentialProvider>,
+    pub report: CredentialReport,
+    pub proxy_auth: Option<Arc<ProxyAuth>>,
+}
+
 /// Resolve the provider for `settings` from `env`.
-pub fn resolve(
+pub(crate) fn resolve(
     settings: &Settings,
     env: &Arc<dyn Environment>,
     http: reqwest::Client,
     policy: &RefreshPolicy,
-) -> Result<(Arc<dyn CredentialProvider>, CredentialReport)> {
+) -> Result<Chosen> {
+    // Okta is read only when something needs it: the proxy header, or the chain reaching it.
+    let okta_source =
+        |ci_token: Option<Arc<dyn IdentityTokenSource>>| -> Result<Option<Arc<OktaTokenSource>>> {
+            let Some(config) = OktaConfig::from_env(env.as_ref())? else {
+                return Ok(None);
+            };
+            // Token exchange needs the CI token as its subject.
+            let subject = match (config.token_exchange, ci_token) {
+                (false, _) => None,
+                (true, Some(ci)) => Some(ci),
+                (true, None) => {
+                    return Err(Error::config(
+                        "okta_token_exchange",
+                        format!("environment variable {}", okta::ENV_TOKEN_EXCHANGE),
+                        "token exchange is on but no CI identity token was found to exchange",
+                    ));
+                }
+            };
+            Ok(Some(Arc::new(OktaTokenSource::new(
+                config,
+                subject,
+                http.clone(),
+            ))))
+        };
+    let mut okta = None;
+    let proxy_auth = match env.var(ENV_PROXY_HEADER).filter(|h| !h.trim().is_empty()) {
+        Some(header) => {
+            okta = okta_source(ci_identity_source(env, http.clone())?)?;
+            let source = okta.clone().ok_or_else(|| {
+                Error::config(
+                    "proxy_header",
+                    format!("environment variable {ENV_PROXY_HEADER}"),
+                    format!(
+                        "is set but Okta is not configured ({} and {} or {})",
+                        okta::ENV_CLIENT_ID,
+                        okta::ENV_ISSUER,
+                        okta::ENV_TOKEN_URL
+                    ),
+                )
+            })?;
+            Some(Arc::new(ProxyAuth::new(&header, source, policy.clone())?))
+        }
+        None => None,
+    };
+    let chosen = |provider: Arc<dyn CredentialProvider>, report| Chosen {
+        provider,
+        report,
+        proxy_auth: proxy_auth.clone(),
+    };
     let mut skipped = Vec::new();
 
+    // 1. An API key in the settings.
     if settings.client_id.is_some() {
         let origin = settings
             .client_id_origin
             .clone()
             .unwrap_or_else(|| "settings".into());
-        return Ok((
+        let client_id = settings.client_id.as_deref().unwrap_or_default();
+        return Ok(chosen(
             Arc::new(StaticCredentials::from_settings(settings)?),
             CredentialReport {
                 source: "settings".into(),
-                detail: format!(
-                    "API key (client_id {:?}) from {origin}",
-                    settings.client_id.as_deref().unwrap_or("")
-                ),
+                detail: format!("API key (client_id {client_id:?}) from {origin}"),
                 skipped,
             },
         ));
@@ -78,77 +133,90 @@ pub fn resolve(
             .into(),
     ));
 
-    match AwsConfig::from_env(env)? {
-        Some(config) => {
-            let identity = identity_source(env, http.clone())?;
-            let audience = env
-                .var(ENV_ID_TOKEN_AUDIENCE)
-                .filter(|a| !a.trim().is_empty());
-            let sts = StsWebIdentity::new(&config, identity, audience, http.clone());
-            let provider = SecretsManagerProvider::new(config, sts, policy.clone(), http);
-            let detail = provider.describe();
-            return Ok((
-                Arc::new(provider),
-                CredentialReport {
-                    source: "aws-secrets-manager".into(),
-                    detail,
-                    skipped,
-                },
-            ));
-        }
-        None => skipped.push((
+    // 2. The CI job's identity token -> STS -> Secrets Manager; 3. the same with an Okta token.
+    let ci_token = ci_identity_source(env, http.clone())?;
+    if okta.is_none() {
+        okta = okta_source(ci_token.clone())?;
+    }
+    let Some(config) = AwsConfig::from_env(env)? else {
+        skipped.push((
             "aws-secrets-manager".into(),
             "AWS_ROLE_ARN and LOOKER_CI_AWS_SECRET_ID are not both set".into(),
-        )),
-    }
-
-    let okta_vars: Vec<String> = env
-        .vars()
-        .into_iter()
-        .map(|(name, _)| name)
-        .filter(|name| name.starts_with(OKTA_PREFIX))
-        .collect();
-    if !okta_vars.is_empty() {
+        ));
+        if okta.is_some() {
+            return Err(Error::config(
+                "credentials",
+                "Okta settings",
+                "Okta is configured, but the Looker API key still has to come from somewhere: set \
+                 AWS_ROLE_ARN and LOOKER_CI_AWS_SECRET_ID (the Okta token then assumes the role), \
+                 or an API key in the settings",
+            ));
+        }
+        skipped.push(("okta".into(), "no LOOKER_CI_OKTA_CLIENT_ID is set".into()));
+        let tried: Vec<String> = skipped
+            .iter()
+            .map(|(s, why)| format!("{s}: {why}"))
+            .collect();
         return Err(Error::config(
-            "okta",
-            format!("environment variables {}", okta_vars.join(", ")),
-            "Okta credentials are not supported by this version of looker-ci yet; use the AWS \
-             path or an API key",
+            "credentials",
+            "the default credential chain",
+            format!(
+                "no source of Looker credentials is configured ({})",
+                tried.join("; ")
+            ),
+        ));
+    };
+    let (identity, source): (Arc<dyn IdentityTokenSource>, &str) = match (&okta, ci_token) {
+        (Some(okta), _) => (okta.clone(), "okta"),
+        (None, Some(ci)) => (ci, "aws-secrets-manager"),
+        (None, None) => {
+            return Err(Error::Credentials {
+                provider: "aws-secrets-manager".into(),
+                message: "AWS_ROLE_ARN and LOOKER_CI_AWS_SECRET_ID are set but no CI identity \
+                          token was found: declare `id_tokens: LOOKER_ID_TOKEN` (GitLab) or set \
+                          LOOKER_CI_ID_TOKEN_VAR, grant `id-token: write` (GitHub Actions), set \
+                          AWS_WEB_IDENTITY_TOKEN_FILE, or configure Okta (LOOKER_CI_OKTA_*)"
+                    .into(),
+            });
+        }
+    };
+    if source == "okta" {
+        skipped.push((
+            "aws-secrets-manager".into(),
+            "Okta is configured, so its access token is the web identity for STS".into(),
         ));
     }
-    skipped.push(("okta".into(), "no LOOKER_CI_OKTA_* variable is set".into()));
-
-    let report = CredentialReport {
-        source: String::new(),
-        detail: String::new(),
-        skipped,
-    };
-    let tried: Vec<String> = report
-        .skipped
-        .iter()
-        .map(|(s, why)| format!("{s}: {why}"))
-        .collect();
-    Err(Error::config(
-        "credentials",
-        "the default credential chain",
-        format!(
-            "no source of Looker credentials is configured ({})",
-            tried.join("; ")
-        ),
+    let audience = env
+        .var(ENV_ID_TOKEN_AUDIENCE)
+        .filter(|a| !a.trim().is_empty());
+    let detail_prefix = okta
+        .as_ref()
+        .map(|o| format!("{}; ", o.describe()))
+        .unwrap_or_default();
+    let sts = StsWebIdentity::new(&config, identity, audience, http.clone());
+    let provider = SecretsManagerProvider::new(config, sts, policy.clone(), http);
+    let detail = format!("{detail_prefix}{}", provider.describe());
+    Ok(chosen(
+        Arc::new(provider),
+        CredentialReport {
+            source: source.into(),
+            detail,
+            skipped,
+        },
     ))
 }
 
-/// The job's identity token: `AWS_WEB_IDENTITY_TOKEN_FILE`, else GitHub Actions, else a GitLab
-/// `id_tokens` variable. Configured AWS without any of them is an error.
-fn identity_source(
+/// The job's identity token, if any: `AWS_WEB_IDENTITY_TOKEN_FILE`, else GitHub Actions, else a
+/// GitLab `id_tokens` variable.
+fn ci_identity_source(
     env: &Arc<dyn Environment>,
     http: reqwest::Client,
-) -> Result<Arc<dyn IdentityTokenSource>> {
+) -> Result<Option<Arc<dyn IdentityTokenSource>>> {
     if let Some(path) = env
         .var(ENV_WEB_IDENTITY_TOKEN_FILE)
         .filter(|p| !p.trim().is_empty())
     {
-        return Ok(Arc::new(FileToken::new(path.trim(), Arc::clone(env))));
+        return Ok(Some(Arc::new(FileToken::new(path.trim(), Arc::clone(env)))));
     }
     let audience = env
         .var(ENV_ID_TOKEN_AUDIENCE)
@@ -156,19 +224,13 @@ fn identity_source(
         .unwrap_or_else(|| DEFAULT_AWS_AUDIENCE.into());
     if let Some(github) = GitHubActionsToken::from_env(env.as_ref(), Some(audience.clone()), http)?
     {
-        return Ok(Arc::new(github));
+        return Ok(Some(Arc::new(github)));
     }
-    if let Some(var) = detect_gitlab_token_var(env.as_ref(), &audience)? {
-        return Ok(Arc::new(EnvVarToken::new(var, Arc::clone(env))));
-    }
-    Err(Error::Credentials {
-        provider: "aws-secrets-manager".into(),
-        message: "AWS_ROLE_ARN and LOOKER_CI_AWS_SECRET_ID are set but no CI identity token was \
-                  found: declare `id_tokens: LOOKER_ID_TOKEN` (GitLab) or set \
-                  LOOKER_CI_ID_TOKEN_VAR, grant `id-token: write` (GitHub Actions), or set \
-                  AWS_WEB_IDENTITY_TOKEN_FILE"
-            .into(),
-    })
+    Ok(
+        detect_gitlab_token_var(env.as_ref(), &audience)?.map(|var| {
+            Arc::new(EnvVarToken::new(var, Arc::clone(env))) as Arc<dyn IdentityTokenSource>
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -188,7 +250,7 @@ mod tests {
             reqwest::Client::new(),
             &RefreshPolicy::default(),
         )
-        .map(|(_, r)| r)
+        .map(|chosen| chosen.report)
     }
 
     fn base() -> MapEnvironment {
@@ -242,8 +304,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("no CI identity token"), "{err}");
-        let err = resolve_in(base().with_var("LOOKER_CI_OKTA_ISSUER", "https://x")).unwrap_err();
+        let err = resolve_in(base().with_var("LOOKER_CI_OKTA_CLIENT_ID", "0oa1")).unwrap_err();
         assert!(err.to_string().contains("LOOKER_CI_OKTA_ISSUER"), "{err}");
+        let err = resolve_in(
+            base()
+                .with_var("LOOKER_CI_OKTA_CLIENT_ID", "0oa1")
+                .with_var("LOOKER_CI_OKTA_ISSUER", "https://x.okta.com/oauth2/default")
+                .with_var("LOOKER_CI_OKTA_CLIENT_SECRET", "s"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("AWS_ROLE_ARN"), "{err}");
+        let err =
+            resolve_in(base().with_var("LOOKER_CI_PROXY_HEADER", "X-Proxy-Token")).unwrap_err();
+        assert!(err.to_string().contains("Okta is not configured"), "{err}");
     }
 
     #[test]

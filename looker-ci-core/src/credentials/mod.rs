@@ -8,15 +8,18 @@ pub mod aws;
 mod chain;
 mod identity;
 mod jwt;
+pub mod okta;
+mod proxy;
 
 pub(crate) use chain::resolve as resolve_chain;
-pub use chain::{CredentialReport, DEFAULT_AWS_AUDIENCE, OKTA_PREFIX};
+pub use chain::{CredentialReport, DEFAULT_AWS_AUDIENCE};
 pub use identity::{
     DEFAULT_ID_TOKEN_VAR, ENV_GITHUB_REQUEST_TOKEN, ENV_GITHUB_REQUEST_URL, ENV_ID_TOKEN_AUDIENCE,
     ENV_ID_TOKEN_VAR, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,
     IdentityToken, IdentityTokenSource, StaticToken, detect_gitlab_token_var,
 };
 pub use jwt::Claims;
+pub use proxy::{ENV_PROXY_HEADER, ProxyAuth};
 
 use std::fmt;
 use std::time::SystemTime;

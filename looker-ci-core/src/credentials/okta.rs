@@ -1,0 +1,605 @@
+//! Okta (or any OAuth 2.0 authorization server): an access token from the client-credentials
+//! grant, authenticated with `private_key_jwt` (RS256 or ES256) or `client_secret_basic`, or from
+//! an RFC 8693 token exchange whose subject is another identity token (the CI job's).
+//!
+//! The access token serves as the web identity for AWS STS (it implements
+//! [`IdentityTokenSource`]) and, for a Looker behind an identity-aware proxy, as the bearer token
+//! of a proxy header. It does not cache: STS's credential cache and the proxy header's cache
+//! decide when a new one is needed.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
+
+use super::identity::{IdentityToken, IdentityTokenSource};
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::settings::Environment;
+use crate::token_cache::{Expiring, Expiry};
+
+pub const ENV_ISSUER: &str = "LOOKER_CI_OKTA_ISSUER";
+pub const ENV_TOKEN_URL: &str = "LOOKER_CI_OKTA_TOKEN_URL";
+pub const ENV_CLIENT_ID: &str = "LOOKER_CI_OKTA_CLIENT_ID";
+pub const ENV_PRIVATE_KEY: &str = "LOOKER_CI_OKTA_PRIVATE_KEY";
+pub const ENV_PRIVATE_KEY_FILE: &str = "LOOKER_CI_OKTA_PRIVATE_KEY_FILE";
+pub const ENV_KEY_ID: &str = "LOOKER_CI_OKTA_KEY_ID";
+pub const ENV_SIGNING_ALG: &str = "LOOKER_CI_OKTA_SIGNING_ALG";
+pub const ENV_CLIENT_SECRET: &str = "LOOKER_CI_OKTA_CLIENT_SECRET";
+pub const ENV_SCOPES: &str = "LOOKER_CI_OKTA_SCOPES";
+pub const ENV_AUDIENCE: &str = "LOOKER_CI_OKTA_AUDIENCE";
+pub const ENV_TOKEN_EXCHANGE: &str = "LOOKER_CI_OKTA_TOKEN_EXCHANGE";
+
+const PROVIDER: &str = "okta";
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// Lifetime of a client assertion: short, it is used once.
+const ASSERTION_LIFETIME: Duration = Duration::from_secs(60);
+
+fn fail(message: String) -> Error {
+    Error::Credentials {
+        provider: PROVIDER.into(),
+        message,
+    }
+}
+
+/// How the client authenticates to the token endpoint.
+#[derive(Clone)]
+pub enum ClientAuth {
+    /// A signed JWT assertion (`private_key_jwt`), RS256 or ES256.
+    PrivateKeyJwt {
+        key: Arc<EncodingKey>,
+        algorithm: Algorithm,
+        key_id: Option<String>,
+    },
+    /// HTTP Basic with the client secret (`client_secret_basic`).
+    ClientSecretBasic(SecretString),
+}
+
+impl fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientAuth::PrivateKeyJwt {
+                algorithm, key_id, ..
+            } => write!(f, "PrivateKeyJwt({algorithm:?}, kid {key_id:?})"),
+            ClientAuth::ClientSecretBasic(_) => f.write_str("ClientSecretBasic([REDACTED])"),
+        }
+    }
+}
+
+impl ClientAuth {
+    /// `private_key_jwt` with a PEM private key (PKCS#8 or PKCS#1 for RSA; PKCS#8 or SEC1 for EC).
+    pub fn private_key_jwt(
+        pem: &SecretString,
+        algorithm: &str,
+        key_id: Option<String>,
+    ) -> Result<Self> {
+        let bad = |why: String| Error::config("okta_private_key", "Okta settings", why);
+        let bytes = pem.expose_secret().as_bytes();
+        let (key, algorithm) = match algorithm.to_ascii_uppercase().as_str() {
+            "RS256" => (EncodingKey::from_rsa_pem(bytes), Algorithm::RS256),
+            "ES256" => (EncodingKey::from_ec_pem(bytes), Algorithm::ES256),
+            other => {
+                return Err(bad(format!(
+                    "signing algorithm `{other}` is not supported; use RS256 or ES256"
+                )));
+            }
+        };
+        let key =
+            key.map_err(|_| bad(format!("is not a PEM private key usable for {algorithm:?}")))?;
+        Ok(ClientAuth::PrivateKeyJwt {
+            key: Arc::new(key),
+            algorithm,
+            key_id,
+        })
+    }
+}
+
+/// Where the token endpoint is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenEndpoint {
+    /// Found through the issuer's discovery document.
+    Issuer(String),
+    /// Given directly.
+    TokenUrl(String),
+}
+
+/// Okta settings.
+#[derive(Debug, Clone)]
+pub struct OktaConfig {
+    pub endpoint: TokenEndpoint,
+    pub client_id: String,
+    pub auth: ClientAuth,
+    /// Space-separated scopes to request.
+    pub scopes: Option<String>,
+    /// `audience` for a token exchange (also sent as `resource` for client credentials).
+    pub audience: Option<String>,
+    /// Exchange the CI identity token (RFC 8693) instead of using client credentials alone.
+    pub token_exchange: bool,
+}
+
+impl OktaConfig {
+    /// `Ok(None)` when no `LOOKER_CI_OKTA_CLIENT_ID` is set; an error when Okta is configured but
+    /// incomplete or invalid.
+    pub fn from_env(env: &dyn Environment) -> Result<Option<OktaConfig>> {
+        let var = |name: &str| {
+            env.var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(client_id) = var(ENV_CLIENT_ID) else {
+            return Ok(None);
+        };
+        let endpoint = match (var(ENV_TOKEN_URL), var(ENV_ISSUER)) {
+            (Some(url), _) => TokenEndpoint::TokenUrl(url),
+            (None, Some(issuer)) => TokenEndpoint::Issuer(issuer.trim_end_matches('/').to_owned()),
+            (None, None) => {
+                return Err(Error::config(
+                    "okta_issuer",
+                    "environment",
+                    format!(
+                        "{ENV_CLIENT_ID} is set but neither {ENV_ISSUER} (e.g. \
+                         https://example.okta.com/oauth2/default) nor {ENV_TOKEN_URL} is"
+                    ),
+                ));
+            }
+        };
+        let key_pem = match (var(ENV_PRIVATE_KEY), var(ENV_PRIVATE_KEY_FILE)) {
+            (Some(pem), _) => Some(SecretString::from(pem.replace("\\n", "\n"))),
+            (None, Some(path)) => Some(SecretString::from(
+                env.read_file(std::path::Path::new(&path))
+                    .map_err(|e| {
+                        Error::config(
+                            "okta_private_key",
+                            path.clone(),
+                            format!("cannot be read: {e}"),
+                        )
+                    })?
+                    .ok_or_else(|| {
+                        Error::config("okta_private_key", path.clone(), "does not exist")
+                    })?,
+            )),
+            (None, None) => None,
+        };
+        let auth = match (key_pem, var(ENV_CLIENT_SECRET)) {
+            (Some(pem), _) => ClientAuth::private_key_jwt(
+                &pem,
+                &var(ENV_SIGNING_ALG).unwrap_or_else(|| "RS256".into()),
+                var(ENV_KEY_ID),
+            )?,
+            (None, Some(secret)) => ClientAuth::ClientSecretBasic(SecretString::from(secret)),
+            (None, None) => {
+                return Err(Error::config(
+                    "okta_client_auth",
+                    "environment",
+                    format!(
+                        "{ENV_CLIENT_ID} is set but no client authentication: set \
+                         {ENV_PRIVATE_KEY} or {ENV_PRIVATE_KEY_FILE} (private_key_jwt), or \
+                         {ENV_CLIENT_SECRET} (client_secret_basic)"
+                    ),
+                ));
+            }
+        };
+        let token_exchange = match var(ENV_TOKEN_EXCHANGE)
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(Error::config(
+                    "okta_token_exchange",
+                    format!("environment variable {ENV_TOKEN_EXCHANGE}"),
+                    format!("`{other}` is not a boolean"),
+                ));
+            }
+        };
+        Ok(Some(OktaConfig {
+            endpoint,
+            client_id,
+            auth,
+            scopes: var(ENV_SCOPES),
+            audience: var(ENV_AUDIENCE),
+            token_exchange,
+        }))
+    }
+}
+
+/// Gets access tokens from Okta. With a subject source, by token exchange; else by client
+/// credentials.
+pub struct OktaTokenSource {
+    config: OktaConfig,
+    subject: Option<Arc<dyn IdentityTokenSource>>,
+    http: reqwest::Client,
+    token_url: OnceCell<String>,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for OktaTokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OktaTokenSource")
+            .field("endpoint", &self.config.endpoint)
+            .field("client_id", &self.config.client_id)
+            .field("auth", &self.config.auth)
+            .field("subject", &self.subject.as_ref().map(|s| s.name()))
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenReply {
+    access_token: Option<String>,
+    expires_in: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+struct OAuthError {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+impl OktaTokenSource {
+    /// `subject`: the identity token to exchange (RFC 8693); `None` for client credentials.
+    pub fn new(
+        config: OktaConfig,
+        subject: Option<Arc<dyn IdentityTokenSource>>,
+        http: reqwest::Client,
+    ) -> Self {
+        OktaTokenSource {
+            config,
+            subject,
+            http,
+            token_url: OnceCell::new(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Short, secret-free description for `describe()`.
+    pub fn describe(&self) -> String {
+        let grant = match &self.subject {
+            Some(s) => format!("token exchange of the identity token from {}", s.name()),
+            None => "client credentials".into(),
+        };
+        let auth = match &self.config.auth {
+            ClientAuth::PrivateKeyJwt { algorithm, .. } => {
+                format!("private_key_jwt ({algorithm:?})")
+            }
+            ClientAuth::ClientSecretBasic(_) => "client_secret_basic".into(),
+        };
+        format!("Okta client {} ({grant}, {auth})", self.config.client_id)
+    }
+
+    async fn token_url(&self) -> Result<&str> {
+        self.token_url
+            .get_or_try_init(|| async {
+                match &self.config.endpoint {
+                    TokenEndpoint::TokenUrl(url) => Ok(url.clone()),
+                    TokenEndpoint::Issuer(issuer) => self.discover(issuer).await,
+                }
+            })
+            .await
+            .map(String::as_str)
+    }
+
+    async fn discover(&self, issuer: &str) -> Result<String> {
+        #[derive(serde::Deserialize)]
+        struct Discovery {
+            token_endpoint: Option<String>,
+        }
+        let mut last = String::new();
+        for document in ["openid-configuration", "oauth-authorization-server"] {
+            let url = format!("{issuer}/.well-known/{document}");
+            match self.http.get(&url).send().await {
+                Ok(reply) if reply.status().is_success() => {
+                    let found = reply
+                        .bytes()
+                        .await
+                        .ok()
+                        .and_then(|b| serde_json::from_slice::<Discovery>(&b).ok())
+                        .and_then(|d| d.token_endpoint);
+                    if let Some(endpoint) = found {
+                        return Ok(endpoint);
+                    }
+                    last = format!("{url} has no token_endpoint");
+                }
+                Ok(reply) => last = format!("{url} answered HTTP {}", reply.status()),
+                Err(e) => last = format!("{url} is unreachable: {}", e.without_url()),
+            }
+        }
+        Err(fail(format!(
+            "no token endpoint found for issuer {issuer} ({last}); check {ENV_ISSUER} or set {ENV_TOKEN_URL}"
+        )))
+    }
+
+    fn client_assertion(
+        &self,
+        key: &EncodingKey,
+        algorithm: Algorithm,
+        key_id: &Option<String>,
+        audience: &str,
+    ) -> Result<String> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let mut jti = [0u8; 16];
+        jti.iter_mut().for_each(|b| *b = fastrand::u8(..));
+        let claims = serde_json::json!({
+            "iss": self.config.client_id,
+            "sub": self.config.client_id,
+            "aud": audience,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME.as_secs(),
+            "jti": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(jti),
+        });
+        let mut header = Header::new(algorithm);
+        header.kid = key_id.clone();
+        jsonwebtoken::encode(&header, &claims, key)
+            .map_err(|e| fail(format!("cannot sign the client assertion: {e}")))
+    }
+
+    /// A fresh access token (no caching here).
+    pub async fn access_token(&self) -> Result<Expiring<IdentityToken>> {
+        let token_url = self.token_url().await?.to_owned();
+        let subject = match &self.subject {
+            Some(source) => Some(source.identity_token().await?),
+            None => None,
+        };
+        let (mut attempt, mut waited) = (0u32, Duration::ZERO);
+        loop {
+            attempt += 1;
+            let reply = self.request_token(&token_url, subject.as_ref()).await?;
+            let status = reply.status().as_u16();
+            let reset = reply
+                .headers()
+                .get("x-rate-limit-reset")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let body = reply.bytes().await.map_err(|e| {
+                fail(format!(
+                    "the token reply could not be read: {}",
+                    e.without_url()
+                ))
+            })?;
+            if (200..300).contains(&status) {
+                return self.parse_token(&body);
+            }
+            if status == 429 || status >= 500 {
+                // Okta says when its rate-limit window resets (epoch seconds); wait until then.
+                let hint = reset.map(|at| {
+                    let now = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_secs();
+                    Duration::from_secs(at.saturating_sub(now).max(1))
+                });
+                if let Some(delay) =
+                    self.retry
+                        .next_delay(attempt, waited, if status == 429 { hint } else { None })
+                {
+                    tracing::debug!(
+                        status,
+                        delay_ms = delay.as_millis() as u64,
+                        "Okta asked us to wait; retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    waited += delay;
+                    continue;
+                }
+                return Err(fail(format!(
+                    "the token endpoint answered HTTP {status}{} and the retry budget is spent",
+                    reset
+                        .map(|r| format!(" (rate limit resets at {r})"))
+                        .unwrap_or_default()
+                )));
+            }
+            return Err(self.explain(status, &body));
+        }
+    }
+
+    async fn request_token(
+        &self,
+        token_url: &str,
+        subject: Option<&IdentityToken>,
+    ) -> Result<reqwest::Response> {
+        let mut form: Vec<(&str, String)> = Vec::new();
+        match subject {
+            Some(subject) => {
+                form.push(("grant_type", TOKEN_EXCHANGE.into()));
+                form.push(("subject_token", subject.secret().expose_secret().to_owned()));
+                form.push((
+                    "subject_token_type",
+                    "urn:ietf:params:oauth:token-type:id_token".into(),
+                ));
+                form.push((
+                    "requested_token_type",
+                    "urn:ietf:params:oauth:token-type:access_token".into(),
+                ));
+                if let Some(audience) = &self.config.audience {
+                    form.push(("audience", audience.clone()));
+                }
+            }
+            None => {
+                form.push(("grant_type", "client_credentials".into()));
+                if let Some(audience) = &self.config.audience {
+                    form.push(("resource", audience.clone()));
+                }
+            }
+        }
+        if let Some(scopes) = &self.config.scopes {
+            form.push(("scope", scopes.clone()));
+        }
+        let mut request = self
+            .http
+            .post(token_url)
+            .header("accept", "application/json");
+        match &self.config.auth {
+            ClientAuth::PrivateKeyJwt {
+                key,
+                algorithm,
+                key_id,
+            } => {
+                form.push(("client_id", self.config.client_id.clone()));
+                form.push(("client_assertion_type", ASSERTION_TYPE.into()));
+                form.push((
+                    "client_assertion",
+                    self.client_assertion(key, *algorithm, key_id, token_url)?,
+                ));
+            }
+            ClientAuth::ClientSecretBasic(secret) => {
+                let encode = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
+                let pair = format!(
+                    "{}:{}",
+                    encode(&self.config.client_id),
+                    encode(secret.expose_secret())
+                );
+                let mut value = reqwest::header::HeaderValue::from_str(&format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(pair)
+                ))
+                .map_err(|_| fail("the client secret cannot be sent in a header".into()))?;
+                value.set_sensitive(true);
+                request = request.header(reqwest::header::AUTHORIZATION, value);
+            }
+        }
+        let body = SecretString::from(serde_urlencoded::to_string(&form).unwrap_or_default());
+        drop(form);
+        request
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.expose_secret().to_owned())
+            .send()
+            .await
+            .map_err(|e| {
+                fail(format!(
+                    "the token endpoint is unreachable: {}",
+                    e.without_url()
+                ))
+            })
+    }
+
+    fn parse_token(&self, body: &[u8]) -> Result<Expiring<IdentityToken>> {
+        let reply: TokenReply =
+            serde_json::from_slice(body).map_err(|_| fail("the token reply is not JSON".into()))?;
+        let token = reply
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| fail("the token reply has no access_token".into()))?;
+        let expiry = match reply.expires_in {
+            Some(secs) if secs.is_finite() && secs >= 0.0 => {
+                Expiry::In(Duration::from_secs_f64(secs.min(1e9)))
+            }
+            _ => Expiry::Unknown,
+        };
+        tracing::debug!(client_id = %self.config.client_id, "got an Okta access token");
+        Ok(Expiring {
+            value: IdentityToken::parse(SecretString::from(token), PROVIDER)?,
+            expiry,
+        })
+    }
+
+    fn explain(&self, status: u16, body: &[u8]) -> Error {
+        let parsed: Option<OAuthError> = serde_json::from_slice(body).ok();
+        let code = parsed
+            .as_ref()
+            .and_then(|e| e.error.clone())
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        let description = parsed.and_then(|e| e.error_description).unwrap_or_default();
+        let base = format!("Okta {code}: {description}");
+        let hint = match code.as_str() {
+            "invalid_client" => match &self.config.auth {
+                ClientAuth::PrivateKeyJwt { key_id, .. } => format!(
+                    ". Check {ENV_CLIENT_ID}, that the app's client authentication is \
+                     private_key_jwt and that its registered public key matches \
+                     {ENV_PRIVATE_KEY} (kid {key_id:?})"
+                ),
+                ClientAuth::ClientSecretBasic(_) => format!(
+                    ". Check {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}, and that the app's client \
+                     authentication is client_secret_basic"
+                ),
+            },
+            "invalid_grant" => match &self.subject {
+                Some(s) => format!(
+                    ". The subject token from {} was refused: check it is not expired and that \
+                     the authorization server's token-exchange policy trusts its issuer",
+                    s.name()
+                ),
+                None => ". Check the grant and the app's allowed grant types".into(),
+            },
+            "unauthorized_client" | "unsupported_grant_type" => {
+                ". Enable this grant type (client credentials or token exchange) for the Okta app"
+                    .into()
+            }
+            "invalid_scope" => {
+                format!(". Check {ENV_SCOPES} against the authorization server's scopes")
+            }
+            _ => String::new(),
+        };
+        fail(format!("{base}{hint}"))
+    }
+}
+
+#[async_trait]
+impl IdentityTokenSource for OktaTokenSource {
+    fn name(&self) -> String {
+        format!("okta:{}", self.config.client_id)
+    }
+
+    async fn identity_token(&self) -> Result<IdentityToken> {
+        Ok(self.access_token().await?.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::MapEnvironment;
+
+    #[test]
+    fn configuration_from_env() {
+        assert!(
+            OktaConfig::from_env(&MapEnvironment::new())
+                .unwrap()
+                .is_none()
+        );
+        let missing_issuer = MapEnvironment::new().with_var(ENV_CLIENT_ID, "0oa1");
+        assert!(
+            OktaConfig::from_env(&missing_issuer)
+                .unwrap_err()
+                .to_string()
+                .contains(ENV_ISSUER)
+        );
+        let missing_auth = missing_issuer
+            .clone()
+            .with_var(ENV_ISSUER, "https://x.okta.com/oauth2/default/");
+        assert!(
+            OktaConfig::from_env(&missing_auth)
+                .unwrap_err()
+                .to_string()
+                .contains(ENV_PRIVATE_KEY)
+        );
+        let basic = missing_auth.with_var(ENV_CLIENT_SECRET, "s3cr3t");
+        let config = OktaConfig::from_env(&basic).unwrap().unwrap();
+        assert_eq!(
+            config.endpoint,
+            TokenEndpoint::Issuer("https://x.okta.com/oauth2/default".into())
+        );
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+        let bad_key = basic.with_var(ENV_PRIVATE_KEY, "not a pem");
+        let err = OktaConfig::from_env(&bad_key).unwrap_err();
+        assert!(err.to_string().contains("PEM"), "{err}");
+        assert!(!err.to_string().contains("not a pem"));
+    }
+}
