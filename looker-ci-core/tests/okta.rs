@@ -79,7 +79,7 @@ async fn a_replayed_client_assertion_is_refused_by_the_provider() {
         .unwrap()
         .as_secs();
     let claims = serde_json::json!({"iss": peer.rs256.client_id, "sub": peer.rs256.client_id,
-        "aud": token_url, "iat": now, "exp": now + 60, "jti": "same-every-time"});
+        "aud": token_url, "iat": now, "exp": now + 60, "jti": format!("replayed-{}", fastrand::u64(..))});
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some(peer.rs256.kid.clone());
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(peer.rs256.private_key.as_bytes()).unwrap();
@@ -284,4 +284,73 @@ async fn rate_limited_token_requests_wait_for_x_rate_limit_reset() {
     let err = okta.access_token().await.unwrap_err().to_string();
     assert!(err.contains("429") && err.contains("rate limit"), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn identity_tokens_can_be_verified_against_the_issuers_jwks() {
+    use looker_ci_core::credentials::jwks::VerifiedTokenSource;
+    let peer = oidc::fixture();
+    let okta = OktaTokenSource::new(
+        config(
+            TokenEndpoint::Issuer(peer.issuer.clone()),
+            &peer.basic_id,
+            ClientAuth::ClientSecretBasic(peer.basic_secret.clone().into()),
+        ),
+        None,
+        reqwest::Client::new(),
+    );
+    let token = okta.access_token().await.unwrap().value;
+    let raw = token.secret().expose_secret().to_owned();
+    let verify = |token: String, jwks: Option<String>, audience: Option<&str>| {
+        let source =
+            Arc::new(StaticToken::new(token.into()).unwrap()) as Arc<dyn IdentityTokenSource>;
+        VerifiedTokenSource::new(
+            source,
+            jwks,
+            audience.map(str::to_owned),
+            reqwest::Client::new(),
+        )
+    };
+    // Discovered from `iss`, with and without the audience check.
+    verify(raw.clone(), None, Some("sts.amazonaws.com"))
+        .identity_token()
+        .await
+        .unwrap();
+    verify(raw.clone(), None, None)
+        .identity_token()
+        .await
+        .unwrap();
+    let wrong_audience = verify(raw.clone(), None, Some("other"))
+        .identity_token()
+        .await
+        .unwrap_err();
+    assert!(
+        wrong_audience.to_string().contains("InvalidAudience"),
+        "{wrong_audience}"
+    );
+    // A changed payload breaks the signature.
+    let mut parts: Vec<String> = raw.split('.').map(str::to_owned).collect();
+    let payload = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[1])
+            .unwrap(),
+    )
+    .unwrap()
+    .replace("looker", "admin");
+    parts[1] = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload);
+    let tampered = verify(parts.join("."), None, None)
+        .identity_token()
+        .await
+        .unwrap_err();
+    assert!(
+        tampered.to_string().contains("InvalidSignature"),
+        "{tampered}"
+    );
+    // A token from another issuer has no key in this JWKS.
+    let foreign = gitlab_id_token("https://gitlab.example.test", "sts.amazonaws.com", 300);
+    let err = verify(foreign, Some(format!("{}/jwks", peer.issuer)), None)
+        .identity_token()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no key"), "{err}");
+    assert!(!err.to_string().contains(&raw));
 }

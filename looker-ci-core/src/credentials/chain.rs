@@ -14,6 +14,7 @@ use super::identity::{
     ENV_ID_TOKEN_AUDIENCE, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,
     IdentityTokenSource, detect_gitlab_token_var,
 };
+use super::jwks::{self, VerifiedTokenSource};
 use super::okta::{self, OktaConfig, OktaTokenSource};
 use super::proxy::{ENV_PROXY_HEADER, ProxyAuth};
 use super::{CredentialProvider, StaticCredentials};
@@ -212,25 +213,46 @@ fn ci_identity_source(
     env: &Arc<dyn Environment>,
     http: reqwest::Client,
 ) -> Result<Option<Arc<dyn IdentityTokenSource>>> {
-    if let Some(path) = env
+    let file = env
         .var(ENV_WEB_IDENTITY_TOKEN_FILE)
-        .filter(|p| !p.trim().is_empty())
-    {
-        return Ok(Some(Arc::new(FileToken::new(path.trim(), Arc::clone(env)))));
-    }
+        .filter(|p| !p.trim().is_empty());
     let audience = env
         .var(ENV_ID_TOKEN_AUDIENCE)
         .filter(|a| !a.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_AWS_AUDIENCE.into());
-    if let Some(github) = GitHubActionsToken::from_env(env.as_ref(), Some(audience.clone()), http)?
+    let source: Option<Arc<dyn IdentityTokenSource>> = if let Some(path) = file {
+        Some(Arc::new(FileToken::new(path.trim(), Arc::clone(env))))
+    } else if let Some(github) =
+        GitHubActionsToken::from_env(env.as_ref(), Some(audience.clone()), http.clone())?
     {
-        return Ok(Some(Arc::new(github)));
+        Some(Arc::new(github))
+    } else {
+        detect_gitlab_token_var(env.as_ref(), &audience)?
+            .map(|var| Arc::new(EnvVarToken::new(var, Arc::clone(env))) as _)
+    };
+    Ok(source.map(|source| verified(source, env, http)))
+}
+
+/// Wrap `source` in JWKS verification when `LOOKER_CI_ID_TOKEN_VERIFY` or
+/// `LOOKER_CI_ID_TOKEN_JWKS_URL` asks for it.
+fn verified(
+    source: Arc<dyn IdentityTokenSource>,
+    env: &Arc<dyn Environment>,
+    http: reqwest::Client,
+) -> Arc<dyn IdentityTokenSource> {
+    let var = |name: &str| {
+        env.var(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let jwks_url = var(jwks::ENV_JWKS_URL);
+    let asked = var(jwks::ENV_VERIFY)
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+    if jwks_url.is_none() && !asked {
+        return source;
     }
-    Ok(
-        detect_gitlab_token_var(env.as_ref(), &audience)?.map(|var| {
-            Arc::new(EnvVarToken::new(var, Arc::clone(env))) as Arc<dyn IdentityTokenSource>
-        }),
-    )
+    let audience = var(ENV_ID_TOKEN_AUDIENCE);
+    Arc::new(VerifiedTokenSource::new(source, jwks_url, audience, http))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod aws;
 mod chain;
 mod identity;
+pub mod jwks;
 mod jwt;
 pub mod okta;
 mod proxy;

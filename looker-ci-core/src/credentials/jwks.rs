@@ -1,0 +1,180 @@
+//! Optional local verification of an identity token against its issuer's JWKS (the exchange
+//! peer — STS, Okta — verifies it in any case). On with `LOOKER_CI_ID_TOKEN_VERIFY=true` (the JWKS
+//! is found through the issuer's discovery document) or `LOOKER_CI_ID_TOKEN_JWKS_URL`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use secrecy::ExposeSecret;
+use tokio::sync::Mutex;
+
+use super::identity::{IdentityToken, IdentityTokenSource};
+use crate::error::{Error, Result};
+
+pub const ENV_VERIFY: &str = "LOOKER_CI_ID_TOKEN_VERIFY";
+pub const ENV_JWKS_URL: &str = "LOOKER_CI_ID_TOKEN_JWKS_URL";
+
+/// Asymmetric algorithms only: a shared-secret (`HS*`) or `none` token is never accepted.
+const ACCEPTED: [Algorithm; 7] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// Wraps an identity source and verifies every token it produces.
+pub struct VerifiedTokenSource {
+    inner: Arc<dyn IdentityTokenSource>,
+    jwks_url: Option<String>,
+    audience: Option<String>,
+    http: reqwest::Client,
+    /// The last JWKS fetched and the URL it came from; refetched once when a `kid` is unknown
+    /// (the issuer rotated its keys).
+    jwks: Mutex<Option<(String, JwkSet)>>,
+}
+
+impl fmt::Debug for VerifiedTokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedTokenSource")
+            .field("inner", &self.inner.name())
+            .field("jwks_url", &self.jwks_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedTokenSource {
+    /// `jwks_url`: `None` to discover it from the token's issuer.
+    pub fn new(
+        inner: Arc<dyn IdentityTokenSource>,
+        jwks_url: Option<String>,
+        audience: Option<String>,
+        http: reqwest::Client,
+    ) -> Self {
+        VerifiedTokenSource {
+            inner,
+            jwks_url,
+            audience,
+            http,
+            jwks: Mutex::new(None),
+        }
+    }
+
+    fn fail(&self, message: String) -> Error {
+        Error::Credentials {
+            provider: self.name(),
+            message,
+        }
+    }
+
+    async fn get_json(&self, url: &str) -> Result<serde_json::Value> {
+        let reply = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| self.fail(format!("{url} is unreachable: {}", e.without_url())))?;
+        if !reply.status().is_success() {
+            return Err(self.fail(format!("{url} answered HTTP {}", reply.status())));
+        }
+        let bytes = reply
+            .bytes()
+            .await
+            .map_err(|e| self.fail(format!("{url} could not be read: {}", e.without_url())))?;
+        serde_json::from_slice(&bytes).map_err(|_| self.fail(format!("{url} is not JSON")))
+    }
+
+    async fn jwks_url_for(&self, issuer: Option<&str>) -> Result<String> {
+        if let Some(url) = &self.jwks_url {
+            return Ok(url.clone());
+        }
+        let issuer = issuer.ok_or_else(|| {
+            self.fail(format!(
+                "the token has no `iss` to discover its JWKS from; set {ENV_JWKS_URL}"
+            ))
+        })?;
+        let discovery = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
+        let document = self.get_json(&discovery).await?;
+        document["jwks_uri"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| self.fail(format!("{discovery} has no jwks_uri")))
+    }
+
+    async fn key_for(&self, url: &str, kid: Option<&str>) -> Result<DecodingKey> {
+        let mut cached = self.jwks.lock().await;
+        for attempt in 0..2 {
+            let stale = cached.as_ref().is_none_or(|(u, _)| u != url) || attempt == 1;
+            if stale {
+                let set: JwkSet = serde_json::from_value(self.get_json(url).await?)
+                    .map_err(|_| self.fail(format!("{url} is not a JWK set")))?;
+                *cached = Some((url.to_owned(), set));
+            }
+            let (_, set) = cached.as_ref().expect("just filled");
+            let jwk = match kid {
+                Some(kid) => set.find(kid),
+                None if set.keys.len() == 1 => set.keys.first(),
+                None => None,
+            };
+            if let Some(jwk) = jwk {
+                return DecodingKey::from_jwk(jwk)
+                    .map_err(|e| self.fail(format!("the issuer's key {kid:?} is unusable: {e}")));
+            }
+        }
+        Err(self.fail(format!("no key {kid:?} in the issuer's JWKS at {url}")))
+    }
+
+    /// Check the signature, issuer, expiry and (when set) audience of `token`.
+    pub async fn verify(&self, token: &IdentityToken) -> Result<()> {
+        let raw = token.secret().expose_secret();
+        let header = jsonwebtoken::decode_header(raw)
+            .map_err(|_| self.fail("the token header is not valid".into()))?;
+        if !ACCEPTED.contains(&header.alg) {
+            return Err(self.fail(format!(
+                "the token is signed with {:?}; only asymmetric algorithms are accepted",
+                header.alg
+            )));
+        }
+        let url = self.jwks_url_for(token.claims().iss.as_deref()).await?;
+        let key = self.key_for(&url, header.kid.as_deref()).await?;
+        let mut validation = Validation::new(header.alg);
+        validation.leeway = 30;
+        match &token.claims().iss {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        jsonwebtoken::decode::<serde_json::Value>(raw, &key, &validation)
+            .map(|_| ())
+            .map_err(|e| {
+                self.fail(format!(
+                    "the token failed verification against {url}: {:?}",
+                    e.kind()
+                ))
+            })
+    }
+}
+
+#[async_trait]
+impl IdentityTokenSource for VerifiedTokenSource {
+    fn name(&self) -> String {
+        format!("{} (verified)", self.inner.name())
+    }
+
+    async fn identity_token(&self) -> Result<IdentityToken> {
+        let token = self.inner.identity_token().await?;
+        self.verify(&token).await?;
+        Ok(token)
+    }
+}
