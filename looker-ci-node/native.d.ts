@@ -3,7 +3,7 @@
 
 export declare class NativeClient {
   /** Settings from `./looker.ini` (or `configFile`) and the `LOOKERSDK_*` variables. */
-  static fromEnv(configFile?: string | undefined | null, section?: string | undefined | null): NativeClient
+  static fromEnv(configFile?: string | undefined | null, section?: string | undefined | null, env?: Record<string, string> | undefined | null): NativeClient
   /** `credentials`: a function resolving to `{ clientId, clientSecret }`, called at every login. */
   static fromOptions(options: ClientOptions, credentials?: (() => Promise<ApiKey>) | undefined | null): NativeClient
   /** Which credential source the client uses and why (never a secret). */
@@ -66,6 +66,11 @@ export interface ClientOptions {
   configFile?: string
   section?: string
   readEnv?: boolean
+  /**
+   * Variables of the environment contract (`AWS_ROLE_ARN`, `LOOKER_CI_OKTA_*`, ...) laid over
+   * the process environment for this client only.
+   */
+  env?: Record<string, string>
 }
 
 /** Counters of what the client did. */

@@ -108,6 +108,49 @@ impl Environment for MapEnvironment {
     }
 }
 
+/// Variables from a map laid over another environment (the process's by default): how the
+/// Python and Node bindings let callers pass the environment contract's variables without
+/// touching the process environment. Files come from the base environment.
+#[derive(Clone)]
+pub struct OverlayEnvironment {
+    vars: HashMap<String, String>,
+    base: Arc<dyn Environment>,
+}
+
+impl fmt::Debug for OverlayEnvironment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be secrets (a client secret, a token): names only.
+        f.debug_struct("OverlayEnvironment")
+            .field("vars", &self.vars.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OverlayEnvironment {
+    pub fn new(vars: HashMap<String, String>, base: Arc<dyn Environment>) -> Self {
+        OverlayEnvironment { vars, base }
+    }
+
+    /// `vars` over the process environment.
+    pub fn over_process(vars: HashMap<String, String>) -> Self {
+        Self::new(vars, Arc::new(ProcessEnvironment))
+    }
+}
+
+impl Environment for OverlayEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned().or_else(|| self.base.var(name))
+    }
+    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
+        self.base.read_file(path)
+    }
+    fn vars(&self) -> Vec<(String, String)> {
+        let mut all: HashMap<String, String> = self.base.vars().into_iter().collect();
+        all.extend(self.vars.clone());
+        all.into_iter().collect()
+    }
+}
+
 /// Resolved, validated settings for one Looker client.
 #[derive(Clone)]
 pub struct Settings {
@@ -207,6 +250,8 @@ pub struct SettingsOptions {
     pub config_file: Option<PathBuf>,
     pub section: Option<String>,
     pub read_env: bool,
+    /// The environment read with `read_env` (default: the process's).
+    pub environment: Option<Arc<dyn Environment>>,
 }
 
 impl fmt::Debug for SettingsOptions {
@@ -228,6 +273,9 @@ impl SettingsOptions {
     /// Validate and resolve into [`Settings`].
     pub fn build(self) -> Result<Settings> {
         let mut builder = SettingsBuilder::new().dev_workspace(self.dev_workspace);
+        if let Some(env) = self.environment {
+            builder = builder.environment(env);
+        }
         if self.read_env {
             builder = builder.load_defaults_from_env();
         }
@@ -767,6 +815,30 @@ mod tests {
         // Without read_env, the environment is not consulted (the builder reads `env` only then).
         let no_env = SettingsBuilder::new().environment(env).build().unwrap_err();
         assert!(matches!(no_env, Error::Config { setting, .. } if setting == "base_url"));
+    }
+
+    #[test]
+    fn overlay_wins_over_its_base_and_hides_values_in_debug() {
+        let base = Arc::new(
+            env()
+                .with_var(ENV_BASE_URL, "https://base.example.com")
+                .with_var("A", "1"),
+        );
+        let overlay = OverlayEnvironment::new(
+            [(
+                ENV_BASE_URL.to_owned(),
+                "https://overlay.example.com".to_owned(),
+            )]
+            .into(),
+            base,
+        );
+        assert_eq!(
+            overlay.var(ENV_BASE_URL).as_deref(),
+            Some("https://overlay.example.com")
+        );
+        assert_eq!(overlay.var("A").as_deref(), Some("1"));
+        assert_eq!(overlay.vars().len(), 2);
+        assert!(!format!("{overlay:?}").contains("overlay.example.com"));
     }
 
     #[test]

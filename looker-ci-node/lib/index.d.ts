@@ -18,6 +18,8 @@ export interface ClientOptions {
   readEnv?: boolean
   /** Called at every login for the API key (a custom credential provider). */
   credentials?: () => ApiKey | Promise<ApiKey>
+  /** Variables of the environment contract laid over process.env for this client only. */
+  env?: Record<string, string>
 }
 
 export interface ApiKey {
@@ -37,6 +39,8 @@ export interface CredentialReport {
 export interface FromEnvOptions {
   configFile?: string
   section?: string
+  /** Variables of the environment contract laid over process.env for this client only. */
+  env?: Record<string, string>
 }
 
 export interface RequestOptions {

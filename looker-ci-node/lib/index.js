@@ -30,7 +30,7 @@ class LookerClient {
    */
   static async fromEnv(options = {}) {
     const handle = callSync(() =>
-      native.NativeClient.fromEnv(options.configFile ?? null, options.section ?? null),
+      native.NativeClient.fromEnv(options.configFile ?? null, options.section ?? null, options.env ?? null),
     )
     return new LookerClient({}, handle)
   }

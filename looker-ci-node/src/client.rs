@@ -1,8 +1,9 @@
 //! `NativeClient`: one core `LookerClient`. Every async method runs on napi's Tokio runtime.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use looker_ci_core::settings::ProcessEnvironment;
+use looker_ci_core::settings::{Environment, OverlayEnvironment, ProcessEnvironment};
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
@@ -27,6 +28,9 @@ pub struct ClientOptions {
     pub config_file: Option<String>,
     pub section: Option<String>,
     pub read_env: Option<bool>,
+    /// Variables of the environment contract (`AWS_ROLE_ARN`, `LOOKER_CI_OKTA_*`, ...) laid over
+    /// the process environment for this client only.
+    pub env: Option<HashMap<String, String>>,
 }
 
 /// Which credential source a client uses and why.
@@ -45,6 +49,14 @@ pub struct ClientStats {
     pub logins: i64,
     pub requests: i64,
     pub reauthentications: i64,
+}
+
+/// The process environment, with `env` (the environment contract's variables) laid over it.
+fn environment(env: Option<HashMap<String, String>>) -> Arc<dyn Environment> {
+    match env {
+        Some(vars) => Arc::new(OverlayEnvironment::over_process(vars)),
+        None => Arc::new(ProcessEnvironment),
+    }
 }
 
 #[napi]
@@ -79,19 +91,23 @@ fn api_call(
 impl NativeClient {
     /// Settings from `./looker.ini` (or `configFile`) and the `LOOKERSDK_*` variables.
     #[napi(factory)]
-    pub fn from_env(config_file: Option<String>, section: Option<String>) -> napi::Result<Self> {
+    pub fn from_env(
+        config_file: Option<String>,
+        section: Option<String>,
+        env: Option<HashMap<String, String>>,
+    ) -> napi::Result<Self> {
         crate::logging::init();
-        let mut builder = Settings::builder().load_defaults_from_env();
+        let environment = environment(env);
+        let mut builder = Settings::builder()
+            .environment(Arc::clone(&environment))
+            .load_defaults_from_env();
         if let Some(path) = config_file {
             builder = builder.ini_file(path, section.as_deref());
         }
         let settings = builder.build().map_err(to_js)?;
-        let client = LookerClient::with_default_chain(
-            settings,
-            Arc::new(ProcessEnvironment),
-            RefreshPolicy::default(),
-        )
-        .map_err(to_js)?;
+        let client =
+            LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
+                .map_err(to_js)?;
         Ok(NativeClient { client })
     }
 
@@ -104,6 +120,7 @@ impl NativeClient {
         >,
     ) -> napi::Result<Self> {
         crate::logging::init();
+        let environment = environment(options.env);
         let read_env = options.read_env.unwrap_or(false);
         let settings = SettingsOptions {
             base_url: options.base_url,
@@ -117,6 +134,7 @@ impl NativeClient {
             config_file: options.config_file.map(Into::into),
             section: options.section,
             read_env,
+            environment: Some(Arc::clone(&environment)),
         }
         .build()
         .map_err(to_js)?;
@@ -124,11 +142,9 @@ impl NativeClient {
             Some(function) => {
                 LookerClient::with_provider(settings, Arc::new(JsCredentialProvider::new(function)))
             }
-            None if read_env => LookerClient::with_default_chain(
-                settings,
-                Arc::new(ProcessEnvironment),
-                RefreshPolicy::default(),
-            ),
+            None if read_env => {
+                LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
+            }
             None => LookerClient::new(settings),
         }
         .map_err(to_js)?;

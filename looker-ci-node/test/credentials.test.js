@@ -141,3 +141,26 @@ test('a JS function is a credential provider, called once per login', async () =
   await client.close()
   fake.stop()
 })
+
+test('providers configured through env without touching process.env', async () => {
+  const moto = motoFixture()
+  const fake = await FakeLooker.start()
+  fake.setApiKey(moto.client_id, moto.client_secret)
+  const env = {
+    LOOKERSDK_BASE_URL: fake.baseUrl,
+    LOOKER_ID_TOKEN: gitlabIdToken(moto.issuer, 'sts.amazonaws.com'),
+    AWS_ROLE_ARN: moto.role_arn,
+    AWS_REGION: moto.region,
+    AWS_ENDPOINT_URL: moto.url,
+    LOOKER_CI_AWS_SECRET_ID: moto.secret_id,
+  }
+  const client = await LookerClient.fromEnv({ env })
+  assert.equal(client.describe().source, 'aws-secrets-manager')
+  assert.equal((await client.me()).id, '1')
+  await client.close()
+  const explicit = new LookerClient({ baseUrl: fake.baseUrl, readEnv: true, env })
+  assert.equal((await explicit.me()).id, '1')
+  await explicit.close()
+  assert.equal(process.env.AWS_ROLE_ARN, undefined)
+  fake.stop()
+})

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use looker_ci_core::settings::ProcessEnvironment;
+use looker_ci_core::settings::{Environment, OverlayEnvironment, ProcessEnvironment};
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -23,6 +24,14 @@ where
 {
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     py.detach(|| runtime.block_on(future)).map_err(NativeError)
+}
+
+/// The process environment, with `env` (the environment contract's variables) laid over it.
+fn environment(env: Option<HashMap<String, String>>) -> Arc<dyn Environment> {
+    match env {
+        Some(vars) => Arc::new(OverlayEnvironment::over_process(vars)),
+        None => Arc::new(ProcessEnvironment),
+    }
 }
 
 #[pyclass(module = "looker_ci._native", frozen)]
@@ -58,19 +67,23 @@ fn api_call(
 impl NativeClient {
     /// Settings from `./looker.ini` (or `config_file`) and the `LOOKERSDK_*` variables.
     #[staticmethod]
-    #[pyo3(signature = (config_file=None, section=None))]
-    fn from_env(config_file: Option<PathBuf>, section: Option<&str>) -> PyResult<Self> {
-        let mut builder = Settings::builder().load_defaults_from_env();
+    #[pyo3(signature = (config_file=None, section=None, env=None))]
+    fn from_env(
+        config_file: Option<PathBuf>,
+        section: Option<&str>,
+        env: Option<HashMap<String, String>>,
+    ) -> PyResult<Self> {
+        let environment = environment(env);
+        let mut builder = Settings::builder()
+            .environment(Arc::clone(&environment))
+            .load_defaults_from_env();
         if let Some(path) = config_file {
             builder = builder.ini_file(path, section);
         }
         let settings = builder.build().map_err(NativeError)?;
-        let client = LookerClient::with_default_chain(
-            settings,
-            Arc::new(ProcessEnvironment),
-            RefreshPolicy::default(),
-        )
-        .map_err(NativeError)?;
+        let client =
+            LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
+                .map_err(NativeError)?;
         Ok(NativeClient { client })
     }
 
@@ -79,7 +92,7 @@ impl NativeClient {
     #[staticmethod]
     #[pyo3(signature = (*, base_url=None, client_id=None, client_secret=None, verify_ssl=None,
         timeout=None, ca_bundle=None, https_proxy=None, dev_workspace=false, config_file=None,
-        section=None, read_env=false, credentials=None))]
+        section=None, read_env=false, credentials=None, env=None))]
     #[allow(clippy::too_many_arguments)]
     fn from_settings(
         py: Python<'_>,
@@ -95,7 +108,9 @@ impl NativeClient {
         section: Option<&str>,
         read_env: bool,
         credentials: Option<Py<PyAny>>,
+        env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
+        let environment = environment(env);
         let settings = SettingsOptions {
             base_url,
             client_id,
@@ -108,6 +123,7 @@ impl NativeClient {
             config_file,
             section: section.map(str::to_owned),
             read_env,
+            environment: Some(Arc::clone(&environment)),
         }
         .build()
         .map_err(NativeError)?;
@@ -116,11 +132,9 @@ impl NativeClient {
                 let provider = PyCredentialProvider::new(py, callable)?;
                 LookerClient::with_provider(settings, Arc::new(provider))
             }
-            None if read_env => LookerClient::with_default_chain(
-                settings,
-                Arc::new(ProcessEnvironment),
-                RefreshPolicy::default(),
-            ),
+            None if read_env => {
+                LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
+            }
             None => LookerClient::new(settings),
         }
         .map_err(NativeError)?;

@@ -185,3 +185,25 @@ def test_a_failing_callable_gives_a_credentials_error(fake: FakeLooker) -> None:
         bad.me()
     with pytest.raises(TypeError):
         looker_ci.LookerClient(base_url=fake.base_url, credentials="not callable")  # type: ignore[arg-type]
+
+
+def test_providers_configured_through_env_without_touching_the_process(
+    moto: dict[str, Any], fake: FakeLooker, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    for name in CHAIN_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    fake.set_api_key(moto["client_id"], moto["client_secret"])
+    env = {
+        "LOOKER_ID_TOKEN": gitlab_id_token(moto["issuer"], "sts.amazonaws.com"),
+        "AWS_ROLE_ARN": moto["role_arn"],
+        "AWS_REGION": moto["region"],
+        "AWS_ENDPOINT_URL": moto["url"],
+        "LOOKER_CI_AWS_SECRET_ID": moto["secret_id"],
+    }
+    with looker_ci.LookerClient(base_url=fake.base_url, read_env=True, env=env) as client:
+        assert client.describe()["source"] == "aws-secrets-manager"
+        assert client.me()["id"] == "1"
+    assert "AWS_ROLE_ARN" not in os.environ
+    with looker_ci.LookerClient.from_env(env={**env, "LOOKERSDK_BASE_URL": fake.base_url}) as c2:
+        assert c2.me()["id"] == "1"

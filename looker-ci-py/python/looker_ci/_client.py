@@ -39,12 +39,15 @@ class _Base:
         section: str | None = None,
         read_env: bool = False,
         credentials: Callable[[], Mapping[str, str]] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         """Settings from the keyword arguments. With ``read_env=True`` the ``looker.ini`` file
         and ``LOOKERSDK_*`` variables are read first (the arguments override them) and, without
         an API key, the default credential chain finds one (CI OIDC token -> AWS STS -> Secrets
         Manager). ``credentials`` is a callable returning ``{"client_id": ..., "client_secret":
-        ...}``, called at every login. ``client_secret`` is held only in the native core."""
+        ...}``, called at every login. ``env`` lays variables of the environment contract
+        (``AWS_ROLE_ARN``, ``LOOKER_CI_OKTA_*``...) over the process environment for this client
+        only. ``client_secret`` is held only in the native core."""
         self._native = NativeClient.from_settings(
             base_url=base_url,
             client_id=client_id,
@@ -58,15 +61,24 @@ class _Base:
             section=section,
             read_env=read_env,
             credentials=credentials,
+            env=dict(env) if env is not None else None,
         )
 
     @classmethod
-    def from_env(cls, config_file: PathLike | None = None, section: str | None = None) -> Self:
+    def from_env(
+        cls,
+        config_file: PathLike | None = None,
+        section: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Self:
         """Settings from ``./looker.ini`` (or ``config_file``) and ``LOOKERSDK_*`` variables;
-        credentials from the default chain (see :meth:`describe`)."""
+        credentials from the default chain (see :meth:`describe`). ``env`` lays variables over
+        the process environment for this client only."""
         client = cls.__new__(cls)
         client._native = NativeClient.from_env(
-            os.fspath(config_file) if config_file is not None else None, section
+            os.fspath(config_file) if config_file is not None else None,
+            section,
+            dict(env) if env is not None else None,
         )
         return client
 

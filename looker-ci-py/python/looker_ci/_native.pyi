@@ -11,7 +11,11 @@ def refresh_logging() -> None: ...
 @final
 class NativeClient:
     @staticmethod
-    def from_env(config_file: str | None = None, section: str | None = None) -> NativeClient: ...
+    def from_env(
+        config_file: str | None = None,
+        section: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> NativeClient: ...
     @staticmethod
     def from_settings(
         *,
@@ -27,6 +31,7 @@ class NativeClient:
         section: str | None = None,
         read_env: bool = False,
         credentials: Callable[[], Mapping[str, str]] | None = None,
+        env: dict[str, str] | None = None,
     ) -> NativeClient: ...
     def describe(self) -> dict[str, Any]: ...
     def me(self) -> dict[str, Any]: ...
