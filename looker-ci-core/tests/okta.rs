@@ -168,8 +168,29 @@ async fn token_exchange_of_the_ci_token_and_invalid_grant_for_an_expired_one() {
     );
 }
 
-#[tokio::test]
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .try_init()
+        .expect("the only subscriber in this test binary");
     let peer = oidc::fixture();
     let moto = moto::fixture();
     let fake = FakeLooker::start().await.unwrap();
@@ -207,7 +228,30 @@ async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
     assert_eq!(bearer.split('.').count(), 3, "an Okta JWT access token");
     client.close().await.unwrap();
     assert_eq!(fake.counters().logins, 1);
-    assert!(!format!("{report} {client:?}").contains(bearer));
+    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        output.contains("got an Okta access token"),
+        "TRACE output was captured"
+    );
+    let shown = format!("{output}\n{report}\n{client:?}");
+    // Each line of the private key's base64 body, the Okta token, the Looker key and tokens.
+    let mut secrets: Vec<String> = peer
+        .es256
+        .private_key
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 16)
+        .map(str::to_owned)
+        .collect();
+    assert!(!secrets.is_empty());
+    secrets.extend([bearer.to_owned(), moto.client_secret.clone()]);
+    secrets.extend(
+        fake.issued_tokens()
+            .iter()
+            .map(|t| t.expose_secret().to_owned()),
+    );
+    for secret in secrets {
+        assert!(!shown.contains(&secret), "a secret leaked into the output");
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,71 @@
+//! The GitHub Actions identity source against wiremock: the request it makes (bearer token,
+//! audience) and a fresh token at every refresh.
+
+mod common;
+
+use common::jwt::gitlab_id_token;
+use looker_ci_core::credentials::{GitHubActionsToken, IdentityTokenSource};
+use looker_ci_core::{ExposeSecret, SecretString};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// Answers every request with a newly minted token.
+struct Mint;
+
+impl Respond for Mint {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let token = gitlab_id_token(
+            "https://token.actions.githubusercontent.com",
+            "sts.amazonaws.com",
+            300,
+        );
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({ "count": 1, "value": token }))
+    }
+}
+
+#[tokio::test]
+async fn requests_a_fresh_token_with_the_audience_and_bearer_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/_apis/token"))
+        .and(query_param("api-version", "2.0"))
+        .and(query_param("audience", "sts.amazonaws.com"))
+        .and(header("authorization", "Bearer runner-request-token"))
+        .respond_with(Mint)
+        .expect(2)
+        .mount(&server)
+        .await;
+    let source = GitHubActionsToken::new(
+        &format!("{}/_apis/token?api-version=2.0", server.uri()),
+        SecretString::from("runner-request-token".to_owned()),
+        Some("sts.amazonaws.com".into()),
+        reqwest::Client::new(),
+    )
+    .unwrap();
+    let first = source.identity_token().await.unwrap();
+    let second = source.identity_token().await.unwrap();
+    assert_ne!(
+        first.secret().expose_secret(),
+        second.secret().expose_secret()
+    );
+    assert_eq!(first.claims().aud, vec!["sts.amazonaws.com"]);
+    assert!(!format!("{source:?}").contains("runner-request-token"));
+}
+
+#[tokio::test]
+async fn a_refused_request_says_to_grant_id_token_write() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    let source = GitHubActionsToken::new(
+        &format!("{}/_apis/token?api-version=2.0", server.uri()),
+        SecretString::from("t".to_owned()),
+        None,
+        reqwest::Client::new(),
+    )
+    .unwrap();
+    let err = source.identity_token().await.unwrap_err();
+    assert!(err.to_string().contains("id-token: write"), "{err}");
+}
