@@ -11,6 +11,11 @@ export declare class NativeClient {
   me(): Promise<any>
   /** `raw`: return the body as a `Buffer` instead of decoded JSON. */
   request(method: string, path: string, query?: any | undefined | null, body?: any | undefined | null, raw?: boolean | undefined | null): Promise<any | Buffer>
+  /**
+   * Call an operation of the Looker API by `operationId` (the generated methods use this).
+   * Resolves to decoded JSON, a string (text replies) or a Buffer (binary replies).
+   */
+  call(operationId: string, args?: Record<string, any> | undefined | null): Promise<any>
   /** A client acting as `userId` (sudo). */
   loginUser(userId: string): NativeClient
   close(): Promise<void>

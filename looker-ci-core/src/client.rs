@@ -26,7 +26,17 @@ pub struct ApiCall {
     method: Method,
     path: String,
     query: Vec<(String, String)>,
-    body: Option<serde_json::Value>,
+    body: Option<CallBody>,
+}
+
+/// A request body: JSON, or text sent with its content type.
+#[derive(Debug, Clone)]
+enum CallBody {
+    Json(serde_json::Value),
+    Text {
+        content_type: &'static str,
+        text: String,
+    },
 }
 
 impl ApiCall {
@@ -86,7 +96,13 @@ impl ApiCall {
 
     /// Set the JSON body.
     pub fn json(mut self, body: serde_json::Value) -> Self {
-        self.body = Some(body);
+        self.body = Some(CallBody::Json(body));
+        self
+    }
+
+    /// Set a text body with its content type (the few operations that take text or a form).
+    pub fn text(mut self, content_type: &'static str, text: String) -> Self {
+        self.body = Some(CallBody::Text { content_type, text });
         self
     }
 }
@@ -262,17 +278,34 @@ impl LookerClient {
 
     /// Send a request and return the raw reply body (CSV, PNG, ...).
     pub async fn request_bytes(&self, call: ApiCall) -> Result<Bytes> {
-        let body = match &call.body {
-            Some(value) => Some(serde_json::to_vec(value).map_err(|e| {
-                Error::invalid_argument("body", format!("cannot be encoded as JSON: {e}"))
-            })?),
+        Ok(self.request_with_content_type(call).await?.1)
+    }
+
+    /// Send a request; return the reply's `Content-Type` and body.
+    pub async fn request_with_content_type(
+        &self,
+        call: ApiCall,
+    ) -> Result<(Option<String>, Bytes)> {
+        let body = match call.body {
+            Some(CallBody::Json(value)) => Some((
+                "application/json",
+                serde_json::to_vec(&value).map_err(|e| {
+                    Error::invalid_argument("body", format!("cannot be encoded as JSON: {e}"))
+                })?,
+            )),
+            Some(CallBody::Text { content_type, text }) => Some((content_type, text.into_bytes())),
             None => None,
         };
         let reply = self
             .session
             .call(call.method, &call.path, &call.query, body)
             .await?;
-        Ok(reply.body)
+        let content_type = reply
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((content_type, reply.body))
     }
 
     /// A client acting as `user_id` (`POST /login/{user_id}`), sharing this client's connection

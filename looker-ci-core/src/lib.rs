@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api;
 mod client;
 pub mod credentials;
 mod error;
@@ -27,6 +28,7 @@ mod transport;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use api::OperationOutput;
 pub use client::{ApiCall, LookerClient};
 pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
 pub use error::{ApiError, Error, Result};

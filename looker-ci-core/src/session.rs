@@ -161,7 +161,7 @@ impl Session {
         method: Method,
         path: &str,
         query: &[(String, String)],
-        body: Option<Vec<u8>>,
+        body: Option<(&'static str, Vec<u8>)>,
     ) -> Result<Reply> {
         self.ensure_open()?;
         let mut token = self.access_token().await?;
@@ -174,7 +174,12 @@ impl Session {
                 query,
                 body: body
                     .as_ref()
-                    .map_or(RequestBody::None, |b| RequestBody::Json(b.clone())),
+                    .map_or(RequestBody::None, |(content_type, bytes)| {
+                        RequestBody::Bytes {
+                            content_type,
+                            bytes: bytes.clone(),
+                        }
+                    }),
                 bearer: Some(&token.value),
             };
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -277,7 +282,10 @@ async fn set_dev_workspace(transport: &Transport, token: &BearerToken) -> Result
             method: Method::PATCH,
             path: "/session",
             query: &[],
-            body: RequestBody::Json(br#"{"workspace_id":"dev"}"#.to_vec()),
+            body: RequestBody::Bytes {
+                content_type: "application/json",
+                bytes: br#"{"workspace_id":"dev"}"#.to_vec(),
+            },
             bearer: Some(token),
             retry_safe: true,
         })

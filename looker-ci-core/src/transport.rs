@@ -46,7 +46,11 @@ impl std::fmt::Debug for BearerToken {
 /// The body of an outgoing request.
 pub(crate) enum RequestBody {
     None,
-    Json(Vec<u8>),
+    /// Bytes sent with this content type (JSON, text).
+    Bytes {
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
     /// A form body; may hold a secret, so it is kept as one until it is sent.
     Form(SecretString),
 }
@@ -242,8 +246,11 @@ impl Transport {
         }
         builder = match &request.body {
             RequestBody::None => builder,
-            RequestBody::Json(bytes) => builder
-                .header(header::CONTENT_TYPE, "application/json")
+            RequestBody::Bytes {
+                content_type,
+                bytes,
+            } => builder
+                .header(header::CONTENT_TYPE, *content_type)
                 .body(bytes.clone()),
             RequestBody::Form(form) => builder
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

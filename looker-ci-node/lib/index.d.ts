@@ -1,3 +1,5 @@
+import type { LookerOperations } from './operations'
+
 /** Settings of a client; every field is optional. Given values override `looker.ini` and
  * `LOOKERSDK_*`, which are read only with `readEnv: true` (or when `configFile` is set). */
 export interface ClientOptions {
@@ -87,6 +89,9 @@ export declare class LookerCIError extends Error {
   readonly provider?: string
   readonly timeoutSecs?: number
 }
+
+/** Every operation of the API as a method (generated), merged into the class below. */
+export interface LookerClient extends LookerOperations {}
 
 /** A Looker API 4.0 client with a self-refreshing session. */
 export declare class LookerClient implements AsyncDisposable {

@@ -3,6 +3,7 @@
 const { inspect } = require('node:util')
 const native = require('./native')
 const { LookerCIError, callAsync, callSync } = require('./errors')
+const { installOperations } = require('./operations')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
 
@@ -37,6 +38,11 @@ class LookerClient {
 
   get baseUrl() {
     return this.#native.baseUrl
+  }
+
+  /** The generic call path behind the generated operation methods (see operations.d.ts). */
+  _call(operationId, params) {
+    return callAsync(() => this.#native.call(operationId, params ?? {}))
   }
 
   /** The current user (`GET /user`). */
@@ -86,5 +92,7 @@ class LookerClient {
     return { baseUrl: this.baseUrl }
   }
 }
+
+installOperations(LookerClient)
 
 module.exports = { LookerClient, LookerCIError, version: require('../package.json').version }

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use looker_ci_core::OperationOutput;
 use looker_ci_core::settings::{Environment, OverlayEnvironment, ProcessEnvironment};
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
-use napi::bindgen_prelude::{Buffer, Either};
+use napi::bindgen_prelude::{Buffer, Either, Either3};
 use napi_derive::napi;
 use secrecy::SecretString;
 
@@ -189,6 +190,26 @@ impl NativeClient {
         } else {
             Ok(Either::A(self.client.request(call).await.map_err(to_js)?))
         }
+    }
+
+    /// Call an operation of the Looker API by `operationId` (the generated methods use this).
+    /// Resolves to decoded JSON, a string (text replies) or a Buffer (binary replies).
+    #[napi(ts_return_type = "Promise<any>")]
+    pub async fn call(
+        &self,
+        operation_id: String,
+        args: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> napi::Result<Either3<serde_json::Value, String, Buffer>> {
+        let output = self
+            .client
+            .call_operation(&operation_id, args.unwrap_or_default())
+            .await
+            .map_err(to_js)?;
+        Ok(match output {
+            OperationOutput::Json(value) => Either3::A(value),
+            OperationOutput::Text(text) => Either3::B(text),
+            OperationOutput::Binary(bytes) => Either3::C(bytes.to_vec().into()),
+        })
     }
 
     /// A client acting as `userId` (sudo).

@@ -12,6 +12,8 @@ export async function example(): Promise<void> {
   const session = await client.request<{ workspace_id: string }>('GET', '/session')
   const stats: ClientStats = client.stats()
   const source: string = client.describe().source
+  const explore: unknown = await client.lookmlModelExplore({ lookml_model_name: 'm', explore_name: 'e', fields: 'id' })
+  void explore
   const custom = new LookerClient({ baseUrl: fake.baseUrl, credentials: async () => ({ clientId: 'a', clientSecret: 'b' }) })
   void [source, custom]
   const native: NativeClient | undefined = undefined

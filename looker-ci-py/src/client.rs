@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
 
-use crate::convert::{Json, NativeError, Raw, parse_json};
+use crate::convert::{Json, NativeError, Output, Raw, parse_args, parse_json};
 use crate::provider::PyCredentialProvider;
 
 /// Run a core future to completion with the GIL released, so other Python threads keep running
@@ -209,6 +209,41 @@ impl NativeClient {
                 Ok(Json(client.request(call).await.map_err(NativeError)?))
             })
         }
+    }
+
+    /// Call an operation of the Looker API by `operationId` (the generated methods use this).
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        operation_id: &str,
+        args_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = parse_args(args_json)?;
+        let client = self.client.clone();
+        let operation_id = operation_id.to_owned();
+        let output = block_on(py, async move {
+            client.call_operation(&operation_id, args).await
+        })?;
+        Output(output).into_pyobject(py)
+    }
+
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        operation_id: &str,
+        args_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = parse_args(args_json)?;
+        let client = self.client.clone();
+        let operation_id = operation_id.to_owned();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            Ok(Output(
+                client
+                    .call_operation(&operation_id, args)
+                    .await
+                    .map_err(NativeError)?,
+            ))
+        })
     }
 
     /// A client acting as `user_id` (sudo).

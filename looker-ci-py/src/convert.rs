@@ -19,6 +19,37 @@ impl<'py> IntoPyObject<'py> for Json {
     }
 }
 
+/// An operation's decoded reply: JSON as Python objects, text as `str`, binary as `bytes`.
+pub struct Output(pub looker_ci_core::OperationOutput);
+
+impl<'py> IntoPyObject<'py> for Output {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        use looker_ci_core::OperationOutput;
+        match self.0 {
+            OperationOutput::Json(value) => to_py(py, &value),
+            OperationOutput::Text(text) => Ok(PyString::new(py, &text).into_any()),
+            OperationOutput::Binary(bytes) => Ok(PyBytes::new(py, &bytes).into_any()),
+        }
+    }
+}
+
+/// JSON text of an operation's arguments (the facade drops `None` values before sending).
+pub fn parse_args(
+    args_json: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, NativeError> {
+    match parse_json("args", Some(args_json))? {
+        Some(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(NativeError(Error::InvalidArgument {
+            argument: "args".into(),
+            message: "must be a mapping of parameter names to values".into(),
+        })),
+    }
+}
+
 /// A reply body for `raw=True`.
 pub struct Raw(pub bytes::Bytes);
 

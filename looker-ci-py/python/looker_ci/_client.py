@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 from looker_ci._native import NativeClient
+from looker_ci._operations import AsyncOperations, SyncOperations
 
 JSON = Any
 PathLike = Union[str, "os.PathLike[str]"]
@@ -19,6 +20,11 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def _dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
+
+
+def _args(args: dict[str, Any]) -> str:
+    """JSON of an operation's arguments, leaving out those not given."""
+    return json.dumps({name: value for name, value in args.items() if value is not None})
 
 
 class _Base:
@@ -105,11 +111,14 @@ class _Base:
         return f"<{type(self).__name__} base_url={self.base_url!r}>"
 
 
-class LookerClient(_Base):
+class LookerClient(_Base, SyncOperations):
     """A synchronous Looker API 4.0 client. Safe to share between threads.
 
     Construct it with keyword settings (see ``_Base.__init__``) or :meth:`from_env`.
     """
+
+    def _call(self, operation_id: str, args: dict[str, Any]) -> Any:
+        return self._native.call(operation_id, _args(args))
 
     def me(self) -> dict[str, JSON]:
         """The current user (``GET /user``)."""
@@ -148,8 +157,11 @@ class LookerClient(_Base):
         self.close()
 
 
-class AsyncLookerClient(_Base):
+class AsyncLookerClient(_Base, AsyncOperations):
     """An asyncio Looker API 4.0 client; the same settings as :class:`LookerClient`."""
+
+    async def _call_async(self, operation_id: str, args: dict[str, Any]) -> Any:
+        return await self._native.call_async(operation_id, _args(args))
 
     async def me(self) -> dict[str, JSON]:
         """The current user (``GET /user``)."""

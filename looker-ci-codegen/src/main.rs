@@ -1,0 +1,78 @@
+//! `cargo run -p looker-ci-codegen [SPEC]`: read the Looker API 4.0 OpenAPI spec (default
+//! `../shared/looker/Looker.4.0.oas.json` beside the workspace) and write the generated sources:
+//!
+//! - `looker-ci-core/src/api/operations.rs`: the operation table of the core;
+//! - `looker-ci-py/python/looker_ci/_operations.py`: a method per operation for the Python clients;
+//! - `looker-ci-node/lib/operations.js` and `operations.d.ts`: the same for Node.
+//!
+//! The output is deterministic (operations sorted by id), so CI regenerates and fails on any
+//! difference. Doc comments state operation id, method, path, parameters and status; no prose is
+//! copied from the spec.
+
+mod model;
+mod node;
+mod python;
+mod rust;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/looker/Looker.4.0.oas.json"));
+    let text = match std::fs::read_to_string(&spec) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("cannot read the spec {}: {e}", spec.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let operations = match model::operations(&text) {
+        Ok(ops) => ops,
+        Err(e) => {
+            eprintln!("the spec {} is not usable: {e}", spec.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let outputs = [
+        (
+            root.join("looker-ci-core/src/api/operations.rs"),
+            rust::generate(&operations),
+        ),
+        (
+            root.join("looker-ci-py/python/looker_ci/_operations.py"),
+            python::generate(&operations),
+        ),
+        (
+            root.join("looker-ci-node/lib/operations.js"),
+            node::generate_js(&operations),
+        ),
+        (
+            root.join("looker-ci-node/lib/operations.d.ts"),
+            node::generate_dts(&operations),
+        ),
+    ];
+    for (path, content) in outputs {
+        if let Err(e) = std::fs::write(&path, content) {
+            eprintln!("cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        // Rust output goes through rustfmt so the committed file is what `cargo fmt` keeps.
+        if path.extension().is_some_and(|e| e == "rs") {
+            let formatted = std::process::Command::new("rustfmt")
+                .args(["--edition", "2024"])
+                .arg(&path)
+                .status();
+            if !formatted.is_ok_and(|s| s.success()) {
+                eprintln!("rustfmt failed on {}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        println!("wrote {}", path.display());
+    }
+    println!("{} operations", operations.len());
+    ExitCode::SUCCESS
+}
