@@ -135,6 +135,14 @@ impl OverlayEnvironment {
     pub fn over_process(vars: HashMap<String, String>) -> Self {
         Self::new(vars, Arc::new(ProcessEnvironment))
     }
+
+    /// The process environment, with `vars` laid over it when given (the bindings' `env` option).
+    pub fn process_with(vars: Option<HashMap<String, String>>) -> Arc<dyn Environment> {
+        match vars {
+            Some(vars) => Arc::new(Self::over_process(vars)),
+            None => Arc::new(ProcessEnvironment),
+        }
+    }
 }
 
 impl Environment for OverlayEnvironment {

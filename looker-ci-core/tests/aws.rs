@@ -4,9 +4,8 @@
 
 mod common;
 
-use std::io::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::jwt::gitlab_id_token;
@@ -42,39 +41,9 @@ async fn fake_with_secret_key(moto: &MotoFixture) -> FakeLooker {
     fake
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture_logs() -> Captured {
-    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let writer = captured.clone();
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .try_init()
-                .expect("the only subscriber in this test binary");
-            captured
-        })
-        .clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gitlab_token_to_sts_to_secrets_manager_to_looker_and_back() {
-    let logs = capture_logs();
+    let logs = common::capture_logs();
     let moto = fixture();
     let fake = fake_with_secret_key(&moto).await;
     let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
@@ -96,7 +65,7 @@ async fn gitlab_token_to_sts_to_secrets_manager_to_looker_and_back() {
     let counters = fake.counters();
     assert_eq!((counters.logins, counters.logouts), (1, 1));
 
-    let output = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let output = logs.text();
     let shown = format!("{output}\n{report}\n{client:?}");
     for secret in [token.as_str(), moto.client_secret.as_str()]
         .into_iter()
@@ -131,7 +100,7 @@ impl IdentityTokenSource for Counting {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
-    let logs = capture_logs();
+    let logs = common::capture_logs();
     let moto = fixture();
     let fake = fake_with_secret_key(&moto).await;
     fake.set_token_lifetime(Duration::from_secs(1));
@@ -192,7 +161,7 @@ async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
     );
     client.close().await.unwrap();
 
-    let output = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let output = logs.text();
     for aws in [&first_aws.value, &second_aws.value] {
         for secret in [&aws.secret_access_key, &aws.session_token] {
             assert!(

@@ -168,29 +168,9 @@ async fn token_exchange_of_the_ci_token_and_invalid_grant_for_an_expired_one() {
     );
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .try_init()
-        .expect("the only subscriber in this test binary");
+    let captured = common::capture_logs();
     let peer = oidc::fixture();
     let moto = moto::fixture();
     let fake = FakeLooker::start().await.unwrap();
@@ -228,7 +208,7 @@ async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
     assert_eq!(bearer.split('.').count(), 3, "an Okta JWT access token");
     client.close().await.unwrap();
     assert_eq!(fake.counters().logins, 1);
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let output = captured.text();
     assert!(
         output.contains("got an Okta access token"),
         "TRACE output was captured"

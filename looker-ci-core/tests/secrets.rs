@@ -4,39 +4,15 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use looker_ci_core::testing::{FakeLooker, Fault};
 use looker_ci_core::{ExposeSecret, LookerClient, Settings};
 use serde_json::json;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_appears_in_trace_logs_debug_or_errors() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    // Global, so tasks on every worker thread are captured; `try_init` also routes the `log`
-    // records of dependencies (reqwest, hyper) into the same output.
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .try_init()
-        .expect("the only subscriber in this test binary");
+    let captured = common::capture_logs();
 
     let fake = FakeLooker::start().await.unwrap();
     fake.add_user("2", "Grace", "Hopper");
@@ -85,7 +61,7 @@ async fn no_secret_appears_in_trace_logs_debug_or_errors() {
     let err = client.me().await.unwrap_err();
     shown.push(format!("{err} {err:?}"));
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("TRACE") || logs.contains("DEBUG"),
         "logs were captured"

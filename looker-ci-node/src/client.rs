@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use looker_ci_core::OperationOutput;
-use looker_ci_core::settings::{Environment, OverlayEnvironment, ProcessEnvironment};
+use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use napi::bindgen_prelude::{Buffer, Either, Either3};
 use napi_derive::napi;
@@ -52,14 +52,6 @@ pub struct ClientStats {
     pub reauthentications: i64,
 }
 
-/// The process environment, with `env` (the environment contract's variables) laid over it.
-fn environment(env: Option<HashMap<String, String>>) -> Arc<dyn Environment> {
-    match env {
-        Some(vars) => Arc::new(OverlayEnvironment::over_process(vars)),
-        None => Arc::new(ProcessEnvironment),
-    }
-}
-
 #[napi]
 pub struct NativeClient {
     client: LookerClient,
@@ -98,7 +90,7 @@ impl NativeClient {
         env: Option<HashMap<String, String>>,
     ) -> napi::Result<Self> {
         crate::logging::init();
-        let environment = environment(env);
+        let environment = OverlayEnvironment::process_with(env);
         let mut builder = Settings::builder()
             .environment(Arc::clone(&environment))
             .load_defaults_from_env();
@@ -121,7 +113,7 @@ impl NativeClient {
         >,
     ) -> napi::Result<Self> {
         crate::logging::init();
-        let environment = environment(options.env);
+        let environment = OverlayEnvironment::process_with(options.env);
         let read_env = options.read_env.unwrap_or(false);
         let settings = SettingsOptions {
             base_url: options.base_url,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use looker_ci_core::settings::{Environment, OverlayEnvironment, ProcessEnvironment};
+use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -24,14 +24,6 @@ where
 {
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     py.detach(|| runtime.block_on(future)).map_err(NativeError)
-}
-
-/// The process environment, with `env` (the environment contract's variables) laid over it.
-fn environment(env: Option<HashMap<String, String>>) -> Arc<dyn Environment> {
-    match env {
-        Some(vars) => Arc::new(OverlayEnvironment::over_process(vars)),
-        None => Arc::new(ProcessEnvironment),
-    }
 }
 
 #[pyclass(module = "looker_ci._native", frozen)]
@@ -73,7 +65,7 @@ impl NativeClient {
         section: Option<&str>,
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
-        let environment = environment(env);
+        let environment = OverlayEnvironment::process_with(env);
         let mut builder = Settings::builder()
             .environment(Arc::clone(&environment))
             .load_defaults_from_env();
@@ -110,7 +102,7 @@ impl NativeClient {
         credentials: Option<Py<PyAny>>,
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
-        let environment = environment(env);
+        let environment = OverlayEnvironment::process_with(env);
         let settings = SettingsOptions {
             base_url,
             client_id,
