@@ -52,3 +52,42 @@ test('no secret in trace logs, util.inspect, or errors', () => {
   assert.ok(secrets.length >= 6)
   for (const secret of secrets) assert.ok(!output.includes(secret), 'a secret leaked')
 })
+
+const awsScenario = `
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const { inspect } = require('node:util')
+const { LookerClient } = require(${JSON.stringify(path.join(__dirname, '..'))})
+const { FakeLooker } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'testing'))})
+const b64 = (v) => Buffer.from(v).toString('base64url')
+;(async () => {
+  const moto = JSON.parse(fs.readFileSync(process.env.LOOKER_CI_TEST_MOTO, 'utf8'))
+  const fake = await FakeLooker.start()
+  fake.setApiKey(moto.client_id, moto.client_secret)
+  const now = Math.floor(Date.now() / 1000)
+  const claims = { iss: moto.issuer, sub: 'project_path:g/p', aud: 'sts.amazonaws.com', iat: now, exp: now + 300 }
+  const token = b64('{"alg":"RS256"}') + '.' + b64(JSON.stringify(claims)) + '.' + b64(crypto.randomBytes(64))
+  const client = await LookerClient.fromEnv({ env: {
+    LOOKERSDK_BASE_URL: fake.baseUrl, LOOKER_ID_TOKEN: token, AWS_ROLE_ARN: moto.role_arn,
+    AWS_REGION: moto.region, AWS_ENDPOINT_URL: moto.url, LOOKER_CI_AWS_SECRET_ID: moto.secret_id } })
+  console.log(inspect(client), JSON.stringify(client.describe()))
+  await client.me()
+  await client.close()
+  console.error('SECRETS ' + JSON.stringify([token, moto.client_secret, ...fake.issuedTokens()]))
+  fake.stop()
+})().catch((e) => { console.error('FAILED', e); process.exit(1) })
+`
+
+test('no secret of the AWS path in trace logs or inspect output', () => {
+  assert.ok(process.env.LOOKER_CI_TEST_MOTO, 'LOOKER_CI_TEST_MOTO is not set: scripts/test-all starts moto')
+  const run = spawnSync(process.execPath, ['-e', awsScenario], {
+    env: { ...process.env, LOOKER_CI_LOG: 'trace' },
+    encoding: 'utf8',
+  })
+  assert.equal(run.status, 0, run.stderr)
+  const marker = run.stderr.lastIndexOf('SECRETS ')
+  const secrets = JSON.parse(run.stderr.slice(marker + 8).split('\n')[0])
+  const output = run.stdout + run.stderr.slice(0, marker)
+  assert.ok(output.includes('assumed the AWS role'), 'the AWS path was traced')
+  for (const secret of secrets) assert.ok(!output.includes(secret), 'a secret leaked')
+})

@@ -5,6 +5,7 @@
 //! not cache; a cache wraps them where caching is wanted.
 
 pub mod aws;
+mod cached;
 mod chain;
 mod identity;
 pub mod jwks;
@@ -12,6 +13,7 @@ mod jwt;
 pub mod okta;
 mod proxy;
 
+pub use cached::CachedProvider;
 pub(crate) use chain::resolve as resolve_chain;
 pub use chain::{CredentialReport, DEFAULT_AWS_AUDIENCE};
 pub use identity::{
