@@ -2,6 +2,7 @@
 //! `../shared/looker/Looker.4.0.oas.json` beside the workspace) and write the generated sources:
 //!
 //! - `looker-ci-core/src/api/operations.rs`: the operation table of the core;
+//! - `looker-ci-core/src/api/models.rs`: a serde model per schema;
 //! - `looker-ci-py/python/looker_ci/_operations.py`: a method per operation for the Python clients;
 //! - `looker-ci-node/lib/operations.js` and `operations.d.ts`: the same for Node.
 //!
@@ -13,6 +14,7 @@ mod model;
 mod node;
 mod python;
 mod rust;
+mod rust_models;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,10 +39,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let spec_value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(e) => {
+            eprintln!("the spec {} is not JSON: {e}", spec.display());
+            return ExitCode::FAILURE;
+        }
+    };
     let outputs = [
         (
             root.join("looker-ci-core/src/api/operations.rs"),
             rust::generate(&operations),
+        ),
+        (
+            root.join("looker-ci-core/src/api/models.rs"),
+            rust_models::generate(&spec_value),
         ),
         (
             root.join("looker-ci-py/python/looker_ci/_operations.py"),

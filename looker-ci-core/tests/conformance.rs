@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use looker_ci_core::api::{Location, OPERATIONS, ParamKind};
+use looker_ci_core::api::{Location, OPERATIONS, ParamKind, models};
 use looker_ci_core::{LookerClient, OperationOutput, RetryPolicy, Settings};
 use serde_json::{Map, Value, json};
 
@@ -15,6 +15,11 @@ const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[
     ("all_integrations", INTEGRATION_ENUMS),
     ("integration", INTEGRATION_ENUMS),
     ("update_integration", INTEGRATION_ENUMS),
+    (
+        "lookml_model_explore",
+        "spec defect: LookmlModelExploreField.user_attribute_filter_types is an array carrying a \
+         string enum; Prism's reply puts a bare string there, which the array model refuses",
+    ),
 ];
 
 /// The spec puts a string `enum` on the `supported_*` arrays of `Integration` instead of on their
@@ -120,21 +125,31 @@ async fn every_operation_is_accepted_by_the_spec_and_its_reply_decodes() {
         .build()
         .unwrap();
     let client = LookerClient::new(settings).unwrap();
-    let (mut passed, mut failures) = (Vec::new(), Vec::new());
+    let (mut passed, mut failures, mut decoded) = (Vec::new(), Vec::new(), 0);
     for op in OPERATIONS.iter().filter(|op| !op.session_managed) {
         match client.call_operation(op.id, arguments(&spec, op)).await {
-            Ok(
-                OperationOutput::Json(_) | OperationOutput::Text(_) | OperationOutput::Binary(_),
-            ) => passed.push(op.id),
+            Ok(OperationOutput::Json(reply)) => match models::decode_reply(op.id, reply) {
+                Some(Err(e)) => failures.push((
+                    op.id,
+                    format!("the reply does not decode into its model: {e}"),
+                )),
+                Some(Ok(())) => {
+                    decoded += 1;
+                    passed.push(op.id);
+                }
+                None => passed.push(op.id),
+            },
+            Ok(OperationOutput::Text(_) | OperationOutput::Binary(_)) => passed.push(op.id),
             Err(e) => failures.push((op.id, e.to_string())),
         }
     }
-    // login (done by the session), login_user and logout (refused by the generic path) count too:
-    // the session logged in through the mock, and logout is exercised by close().
+    // login (done by the session) and logout (close()) go through the mock too; login_user is
+    // refused by the generic path and exercised against FakeLooker.
     client.close().await.unwrap();
-    let total = OPERATIONS.len();
+    let total = passed.len() + failures.len();
     println!(
-        "conformance: {} of {total} operations passed through call_operation (+3 session operations)",
+        "conformance: {} of {total} operations passed through call_operation, {decoded} replies \
+         decoded into their models",
         passed.len()
     );
     let unexpected: Vec<_> = failures

@@ -3,6 +3,7 @@
 //! [`LookerClient::call_operation`], that the Python and Node bindings use for every operation.
 
 mod call;
+pub mod models;
 mod operations;
 
 pub use call::OperationOutput;
@@ -88,6 +89,44 @@ pub fn operation(id: &str) -> Option<&'static Operation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_keep_unknown_enum_values_and_do_not_write_read_only_fields() {
+        use models::{LookmlModelExploreField, LookmlModelExploreFieldCategory};
+        let field: LookmlModelExploreField = serde_json::from_value(serde_json::json!({
+            "category": "dimension", "name": "users.id", "a_field_from_the_future": 1
+        }))
+        .unwrap();
+        assert_eq!(
+            field.category,
+            Some(LookmlModelExploreFieldCategory::Dimension)
+        );
+        let future: LookmlModelExploreField =
+            serde_json::from_value(serde_json::json!({"category": "hologram"})).unwrap();
+        assert_eq!(
+            future.category,
+            Some(LookmlModelExploreFieldCategory::Unknown("hologram".into()))
+        );
+        // `category` is read-only; a writable enum keeps an unknown value on the way out too.
+        let alert: models::Alert =
+            serde_json::from_value(serde_json::json!({"comparison_type": "ABOUT_EQUAL"})).unwrap();
+        assert_eq!(
+            alert.comparison_type,
+            Some(models::AlertComparisonType::Unknown("ABOUT_EQUAL".into()))
+        );
+        assert_eq!(
+            serde_json::to_value(&alert).unwrap()["comparison_type"],
+            "ABOUT_EQUAL"
+        );
+        // `can` and `id` are read-only on Query: decoded, never sent back.
+        let query: models::Query = serde_json::from_value(serde_json::json!({
+            "id": "42", "model": "m", "view": "v", "can": {"run": true}
+        }))
+        .unwrap();
+        assert_eq!(query.id.as_deref(), Some("42"));
+        let sent = serde_json::to_value(&query).unwrap();
+        assert_eq!(sent, serde_json::json!({"model": "m", "view": "v"}));
+    }
 
     #[test]
     fn the_table_holds_every_operation_of_the_spec_sorted_and_unique() {
