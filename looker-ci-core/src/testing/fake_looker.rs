@@ -132,6 +132,26 @@ impl FakeLooker {
         }
     }
 
+    /// Make project validation report this LookML error.
+    pub fn add_lookml_error(&self, message: &str) {
+        self.lock().lookml.lookml_errors.push(message.to_owned());
+    }
+
+    /// Make this LookML data test (`orders_have_ids` or `users_are_unique`) fail.
+    pub fn fail_lookml_test(&self, test: &str) {
+        self.lock().lookml.failing_tests.push(test.to_owned());
+    }
+
+    /// Make content validation report this Look as broken.
+    pub fn break_content(&self, title: &str) {
+        self.lock().lookml.broken_content.push(title.to_owned());
+    }
+
+    /// The ref last deployed to production, if any.
+    pub fn deployed_ref(&self) -> Option<String> {
+        self.lock().lookml.deployed_ref.clone()
+    }
+
     /// Drop every queued fault.
     pub fn clear_faults(&self) {
         self.lock().faults.clear();

@@ -96,7 +96,22 @@ pub(crate) struct FakeState {
     pub issued: Vec<String>,
     /// Headers of the last request, `authorization` left out.
     pub last_headers: Vec<(String, String)>,
+    /// The small LookML world of the CI workflow endpoints.
+    pub lookml: Lookml,
 }
+
+/// One project `thelook` with model `thelook` (explores `orders`, `users`), its LookML errors,
+/// its data tests, broken content, and the ref deployed to production.
+#[derive(Debug, Clone, Default)]
+pub struct Lookml {
+    pub lookml_errors: Vec<String>,
+    pub failing_tests: Vec<String>,
+    pub broken_content: Vec<String>,
+    pub deployed_ref: Option<String>,
+}
+
+const PROJECT: &str = "thelook";
+const EXPLORES: [&str; 2] = ["orders", "users"];
 
 /// A reply the server layer turns into HTTP.
 pub(crate) struct FakeReply {
@@ -158,6 +173,7 @@ impl FakeState {
             counters: FakeCounters::default(),
             issued: Vec::new(),
             last_headers: Vec::new(),
+            lookml: Lookml::default(),
         }
     }
 
@@ -197,6 +213,10 @@ impl FakeState {
                     self.counters.me_calls += 1;
                     FakeReply::json(200, user)
                 }
+                Err(reply) => reply,
+            },
+            (method, r) if is_workflow_route(method, r) => match self.authenticate(request) {
+                Ok(_) => self.workflow(method, r, request.query),
                 Err(reply) => reply,
             },
             ("GET", "/session") => match self.authenticate(request) {
@@ -310,6 +330,98 @@ impl FakeState {
         }
         self.counters.unauthorized += 1;
         Err(FakeReply::error(401, "Requires authentication."))
+    }
+}
+
+fn is_workflow_route(method: &str, route: &str) -> bool {
+    matches!(
+        (method, route),
+        ("GET", "/lookml_models") | ("GET", "/content_validation")
+    ) || route.starts_with("/lookml_models/")
+        || route.starts_with("/projects/")
+}
+
+impl FakeState {
+    /// The CI workflow endpoints: models and explores, project validation, LookML tests, content
+    /// validation, deploy to production.
+    fn workflow(&mut self, method: &str, route: &str, query: &str) -> FakeReply {
+        let query: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
+        let explores = || {
+            EXPLORES
+                .iter()
+                .map(|e| json!({"name": e}))
+                .collect::<Vec<_>>()
+        };
+        match (method, parts.as_slice()) {
+            ("GET", ["lookml_models"]) => FakeReply::json(
+                200,
+                json!([{"name": PROJECT, "project_name": PROJECT, "label": "The Look", "explores": explores()}]),
+            ),
+            ("GET", ["lookml_models", PROJECT]) => FakeReply::json(
+                200,
+                json!({"name": PROJECT, "project_name": PROJECT, "explores": explores()}),
+            ),
+            ("GET", ["lookml_models", PROJECT, "explores", explore])
+                if EXPLORES.contains(explore) =>
+            {
+                FakeReply::json(
+                    200,
+                    json!({"name": explore, "model_name": PROJECT, "fields": {
+                        "dimensions": [{"name": format!("{explore}.id"), "type": "number"}],
+                        "measures": [{"name": format!("{explore}.count"), "type": "count"}]}}),
+                )
+            }
+            ("POST", ["projects", PROJECT, "validate"]) => {
+                let errors: Vec<Value> = self
+                    .lookml
+                    .lookml_errors
+                    .iter()
+                    .map(|m| json!({"severity": "error", "kind": "lookml", "message": m, "file_path": "thelook/orders.view.lkml"}))
+                    .collect();
+                FakeReply::json(
+                    200,
+                    json!({"errors": errors, "project_digest": "f00d", "computation_time": 0.01}),
+                )
+            }
+            ("GET", ["projects", PROJECT, "lookml_tests", "run"]) => {
+                let mut results = Vec::new();
+                for test in ["orders_have_ids", "users_are_unique"] {
+                    let failed = self.lookml.failing_tests.iter().any(|t| t == test);
+                    if query.get("test").is_some_and(|only| only != test) {
+                        continue;
+                    }
+                    results.push(json!({"model_name": PROJECT, "test_name": test, "assertions_count": 1,
+                        "assertions_failed": u8::from(failed), "success": !failed,
+                        "errors": if failed { json!([{"message": format!("{test} failed")}]) } else { json!([]) }}));
+                }
+                FakeReply::json(200, Value::Array(results))
+            }
+            ("GET", ["content_validation"]) => {
+                let broken: Vec<Value> = self
+                    .lookml
+                    .broken_content
+                    .iter()
+                    .map(|title| json!({"look": {"title": title}, "errors": [{"message": "Unknown field"}]}))
+                    .collect();
+                FakeReply::json(
+                    200,
+                    json!({"content_with_errors": broken, "total_looks_validated": 3,
+                    "total_dashboards_validated": 2, "computation_time": 0.02}),
+                )
+            }
+            ("POST", ["projects", PROJECT, "deploy_ref_to_production"]) => {
+                let target = query.get("ref").or_else(|| query.get("branch")).cloned();
+                match target {
+                    Some(target) => {
+                        self.lookml.deployed_ref = Some(target);
+                        FakeReply::empty(204)
+                    }
+                    None => FakeReply::error(400, "ref or branch is required"),
+                }
+            }
+            _ => FakeReply::error(404, "Not found"),
+        }
     }
 }
 
