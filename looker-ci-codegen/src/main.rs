@@ -15,6 +15,7 @@ mod node;
 mod python;
 mod rust;
 mod rust_models;
+mod schemas;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,6 +59,14 @@ fn main() -> ExitCode {
         (
             root.join("looker-ci-py/python/looker_ci/_operations.py"),
             python::generate(&operations),
+        ),
+        (
+            root.join("looker-ci-py/python/looker_ci/models.py"),
+            schemas::python(&spec_value),
+        ),
+        (
+            root.join("looker-ci-node/lib/models.d.ts"),
+            schemas::typescript(&spec_value),
         ),
         (
             root.join("looker-ci-node/lib/operations.js"),

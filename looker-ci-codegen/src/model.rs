@@ -26,6 +26,14 @@ pub struct Operation {
     /// `stable`, `beta`, `alpha` or `deprecated`.
     pub status: String,
     pub session_managed: bool,
+    /// The model of the JSON reply, when the spec gives one.
+    pub reply: Option<Reply>,
+}
+
+/// A reply model: one schema, or a list of one.
+pub enum Reply {
+    Model(String),
+    List(String),
 }
 
 impl Operation {
@@ -129,6 +137,7 @@ pub fn operations(text: &str) -> Result<Vec<Operation>, String> {
                 body,
                 status: status.to_owned(),
                 session_managed: SESSION_MANAGED.contains(&id),
+                reply: reply(op),
             });
         }
     }
@@ -137,6 +146,20 @@ pub fn operations(text: &str) -> Result<Vec<Operation>, String> {
         return Err(format!("operationId {} appears twice", w[0].id));
     }
     Ok(operations)
+}
+
+fn reply(op: &Value) -> Option<Reply> {
+    let responses = op["responses"].as_object()?;
+    let ok = ["200", "201", "204"].iter().find_map(|c| responses.get(*c))?;
+    let schema = &ok["content"]["application/json"]["schema"];
+    let name = |r: &str| r.rsplit('/').next().unwrap_or(r).to_owned();
+    if let Some(reference) = schema["$ref"].as_str() {
+        return Some(Reply::Model(name(reference)));
+    }
+    match (schema["type"].as_str(), schema["items"]["$ref"].as_str()) {
+        (Some("array"), Some(reference)) => Some(Reply::List(name(reference))),
+        _ => None,
+    }
 }
 
 /// `lookml_model_explore` -> `lookmlModelExplore`.

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Operation, Param};
+use crate::model::{Operation, Param, Reply};
 
 /// Names the hand-written facade defines itself (`me()`) or that the session owns.
 const RESERVED: [&str; 6] = ["me", "request", "close", "stats", "describe", "login_user"];
@@ -73,7 +73,12 @@ fn method(out: &mut String, op: &Operation, is_async: bool) {
     for arg in &args {
         let _ = writeln!(out, "        {arg},");
     }
-    let _ = writeln!(out, "    ) -> Any:");
+    let returns = match &op.reply {
+        Some(Reply::Model(name)) => format!("models.{name}"),
+        Some(Reply::List(name)) => format!("list[models.{name}]"),
+        None => "Any".into(),
+    };
+    let _ = writeln!(out, "    ) -> {returns}:");
     let _ = writeln!(out, "        \"\"\"{}\"\"\"", op.summary());
     let mut pairs: Vec<String> = op
         .params
@@ -104,7 +109,8 @@ pub fn generate(operations: &[Operation]) -> String {
          \"\"\"A method for every operation of the Looker API 4.0.\"\"\"\n\n\
          from __future__ import annotations\n\n\
          from collections.abc import Mapping, Sequence\n\
-         from typing import Any\n\n\n",
+         from typing import Any\n\n\
+         from looker_ci import models\n\n\n",
     );
     let usable: Vec<&Operation> = operations
         .iter()

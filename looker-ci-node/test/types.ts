@@ -12,8 +12,10 @@ export async function example(): Promise<void> {
   const session = await client.request<{ workspace_id: string }>('GET', '/session')
   const stats: ClientStats = client.stats()
   const source: string = client.describe().source
-  const explore: unknown = await client.lookmlModelExplore({ lookml_model_name: 'm', explore_name: 'e', fields: 'id' })
-  void explore
+  const explore = await client.lookmlModelExplore({ lookml_model_name: 'm', explore_name: 'e', fields: 'id' })
+  const exploreName: string | null | undefined = explore.name
+  const models: Array<{ name?: string | null }> = await client.allLookmlModels()
+  void [exploreName, models]
   const custom = new LookerClient({ baseUrl: fake.baseUrl, credentials: async () => ({ clientId: 'a', clientSecret: 'b' }) })
   void [source, custom]
   const native: NativeClient | undefined = undefined

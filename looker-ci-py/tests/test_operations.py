@@ -35,6 +35,17 @@ def test_required_parameters_are_positional_optional_ones_keyword_only() -> None
     assert "body" in inspect.signature(SyncOperations.create_query).parameters
 
 
+def test_replies_are_typed_with_the_generated_typeddicts() -> None:
+    from looker_ci import models
+
+    hints = inspect.signature(SyncOperations.lookml_model_explore).return_annotation
+    assert hints == "models.LookmlModelExplore"
+    assert inspect.signature(SyncOperations.all_lookml_models).return_annotation == (
+        "list[models.LookmlModel]"
+    )
+    assert "fields" in models.LookmlModelExplore.__annotations__
+
+
 def test_calls_reach_the_api_with_the_path_query_and_body(
     fake: FakeLooker, client: looker_ci.LookerClient
 ) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from looker_ci import models
+
 
 class SyncOperations:
     """Every Looker API 4.0 operation, synchronous."""
@@ -17,7 +19,7 @@ class SyncOperations:
     def accept_integration_hub_legal_agreement(
         self,
         integration_hub_id: str,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """POST /integration_hubs/{integration_hub_id}/accept_legal_agreement — `accept_integration_hub_legal_agreement` (Integration)"""
         return self._call(
             "accept_integration_hub_legal_agreement",
@@ -29,7 +31,7 @@ class SyncOperations:
     def acquire_embed_cookieless_session(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedCookielessSessionAcquireResponse:
         """POST /embed/cookieless_session/acquire — `acquire_embed_cookieless_session` (Auth)"""
         return self._call(
             "acquire_embed_cookieless_session",
@@ -62,7 +64,7 @@ class SyncOperations:
         ts: str | None = None,
         theme_type: str | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Theme]:
         """GET /themes/active — `active_themes` (Theme)"""
         return self._call(
             "active_themes",
@@ -78,7 +80,7 @@ class SyncOperations:
         self,
         group_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Group:
         """POST /groups/{group_id}/groups — `add_group_group` (Group)"""
         return self._call(
             "add_group_group",
@@ -92,7 +94,7 @@ class SyncOperations:
         self,
         group_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.User:
         """POST /groups/{group_id}/users — `add_group_user` (Group)"""
         return self._call(
             "add_group_user",
@@ -105,7 +107,7 @@ class SyncOperations:
     def add_support_access_allowlist_entries(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[models.SupportAccessAllowlistEntry]:
         """POST /support_access/allowlist — `add_support_access_allowlist_entries` (Auth)"""
         return self._call(
             "add_support_access_allowlist_entries",
@@ -119,7 +121,7 @@ class SyncOperations:
         *,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Any:
+    ) -> list[models.AlertNotifications]:
         """GET /alert_notifications — `alert_notifications` (Alert)"""
         return self._call(
             "alert_notifications",
@@ -135,7 +137,7 @@ class SyncOperations:
         fields: str | None = None,
         sorts: str | None = None,
         board_section_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.BoardItem]:
         """GET /board_items — `all_board_items` (Board)"""
         return self._call(
             "all_board_items",
@@ -151,7 +153,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.BoardSection]:
         """GET /board_sections — `all_board_sections` (Board)"""
         return self._call(
             "all_board_sections",
@@ -165,7 +167,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Board]:
         """GET /boards — `all_boards` (Board)"""
         return self._call(
             "all_boards",
@@ -178,7 +180,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColorCollection]:
         """GET /color_collections — `all_color_collections` (ColorCollection)"""
         return self._call(
             "all_color_collections",
@@ -191,7 +193,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DBConnection]:
         """GET /connections — `all_connections` (Connection)"""
         return self._call(
             "all_connections",
@@ -205,7 +207,7 @@ class SyncOperations:
         content_metadata_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ContentMetaGroupUser]:
         """GET /content_metadata_access — `all_content_metadata_accesses` (Content)"""
         return self._call(
             "all_content_metadata_accesses",
@@ -220,7 +222,7 @@ class SyncOperations:
         parent_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ContentMeta]:
         """GET /content_metadata — `all_content_metadatas` (Content)"""
         return self._call(
             "all_content_metadatas",
@@ -235,7 +237,7 @@ class SyncOperations:
         conversation_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ConversationMessage]:
         """GET /conversations/{conversation_id}/messages — `all_conversation_messages` (ConversationalAnalytics) [beta]"""
         return self._call(
             "all_conversation_messages",
@@ -249,7 +251,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardBase]:
         """GET /dashboards — `all_dashboards` (Dashboard)"""
         return self._call(
             "all_dashboards",
@@ -260,7 +262,7 @@ class SyncOperations:
 
     def all_datagroups(
         self,
-    ) -> Any:
+    ) -> list[models.Datagroup]:
         """GET /datagroups — `all_datagroups` (Datagroup)"""
         return self._call("all_datagroups", {})
 
@@ -268,7 +270,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DialectInfo]:
         """GET /dialect_info — `all_dialect_infos` (Connection)"""
         return self._call(
             "all_dialect_infos",
@@ -282,7 +284,7 @@ class SyncOperations:
         *,
         name: str | None = None,
         client_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.ExternalOauthApplication]:
         """GET /external_oauth_applications — `all_external_oauth_applications` (Connection) [beta]"""
         return self._call(
             "all_external_oauth_applications",
@@ -296,7 +298,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.FolderBase]:
         """GET /folders — `all_folders` (Folder)"""
         return self._call(
             "all_folders",
@@ -308,7 +310,7 @@ class SyncOperations:
     def all_git_branches(
         self,
         project_id: str,
-    ) -> Any:
+    ) -> list[models.GitBranch]:
         """GET /projects/{project_id}/git_branches — `all_git_branches` (Project)"""
         return self._call(
             "all_git_branches",
@@ -322,7 +324,7 @@ class SyncOperations:
         project_id: str,
         *,
         remote_url: str | None = None,
-    ) -> Any:
+    ) -> list[models.GitConnectionTest]:
         """GET /projects/{project_id}/git_connection_tests — `all_git_connection_tests` (Project)"""
         return self._call(
             "all_git_connection_tests",
@@ -337,7 +339,7 @@ class SyncOperations:
         group_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /groups/{group_id}/groups — `all_group_groups` (Group)"""
         return self._call(
             "all_group_groups",
@@ -357,7 +359,7 @@ class SyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /groups/{group_id}/users — `all_group_users` (Group)"""
         return self._call(
             "all_group_users",
@@ -384,7 +386,7 @@ class SyncOperations:
         ids: Sequence[Any] | None = None,
         content_metadata_id: str | None = None,
         can_add_to_content_metadata: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /groups — `all_groups` (Group)"""
         return self._call(
             "all_groups",
@@ -405,7 +407,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.IntegrationHub]:
         """GET /integration_hubs — `all_integration_hubs` (Integration)"""
         return self._call(
             "all_integration_hubs",
@@ -419,7 +421,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         integration_hub_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.Integration]:
         """GET /integrations — `all_integrations` (Integration)"""
         return self._call(
             "all_integrations",
@@ -431,13 +433,13 @@ class SyncOperations:
 
     def all_legacy_features(
         self,
-    ) -> Any:
+    ) -> list[models.LegacyFeature]:
         """GET /legacy_features — `all_legacy_features` (Config)"""
         return self._call("all_legacy_features", {})
 
     def all_locales(
         self,
-    ) -> Any:
+    ) -> list[models.Locale]:
         """GET /locales — `all_locales` (Config)"""
         return self._call("all_locales", {})
 
@@ -451,7 +453,7 @@ class SyncOperations:
         exclude_hidden: bool | None = None,
         include_internal: bool | None = None,
         include_self_service: bool | None = None,
-    ) -> Any:
+    ) -> list[models.LookmlModel]:
         """GET /lookml_models — `all_lookml_models` (LookmlModel)"""
         return self._call(
             "all_lookml_models",
@@ -471,7 +473,7 @@ class SyncOperations:
         project_id: str,
         *,
         file_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.LookmlTest]:
         """GET /projects/{project_id}/lookml_tests — `all_lookml_tests` (Project)"""
         return self._call(
             "all_lookml_tests",
@@ -485,7 +487,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Look]:
         """GET /looks — `all_looks` (Look)"""
         return self._call(
             "all_looks",
@@ -498,7 +500,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ModelSet]:
         """GET /model_sets — `all_model_sets` (Role)"""
         return self._call(
             "all_model_sets",
@@ -511,7 +513,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.OauthClientApp]:
         """GET /oauth_client_apps — `all_oauth_client_apps` (Auth)"""
         return self._call(
             "all_oauth_client_apps",
@@ -524,7 +526,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.PermissionSet]:
         """GET /permission_sets — `all_permission_sets` (Role)"""
         return self._call(
             "all_permission_sets",
@@ -535,7 +537,7 @@ class SyncOperations:
 
     def all_permissions(
         self,
-    ) -> Any:
+    ) -> list[models.Permission]:
         """GET /permissions — `all_permissions` (Role)"""
         return self._call("all_permissions", {})
 
@@ -543,7 +545,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.HomepageSection]:
         """GET /primary_homepage_sections — `all_primary_homepage_sections` (Homepage)"""
         return self._call(
             "all_primary_homepage_sections",
@@ -557,7 +559,7 @@ class SyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ProjectFile]:
         """GET /projects/{project_id}/files — `all_project_files` (Project)"""
         return self._call(
             "all_project_files",
@@ -571,7 +573,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Project]:
         """GET /projects — `all_projects` (Project)"""
         return self._call(
             "all_projects",
@@ -586,7 +588,7 @@ class SyncOperations:
         fields: str | None = None,
         ids: Sequence[Any] | None = None,
         get_all_support_roles: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """GET /roles — `all_roles` (Role)"""
         return self._call(
             "all_roles",
@@ -599,7 +601,7 @@ class SyncOperations:
 
     def all_running_queries(
         self,
-    ) -> Any:
+    ) -> list[models.RunningQueries]:
         """GET /running_queries — `all_running_queries` (Query)"""
         return self._call("all_running_queries", {})
 
@@ -609,7 +611,7 @@ class SyncOperations:
         user_id: str | None = None,
         fields: str | None = None,
         all_users: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans — `all_scheduled_plans` (ScheduledPlan)"""
         return self._call(
             "all_scheduled_plans",
@@ -624,7 +626,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SshServer]:
         """GET /ssh_servers — `all_ssh_servers` (Connection)"""
         return self._call(
             "all_ssh_servers",
@@ -637,7 +639,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SshTunnel]:
         """GET /ssh_tunnels — `all_ssh_tunnels` (Connection)"""
         return self._call(
             "all_ssh_tunnels",
@@ -650,7 +652,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Theme]:
         """GET /themes — `all_themes` (Theme)"""
         return self._call(
             "all_themes",
@@ -661,7 +663,7 @@ class SyncOperations:
 
     def all_timezones(
         self,
-    ) -> Any:
+    ) -> list[models.Timezone]:
         """GET /timezones — `all_timezones` (Config)"""
         return self._call("all_timezones", {})
 
@@ -670,7 +672,7 @@ class SyncOperations:
         user_attribute_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.UserAttributeGroupValue]:
         """GET /user_attributes/{user_attribute_id}/group_values — `all_user_attribute_group_values` (UserAttribute)"""
         return self._call(
             "all_user_attribute_group_values",
@@ -685,7 +687,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.UserAttribute]:
         """GET /user_attributes — `all_user_attributes` (UserAttribute)"""
         return self._call(
             "all_user_attributes",
@@ -700,7 +702,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.CredentialsApi3]:
         """GET /users/{user_id}/credentials_api3 — `all_user_credentials_api3s` (User)"""
         return self._call(
             "all_user_credentials_api3s",
@@ -715,7 +717,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.CredentialsEmbed]:
         """GET /users/{user_id}/credentials_embed — `all_user_credentials_embeds` (User)"""
         return self._call(
             "all_user_credentials_embeds",
@@ -729,7 +731,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.UserLoginLockout]:
         """GET /user_login_lockouts — `all_user_login_lockouts` (Auth)"""
         return self._call(
             "all_user_login_lockouts",
@@ -743,7 +745,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Session]:
         """GET /users/{user_id}/sessions — `all_user_sessions` (User)"""
         return self._call(
             "all_user_sessions",
@@ -763,7 +765,7 @@ class SyncOperations:
         offset: int | None = None,
         sorts: str | None = None,
         ids: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /users — `all_users` (User)"""
         return self._call(
             "all_users",
@@ -780,7 +782,7 @@ class SyncOperations:
 
     def all_workspaces(
         self,
-    ) -> Any:
+    ) -> list[models.Workspace]:
         """GET /workspaces — `all_workspaces` (Workspace)"""
         return self._call("all_workspaces", {})
 
@@ -807,7 +809,7 @@ class SyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         tally: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Artifact]:
         """GET /artifact/{namespace} — `artifact` (Artifact) [alpha]"""
         return self._call(
             "artifact",
@@ -827,7 +829,7 @@ class SyncOperations:
         fields: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Any:
+    ) -> list[models.ArtifactNamespace]:
         """GET /artifact/namespaces — `artifact_namespaces` (Artifact) [alpha]"""
         return self._call(
             "artifact_namespaces",
@@ -842,7 +844,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ArtifactUsage:
         """GET /artifact/usage — `artifact_usage` (Artifact) [alpha]"""
         return self._call(
             "artifact_usage",
@@ -872,7 +874,7 @@ class SyncOperations:
         *,
         branch: str | None = None,
         ref: str | None = None,
-    ) -> Any:
+    ) -> models.AsyncDeployResponse:
         """POST /projects/{project_id}/async_deploy_ref_to_production — `async_deploy_ref_to_production` (Project) [beta]"""
         return self._call(
             "async_deploy_ref_to_production",
@@ -887,7 +889,7 @@ class SyncOperations:
         self,
         project_id: str,
         deployment_id: int,
-    ) -> Any:
+    ) -> models.DeployStatusResponse:
         """GET /projects/{project_id}/deploy_status/{deployment_id} — `async_deploy_status` (Project) [beta]"""
         return self._call(
             "async_deploy_status",
@@ -902,7 +904,7 @@ class SyncOperations:
         board_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Board:
         """GET /boards/{board_id} — `board` (Board)"""
         return self._call(
             "board",
@@ -917,7 +919,7 @@ class SyncOperations:
         board_item_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardItem:
         """GET /board_items/{board_item_id} — `board_item` (Board)"""
         return self._call(
             "board_item",
@@ -932,7 +934,7 @@ class SyncOperations:
         board_section_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardSection:
         """GET /board_sections/{board_section_id} — `board_section` (Board)"""
         return self._call(
             "board_section",
@@ -945,7 +947,7 @@ class SyncOperations:
     def check_pdt_build(
         self,
         materialization_id: str,
-    ) -> Any:
+    ) -> models.MaterializePDT:
         """GET /derived_table/{materialization_id}/status — `check_pdt_build` (DerivedTable)"""
         return self._call(
             "check_pdt_build",
@@ -956,7 +958,7 @@ class SyncOperations:
 
     def cloud_storage_configuration(
         self,
-    ) -> Any:
+    ) -> models.BackupConfiguration:
         """GET /cloud_storage — `cloud_storage_configuration` (Config)"""
         return self._call("cloud_storage_configuration", {})
 
@@ -965,7 +967,7 @@ class SyncOperations:
         collection_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """GET /color_collections/{collection_id} — `color_collection` (ColorCollection)"""
         return self._call(
             "color_collection",
@@ -979,7 +981,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColorCollection]:
         """GET /color_collections/custom — `color_collections_custom` (ColorCollection)"""
         return self._call(
             "color_collections_custom",
@@ -992,7 +994,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColorCollection]:
         """GET /color_collections/standard — `color_collections_standard` (ColorCollection)"""
         return self._call(
             "color_collections_standard",
@@ -1006,7 +1008,7 @@ class SyncOperations:
         connection_name: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DBConnection:
         """GET /connections/{connection_name} — `connection` (Connection)"""
         return self._call(
             "connection",
@@ -1026,7 +1028,7 @@ class SyncOperations:
         table_limit: int | None = None,
         table_names: str | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SchemaColumns]:
         """GET /connections/{connection_name}/columns — `connection_columns` (Metadata)"""
         return self._call(
             "connection_columns",
@@ -1047,7 +1049,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CostEstimate:
         """POST /connections/{connection_name}/cost_estimate — `connection_cost_estimate` (Metadata)"""
         return self._call(
             "connection_cost_estimate",
@@ -1075,7 +1077,7 @@ class SyncOperations:
         connection_name: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ConnectionFeatures:
         """GET /connections/{connection_name}/features — `connection_features` (Metadata)"""
         return self._call(
             "connection_features",
@@ -1092,7 +1094,7 @@ class SyncOperations:
         database: str | None = None,
         cache: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Schema]:
         """GET /connections/{connection_name}/schemas — `connection_schemas` (Metadata)"""
         return self._call(
             "connection_schemas",
@@ -1110,7 +1112,7 @@ class SyncOperations:
         *,
         column_name: str | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColumnSearch]:
         """GET /connections/{connection_name}/search_columns — `connection_search_columns` (Metadata)"""
         return self._call(
             "connection_search_columns",
@@ -1131,7 +1133,7 @@ class SyncOperations:
         fields: str | None = None,
         table_filter: str | None = None,
         table_limit: int | None = None,
-    ) -> Any:
+    ) -> list[models.SchemaTables]:
         """GET /connections/{connection_name}/tables — `connection_tables` (Metadata)"""
         return self._call(
             "connection_tables",
@@ -1151,7 +1153,7 @@ class SyncOperations:
         content_favorite_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ContentFavorite:
         """GET /content_favorite/{content_favorite_id} — `content_favorite` (Content)"""
         return self._call(
             "content_favorite",
@@ -1166,7 +1168,7 @@ class SyncOperations:
         content_metadata_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ContentMeta:
         """GET /content_metadata/{content_metadata_id} — `content_metadata` (Content)"""
         return self._call(
             "content_metadata",
@@ -1186,7 +1188,7 @@ class SyncOperations:
         target_user_id: str | None = None,
         target_content_type: str | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.ContentSummary]:
         """GET /content_summary — `content_summary` (Content) [alpha]"""
         return self._call(
             "content_summary",
@@ -1232,7 +1234,7 @@ class SyncOperations:
         fields: str | None = None,
         project_names: Sequence[Any] | None = None,
         space_ids: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> models.ContentValidation:
         """GET /content_validation — `content_validation` (Content)"""
         return self._call(
             "content_validation",
@@ -1246,7 +1248,7 @@ class SyncOperations:
     def conversational_analytics_chat(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[models.ChatMessage]:
         """POST /conversational_analytics/chat — `conversational_analytics_chat` (ConversationalAnalytics) [beta]"""
         return self._call(
             "conversational_analytics_chat",
@@ -1260,7 +1262,7 @@ class SyncOperations:
         dashboard_id: str,
         *,
         folder_id: str | None = None,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/{dashboard_id}/copy — `copy_dashboard` (Dashboard)"""
         return self._call(
             "copy_dashboard",
@@ -1275,7 +1277,7 @@ class SyncOperations:
         look_id: str,
         *,
         folder_id: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """POST /looks/{look_id}/copy — `copy_look` (Look)"""
         return self._call(
             "copy_look",
@@ -1290,7 +1292,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Agent:
         """POST /agents — `create_agent` (ConversationalAnalytics) [beta]"""
         return self._call(
             "create_agent",
@@ -1303,7 +1305,7 @@ class SyncOperations:
     def create_alert(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Alert:
         """POST /alerts — `create_alert` (Alert)"""
         return self._call(
             "create_alert",
@@ -1317,7 +1319,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Board:
         """POST /boards — `create_board` (Board)"""
         return self._call(
             "create_board",
@@ -1332,7 +1334,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardItem:
         """POST /board_items — `create_board_item` (Board)"""
         return self._call(
             "create_board_item",
@@ -1347,7 +1349,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardSection:
         """POST /board_sections — `create_board_section` (Board)"""
         return self._call(
             "create_board_section",
@@ -1363,7 +1365,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CreateCIRunResponse:
         """POST /projects/{project_id}/ci/run — `create_ci_run` (Project) [deprecated]"""
         return self._call(
             "create_ci_run",
@@ -1377,7 +1379,7 @@ class SyncOperations:
     def create_color_collection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """POST /color_collections — `create_color_collection` (ColorCollection)"""
         return self._call(
             "create_color_collection",
@@ -1389,7 +1391,7 @@ class SyncOperations:
     def create_connection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DBConnection:
         """POST /connections — `create_connection` (Connection)"""
         return self._call(
             "create_connection",
@@ -1401,7 +1403,7 @@ class SyncOperations:
     def create_content_favorite(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ContentFavorite:
         """POST /content_favorite — `create_content_favorite` (Content)"""
         return self._call(
             "create_content_favorite",
@@ -1415,7 +1417,7 @@ class SyncOperations:
         body: Any,
         *,
         send_boards_notification_email: bool | None = None,
-    ) -> Any:
+    ) -> models.ContentMetaGroupUser:
         """POST /content_metadata_access — `create_content_metadata_access` (Content)"""
         return self._call(
             "create_content_metadata_access",
@@ -1431,7 +1433,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CIRun:
         """POST /projects/{project_id}/continuous_integration/runs — `create_continuous_integration_run` (Project) [beta]"""
         return self._call(
             "create_continuous_integration_run",
@@ -1447,7 +1449,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Conversation:
         """POST /conversations — `create_conversation` (ConversationalAnalytics) [beta]"""
         return self._call(
             "create_conversation",
@@ -1463,7 +1465,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ConversationMessage]:
         """POST /conversations/{conversation_id}/messages — `create_conversation_message` (ConversationalAnalytics) [beta]"""
         return self._call(
             "create_conversation_message",
@@ -1477,7 +1479,7 @@ class SyncOperations:
     def create_dashboard(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards — `create_dashboard` (Dashboard)"""
         return self._call(
             "create_dashboard",
@@ -1492,7 +1494,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         apply_filters: bool | None = None,
-    ) -> Any:
+    ) -> models.DashboardElement:
         """POST /dashboard_elements — `create_dashboard_element` (Dashboard)"""
         return self._call(
             "create_dashboard_element",
@@ -1511,7 +1513,7 @@ class SyncOperations:
         height: int,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/dashboard_elements/{dashboard_element_id}/{result_format} — `create_dashboard_element_render_task` (RenderTask)"""
         return self._call(
             "create_dashboard_element_render_task",
@@ -1529,7 +1531,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardFilter:
         """POST /dashboard_filters — `create_dashboard_filter` (Dashboard)"""
         return self._call(
             "create_dashboard_filter",
@@ -1542,7 +1544,7 @@ class SyncOperations:
     def create_dashboard_filter_state(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboard_filter_state — `create_dashboard_filter_state` (Dashboard)"""
         return self._call(
             "create_dashboard_filter_state",
@@ -1554,7 +1556,7 @@ class SyncOperations:
     def create_dashboard_from_lookml(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/from_lookml — `create_dashboard_from_lookml` (Dashboard)"""
         return self._call(
             "create_dashboard_from_lookml",
@@ -1568,7 +1570,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayout:
         """POST /dashboard_layouts — `create_dashboard_layout` (Dashboard)"""
         return self._call(
             "create_dashboard_layout",
@@ -1591,7 +1593,7 @@ class SyncOperations:
         pdf_landscape: bool | None = None,
         long_tables: bool | None = None,
         theme: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/dashboards/{dashboard_id}/{result_format} — `create_dashboard_render_task` (RenderTask)"""
         return self._call(
             "create_dashboard_render_task",
@@ -1611,7 +1613,7 @@ class SyncOperations:
 
     def create_digest_email_send(
         self,
-    ) -> Any:
+    ) -> models.DigestEmailSend:
         """POST /digest_email_send — `create_digest_email_send` (Config)"""
         return self._call("create_digest_email_send", {})
 
@@ -1619,7 +1621,7 @@ class SyncOperations:
         self,
         *,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.EmbedSecret:
         """POST /embed_config/secrets — `create_embed_secret` (Auth)"""
         return self._call(
             "create_embed_secret",
@@ -1631,7 +1633,7 @@ class SyncOperations:
     def create_embed_url_as_me(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedUrlResponse:
         """POST /embed/token_url/me — `create_embed_url_as_me` (Auth)"""
         return self._call(
             "create_embed_url_as_me",
@@ -1643,7 +1645,7 @@ class SyncOperations:
     def create_embed_user(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.UserPublic:
         """POST /users/embed_user — `create_embed_user` (User)"""
         return self._call(
             "create_embed_user",
@@ -1655,7 +1657,7 @@ class SyncOperations:
     def create_external_oauth_application(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ExternalOauthApplication:
         """POST /external_oauth_applications — `create_external_oauth_application` (Connection) [beta]"""
         return self._call(
             "create_external_oauth_application",
@@ -1667,7 +1669,7 @@ class SyncOperations:
     def create_folder(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Folder:
         """POST /folders — `create_folder` (Folder)"""
         return self._call(
             "create_folder",
@@ -1680,7 +1682,7 @@ class SyncOperations:
         self,
         project_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitBranch:
         """POST /projects/{project_id}/git_branch — `create_git_branch` (Project)"""
         return self._call(
             "create_git_branch",
@@ -1706,7 +1708,7 @@ class SyncOperations:
         self,
         project_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report — `create_git_diagnostic_report` (Project) [beta]"""
         return self._call(
             "create_git_diagnostic_report",
@@ -1719,7 +1721,7 @@ class SyncOperations:
     def create_golden_query(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.GoldenQuery:
         """POST /golden_queries — `create_golden_query` (ConversationalAnalytics) [beta]"""
         return self._call(
             "create_golden_query",
@@ -1733,7 +1735,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Group:
         """POST /groups — `create_group` (Group)"""
         return self._call(
             "create_group",
@@ -1748,7 +1750,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """POST /integration_hubs — `create_integration_hub` (Integration)"""
         return self._call(
             "create_integration_hub",
@@ -1763,7 +1765,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """POST /looks — `create_look` (Look)"""
         return self._call(
             "create_look",
@@ -1781,7 +1783,7 @@ class SyncOperations:
         height: int,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/looks/{look_id}/{result_format} — `create_look_render_task` (RenderTask)"""
         return self._call(
             "create_look_render_task",
@@ -1797,7 +1799,7 @@ class SyncOperations:
     def create_lookml_model(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LookmlModel:
         """POST /lookml_models — `create_lookml_model` (LookmlModel)"""
         return self._call(
             "create_lookml_model",
@@ -1811,7 +1813,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.MergeQuery:
         """POST /merge_queries — `create_merge_query` (Query)"""
         return self._call(
             "create_merge_query",
@@ -1824,7 +1826,7 @@ class SyncOperations:
     def create_model_set(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ModelSet:
         """POST /model_sets — `create_model_set` (Role)"""
         return self._call(
             "create_model_set",
@@ -1836,7 +1838,7 @@ class SyncOperations:
     def create_oauth_application_user_state(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.CreateOAuthApplicationUserStateResponse:
         """POST /external_oauth_applications/user_state — `create_oauth_application_user_state` (Connection) [beta]"""
         return self._call(
             "create_oauth_application_user_state",
@@ -1848,7 +1850,7 @@ class SyncOperations:
     def create_oidc_test_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """POST /oidc_test_configs — `create_oidc_test_config` (Auth)"""
         return self._call(
             "create_oidc_test_config",
@@ -1860,7 +1862,7 @@ class SyncOperations:
     def create_permission_set(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.PermissionSet:
         """POST /permission_sets — `create_permission_set` (Role)"""
         return self._call(
             "create_permission_set",
@@ -1872,7 +1874,7 @@ class SyncOperations:
     def create_project(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Project:
         """POST /projects — `create_project` (Project)"""
         return self._call(
             "create_project",
@@ -1886,7 +1888,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Query:
         """POST /queries — `create_query` (Query)"""
         return self._call(
             "create_query",
@@ -1904,7 +1906,7 @@ class SyncOperations:
         height: int,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/queries/{query_id}/{result_format} — `create_query_render_task` (RenderTask)"""
         return self._call(
             "create_query_render_task",
@@ -1932,7 +1934,7 @@ class SyncOperations:
         rebuild_pdts: bool | None = None,
         server_table_calcs: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.QueryTask:
         """POST /query_tasks — `create_query_task` (Query)"""
         return self._call(
             "create_query_task",
@@ -1955,7 +1957,7 @@ class SyncOperations:
     def create_role(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Role:
         """POST /roles — `create_role` (Role)"""
         return self._call(
             "create_role",
@@ -1967,7 +1969,7 @@ class SyncOperations:
     def create_saml_test_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """POST /saml_test_configs — `create_saml_test_config` (Auth)"""
         return self._call(
             "create_saml_test_config",
@@ -1979,7 +1981,7 @@ class SyncOperations:
     def create_scheduled_plan(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """POST /scheduled_plans — `create_scheduled_plan` (ScheduledPlan)"""
         return self._call(
             "create_scheduled_plan",
@@ -1993,7 +1995,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ServiceAccount:
         """POST /users/service_accounts — `create_service_account` (User) [alpha]"""
         return self._call(
             "create_service_account",
@@ -2006,7 +2008,7 @@ class SyncOperations:
     def create_sql_interface_query(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SqlInterfaceQuery:
         """POST /sql_interface_queries — `create_sql_interface_query` (SqlInterfaceQuery) [beta]"""
         return self._call(
             "create_sql_interface_query",
@@ -2018,7 +2020,7 @@ class SyncOperations:
     def create_sql_query(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SqlQuery:
         """POST /sql_queries — `create_sql_query` (Query)"""
         return self._call(
             "create_sql_query",
@@ -2030,7 +2032,7 @@ class SyncOperations:
     def create_ssh_server(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SshServer:
         """POST /ssh_servers — `create_ssh_server` (Connection)"""
         return self._call(
             "create_ssh_server",
@@ -2042,7 +2044,7 @@ class SyncOperations:
     def create_ssh_tunnel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """POST /ssh_tunnels — `create_ssh_tunnel` (Connection)"""
         return self._call(
             "create_ssh_tunnel",
@@ -2054,7 +2056,7 @@ class SyncOperations:
     def create_sso_embed_url(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedUrlResponse:
         """POST /embed/sso_url — `create_sso_embed_url` (Auth)"""
         return self._call(
             "create_sso_embed_url",
@@ -2066,7 +2068,7 @@ class SyncOperations:
     def create_theme(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Theme:
         """POST /themes — `create_theme` (Theme)"""
         return self._call(
             "create_theme",
@@ -2080,7 +2082,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.User:
         """POST /users — `create_user` (User)"""
         return self._call(
             "create_user",
@@ -2095,7 +2097,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.UserAttribute:
         """POST /user_attributes — `create_user_attribute` (UserAttribute)"""
         return self._call(
             "create_user_attribute",
@@ -2110,7 +2112,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CreateCredentialsApi3:
         """POST /users/{user_id}/credentials_api3 — `create_user_credentials_api3` (User)"""
         return self._call(
             "create_user_credentials_api3",
@@ -2126,7 +2128,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """POST /users/{user_id}/credentials_email — `create_user_credentials_email` (User)"""
         return self._call(
             "create_user_credentials_email",
@@ -2143,7 +2145,7 @@ class SyncOperations:
         *,
         expires: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """POST /users/{user_id}/credentials_email/password_reset — `create_user_credentials_email_password_reset` (User)"""
         return self._call(
             "create_user_credentials_email_password_reset",
@@ -2160,7 +2162,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.CredentialsTotp:
         """POST /users/{user_id}/credentials_totp — `create_user_credentials_totp` (User)"""
         return self._call(
             "create_user_credentials_totp",
@@ -2173,7 +2175,7 @@ class SyncOperations:
 
     def custom_welcome_email(
         self,
-    ) -> Any:
+    ) -> models.CustomWelcomeEmail:
         """GET /custom_welcome_email — `custom_welcome_email` (Config) [deprecated]"""
         return self._call("custom_welcome_email", {})
 
@@ -2182,7 +2184,7 @@ class SyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Dashboard:
         """GET /dashboards/{dashboard_id} — `dashboard` (Dashboard)"""
         return self._call(
             "dashboard",
@@ -2195,7 +2197,7 @@ class SyncOperations:
     def dashboard_aggregate_table_lookml(
         self,
         dashboard_id: str,
-    ) -> Any:
+    ) -> models.DashboardAggregateTableLookml:
         """GET /dashboards/aggregate_table_lookml/{dashboard_id} — `dashboard_aggregate_table_lookml` (Dashboard)"""
         return self._call(
             "dashboard_aggregate_table_lookml",
@@ -2209,7 +2211,7 @@ class SyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardElement]:
         """GET /dashboards/{dashboard_id}/dashboard_elements — `dashboard_dashboard_elements` (Dashboard)"""
         return self._call(
             "dashboard_dashboard_elements",
@@ -2224,7 +2226,7 @@ class SyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardFilter]:
         """GET /dashboards/{dashboard_id}/dashboard_filters — `dashboard_dashboard_filters` (Dashboard)"""
         return self._call(
             "dashboard_dashboard_filters",
@@ -2239,7 +2241,7 @@ class SyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardLayout]:
         """GET /dashboards/{dashboard_id}/dashboard_layouts — `dashboard_dashboard_layouts` (Dashboard)"""
         return self._call(
             "dashboard_dashboard_layouts",
@@ -2254,7 +2256,7 @@ class SyncOperations:
         dashboard_element_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardElement:
         """GET /dashboard_elements/{dashboard_element_id} — `dashboard_element` (Dashboard)"""
         return self._call(
             "dashboard_element",
@@ -2269,7 +2271,7 @@ class SyncOperations:
         dashboard_filter_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardFilter:
         """GET /dashboard_filters/{dashboard_filter_id} — `dashboard_filter` (Dashboard)"""
         return self._call(
             "dashboard_filter",
@@ -2296,7 +2298,7 @@ class SyncOperations:
         dashboard_layout_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayout:
         """GET /dashboard_layouts/{dashboard_layout_id} — `dashboard_layout` (Dashboard)"""
         return self._call(
             "dashboard_layout",
@@ -2311,7 +2313,7 @@ class SyncOperations:
         dashboard_layout_component_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayoutComponent:
         """GET /dashboard_layout_components/{dashboard_layout_component_id} — `dashboard_layout_component` (Dashboard)"""
         return self._call(
             "dashboard_layout_component",
@@ -2326,7 +2328,7 @@ class SyncOperations:
         dashboard_layout_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardLayoutComponent]:
         """GET /dashboard_layouts/{dashboard_layout_id}/dashboard_layout_components — `dashboard_layout_dashboard_layout_components` (Dashboard)"""
         return self._call(
             "dashboard_layout_dashboard_layout_components",
@@ -2339,7 +2341,7 @@ class SyncOperations:
     def dashboard_lookml(
         self,
         dashboard_id: str,
-    ) -> Any:
+    ) -> models.DashboardLookml:
         """GET /dashboards/lookml/{dashboard_id} — `dashboard_lookml` (Dashboard)"""
         return self._call(
             "dashboard_lookml",
@@ -2351,7 +2353,7 @@ class SyncOperations:
     def datagroup(
         self,
         datagroup_id: str,
-    ) -> Any:
+    ) -> models.Datagroup:
         """GET /datagroups/{datagroup_id} — `datagroup` (Datagroup)"""
         return self._call(
             "datagroup",
@@ -2379,7 +2381,7 @@ class SyncOperations:
 
     def default_color_collection(
         self,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """GET /color_collections/default — `default_color_collection` (ColorCollection)"""
         return self._call("default_color_collection", {})
 
@@ -2387,7 +2389,7 @@ class SyncOperations:
         self,
         *,
         ts: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/default — `default_theme` (Theme) [deprecated]"""
         return self._call(
             "default_theme",
@@ -2401,7 +2403,7 @@ class SyncOperations:
         theme_type: str,
         *,
         ts: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/default_theme — `default_theme_by_type` (Theme) [beta]"""
         return self._call(
             "default_theme_by_type",
@@ -3171,20 +3173,20 @@ class SyncOperations:
 
     def digest_emails_enabled(
         self,
-    ) -> Any:
+    ) -> models.DigestEmails:
         """GET /digest_emails_enabled — `digest_emails_enabled` (Config)"""
         return self._call("digest_emails_enabled", {})
 
     def disable_support_access(
         self,
-    ) -> Any:
+    ) -> models.SupportAccessStatus:
         """PUT /support_access/disable — `disable_support_access` (Auth)"""
         return self._call("disable_support_access", {})
 
     def enable_support_access(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SupportAccessStatus:
         """PUT /support_access/enable — `enable_support_access` (Auth)"""
         return self._call(
             "enable_support_access",
@@ -3211,7 +3213,7 @@ class SyncOperations:
     def fetch_and_parse_saml_idp_metadata(
         self,
         body: str,
-    ) -> Any:
+    ) -> models.SamlMetadataParseResult:
         """POST /fetch_and_parse_saml_idp_metadata — `fetch_and_parse_saml_idp_metadata` (Auth)"""
         return self._call(
             "fetch_and_parse_saml_idp_metadata",
@@ -3225,7 +3227,7 @@ class SyncOperations:
         integration_id: str,
         *,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.DataActionForm:
         """POST /integrations/{integration_id}/form — `fetch_integration_form` (Integration)"""
         return self._call(
             "fetch_integration_form",
@@ -3238,7 +3240,7 @@ class SyncOperations:
     def fetch_remote_data_action_form(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DataActionForm:
         """POST /data_actions/form — `fetch_remote_data_action_form` (DataAction)"""
         return self._call(
             "fetch_remote_data_action_form",
@@ -3251,7 +3253,7 @@ class SyncOperations:
         self,
         project_id: str,
         branch_name: str,
-    ) -> Any:
+    ) -> models.GitBranch:
         """GET /projects/{project_id}/git_branch/{branch_name} — `find_git_branch` (Project)"""
         return self._call(
             "find_git_branch",
@@ -3266,7 +3268,7 @@ class SyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Folder:
         """GET /folders/{folder_id} — `folder` (Folder)"""
         return self._call(
             "folder",
@@ -3281,7 +3283,7 @@ class SyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/{folder_id}/ancestors — `folder_ancestors` (Folder)"""
         return self._call(
             "folder_ancestors",
@@ -3301,7 +3303,7 @@ class SyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/{folder_id}/children — `folder_children` (Folder)"""
         return self._call(
             "folder_children",
@@ -3323,7 +3325,7 @@ class SyncOperations:
         fields: str | None = None,
         sorts: str | None = None,
         name: str | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/{folder_id}/children/search — `folder_children_search` (Folder)"""
         return self._call(
             "folder_children_search",
@@ -3340,7 +3342,7 @@ class SyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Dashboard]:
         """GET /folders/{folder_id}/dashboards — `folder_dashboards` (Folder)"""
         return self._call(
             "folder_dashboards",
@@ -3355,7 +3357,7 @@ class SyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.LookWithQuery]:
         """GET /folders/{folder_id}/looks — `folder_looks` (Folder)"""
         return self._call(
             "folder_looks",
@@ -3370,7 +3372,7 @@ class SyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Folder:
         """GET /folders/{folder_id}/parent — `folder_parent` (Folder)"""
         return self._call(
             "folder_parent",
@@ -3401,7 +3403,7 @@ class SyncOperations:
     def generate_tokens_for_cookieless_session(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedCookielessSessionGenerateTokensResponse:
         """PUT /embed/cookieless_session/generate_tokens — `generate_tokens_for_cookieless_session` (Auth)"""
         return self._call(
             "generate_tokens_for_cookieless_session",
@@ -3415,7 +3417,7 @@ class SyncOperations:
         agent_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Agent:
         """GET /agents/{agent_id} — `get_agent` (ConversationalAnalytics) [beta]"""
         return self._call(
             "get_agent",
@@ -3428,7 +3430,7 @@ class SyncOperations:
     def get_alert(
         self,
         alert_id: str,
-    ) -> Any:
+    ) -> models.Alert:
         """GET /alerts/{alert_id} — `get_alert` (Alert)"""
         return self._call(
             "get_alert",
@@ -3440,7 +3442,7 @@ class SyncOperations:
     def get_all_repository_credentials(
         self,
         root_project_id: str,
-    ) -> Any:
+    ) -> list[models.RepositoryCredential]:
         """GET /projects/{root_project_id}/credentials — `get_all_repository_credentials` (Project)"""
         return self._call(
             "get_all_repository_credentials",
@@ -3455,7 +3457,7 @@ class SyncOperations:
         run_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectRun:
         """GET /projects/{project_id}/ci/runs/{run_id} — `get_ci_run` (Project) [deprecated]"""
         return self._call(
             "get_ci_run",
@@ -3472,7 +3474,7 @@ class SyncOperations:
         run_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CIRun:
         """GET /projects/{project_id}/continuous_integration/runs/{run_id} — `get_continuous_integration_run` (Project) [beta]"""
         return self._call(
             "get_continuous_integration_run",
@@ -3488,7 +3490,7 @@ class SyncOperations:
         conversation_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Conversation:
         """GET /conversations/{conversation_id} — `get_conversation` (ConversationalAnalytics) [beta]"""
         return self._call(
             "get_conversation",
@@ -3504,7 +3506,7 @@ class SyncOperations:
         message_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ConversationMessage:
         """GET /conversations/{conversation_id}/messages/{message_id} — `get_conversation_message` (ConversationalAnalytics) [beta]"""
         return self._call(
             "get_conversation_message",
@@ -3519,7 +3521,7 @@ class SyncOperations:
         self,
         project_id: str,
         report_id: str,
-    ) -> Any:
+    ) -> models.GitDiagnosticReport:
         """GET /projects/{project_id}/git_diagnostic_report/{report_id} — `get_git_diagnostic_report` (Project) [beta]"""
         return self._call(
             "get_git_diagnostic_report",
@@ -3534,7 +3536,7 @@ class SyncOperations:
         integration_hub_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHubHealthResult:
         """GET /integration_hubs/{integration_hub_id}/health — `get_integration_hub_health` (Integration)"""
         return self._call(
             "get_integration_hub_health",
@@ -3547,7 +3549,7 @@ class SyncOperations:
     def get_model(
         self,
         model_name: str,
-    ) -> Any:
+    ) -> models.Model:
         """GET /models/{model_name} — `get_model` (Metadata)"""
         return self._call(
             "get_model",
@@ -3585,7 +3587,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Setting:
         """GET /setting — `get_setting` (Config)"""
         return self._call(
             "get_setting",
@@ -3598,7 +3600,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SupportAccessAllowlistEntry]:
         """GET /support_access/allowlist — `get_support_access_allowlist_entries` (Auth)"""
         return self._call(
             "get_support_access_allowlist_entries",
@@ -3610,7 +3612,7 @@ class SyncOperations:
     def git_branch(
         self,
         project_id: str,
-    ) -> Any:
+    ) -> models.GitBranch:
         """GET /projects/{project_id}/git_branch — `git_branch` (Project)"""
         return self._call(
             "git_branch",
@@ -3637,7 +3639,7 @@ class SyncOperations:
         *,
         format: str | None = None,
         color: str | None = None,
-    ) -> Any:
+    ) -> models.DependencyGraph:
         """GET /derived_table/graph/model/{model} — `graph_derived_tables_for_model` (DerivedTable)"""
         return self._call(
             "graph_derived_tables_for_model",
@@ -3654,7 +3656,7 @@ class SyncOperations:
         *,
         models: str | None = None,
         workspace: str | None = None,
-    ) -> Any:
+    ) -> models.DependencyGraph:
         """GET /derived_table/graph/view/{view} — `graph_derived_tables_for_view` (DerivedTable)"""
         return self._call(
             "graph_derived_tables_for_view",
@@ -3670,7 +3672,7 @@ class SyncOperations:
         group_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Group:
         """GET /groups/{group_id} — `group` (Group)"""
         return self._call(
             "group",
@@ -3683,7 +3685,7 @@ class SyncOperations:
     def import_dashboard_from_lookml(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/lookml — `import_dashboard_from_lookml` (Dashboard)"""
         return self._call(
             "import_dashboard_from_lookml",
@@ -3699,7 +3701,7 @@ class SyncOperations:
         *,
         raw_locale: bool | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/{lookml_dashboard_id}/import/{space_id} — `import_lookml_dashboard` (Dashboard)"""
         return self._call(
             "import_lookml_dashboard",
@@ -3716,7 +3718,7 @@ class SyncOperations:
         integration_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Integration:
         """GET /integrations/{integration_id} — `integration` (Integration)"""
         return self._call(
             "integration",
@@ -3731,7 +3733,7 @@ class SyncOperations:
         integration_hub_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """GET /integration_hubs/{integration_hub_id} — `integration_hub` (Integration)"""
         return self._call(
             "integration_hub",
@@ -3743,13 +3745,13 @@ class SyncOperations:
 
     def internal_help_resources(
         self,
-    ) -> Any:
+    ) -> models.InternalHelpResources:
         """GET /internal_help_resources_enabled — `internal_help_resources` (Config)"""
         return self._call("internal_help_resources", {})
 
     def internal_help_resources_content(
         self,
-    ) -> Any:
+    ) -> models.InternalHelpResourcesContent:
         """GET /internal_help_resources_content — `internal_help_resources_content` (Config)"""
         return self._call("internal_help_resources_content", {})
 
@@ -3779,14 +3781,14 @@ class SyncOperations:
 
     def ldap_config(
         self,
-    ) -> Any:
+    ) -> models.LDAPConfig:
         """GET /ldap_config — `ldap_config` (Auth)"""
         return self._call("ldap_config", {})
 
     def legacy_feature(
         self,
         legacy_feature_id: str,
-    ) -> Any:
+    ) -> models.LegacyFeature:
         """GET /legacy_features/{legacy_feature_id} — `legacy_feature` (Config)"""
         return self._call(
             "legacy_feature",
@@ -3815,7 +3817,7 @@ class SyncOperations:
         look_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """GET /looks/{look_id} — `look` (Look)"""
         return self._call(
             "look",
@@ -3830,7 +3832,7 @@ class SyncOperations:
         lookml_model_name: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookmlModel:
         """GET /lookml_models/{lookml_model_name} — `lookml_model` (LookmlModel)"""
         return self._call(
             "lookml_model",
@@ -3847,7 +3849,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         add_drills_metadata: bool | None = None,
-    ) -> Any:
+    ) -> models.LookmlModelExplore:
         """GET /lookml_models/{lookml_model_name}/explores/{explore_name} — `lookml_model_explore` (LookmlModel)"""
         return self._call(
             "lookml_model_explore",
@@ -3862,7 +3864,7 @@ class SyncOperations:
     def manifest(
         self,
         project_id: str,
-    ) -> Any:
+    ) -> models.Manifest:
         """GET /projects/{project_id}/manifest — `manifest` (Project)"""
         return self._call(
             "manifest",
@@ -3876,7 +3878,7 @@ class SyncOperations:
         merge_query_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.MergeQuery:
         """GET /merge_queries/{merge_query_id} — `merge_query` (Query)"""
         return self._call(
             "merge_query",
@@ -3888,7 +3890,7 @@ class SyncOperations:
 
     def mobile_settings(
         self,
-    ) -> Any:
+    ) -> models.MobileSettings:
         """GET /mobile/settings — `mobile_settings` (Config) [beta]"""
         return self._call("mobile_settings", {})
 
@@ -3900,7 +3902,7 @@ class SyncOperations:
         *,
         term: str | None = None,
         filters: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> models.ModelFieldSuggestions:
         """GET /models/{model_name}/views/{view_name}/fields/{field_name}/suggestions — `model_fieldname_suggestions` (Metadata)"""
         return self._call(
             "model_fieldname_suggestions",
@@ -3918,7 +3920,7 @@ class SyncOperations:
         model_set_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ModelSet:
         """GET /model_sets/{model_set_id} — `model_set` (Role)"""
         return self._call(
             "model_set",
@@ -3932,7 +3934,7 @@ class SyncOperations:
         self,
         dashboard_id: str,
         folder_id: str,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id}/move — `move_dashboard` (Dashboard)"""
         return self._call(
             "move_dashboard",
@@ -3946,7 +3948,7 @@ class SyncOperations:
         self,
         look_id: str,
         folder_id: str,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """PATCH /looks/{look_id}/move — `move_look` (Look)"""
         return self._call(
             "move_look",
@@ -3961,7 +3963,7 @@ class SyncOperations:
         client_guid: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.OauthClientApp:
         """GET /oauth_client_apps/{client_guid} — `oauth_client_app` (Auth)"""
         return self._call(
             "oauth_client_app",
@@ -3973,14 +3975,14 @@ class SyncOperations:
 
     def oidc_config(
         self,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """GET /oidc_config — `oidc_config` (Auth)"""
         return self._call("oidc_config", {})
 
     def oidc_test_config(
         self,
         test_slug: str,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """GET /oidc_test_configs/{test_slug} — `oidc_test_config` (Auth)"""
         return self._call(
             "oidc_test_config",
@@ -3992,7 +3994,7 @@ class SyncOperations:
     def parse_saml_idp_metadata(
         self,
         body: str,
-    ) -> Any:
+    ) -> models.SamlMetadataParseResult:
         """POST /parse_saml_idp_metadata — `parse_saml_idp_metadata` (Auth)"""
         return self._call(
             "parse_saml_idp_metadata",
@@ -4003,14 +4005,14 @@ class SyncOperations:
 
     def password_config(
         self,
-    ) -> Any:
+    ) -> models.PasswordConfig:
         """GET /password_config — `password_config` (Auth)"""
         return self._call("password_config", {})
 
     def perform_data_action(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DataActionResponse:
         """POST /data_actions — `perform_data_action` (DataAction)"""
         return self._call(
             "perform_data_action",
@@ -4024,7 +4026,7 @@ class SyncOperations:
         permission_set_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.PermissionSet:
         """GET /permission_sets/{permission_set_id} — `permission_set` (Role)"""
         return self._call(
             "permission_set",
@@ -4039,7 +4041,7 @@ class SyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Project:
         """GET /projects/{project_id} — `project` (Project)"""
         return self._call(
             "project",
@@ -4055,7 +4057,7 @@ class SyncOperations:
         file_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectFile:
         """GET /projects/{project_id}/files/file — `project_file` (Project)"""
         return self._call(
             "project_file",
@@ -4071,7 +4073,7 @@ class SyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectValidationCache:
         """GET /projects/{project_id}/validate — `project_validation_results` (Project)"""
         return self._call(
             "project_validation_results",
@@ -4086,7 +4088,7 @@ class SyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectWorkspace:
         """GET /projects/{project_id}/current_workspace — `project_workspace` (Project)"""
         return self._call(
             "project_workspace",
@@ -4098,7 +4100,7 @@ class SyncOperations:
 
     def public_egress_ip_addresses(
         self,
-    ) -> Any:
+    ) -> models.EgressIpAddresses:
         """GET /public_egress_ip_addresses — `public_egress_ip_addresses` (Config)"""
         return self._call("public_egress_ip_addresses", {})
 
@@ -4119,7 +4121,7 @@ class SyncOperations:
         query_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Query:
         """GET /queries/{query_id} — `query` (Query)"""
         return self._call(
             "query",
@@ -4134,7 +4136,7 @@ class SyncOperations:
         slug: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Query:
         """GET /queries/slug/{slug} — `query_for_slug` (Query)"""
         return self._call(
             "query_for_slug",
@@ -4149,7 +4151,7 @@ class SyncOperations:
         query_task_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.QueryTask:
         """GET /query_tasks/{query_task_id} — `query_task` (Query)"""
         return self._call(
             "query_task",
@@ -4186,7 +4188,7 @@ class SyncOperations:
     def read_alert_notification(
         self,
         alert_notification_id: str,
-    ) -> Any:
+    ) -> models.AlertNotifications:
         """PATCH /alert_notifications/{alert_notification_id} — `read_alert_notification` (Alert)"""
         return self._call(
             "read_alert_notification",
@@ -4198,7 +4200,7 @@ class SyncOperations:
     def register_mobile_device(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.MobileToken:
         """POST /mobile/device — `register_mobile_device` (Auth) [beta]"""
         return self._call(
             "register_mobile_device",
@@ -4213,7 +4215,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.OauthClientApp:
         """POST /oauth_client_apps/{client_guid} — `register_oauth_client_app` (Auth)"""
         return self._call(
             "register_oauth_client_app",
@@ -4229,7 +4231,7 @@ class SyncOperations:
         render_task_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """GET /render_tasks/{render_task_id} — `render_task` (RenderTask)"""
         return self._call(
             "render_task",
@@ -4256,7 +4258,7 @@ class SyncOperations:
         project_id: str,
         report_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report/{report_id}/repair — `repair_git_diagnostic_report` (Project) [beta]"""
         return self._call(
             "repair_git_diagnostic_report",
@@ -4294,7 +4296,7 @@ class SyncOperations:
     def role(
         self,
         role_id: str,
-    ) -> Any:
+    ) -> models.Role:
         """GET /roles/{role_id} — `role` (Role)"""
         return self._call(
             "role",
@@ -4308,7 +4310,7 @@ class SyncOperations:
         role_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /roles/{role_id}/groups — `role_groups` (Role)"""
         return self._call(
             "role_groups",
@@ -4324,7 +4326,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         direct_association_only: bool | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /roles/{role_id}/users — `role_users` (Role)"""
         return self._call(
             "role_users",
@@ -4342,7 +4344,7 @@ class SyncOperations:
         *,
         remote_url: str | None = None,
         use_production: str | None = None,
-    ) -> Any:
+    ) -> models.GitConnectionTestResult:
         """GET /projects/{project_id}/git_connection_tests/{test_id} — `run_git_connection_test` (Project)"""
         return self._call(
             "run_git_connection_test",
@@ -4396,7 +4398,7 @@ class SyncOperations:
     def run_key_driver_analysis(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.KdaResponsePayload:
         """POST /internal/kda/analyze — `run_key_driver_analysis` (KeyDriverAnalysis) [alpha]"""
         return self._call(
             "run_key_driver_analysis",
@@ -4451,7 +4453,7 @@ class SyncOperations:
         file_id: str | None = None,
         test: str | None = None,
         model: str | None = None,
-    ) -> Any:
+    ) -> list[models.LookmlTestResult]:
         """GET /projects/{project_id}/lookml_tests/run — `run_lookml_test` (Project)"""
         return self._call(
             "run_lookml_test",
@@ -4506,7 +4508,7 @@ class SyncOperations:
         self,
         query_id: int,
         result_format: str,
-    ) -> Any:
+    ) -> models.JsonBi:
         """GET /sql_interface_queries/{query_id}/run/{result_format} — `run_sql_interface_query` (SqlInterfaceQuery) [beta]"""
         return self._call(
             "run_sql_interface_query",
@@ -4551,14 +4553,14 @@ class SyncOperations:
 
     def saml_config(
         self,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """GET /saml_config — `saml_config` (Auth)"""
         return self._call("saml_config", {})
 
     def saml_test_config(
         self,
         test_slug: str,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """GET /saml_test_configs/{test_slug} — `saml_test_config` (Auth)"""
         return self._call(
             "saml_test_config",
@@ -4572,7 +4574,7 @@ class SyncOperations:
         scheduled_plan_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """GET /scheduled_plans/{scheduled_plan_id} — `scheduled_plan` (ScheduledPlan)"""
         return self._call(
             "scheduled_plan",
@@ -4585,7 +4587,7 @@ class SyncOperations:
     def scheduled_plan_run_once(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """POST /scheduled_plans/run_once — `scheduled_plan_run_once` (ScheduledPlan)"""
         return self._call(
             "scheduled_plan_run_once",
@@ -4599,7 +4601,7 @@ class SyncOperations:
         scheduled_plan_id: str,
         *,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """POST /scheduled_plans/{scheduled_plan_id}/run_once — `scheduled_plan_run_once_by_id` (ScheduledPlan)"""
         return self._call(
             "scheduled_plan_run_once_by_id",
@@ -4616,7 +4618,7 @@ class SyncOperations:
         user_id: str | None = None,
         all_users: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/dashboard/{dashboard_id} — `scheduled_plans_for_dashboard` (ScheduledPlan)"""
         return self._call(
             "scheduled_plans_for_dashboard",
@@ -4635,7 +4637,7 @@ class SyncOperations:
         user_id: str | None = None,
         fields: str | None = None,
         all_users: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/look/{look_id} — `scheduled_plans_for_look` (ScheduledPlan)"""
         return self._call(
             "scheduled_plans_for_look",
@@ -4654,7 +4656,7 @@ class SyncOperations:
         user_id: str | None = None,
         fields: str | None = None,
         all_users: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/lookml_dashboard/{lookml_dashboard_id} — `scheduled_plans_for_lookml_dashboard` (ScheduledPlan)"""
         return self._call(
             "scheduled_plans_for_lookml_dashboard",
@@ -4671,7 +4673,7 @@ class SyncOperations:
         space_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/space/{space_id} — `scheduled_plans_for_space` (ScheduledPlan)"""
         return self._call(
             "scheduled_plans_for_space",
@@ -4697,7 +4699,7 @@ class SyncOperations:
         not_owned_by: bool | None = None,
         deleted: bool | None = None,
         primary_agent_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.Agent]:
         """GET /agents/search — `search_agents` (ConversationalAnalytics) [beta]"""
         return self._call(
             "search_agents",
@@ -4731,7 +4733,7 @@ class SyncOperations:
         last_run_start: str | None = None,
         last_run_end: str | None = None,
         all_owners: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Alert]:
         """GET /alerts/search — `search_alerts` (Alert)"""
         return self._call(
             "search_alerts",
@@ -4761,7 +4763,7 @@ class SyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         tally: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Artifact]:
         """GET /artifact/{namespace}/search — `search_artifacts` (Artifact) [alpha]"""
         return self._call(
             "search_artifacts",
@@ -4795,7 +4797,7 @@ class SyncOperations:
         limit: int | None = None,
         filter_or: bool | None = None,
         permission: str | None = None,
-    ) -> Any:
+    ) -> list[models.Board]:
         """GET /boards/search — `search_boards` (Board)"""
         return self._call(
             "search_boards",
@@ -4827,7 +4829,7 @@ class SyncOperations:
         offset: int | None = None,
         page: int | None = None,
         per_page: int | None = None,
-    ) -> Any:
+    ) -> list[models.ContentSearch]:
         """GET /content/{terms} — `search_content` (Content) [beta]"""
         return self._call(
             "search_content",
@@ -4858,7 +4860,7 @@ class SyncOperations:
         sorts: str | None = None,
         fields: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ContentFavorite]:
         """GET /content_favorite/search — `search_content_favorites` (Content)"""
         return self._call(
             "search_content_favorites",
@@ -4895,7 +4897,7 @@ class SyncOperations:
         offset: int | None = None,
         sorts: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ContentView]:
         """GET /content_view/search — `search_content_views` (Content)"""
         return self._call(
             "search_content_views",
@@ -4929,7 +4931,7 @@ class SyncOperations:
         filter_or: bool | None = None,
         category: str | None = None,
         deleted: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Conversation]:
         """GET /conversations/search — `search_conversations` (ConversationalAnalytics) [beta]"""
         return self._call(
             "search_conversations",
@@ -4958,7 +4960,7 @@ class SyncOperations:
         email: str | None = None,
         emails: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.CredentialsEmailSearch]:
         """GET /credentials_email/search — `search_credentials_email` (User)"""
         return self._call(
             "search_credentials_email",
@@ -4984,7 +4986,7 @@ class SyncOperations:
         fields: str | None = None,
         filter_or: bool | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardElement]:
         """GET /dashboard_elements/search — `search_dashboard_elements` (Dashboard)"""
         return self._call(
             "search_dashboard_elements",
@@ -5022,7 +5024,7 @@ class SyncOperations:
         sorts: str | None = None,
         filter_or: bool | None = None,
         not_owned_by: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Dashboard]:
         """GET /dashboards/search — `search_dashboards` (Dashboard)"""
         return self._call(
             "search_dashboards",
@@ -5066,7 +5068,7 @@ class SyncOperations:
         filter_or: bool | None = None,
         is_shared_root: bool | None = None,
         is_users_root: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/search — `search_folders` (Folder)"""
         return self._call(
             "search_folders",
@@ -5100,7 +5102,7 @@ class SyncOperations:
         external_group_id: str | None = None,
         externally_managed: bool | None = None,
         externally_orphaned: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /groups/search — `search_groups` (Group)"""
         return self._call(
             "search_groups",
@@ -5131,7 +5133,7 @@ class SyncOperations:
         external_group_id: str | None = None,
         externally_managed: bool | None = None,
         externally_orphaned: bool | None = None,
-    ) -> Any:
+    ) -> list[models.GroupHierarchy]:
         """GET /groups/search/with_hierarchy — `search_groups_with_hierarchy` (Group)"""
         return self._call(
             "search_groups_with_hierarchy",
@@ -5162,7 +5164,7 @@ class SyncOperations:
         external_group_id: str | None = None,
         externally_managed: bool | None = None,
         externally_orphaned: bool | None = None,
-    ) -> Any:
+    ) -> list[models.GroupSearch]:
         """GET /groups/search/with_roles — `search_groups_with_roles` (Group)"""
         return self._call(
             "search_groups_with_roles",
@@ -5190,7 +5192,7 @@ class SyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLookml:
         """GET /dashboards/lookml/search — `search_lookml_dashboards` (Dashboard)"""
         return self._call(
             "search_lookml_dashboards",
@@ -5226,7 +5228,7 @@ class SyncOperations:
         offset: int | None = None,
         sorts: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Look]:
         """GET /looks/search — `search_looks` (Look)"""
         return self._call(
             "search_looks",
@@ -5265,7 +5267,7 @@ class SyncOperations:
         built_in: bool | None = None,
         filter_or: bool | None = None,
         models: str | None = None,
-    ) -> Any:
+    ) -> list[models.ModelSet]:
         """GET /model_sets/search — `search_model_sets` (Role)"""
         return self._call(
             "search_model_sets",
@@ -5296,7 +5298,7 @@ class SyncOperations:
         built_in: bool | None = None,
         filter_or: bool | None = None,
         permissions: str | None = None,
-    ) -> Any:
+    ) -> list[models.PermissionSet]:
         """GET /permission_sets/search — `search_permission_sets` (Role)"""
         return self._call(
             "search_permission_sets",
@@ -5326,7 +5328,7 @@ class SyncOperations:
         limit: int | None = None,
         fields: str | None = None,
         next_page_token: str | None = None,
-    ) -> Any:
+    ) -> list[models.Report]:
         """GET /reports/search — `search_reports` (Report) [alpha]"""
         return self._call(
             "search_reports",
@@ -5356,7 +5358,7 @@ class SyncOperations:
         name: str | None = None,
         built_in: bool | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """GET /roles/search — `search_roles` (Role)"""
         return self._call(
             "search_roles",
@@ -5385,7 +5387,7 @@ class SyncOperations:
         name: str | None = None,
         built_in: bool | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.RoleSearch]:
         """GET /roles/search/with_user_count — `search_roles_with_user_count` (Role)"""
         return self._call(
             "search_roles_with_user_count",
@@ -5420,7 +5422,7 @@ class SyncOperations:
         destination_type: str | None = None,
         delivery_format: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/search — `search_scheduled_plans` (ScheduledPlan) [alpha]"""
         return self._call(
             "search_scheduled_plans",
@@ -5457,7 +5459,7 @@ class SyncOperations:
         fields: str | None = None,
         filter_or: bool | None = None,
         theme_type: str | None = None,
-    ) -> Any:
+    ) -> list[models.Theme]:
         """GET /themes/search — `search_themes` (Theme)"""
         return self._call(
             "search_themes",
@@ -5489,7 +5491,7 @@ class SyncOperations:
         email: str | None = None,
         remote_id: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.UserLoginLockout]:
         """GET /user_login_lockouts/search — `search_user_login_lockouts` (Auth)"""
         return self._call(
             "search_user_login_lockouts",
@@ -5530,7 +5532,7 @@ class SyncOperations:
         group_id: str | None = None,
         can_manage_api3_creds: bool | None = None,
         is_service_account: bool | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /users/search — `search_users` (User)"""
         return self._call(
             "search_users",
@@ -5573,7 +5575,7 @@ class SyncOperations:
         verified_looker_employee: bool | None = None,
         email: str | None = None,
         is_disabled: bool | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /users/search/names/{pattern} — `search_users_names` (User)"""
         return self._call(
             "search_users_names",
@@ -5599,7 +5601,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """POST /users/{user_id}/credentials_email/send_password_reset — `send_user_credentials_email_password_reset` (User)"""
         return self._call(
             "send_user_credentials_email_password_reset",
@@ -5611,20 +5613,20 @@ class SyncOperations:
 
     def session(
         self,
-    ) -> Any:
+    ) -> models.ApiSession:
         """GET /session — `session` (Session)"""
         return self._call("session", {})
 
     def session_config(
         self,
-    ) -> Any:
+    ) -> models.SessionConfig:
         """GET /session_config — `session_config` (Auth)"""
         return self._call("session_config", {})
 
     def set_default_color_collection(
         self,
         collection_id: str,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """PUT /color_collections/default — `set_default_color_collection` (ColorCollection)"""
         return self._call(
             "set_default_color_collection",
@@ -5636,7 +5638,7 @@ class SyncOperations:
     def set_default_theme(
         self,
         name: str,
-    ) -> Any:
+    ) -> models.Theme:
         """PUT /themes/default — `set_default_theme` (Theme) [deprecated]"""
         return self._call(
             "set_default_theme",
@@ -5649,7 +5651,7 @@ class SyncOperations:
         self,
         name: str,
         theme_type: str,
-    ) -> Any:
+    ) -> models.Theme:
         """PUT /themes/default_theme — `set_default_theme_by_type` (Theme) [beta]"""
         return self._call(
             "set_default_theme_by_type",
@@ -5663,7 +5665,7 @@ class SyncOperations:
         self,
         role_id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[models.Group]:
         """PUT /roles/{role_id}/groups — `set_role_groups` (Role)"""
         return self._call(
             "set_role_groups",
@@ -5677,7 +5679,7 @@ class SyncOperations:
         self,
         role_id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[models.User]:
         """PUT /roles/{role_id}/users — `set_role_users` (Role)"""
         return self._call(
             "set_role_users",
@@ -5692,7 +5694,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Setting:
         """PATCH /setting — `set_setting` (Config)"""
         return self._call(
             "set_setting",
@@ -5718,7 +5720,7 @@ class SyncOperations:
         self,
         user_attribute_id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[models.UserAttributeGroupValue]:
         """POST /user_attributes/{user_attribute_id}/group_values — `set_user_attribute_group_values` (UserAttribute)"""
         return self._call(
             "set_user_attribute_group_values",
@@ -5733,7 +5735,7 @@ class SyncOperations:
         user_id: str,
         user_attribute_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.UserAttributeWithValue:
         """PATCH /users/{user_id}/attribute_values/{user_attribute_id} — `set_user_attribute_user_value` (User)"""
         return self._call(
             "set_user_attribute_user_value",
@@ -5750,7 +5752,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """PUT /users/{user_id}/roles — `set_user_roles` (User)"""
         return self._call(
             "set_user_roles",
@@ -5765,7 +5767,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.SmtpStatus:
         """GET /smtp_status — `smtp_status` (Config)"""
         return self._call(
             "smtp_status",
@@ -5778,7 +5780,7 @@ class SyncOperations:
         self,
         *,
         avatica_request: str | None = None,
-    ) -> Any:
+    ) -> models.SqlInterfaceQueryMetadata:
         """GET /sql_interface_queries/metadata — `sql_interface_metadata` (SqlInterfaceQuery) [beta]"""
         return self._call(
             "sql_interface_metadata",
@@ -5790,7 +5792,7 @@ class SyncOperations:
     def sql_query(
         self,
         slug: str,
-    ) -> Any:
+    ) -> models.SqlQuery:
         """GET /sql_queries/{slug} — `sql_query` (Query)"""
         return self._call(
             "sql_query",
@@ -5801,14 +5803,14 @@ class SyncOperations:
 
     def ssh_public_key(
         self,
-    ) -> Any:
+    ) -> models.SshPublicKey:
         """GET /ssh_public_key — `ssh_public_key` (Connection)"""
         return self._call("ssh_public_key", {})
 
     def ssh_server(
         self,
         ssh_server_id: str,
-    ) -> Any:
+    ) -> models.SshServer:
         """GET /ssh_server/{ssh_server_id} — `ssh_server` (Connection)"""
         return self._call(
             "ssh_server",
@@ -5820,7 +5822,7 @@ class SyncOperations:
     def ssh_tunnel(
         self,
         ssh_tunnel_id: str,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """GET /ssh_tunnel/{ssh_tunnel_id} — `ssh_tunnel` (Connection)"""
         return self._call(
             "ssh_tunnel",
@@ -5838,7 +5840,7 @@ class SyncOperations:
         force_full_incremental: str | None = None,
         workspace: str | None = None,
         source: str | None = None,
-    ) -> Any:
+    ) -> models.MaterializePDT:
         """GET /derived_table/{model_name}/{view_name}/start — `start_pdt_build` (DerivedTable)"""
         return self._call(
             "start_pdt_build",
@@ -5857,7 +5859,7 @@ class SyncOperations:
         materialization_id: str,
         *,
         source: str | None = None,
-    ) -> Any:
+    ) -> models.MaterializePDT:
         """GET /derived_table/{materialization_id}/stop — `stop_pdt_build` (DerivedTable)"""
         return self._call(
             "stop_pdt_build",
@@ -5869,7 +5871,7 @@ class SyncOperations:
 
     def support_access_status(
         self,
-    ) -> Any:
+    ) -> models.SupportAccessStatus:
         """GET /support_access/status — `support_access_status` (Auth)"""
         return self._call("support_access_status", {})
 
@@ -5898,7 +5900,7 @@ class SyncOperations:
         commit_sha: str | None = None,
         tag_name: str | None = None,
         tag_message: str | None = None,
-    ) -> Any:
+    ) -> models.Project:
         """POST /projects/{project_id}/tag — `tag_ref` (Project)"""
         return self._call(
             "tag_ref",
@@ -5916,7 +5918,7 @@ class SyncOperations:
         connection_name: str,
         *,
         tests: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/{connection_name}/test — `test_connection` (Connection)"""
         return self._call(
             "test_connection",
@@ -5931,7 +5933,7 @@ class SyncOperations:
         body: Any,
         *,
         tests: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/test — `test_connection_config` (Connection)"""
         return self._call(
             "test_connection_config",
@@ -5944,7 +5946,7 @@ class SyncOperations:
     def test_integration(
         self,
         integration_id: str,
-    ) -> Any:
+    ) -> models.IntegrationTestResult:
         """POST /integrations/{integration_id}/test — `test_integration` (Integration)"""
         return self._call(
             "test_integration",
@@ -5956,7 +5958,7 @@ class SyncOperations:
     def test_ldap_config_auth(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_auth — `test_ldap_config_auth` (Auth)"""
         return self._call(
             "test_ldap_config_auth",
@@ -5968,7 +5970,7 @@ class SyncOperations:
     def test_ldap_config_connection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_connection — `test_ldap_config_connection` (Auth)"""
         return self._call(
             "test_ldap_config_connection",
@@ -5980,7 +5982,7 @@ class SyncOperations:
     def test_ldap_config_user_auth(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_auth — `test_ldap_config_user_auth` (Auth)"""
         return self._call(
             "test_ldap_config_user_auth",
@@ -5992,7 +5994,7 @@ class SyncOperations:
     def test_ldap_config_user_info(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_info — `test_ldap_config_user_info` (Auth)"""
         return self._call(
             "test_ldap_config_user_info",
@@ -6004,7 +6006,7 @@ class SyncOperations:
     def test_ssh_server(
         self,
         ssh_server_id: str,
-    ) -> Any:
+    ) -> models.SshServer:
         """GET /ssh_server/{ssh_server_id}/test — `test_ssh_server` (Connection)"""
         return self._call(
             "test_ssh_server",
@@ -6016,7 +6018,7 @@ class SyncOperations:
     def test_ssh_tunnel(
         self,
         ssh_tunnel_id: str,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """GET /ssh_tunnel/{ssh_tunnel_id}/test — `test_ssh_tunnel` (Connection)"""
         return self._call(
             "test_ssh_tunnel",
@@ -6030,7 +6032,7 @@ class SyncOperations:
         theme_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/{theme_id} — `theme` (Theme)"""
         return self._call(
             "theme",
@@ -6045,7 +6047,7 @@ class SyncOperations:
         name: str,
         *,
         ts: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/theme_or_default — `theme_or_default` (Theme)"""
         return self._call(
             "theme_or_default",
@@ -6073,7 +6075,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Agent:
         """PATCH /agents/{agent_id} — `update_agent` (ConversationalAnalytics) [beta]"""
         return self._call(
             "update_agent",
@@ -6088,7 +6090,7 @@ class SyncOperations:
         self,
         alert_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Alert:
         """PUT /alerts/{alert_id} — `update_alert` (Alert)"""
         return self._call(
             "update_alert",
@@ -6102,7 +6104,7 @@ class SyncOperations:
         self,
         alert_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Alert:
         """PATCH /alerts/{alert_id} — `update_alert_field` (Alert)"""
         return self._call(
             "update_alert_field",
@@ -6118,7 +6120,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Artifact]:
         """PUT /artifacts/{namespace} — `update_artifacts` (Artifact) [alpha]"""
         return self._call(
             "update_artifacts",
@@ -6135,7 +6137,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Board:
         """PATCH /boards/{board_id} — `update_board` (Board)"""
         return self._call(
             "update_board",
@@ -6152,7 +6154,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardItem:
         """PATCH /board_items/{board_item_id} — `update_board_item` (Board)"""
         return self._call(
             "update_board_item",
@@ -6169,7 +6171,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardSection:
         """PATCH /board_sections/{board_section_id} — `update_board_section` (Board)"""
         return self._call(
             "update_board_section",
@@ -6183,7 +6185,7 @@ class SyncOperations:
     def update_cloud_storage_configuration(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.BackupConfiguration:
         """PATCH /cloud_storage — `update_cloud_storage_configuration` (Config)"""
         return self._call(
             "update_cloud_storage_configuration",
@@ -6196,7 +6198,7 @@ class SyncOperations:
         self,
         collection_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """PATCH /color_collections/{collection_id} — `update_color_collection` (ColorCollection)"""
         return self._call(
             "update_color_collection",
@@ -6210,7 +6212,7 @@ class SyncOperations:
         self,
         connection_name: str,
         body: Any,
-    ) -> Any:
+    ) -> models.DBConnection:
         """PATCH /connections/{connection_name} — `update_connection` (Connection)"""
         return self._call(
             "update_connection",
@@ -6224,7 +6226,7 @@ class SyncOperations:
         self,
         content_metadata_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ContentMeta:
         """PATCH /content_metadata/{content_metadata_id} — `update_content_metadata` (Content)"""
         return self._call(
             "update_content_metadata",
@@ -6238,7 +6240,7 @@ class SyncOperations:
         self,
         content_metadata_access_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ContentMetaGroupUser:
         """PUT /content_metadata_access/{content_metadata_access_id} — `update_content_metadata_access` (Content)"""
         return self._call(
             "update_content_metadata_access",
@@ -6254,7 +6256,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Conversation:
         """PATCH /conversations/{conversation_id} — `update_conversation` (ConversationalAnalytics) [beta]"""
         return self._call(
             "update_conversation",
@@ -6272,7 +6274,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ConversationMessage:
         """PATCH /conversations/{conversation_id}/messages/{message_id} — `update_conversation_message` (ConversationalAnalytics) [beta]"""
         return self._call(
             "update_conversation_message",
@@ -6289,7 +6291,7 @@ class SyncOperations:
         body: Any,
         *,
         send_test_welcome_email: bool | None = None,
-    ) -> Any:
+    ) -> models.CustomWelcomeEmail:
         """PATCH /custom_welcome_email — `update_custom_welcome_email` (Config) [deprecated]"""
         return self._call(
             "update_custom_welcome_email",
@@ -6302,7 +6304,7 @@ class SyncOperations:
     def update_custom_welcome_email_test(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.WelcomeEmailTest:
         """PUT /custom_welcome_email_test — `update_custom_welcome_email_test` (Config)"""
         return self._call(
             "update_custom_welcome_email_test",
@@ -6315,7 +6317,7 @@ class SyncOperations:
         self,
         dashboard_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id} — `update_dashboard` (Dashboard)"""
         return self._call(
             "update_dashboard",
@@ -6329,7 +6331,7 @@ class SyncOperations:
         self,
         dashboard_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id}/certification — `update_dashboard_certification` (Dashboard) [beta]"""
         return self._call(
             "update_dashboard_certification",
@@ -6345,7 +6347,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardElement:
         """PATCH /dashboard_elements/{dashboard_element_id} — `update_dashboard_element` (Dashboard)"""
         return self._call(
             "update_dashboard_element",
@@ -6362,7 +6364,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardFilter:
         """PATCH /dashboard_filters/{dashboard_filter_id} — `update_dashboard_filter` (Dashboard)"""
         return self._call(
             "update_dashboard_filter",
@@ -6379,7 +6381,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayout:
         """PATCH /dashboard_layouts/{dashboard_layout_id} — `update_dashboard_layout` (Dashboard)"""
         return self._call(
             "update_dashboard_layout",
@@ -6396,7 +6398,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayoutComponent:
         """PATCH /dashboard_layout_components/{dashboard_layout_component_id} — `update_dashboard_layout_component` (Dashboard)"""
         return self._call(
             "update_dashboard_layout_component",
@@ -6411,7 +6413,7 @@ class SyncOperations:
         self,
         datagroup_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Datagroup:
         """PATCH /datagroups/{datagroup_id} — `update_datagroup` (Datagroup)"""
         return self._call(
             "update_datagroup",
@@ -6424,7 +6426,7 @@ class SyncOperations:
     def update_digest_emails_enabled(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DigestEmails:
         """PATCH /digest_emails_enabled — `update_digest_emails_enabled` (Config)"""
         return self._call(
             "update_digest_emails_enabled",
@@ -6437,7 +6439,7 @@ class SyncOperations:
         self,
         client_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ExternalOauthApplication:
         """PATCH /external_oauth_applications/{client_id} — `update_external_oauth_application` (Connection) [beta]"""
         return self._call(
             "update_external_oauth_application",
@@ -6451,7 +6453,7 @@ class SyncOperations:
         self,
         folder_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Folder:
         """PATCH /folders/{folder_id} — `update_folder` (Folder)"""
         return self._call(
             "update_folder",
@@ -6465,7 +6467,7 @@ class SyncOperations:
         self,
         project_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitBranch:
         """PUT /projects/{project_id}/git_branch — `update_git_branch` (Project)"""
         return self._call(
             "update_git_branch",
@@ -6479,7 +6481,7 @@ class SyncOperations:
         self,
         golden_query_id: int,
         body: Any,
-    ) -> Any:
+    ) -> models.GoldenQuery:
         """PATCH /golden_queries/{golden_query_id} — `update_golden_query` (ConversationalAnalytics) [beta]"""
         return self._call(
             "update_golden_query",
@@ -6495,7 +6497,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Group:
         """PATCH /groups/{group_id} — `update_group` (Group)"""
         return self._call(
             "update_group",
@@ -6512,7 +6514,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Integration:
         """PATCH /integrations/{integration_id} — `update_integration` (Integration)"""
         return self._call(
             "update_integration",
@@ -6529,7 +6531,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """PATCH /integration_hubs/{integration_hub_id} — `update_integration_hub` (Integration)"""
         return self._call(
             "update_integration_hub",
@@ -6543,7 +6545,7 @@ class SyncOperations:
     def update_internal_help_resources(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.InternalHelpResources:
         """PATCH /internal_help_resources — `update_internal_help_resources` (Config)"""
         return self._call(
             "update_internal_help_resources",
@@ -6555,7 +6557,7 @@ class SyncOperations:
     def update_internal_help_resources_content(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.InternalHelpResourcesContent:
         """PATCH /internal_help_resources_content — `update_internal_help_resources_content` (Config)"""
         return self._call(
             "update_internal_help_resources_content",
@@ -6567,7 +6569,7 @@ class SyncOperations:
     def update_ldap_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfig:
         """PATCH /ldap_config — `update_ldap_config` (Auth)"""
         return self._call(
             "update_ldap_config",
@@ -6580,7 +6582,7 @@ class SyncOperations:
         self,
         legacy_feature_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.LegacyFeature:
         """PATCH /legacy_features/{legacy_feature_id} — `update_legacy_feature` (Config)"""
         return self._call(
             "update_legacy_feature",
@@ -6596,7 +6598,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """PATCH /looks/{look_id} — `update_look` (Look)"""
         return self._call(
             "update_look",
@@ -6611,7 +6613,7 @@ class SyncOperations:
         self,
         look_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Look:
         """PATCH /looks/{look_id}/certification — `update_look_certification` (Look) [beta]"""
         return self._call(
             "update_look_certification",
@@ -6625,7 +6627,7 @@ class SyncOperations:
         self,
         dashboard_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/lookml/{dashboard_id}/certification — `update_lookml_certification` (Dashboard) [beta]"""
         return self._call(
             "update_lookml_certification",
@@ -6639,7 +6641,7 @@ class SyncOperations:
         self,
         lookml_model_name: str,
         body: Any,
-    ) -> Any:
+    ) -> models.LookmlModel:
         """PATCH /lookml_models/{lookml_model_name} — `update_lookml_model` (LookmlModel)"""
         return self._call(
             "update_lookml_model",
@@ -6652,7 +6654,7 @@ class SyncOperations:
     def update_mobile_device_registration(
         self,
         device_id: str,
-    ) -> Any:
+    ) -> models.MobileToken:
         """PATCH /mobile/device/{device_id} — `update_mobile_device_registration` (Auth) [beta]"""
         return self._call(
             "update_mobile_device_registration",
@@ -6665,7 +6667,7 @@ class SyncOperations:
         self,
         model_set_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ModelSet:
         """PATCH /model_sets/{model_set_id} — `update_model_set` (Role)"""
         return self._call(
             "update_model_set",
@@ -6681,7 +6683,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.OauthClientApp:
         """PATCH /oauth_client_apps/{client_guid} — `update_oauth_client_app` (Auth)"""
         return self._call(
             "update_oauth_client_app",
@@ -6695,7 +6697,7 @@ class SyncOperations:
     def update_oidc_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """PATCH /oidc_config — `update_oidc_config` (Auth)"""
         return self._call(
             "update_oidc_config",
@@ -6707,7 +6709,7 @@ class SyncOperations:
     def update_password_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.PasswordConfig:
         """PATCH /password_config — `update_password_config` (Auth)"""
         return self._call(
             "update_password_config",
@@ -6720,7 +6722,7 @@ class SyncOperations:
         self,
         permission_set_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.PermissionSet:
         """PATCH /permission_sets/{permission_set_id} — `update_permission_set` (Role)"""
         return self._call(
             "update_permission_set",
@@ -6736,7 +6738,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Project:
         """PATCH /projects/{project_id} — `update_project` (Project)"""
         return self._call(
             "update_project",
@@ -6752,7 +6754,7 @@ class SyncOperations:
         root_project_id: str,
         credential_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.RepositoryCredential:
         """PUT /projects/{root_project_id}/credential/{credential_id} — `update_repository_credential` (Project)"""
         return self._call(
             "update_repository_credential",
@@ -6767,7 +6769,7 @@ class SyncOperations:
         self,
         role_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Role:
         """PATCH /roles/{role_id} — `update_role` (Role)"""
         return self._call(
             "update_role",
@@ -6780,7 +6782,7 @@ class SyncOperations:
     def update_saml_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """PATCH /saml_config — `update_saml_config` (Auth)"""
         return self._call(
             "update_saml_config",
@@ -6793,7 +6795,7 @@ class SyncOperations:
         self,
         scheduled_plan_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """PATCH /scheduled_plans/{scheduled_plan_id} — `update_scheduled_plan` (ScheduledPlan)"""
         return self._call(
             "update_scheduled_plan",
@@ -6807,7 +6809,7 @@ class SyncOperations:
         self,
         model_name: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Certification:
         """PATCH /self_service_models/{model_name}/certification — `update_self_service_explore_certification` (SelfService) [beta]"""
         return self._call(
             "update_self_service_explore_certification",
@@ -6823,7 +6825,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ServiceAccount:
         """PATCH /users/service_accounts/{user_id} — `update_service_account` (User) [alpha]"""
         return self._call(
             "update_service_account",
@@ -6837,7 +6839,7 @@ class SyncOperations:
     def update_session(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ApiSession:
         """PATCH /session — `update_session` (Session)"""
         return self._call(
             "update_session",
@@ -6849,7 +6851,7 @@ class SyncOperations:
     def update_session_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SessionConfig:
         """PATCH /session_config — `update_session_config` (Auth)"""
         return self._call(
             "update_session_config",
@@ -6862,7 +6864,7 @@ class SyncOperations:
         self,
         ssh_server_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.SshServer:
         """PATCH /ssh_server/{ssh_server_id} — `update_ssh_server` (Connection)"""
         return self._call(
             "update_ssh_server",
@@ -6876,7 +6878,7 @@ class SyncOperations:
         self,
         ssh_tunnel_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """PATCH /ssh_tunnel/{ssh_tunnel_id} — `update_ssh_tunnel` (Connection)"""
         return self._call(
             "update_ssh_tunnel",
@@ -6890,7 +6892,7 @@ class SyncOperations:
         self,
         theme_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Theme:
         """PATCH /themes/{theme_id} — `update_theme` (Theme)"""
         return self._call(
             "update_theme",
@@ -6906,7 +6908,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """PATCH /users/{user_id} — `update_user` (User)"""
         return self._call(
             "update_user",
@@ -6923,7 +6925,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.UserAttribute:
         """PATCH /user_attributes/{user_attribute_id} — `update_user_attribute` (UserAttribute)"""
         return self._call(
             "update_user_attribute",
@@ -6939,7 +6941,7 @@ class SyncOperations:
         group_id: str,
         user_attribute_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.UserAttributeGroupValue:
         """PATCH /groups/{group_id}/attribute_values/{user_attribute_id} — `update_user_attribute_group_value` (Group)"""
         return self._call(
             "update_user_attribute_group_value",
@@ -6957,7 +6959,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsApi3:
         """PATCH /users/{user_id}/credentials_api3/{credentials_api3_id} — `update_user_credentials_api3` (User)"""
         return self._call(
             "update_user_credentials_api3",
@@ -6975,7 +6977,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """PATCH /users/{user_id}/credentials_email — `update_user_credentials_email` (User)"""
         return self._call(
             "update_user_credentials_email",
@@ -6989,7 +6991,7 @@ class SyncOperations:
     def update_whitelabel_configuration(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.WhitelabelConfiguration:
         """PUT /whitelabel_configuration — `update_whitelabel_configuration` (Config) [deprecated]"""
         return self._call(
             "update_whitelabel_configuration",
@@ -7003,7 +7005,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """GET /users/{user_id} — `user` (User)"""
         return self._call(
             "user",
@@ -7018,7 +7020,7 @@ class SyncOperations:
         user_attribute_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.UserAttribute:
         """GET /user_attributes/{user_attribute_id} — `user_attribute` (UserAttribute)"""
         return self._call(
             "user_attribute",
@@ -7036,7 +7038,7 @@ class SyncOperations:
         user_attribute_ids: Sequence[Any] | None = None,
         all_values: bool | None = None,
         include_unset: bool | None = None,
-    ) -> Any:
+    ) -> list[models.UserAttributeWithValue]:
         """GET /users/{user_id}/attribute_values — `user_attribute_user_values` (User)"""
         return self._call(
             "user_attribute_user_values",
@@ -7055,7 +7057,7 @@ class SyncOperations:
         credentials_api3_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsApi3:
         """GET /users/{user_id}/credentials_api3/{credentials_api3_id} — `user_credentials_api3` (User)"""
         return self._call(
             "user_credentials_api3",
@@ -7071,7 +7073,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """GET /users/{user_id}/credentials_email — `user_credentials_email` (User)"""
         return self._call(
             "user_credentials_email",
@@ -7087,7 +7089,7 @@ class SyncOperations:
         credentials_embed_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmbed:
         """GET /users/{user_id}/credentials_embed/{credentials_embed_id} — `user_credentials_embed` (User)"""
         return self._call(
             "user_credentials_embed",
@@ -7103,7 +7105,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsGoogle:
         """GET /users/{user_id}/credentials_google — `user_credentials_google` (User)"""
         return self._call(
             "user_credentials_google",
@@ -7118,7 +7120,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsLDAP:
         """GET /users/{user_id}/credentials_ldap — `user_credentials_ldap` (User)"""
         return self._call(
             "user_credentials_ldap",
@@ -7133,7 +7135,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsLookerOpenid:
         """GET /users/{user_id}/credentials_looker_openid — `user_credentials_looker_openid` (User)"""
         return self._call(
             "user_credentials_looker_openid",
@@ -7148,7 +7150,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsOIDC:
         """GET /users/{user_id}/credentials_oidc — `user_credentials_oidc` (User)"""
         return self._call(
             "user_credentials_oidc",
@@ -7163,7 +7165,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsSaml:
         """GET /users/{user_id}/credentials_saml — `user_credentials_saml` (User)"""
         return self._call(
             "user_credentials_saml",
@@ -7178,7 +7180,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsTotp:
         """GET /users/{user_id}/credentials_totp — `user_credentials_totp` (User)"""
         return self._call(
             "user_credentials_totp",
@@ -7194,7 +7196,7 @@ class SyncOperations:
         credential_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """GET /users/credential/{credential_type}/{credential_id} — `user_for_credential` (User)"""
         return self._call(
             "user_for_credential",
@@ -7211,7 +7213,7 @@ class SyncOperations:
         *,
         fields: str | None = None,
         direct_association_only: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """GET /users/{user_id}/roles — `user_roles` (User)"""
         return self._call(
             "user_roles",
@@ -7228,7 +7230,7 @@ class SyncOperations:
         session_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Session:
         """GET /users/{user_id}/sessions/{session_id} — `user_session` (User)"""
         return self._call(
             "user_session",
@@ -7243,7 +7245,7 @@ class SyncOperations:
         self,
         *,
         url: str | None = None,
-    ) -> Any:
+    ) -> models.EmbedUrlResponse:
         """GET /embed/sso/validate — `validate_embed_url` (Auth) [alpha]"""
         return self._call(
             "validate_embed_url",
@@ -7257,7 +7259,7 @@ class SyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectValidation:
         """POST /projects/{project_id}/validate — `validate_project` (Project)"""
         return self._call(
             "validate_project",
@@ -7270,7 +7272,7 @@ class SyncOperations:
     def validate_theme(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ValidationError:
         """POST /themes/validate — `validate_theme` (Theme)"""
         return self._call(
             "validate_theme",
@@ -7300,7 +7302,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ApiVersion:
         """GET /versions — `versions` (Config)"""
         return self._call(
             "versions",
@@ -7313,7 +7315,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.WhitelabelConfiguration:
         """GET /whitelabel_configuration — `whitelabel_configuration` (Config) [deprecated]"""
         return self._call(
             "whitelabel_configuration",
@@ -7328,7 +7330,7 @@ class SyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """POST /users/{user_id}/update_emails — `wipeout_user_emails` (User)"""
         return self._call(
             "wipeout_user_emails",
@@ -7342,7 +7344,7 @@ class SyncOperations:
     def workspace(
         self,
         workspace_id: str,
-    ) -> Any:
+    ) -> models.Workspace:
         """GET /workspaces/{workspace_id} — `workspace` (Workspace)"""
         return self._call(
             "workspace",
@@ -7361,7 +7363,7 @@ class AsyncOperations:
     async def accept_integration_hub_legal_agreement(
         self,
         integration_hub_id: str,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """POST /integration_hubs/{integration_hub_id}/accept_legal_agreement — `accept_integration_hub_legal_agreement` (Integration)"""
         return await self._call_async(
             "accept_integration_hub_legal_agreement",
@@ -7373,7 +7375,7 @@ class AsyncOperations:
     async def acquire_embed_cookieless_session(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedCookielessSessionAcquireResponse:
         """POST /embed/cookieless_session/acquire — `acquire_embed_cookieless_session` (Auth)"""
         return await self._call_async(
             "acquire_embed_cookieless_session",
@@ -7406,7 +7408,7 @@ class AsyncOperations:
         ts: str | None = None,
         theme_type: str | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Theme]:
         """GET /themes/active — `active_themes` (Theme)"""
         return await self._call_async(
             "active_themes",
@@ -7422,7 +7424,7 @@ class AsyncOperations:
         self,
         group_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Group:
         """POST /groups/{group_id}/groups — `add_group_group` (Group)"""
         return await self._call_async(
             "add_group_group",
@@ -7436,7 +7438,7 @@ class AsyncOperations:
         self,
         group_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.User:
         """POST /groups/{group_id}/users — `add_group_user` (Group)"""
         return await self._call_async(
             "add_group_user",
@@ -7449,7 +7451,7 @@ class AsyncOperations:
     async def add_support_access_allowlist_entries(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[models.SupportAccessAllowlistEntry]:
         """POST /support_access/allowlist — `add_support_access_allowlist_entries` (Auth)"""
         return await self._call_async(
             "add_support_access_allowlist_entries",
@@ -7463,7 +7465,7 @@ class AsyncOperations:
         *,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Any:
+    ) -> list[models.AlertNotifications]:
         """GET /alert_notifications — `alert_notifications` (Alert)"""
         return await self._call_async(
             "alert_notifications",
@@ -7479,7 +7481,7 @@ class AsyncOperations:
         fields: str | None = None,
         sorts: str | None = None,
         board_section_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.BoardItem]:
         """GET /board_items — `all_board_items` (Board)"""
         return await self._call_async(
             "all_board_items",
@@ -7495,7 +7497,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.BoardSection]:
         """GET /board_sections — `all_board_sections` (Board)"""
         return await self._call_async(
             "all_board_sections",
@@ -7509,7 +7511,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Board]:
         """GET /boards — `all_boards` (Board)"""
         return await self._call_async(
             "all_boards",
@@ -7522,7 +7524,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColorCollection]:
         """GET /color_collections — `all_color_collections` (ColorCollection)"""
         return await self._call_async(
             "all_color_collections",
@@ -7535,7 +7537,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DBConnection]:
         """GET /connections — `all_connections` (Connection)"""
         return await self._call_async(
             "all_connections",
@@ -7549,7 +7551,7 @@ class AsyncOperations:
         content_metadata_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ContentMetaGroupUser]:
         """GET /content_metadata_access — `all_content_metadata_accesses` (Content)"""
         return await self._call_async(
             "all_content_metadata_accesses",
@@ -7564,7 +7566,7 @@ class AsyncOperations:
         parent_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ContentMeta]:
         """GET /content_metadata — `all_content_metadatas` (Content)"""
         return await self._call_async(
             "all_content_metadatas",
@@ -7579,7 +7581,7 @@ class AsyncOperations:
         conversation_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ConversationMessage]:
         """GET /conversations/{conversation_id}/messages — `all_conversation_messages` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "all_conversation_messages",
@@ -7593,7 +7595,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardBase]:
         """GET /dashboards — `all_dashboards` (Dashboard)"""
         return await self._call_async(
             "all_dashboards",
@@ -7604,7 +7606,7 @@ class AsyncOperations:
 
     async def all_datagroups(
         self,
-    ) -> Any:
+    ) -> list[models.Datagroup]:
         """GET /datagroups — `all_datagroups` (Datagroup)"""
         return await self._call_async("all_datagroups", {})
 
@@ -7612,7 +7614,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DialectInfo]:
         """GET /dialect_info — `all_dialect_infos` (Connection)"""
         return await self._call_async(
             "all_dialect_infos",
@@ -7626,7 +7628,7 @@ class AsyncOperations:
         *,
         name: str | None = None,
         client_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.ExternalOauthApplication]:
         """GET /external_oauth_applications — `all_external_oauth_applications` (Connection) [beta]"""
         return await self._call_async(
             "all_external_oauth_applications",
@@ -7640,7 +7642,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.FolderBase]:
         """GET /folders — `all_folders` (Folder)"""
         return await self._call_async(
             "all_folders",
@@ -7652,7 +7654,7 @@ class AsyncOperations:
     async def all_git_branches(
         self,
         project_id: str,
-    ) -> Any:
+    ) -> list[models.GitBranch]:
         """GET /projects/{project_id}/git_branches — `all_git_branches` (Project)"""
         return await self._call_async(
             "all_git_branches",
@@ -7666,7 +7668,7 @@ class AsyncOperations:
         project_id: str,
         *,
         remote_url: str | None = None,
-    ) -> Any:
+    ) -> list[models.GitConnectionTest]:
         """GET /projects/{project_id}/git_connection_tests — `all_git_connection_tests` (Project)"""
         return await self._call_async(
             "all_git_connection_tests",
@@ -7681,7 +7683,7 @@ class AsyncOperations:
         group_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /groups/{group_id}/groups — `all_group_groups` (Group)"""
         return await self._call_async(
             "all_group_groups",
@@ -7701,7 +7703,7 @@ class AsyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /groups/{group_id}/users — `all_group_users` (Group)"""
         return await self._call_async(
             "all_group_users",
@@ -7728,7 +7730,7 @@ class AsyncOperations:
         ids: Sequence[Any] | None = None,
         content_metadata_id: str | None = None,
         can_add_to_content_metadata: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /groups — `all_groups` (Group)"""
         return await self._call_async(
             "all_groups",
@@ -7749,7 +7751,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.IntegrationHub]:
         """GET /integration_hubs — `all_integration_hubs` (Integration)"""
         return await self._call_async(
             "all_integration_hubs",
@@ -7763,7 +7765,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         integration_hub_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.Integration]:
         """GET /integrations — `all_integrations` (Integration)"""
         return await self._call_async(
             "all_integrations",
@@ -7775,13 +7777,13 @@ class AsyncOperations:
 
     async def all_legacy_features(
         self,
-    ) -> Any:
+    ) -> list[models.LegacyFeature]:
         """GET /legacy_features — `all_legacy_features` (Config)"""
         return await self._call_async("all_legacy_features", {})
 
     async def all_locales(
         self,
-    ) -> Any:
+    ) -> list[models.Locale]:
         """GET /locales — `all_locales` (Config)"""
         return await self._call_async("all_locales", {})
 
@@ -7795,7 +7797,7 @@ class AsyncOperations:
         exclude_hidden: bool | None = None,
         include_internal: bool | None = None,
         include_self_service: bool | None = None,
-    ) -> Any:
+    ) -> list[models.LookmlModel]:
         """GET /lookml_models — `all_lookml_models` (LookmlModel)"""
         return await self._call_async(
             "all_lookml_models",
@@ -7815,7 +7817,7 @@ class AsyncOperations:
         project_id: str,
         *,
         file_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.LookmlTest]:
         """GET /projects/{project_id}/lookml_tests — `all_lookml_tests` (Project)"""
         return await self._call_async(
             "all_lookml_tests",
@@ -7829,7 +7831,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Look]:
         """GET /looks — `all_looks` (Look)"""
         return await self._call_async(
             "all_looks",
@@ -7842,7 +7844,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ModelSet]:
         """GET /model_sets — `all_model_sets` (Role)"""
         return await self._call_async(
             "all_model_sets",
@@ -7855,7 +7857,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.OauthClientApp]:
         """GET /oauth_client_apps — `all_oauth_client_apps` (Auth)"""
         return await self._call_async(
             "all_oauth_client_apps",
@@ -7868,7 +7870,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.PermissionSet]:
         """GET /permission_sets — `all_permission_sets` (Role)"""
         return await self._call_async(
             "all_permission_sets",
@@ -7879,7 +7881,7 @@ class AsyncOperations:
 
     async def all_permissions(
         self,
-    ) -> Any:
+    ) -> list[models.Permission]:
         """GET /permissions — `all_permissions` (Role)"""
         return await self._call_async("all_permissions", {})
 
@@ -7887,7 +7889,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.HomepageSection]:
         """GET /primary_homepage_sections — `all_primary_homepage_sections` (Homepage)"""
         return await self._call_async(
             "all_primary_homepage_sections",
@@ -7901,7 +7903,7 @@ class AsyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ProjectFile]:
         """GET /projects/{project_id}/files — `all_project_files` (Project)"""
         return await self._call_async(
             "all_project_files",
@@ -7915,7 +7917,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Project]:
         """GET /projects — `all_projects` (Project)"""
         return await self._call_async(
             "all_projects",
@@ -7930,7 +7932,7 @@ class AsyncOperations:
         fields: str | None = None,
         ids: Sequence[Any] | None = None,
         get_all_support_roles: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """GET /roles — `all_roles` (Role)"""
         return await self._call_async(
             "all_roles",
@@ -7943,7 +7945,7 @@ class AsyncOperations:
 
     async def all_running_queries(
         self,
-    ) -> Any:
+    ) -> list[models.RunningQueries]:
         """GET /running_queries — `all_running_queries` (Query)"""
         return await self._call_async("all_running_queries", {})
 
@@ -7953,7 +7955,7 @@ class AsyncOperations:
         user_id: str | None = None,
         fields: str | None = None,
         all_users: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans — `all_scheduled_plans` (ScheduledPlan)"""
         return await self._call_async(
             "all_scheduled_plans",
@@ -7968,7 +7970,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SshServer]:
         """GET /ssh_servers — `all_ssh_servers` (Connection)"""
         return await self._call_async(
             "all_ssh_servers",
@@ -7981,7 +7983,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SshTunnel]:
         """GET /ssh_tunnels — `all_ssh_tunnels` (Connection)"""
         return await self._call_async(
             "all_ssh_tunnels",
@@ -7994,7 +7996,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Theme]:
         """GET /themes — `all_themes` (Theme)"""
         return await self._call_async(
             "all_themes",
@@ -8005,7 +8007,7 @@ class AsyncOperations:
 
     async def all_timezones(
         self,
-    ) -> Any:
+    ) -> list[models.Timezone]:
         """GET /timezones — `all_timezones` (Config)"""
         return await self._call_async("all_timezones", {})
 
@@ -8014,7 +8016,7 @@ class AsyncOperations:
         user_attribute_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.UserAttributeGroupValue]:
         """GET /user_attributes/{user_attribute_id}/group_values — `all_user_attribute_group_values` (UserAttribute)"""
         return await self._call_async(
             "all_user_attribute_group_values",
@@ -8029,7 +8031,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.UserAttribute]:
         """GET /user_attributes — `all_user_attributes` (UserAttribute)"""
         return await self._call_async(
             "all_user_attributes",
@@ -8044,7 +8046,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.CredentialsApi3]:
         """GET /users/{user_id}/credentials_api3 — `all_user_credentials_api3s` (User)"""
         return await self._call_async(
             "all_user_credentials_api3s",
@@ -8059,7 +8061,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.CredentialsEmbed]:
         """GET /users/{user_id}/credentials_embed — `all_user_credentials_embeds` (User)"""
         return await self._call_async(
             "all_user_credentials_embeds",
@@ -8073,7 +8075,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.UserLoginLockout]:
         """GET /user_login_lockouts — `all_user_login_lockouts` (Auth)"""
         return await self._call_async(
             "all_user_login_lockouts",
@@ -8087,7 +8089,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Session]:
         """GET /users/{user_id}/sessions — `all_user_sessions` (User)"""
         return await self._call_async(
             "all_user_sessions",
@@ -8107,7 +8109,7 @@ class AsyncOperations:
         offset: int | None = None,
         sorts: str | None = None,
         ids: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /users — `all_users` (User)"""
         return await self._call_async(
             "all_users",
@@ -8124,7 +8126,7 @@ class AsyncOperations:
 
     async def all_workspaces(
         self,
-    ) -> Any:
+    ) -> list[models.Workspace]:
         """GET /workspaces — `all_workspaces` (Workspace)"""
         return await self._call_async("all_workspaces", {})
 
@@ -8151,7 +8153,7 @@ class AsyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         tally: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Artifact]:
         """GET /artifact/{namespace} — `artifact` (Artifact) [alpha]"""
         return await self._call_async(
             "artifact",
@@ -8171,7 +8173,7 @@ class AsyncOperations:
         fields: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Any:
+    ) -> list[models.ArtifactNamespace]:
         """GET /artifact/namespaces — `artifact_namespaces` (Artifact) [alpha]"""
         return await self._call_async(
             "artifact_namespaces",
@@ -8186,7 +8188,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ArtifactUsage:
         """GET /artifact/usage — `artifact_usage` (Artifact) [alpha]"""
         return await self._call_async(
             "artifact_usage",
@@ -8216,7 +8218,7 @@ class AsyncOperations:
         *,
         branch: str | None = None,
         ref: str | None = None,
-    ) -> Any:
+    ) -> models.AsyncDeployResponse:
         """POST /projects/{project_id}/async_deploy_ref_to_production — `async_deploy_ref_to_production` (Project) [beta]"""
         return await self._call_async(
             "async_deploy_ref_to_production",
@@ -8231,7 +8233,7 @@ class AsyncOperations:
         self,
         project_id: str,
         deployment_id: int,
-    ) -> Any:
+    ) -> models.DeployStatusResponse:
         """GET /projects/{project_id}/deploy_status/{deployment_id} — `async_deploy_status` (Project) [beta]"""
         return await self._call_async(
             "async_deploy_status",
@@ -8246,7 +8248,7 @@ class AsyncOperations:
         board_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Board:
         """GET /boards/{board_id} — `board` (Board)"""
         return await self._call_async(
             "board",
@@ -8261,7 +8263,7 @@ class AsyncOperations:
         board_item_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardItem:
         """GET /board_items/{board_item_id} — `board_item` (Board)"""
         return await self._call_async(
             "board_item",
@@ -8276,7 +8278,7 @@ class AsyncOperations:
         board_section_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardSection:
         """GET /board_sections/{board_section_id} — `board_section` (Board)"""
         return await self._call_async(
             "board_section",
@@ -8289,7 +8291,7 @@ class AsyncOperations:
     async def check_pdt_build(
         self,
         materialization_id: str,
-    ) -> Any:
+    ) -> models.MaterializePDT:
         """GET /derived_table/{materialization_id}/status — `check_pdt_build` (DerivedTable)"""
         return await self._call_async(
             "check_pdt_build",
@@ -8300,7 +8302,7 @@ class AsyncOperations:
 
     async def cloud_storage_configuration(
         self,
-    ) -> Any:
+    ) -> models.BackupConfiguration:
         """GET /cloud_storage — `cloud_storage_configuration` (Config)"""
         return await self._call_async("cloud_storage_configuration", {})
 
@@ -8309,7 +8311,7 @@ class AsyncOperations:
         collection_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """GET /color_collections/{collection_id} — `color_collection` (ColorCollection)"""
         return await self._call_async(
             "color_collection",
@@ -8323,7 +8325,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColorCollection]:
         """GET /color_collections/custom — `color_collections_custom` (ColorCollection)"""
         return await self._call_async(
             "color_collections_custom",
@@ -8336,7 +8338,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColorCollection]:
         """GET /color_collections/standard — `color_collections_standard` (ColorCollection)"""
         return await self._call_async(
             "color_collections_standard",
@@ -8350,7 +8352,7 @@ class AsyncOperations:
         connection_name: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DBConnection:
         """GET /connections/{connection_name} — `connection` (Connection)"""
         return await self._call_async(
             "connection",
@@ -8370,7 +8372,7 @@ class AsyncOperations:
         table_limit: int | None = None,
         table_names: str | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SchemaColumns]:
         """GET /connections/{connection_name}/columns — `connection_columns` (Metadata)"""
         return await self._call_async(
             "connection_columns",
@@ -8391,7 +8393,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CostEstimate:
         """POST /connections/{connection_name}/cost_estimate — `connection_cost_estimate` (Metadata)"""
         return await self._call_async(
             "connection_cost_estimate",
@@ -8419,7 +8421,7 @@ class AsyncOperations:
         connection_name: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ConnectionFeatures:
         """GET /connections/{connection_name}/features — `connection_features` (Metadata)"""
         return await self._call_async(
             "connection_features",
@@ -8436,7 +8438,7 @@ class AsyncOperations:
         database: str | None = None,
         cache: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Schema]:
         """GET /connections/{connection_name}/schemas — `connection_schemas` (Metadata)"""
         return await self._call_async(
             "connection_schemas",
@@ -8454,7 +8456,7 @@ class AsyncOperations:
         *,
         column_name: str | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ColumnSearch]:
         """GET /connections/{connection_name}/search_columns — `connection_search_columns` (Metadata)"""
         return await self._call_async(
             "connection_search_columns",
@@ -8475,7 +8477,7 @@ class AsyncOperations:
         fields: str | None = None,
         table_filter: str | None = None,
         table_limit: int | None = None,
-    ) -> Any:
+    ) -> list[models.SchemaTables]:
         """GET /connections/{connection_name}/tables — `connection_tables` (Metadata)"""
         return await self._call_async(
             "connection_tables",
@@ -8495,7 +8497,7 @@ class AsyncOperations:
         content_favorite_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ContentFavorite:
         """GET /content_favorite/{content_favorite_id} — `content_favorite` (Content)"""
         return await self._call_async(
             "content_favorite",
@@ -8510,7 +8512,7 @@ class AsyncOperations:
         content_metadata_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ContentMeta:
         """GET /content_metadata/{content_metadata_id} — `content_metadata` (Content)"""
         return await self._call_async(
             "content_metadata",
@@ -8530,7 +8532,7 @@ class AsyncOperations:
         target_user_id: str | None = None,
         target_content_type: str | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.ContentSummary]:
         """GET /content_summary — `content_summary` (Content) [alpha]"""
         return await self._call_async(
             "content_summary",
@@ -8576,7 +8578,7 @@ class AsyncOperations:
         fields: str | None = None,
         project_names: Sequence[Any] | None = None,
         space_ids: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> models.ContentValidation:
         """GET /content_validation — `content_validation` (Content)"""
         return await self._call_async(
             "content_validation",
@@ -8590,7 +8592,7 @@ class AsyncOperations:
     async def conversational_analytics_chat(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[models.ChatMessage]:
         """POST /conversational_analytics/chat — `conversational_analytics_chat` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "conversational_analytics_chat",
@@ -8604,7 +8606,7 @@ class AsyncOperations:
         dashboard_id: str,
         *,
         folder_id: str | None = None,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/{dashboard_id}/copy — `copy_dashboard` (Dashboard)"""
         return await self._call_async(
             "copy_dashboard",
@@ -8619,7 +8621,7 @@ class AsyncOperations:
         look_id: str,
         *,
         folder_id: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """POST /looks/{look_id}/copy — `copy_look` (Look)"""
         return await self._call_async(
             "copy_look",
@@ -8634,7 +8636,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Agent:
         """POST /agents — `create_agent` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "create_agent",
@@ -8647,7 +8649,7 @@ class AsyncOperations:
     async def create_alert(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Alert:
         """POST /alerts — `create_alert` (Alert)"""
         return await self._call_async(
             "create_alert",
@@ -8661,7 +8663,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Board:
         """POST /boards — `create_board` (Board)"""
         return await self._call_async(
             "create_board",
@@ -8676,7 +8678,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardItem:
         """POST /board_items — `create_board_item` (Board)"""
         return await self._call_async(
             "create_board_item",
@@ -8691,7 +8693,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardSection:
         """POST /board_sections — `create_board_section` (Board)"""
         return await self._call_async(
             "create_board_section",
@@ -8707,7 +8709,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CreateCIRunResponse:
         """POST /projects/{project_id}/ci/run — `create_ci_run` (Project) [deprecated]"""
         return await self._call_async(
             "create_ci_run",
@@ -8721,7 +8723,7 @@ class AsyncOperations:
     async def create_color_collection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """POST /color_collections — `create_color_collection` (ColorCollection)"""
         return await self._call_async(
             "create_color_collection",
@@ -8733,7 +8735,7 @@ class AsyncOperations:
     async def create_connection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DBConnection:
         """POST /connections — `create_connection` (Connection)"""
         return await self._call_async(
             "create_connection",
@@ -8745,7 +8747,7 @@ class AsyncOperations:
     async def create_content_favorite(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ContentFavorite:
         """POST /content_favorite — `create_content_favorite` (Content)"""
         return await self._call_async(
             "create_content_favorite",
@@ -8759,7 +8761,7 @@ class AsyncOperations:
         body: Any,
         *,
         send_boards_notification_email: bool | None = None,
-    ) -> Any:
+    ) -> models.ContentMetaGroupUser:
         """POST /content_metadata_access — `create_content_metadata_access` (Content)"""
         return await self._call_async(
             "create_content_metadata_access",
@@ -8775,7 +8777,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CIRun:
         """POST /projects/{project_id}/continuous_integration/runs — `create_continuous_integration_run` (Project) [beta]"""
         return await self._call_async(
             "create_continuous_integration_run",
@@ -8791,7 +8793,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Conversation:
         """POST /conversations — `create_conversation` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "create_conversation",
@@ -8807,7 +8809,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ConversationMessage]:
         """POST /conversations/{conversation_id}/messages — `create_conversation_message` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "create_conversation_message",
@@ -8821,7 +8823,7 @@ class AsyncOperations:
     async def create_dashboard(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards — `create_dashboard` (Dashboard)"""
         return await self._call_async(
             "create_dashboard",
@@ -8836,7 +8838,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         apply_filters: bool | None = None,
-    ) -> Any:
+    ) -> models.DashboardElement:
         """POST /dashboard_elements — `create_dashboard_element` (Dashboard)"""
         return await self._call_async(
             "create_dashboard_element",
@@ -8855,7 +8857,7 @@ class AsyncOperations:
         height: int,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/dashboard_elements/{dashboard_element_id}/{result_format} — `create_dashboard_element_render_task` (RenderTask)"""
         return await self._call_async(
             "create_dashboard_element_render_task",
@@ -8873,7 +8875,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardFilter:
         """POST /dashboard_filters — `create_dashboard_filter` (Dashboard)"""
         return await self._call_async(
             "create_dashboard_filter",
@@ -8886,7 +8888,7 @@ class AsyncOperations:
     async def create_dashboard_filter_state(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboard_filter_state — `create_dashboard_filter_state` (Dashboard)"""
         return await self._call_async(
             "create_dashboard_filter_state",
@@ -8898,7 +8900,7 @@ class AsyncOperations:
     async def create_dashboard_from_lookml(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/from_lookml — `create_dashboard_from_lookml` (Dashboard)"""
         return await self._call_async(
             "create_dashboard_from_lookml",
@@ -8912,7 +8914,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayout:
         """POST /dashboard_layouts — `create_dashboard_layout` (Dashboard)"""
         return await self._call_async(
             "create_dashboard_layout",
@@ -8935,7 +8937,7 @@ class AsyncOperations:
         pdf_landscape: bool | None = None,
         long_tables: bool | None = None,
         theme: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/dashboards/{dashboard_id}/{result_format} — `create_dashboard_render_task` (RenderTask)"""
         return await self._call_async(
             "create_dashboard_render_task",
@@ -8955,7 +8957,7 @@ class AsyncOperations:
 
     async def create_digest_email_send(
         self,
-    ) -> Any:
+    ) -> models.DigestEmailSend:
         """POST /digest_email_send — `create_digest_email_send` (Config)"""
         return await self._call_async("create_digest_email_send", {})
 
@@ -8963,7 +8965,7 @@ class AsyncOperations:
         self,
         *,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.EmbedSecret:
         """POST /embed_config/secrets — `create_embed_secret` (Auth)"""
         return await self._call_async(
             "create_embed_secret",
@@ -8975,7 +8977,7 @@ class AsyncOperations:
     async def create_embed_url_as_me(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedUrlResponse:
         """POST /embed/token_url/me — `create_embed_url_as_me` (Auth)"""
         return await self._call_async(
             "create_embed_url_as_me",
@@ -8987,7 +8989,7 @@ class AsyncOperations:
     async def create_embed_user(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.UserPublic:
         """POST /users/embed_user — `create_embed_user` (User)"""
         return await self._call_async(
             "create_embed_user",
@@ -8999,7 +9001,7 @@ class AsyncOperations:
     async def create_external_oauth_application(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ExternalOauthApplication:
         """POST /external_oauth_applications — `create_external_oauth_application` (Connection) [beta]"""
         return await self._call_async(
             "create_external_oauth_application",
@@ -9011,7 +9013,7 @@ class AsyncOperations:
     async def create_folder(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Folder:
         """POST /folders — `create_folder` (Folder)"""
         return await self._call_async(
             "create_folder",
@@ -9024,7 +9026,7 @@ class AsyncOperations:
         self,
         project_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitBranch:
         """POST /projects/{project_id}/git_branch — `create_git_branch` (Project)"""
         return await self._call_async(
             "create_git_branch",
@@ -9050,7 +9052,7 @@ class AsyncOperations:
         self,
         project_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report — `create_git_diagnostic_report` (Project) [beta]"""
         return await self._call_async(
             "create_git_diagnostic_report",
@@ -9063,7 +9065,7 @@ class AsyncOperations:
     async def create_golden_query(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.GoldenQuery:
         """POST /golden_queries — `create_golden_query` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "create_golden_query",
@@ -9077,7 +9079,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Group:
         """POST /groups — `create_group` (Group)"""
         return await self._call_async(
             "create_group",
@@ -9092,7 +9094,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """POST /integration_hubs — `create_integration_hub` (Integration)"""
         return await self._call_async(
             "create_integration_hub",
@@ -9107,7 +9109,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """POST /looks — `create_look` (Look)"""
         return await self._call_async(
             "create_look",
@@ -9125,7 +9127,7 @@ class AsyncOperations:
         height: int,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/looks/{look_id}/{result_format} — `create_look_render_task` (RenderTask)"""
         return await self._call_async(
             "create_look_render_task",
@@ -9141,7 +9143,7 @@ class AsyncOperations:
     async def create_lookml_model(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LookmlModel:
         """POST /lookml_models — `create_lookml_model` (LookmlModel)"""
         return await self._call_async(
             "create_lookml_model",
@@ -9155,7 +9157,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.MergeQuery:
         """POST /merge_queries — `create_merge_query` (Query)"""
         return await self._call_async(
             "create_merge_query",
@@ -9168,7 +9170,7 @@ class AsyncOperations:
     async def create_model_set(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ModelSet:
         """POST /model_sets — `create_model_set` (Role)"""
         return await self._call_async(
             "create_model_set",
@@ -9180,7 +9182,7 @@ class AsyncOperations:
     async def create_oauth_application_user_state(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.CreateOAuthApplicationUserStateResponse:
         """POST /external_oauth_applications/user_state — `create_oauth_application_user_state` (Connection) [beta]"""
         return await self._call_async(
             "create_oauth_application_user_state",
@@ -9192,7 +9194,7 @@ class AsyncOperations:
     async def create_oidc_test_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """POST /oidc_test_configs — `create_oidc_test_config` (Auth)"""
         return await self._call_async(
             "create_oidc_test_config",
@@ -9204,7 +9206,7 @@ class AsyncOperations:
     async def create_permission_set(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.PermissionSet:
         """POST /permission_sets — `create_permission_set` (Role)"""
         return await self._call_async(
             "create_permission_set",
@@ -9216,7 +9218,7 @@ class AsyncOperations:
     async def create_project(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Project:
         """POST /projects — `create_project` (Project)"""
         return await self._call_async(
             "create_project",
@@ -9230,7 +9232,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Query:
         """POST /queries — `create_query` (Query)"""
         return await self._call_async(
             "create_query",
@@ -9248,7 +9250,7 @@ class AsyncOperations:
         height: int,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """POST /render_tasks/queries/{query_id}/{result_format} — `create_query_render_task` (RenderTask)"""
         return await self._call_async(
             "create_query_render_task",
@@ -9276,7 +9278,7 @@ class AsyncOperations:
         rebuild_pdts: bool | None = None,
         server_table_calcs: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.QueryTask:
         """POST /query_tasks — `create_query_task` (Query)"""
         return await self._call_async(
             "create_query_task",
@@ -9299,7 +9301,7 @@ class AsyncOperations:
     async def create_role(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Role:
         """POST /roles — `create_role` (Role)"""
         return await self._call_async(
             "create_role",
@@ -9311,7 +9313,7 @@ class AsyncOperations:
     async def create_saml_test_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """POST /saml_test_configs — `create_saml_test_config` (Auth)"""
         return await self._call_async(
             "create_saml_test_config",
@@ -9323,7 +9325,7 @@ class AsyncOperations:
     async def create_scheduled_plan(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """POST /scheduled_plans — `create_scheduled_plan` (ScheduledPlan)"""
         return await self._call_async(
             "create_scheduled_plan",
@@ -9337,7 +9339,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ServiceAccount:
         """POST /users/service_accounts — `create_service_account` (User) [alpha]"""
         return await self._call_async(
             "create_service_account",
@@ -9350,7 +9352,7 @@ class AsyncOperations:
     async def create_sql_interface_query(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SqlInterfaceQuery:
         """POST /sql_interface_queries — `create_sql_interface_query` (SqlInterfaceQuery) [beta]"""
         return await self._call_async(
             "create_sql_interface_query",
@@ -9362,7 +9364,7 @@ class AsyncOperations:
     async def create_sql_query(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SqlQuery:
         """POST /sql_queries — `create_sql_query` (Query)"""
         return await self._call_async(
             "create_sql_query",
@@ -9374,7 +9376,7 @@ class AsyncOperations:
     async def create_ssh_server(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SshServer:
         """POST /ssh_servers — `create_ssh_server` (Connection)"""
         return await self._call_async(
             "create_ssh_server",
@@ -9386,7 +9388,7 @@ class AsyncOperations:
     async def create_ssh_tunnel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """POST /ssh_tunnels — `create_ssh_tunnel` (Connection)"""
         return await self._call_async(
             "create_ssh_tunnel",
@@ -9398,7 +9400,7 @@ class AsyncOperations:
     async def create_sso_embed_url(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedUrlResponse:
         """POST /embed/sso_url — `create_sso_embed_url` (Auth)"""
         return await self._call_async(
             "create_sso_embed_url",
@@ -9410,7 +9412,7 @@ class AsyncOperations:
     async def create_theme(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Theme:
         """POST /themes — `create_theme` (Theme)"""
         return await self._call_async(
             "create_theme",
@@ -9424,7 +9426,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.User:
         """POST /users — `create_user` (User)"""
         return await self._call_async(
             "create_user",
@@ -9439,7 +9441,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.UserAttribute:
         """POST /user_attributes — `create_user_attribute` (UserAttribute)"""
         return await self._call_async(
             "create_user_attribute",
@@ -9454,7 +9456,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CreateCredentialsApi3:
         """POST /users/{user_id}/credentials_api3 — `create_user_credentials_api3` (User)"""
         return await self._call_async(
             "create_user_credentials_api3",
@@ -9470,7 +9472,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """POST /users/{user_id}/credentials_email — `create_user_credentials_email` (User)"""
         return await self._call_async(
             "create_user_credentials_email",
@@ -9487,7 +9489,7 @@ class AsyncOperations:
         *,
         expires: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """POST /users/{user_id}/credentials_email/password_reset — `create_user_credentials_email_password_reset` (User)"""
         return await self._call_async(
             "create_user_credentials_email_password_reset",
@@ -9504,7 +9506,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.CredentialsTotp:
         """POST /users/{user_id}/credentials_totp — `create_user_credentials_totp` (User)"""
         return await self._call_async(
             "create_user_credentials_totp",
@@ -9517,7 +9519,7 @@ class AsyncOperations:
 
     async def custom_welcome_email(
         self,
-    ) -> Any:
+    ) -> models.CustomWelcomeEmail:
         """GET /custom_welcome_email — `custom_welcome_email` (Config) [deprecated]"""
         return await self._call_async("custom_welcome_email", {})
 
@@ -9526,7 +9528,7 @@ class AsyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Dashboard:
         """GET /dashboards/{dashboard_id} — `dashboard` (Dashboard)"""
         return await self._call_async(
             "dashboard",
@@ -9539,7 +9541,7 @@ class AsyncOperations:
     async def dashboard_aggregate_table_lookml(
         self,
         dashboard_id: str,
-    ) -> Any:
+    ) -> models.DashboardAggregateTableLookml:
         """GET /dashboards/aggregate_table_lookml/{dashboard_id} — `dashboard_aggregate_table_lookml` (Dashboard)"""
         return await self._call_async(
             "dashboard_aggregate_table_lookml",
@@ -9553,7 +9555,7 @@ class AsyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardElement]:
         """GET /dashboards/{dashboard_id}/dashboard_elements — `dashboard_dashboard_elements` (Dashboard)"""
         return await self._call_async(
             "dashboard_dashboard_elements",
@@ -9568,7 +9570,7 @@ class AsyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardFilter]:
         """GET /dashboards/{dashboard_id}/dashboard_filters — `dashboard_dashboard_filters` (Dashboard)"""
         return await self._call_async(
             "dashboard_dashboard_filters",
@@ -9583,7 +9585,7 @@ class AsyncOperations:
         dashboard_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardLayout]:
         """GET /dashboards/{dashboard_id}/dashboard_layouts — `dashboard_dashboard_layouts` (Dashboard)"""
         return await self._call_async(
             "dashboard_dashboard_layouts",
@@ -9598,7 +9600,7 @@ class AsyncOperations:
         dashboard_element_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardElement:
         """GET /dashboard_elements/{dashboard_element_id} — `dashboard_element` (Dashboard)"""
         return await self._call_async(
             "dashboard_element",
@@ -9613,7 +9615,7 @@ class AsyncOperations:
         dashboard_filter_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardFilter:
         """GET /dashboard_filters/{dashboard_filter_id} — `dashboard_filter` (Dashboard)"""
         return await self._call_async(
             "dashboard_filter",
@@ -9640,7 +9642,7 @@ class AsyncOperations:
         dashboard_layout_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayout:
         """GET /dashboard_layouts/{dashboard_layout_id} — `dashboard_layout` (Dashboard)"""
         return await self._call_async(
             "dashboard_layout",
@@ -9655,7 +9657,7 @@ class AsyncOperations:
         dashboard_layout_component_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayoutComponent:
         """GET /dashboard_layout_components/{dashboard_layout_component_id} — `dashboard_layout_component` (Dashboard)"""
         return await self._call_async(
             "dashboard_layout_component",
@@ -9670,7 +9672,7 @@ class AsyncOperations:
         dashboard_layout_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardLayoutComponent]:
         """GET /dashboard_layouts/{dashboard_layout_id}/dashboard_layout_components — `dashboard_layout_dashboard_layout_components` (Dashboard)"""
         return await self._call_async(
             "dashboard_layout_dashboard_layout_components",
@@ -9683,7 +9685,7 @@ class AsyncOperations:
     async def dashboard_lookml(
         self,
         dashboard_id: str,
-    ) -> Any:
+    ) -> models.DashboardLookml:
         """GET /dashboards/lookml/{dashboard_id} — `dashboard_lookml` (Dashboard)"""
         return await self._call_async(
             "dashboard_lookml",
@@ -9695,7 +9697,7 @@ class AsyncOperations:
     async def datagroup(
         self,
         datagroup_id: str,
-    ) -> Any:
+    ) -> models.Datagroup:
         """GET /datagroups/{datagroup_id} — `datagroup` (Datagroup)"""
         return await self._call_async(
             "datagroup",
@@ -9723,7 +9725,7 @@ class AsyncOperations:
 
     async def default_color_collection(
         self,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """GET /color_collections/default — `default_color_collection` (ColorCollection)"""
         return await self._call_async("default_color_collection", {})
 
@@ -9731,7 +9733,7 @@ class AsyncOperations:
         self,
         *,
         ts: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/default — `default_theme` (Theme) [deprecated]"""
         return await self._call_async(
             "default_theme",
@@ -9745,7 +9747,7 @@ class AsyncOperations:
         theme_type: str,
         *,
         ts: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/default_theme — `default_theme_by_type` (Theme) [beta]"""
         return await self._call_async(
             "default_theme_by_type",
@@ -10515,20 +10517,20 @@ class AsyncOperations:
 
     async def digest_emails_enabled(
         self,
-    ) -> Any:
+    ) -> models.DigestEmails:
         """GET /digest_emails_enabled — `digest_emails_enabled` (Config)"""
         return await self._call_async("digest_emails_enabled", {})
 
     async def disable_support_access(
         self,
-    ) -> Any:
+    ) -> models.SupportAccessStatus:
         """PUT /support_access/disable — `disable_support_access` (Auth)"""
         return await self._call_async("disable_support_access", {})
 
     async def enable_support_access(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SupportAccessStatus:
         """PUT /support_access/enable — `enable_support_access` (Auth)"""
         return await self._call_async(
             "enable_support_access",
@@ -10555,7 +10557,7 @@ class AsyncOperations:
     async def fetch_and_parse_saml_idp_metadata(
         self,
         body: str,
-    ) -> Any:
+    ) -> models.SamlMetadataParseResult:
         """POST /fetch_and_parse_saml_idp_metadata — `fetch_and_parse_saml_idp_metadata` (Auth)"""
         return await self._call_async(
             "fetch_and_parse_saml_idp_metadata",
@@ -10569,7 +10571,7 @@ class AsyncOperations:
         integration_id: str,
         *,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.DataActionForm:
         """POST /integrations/{integration_id}/form — `fetch_integration_form` (Integration)"""
         return await self._call_async(
             "fetch_integration_form",
@@ -10582,7 +10584,7 @@ class AsyncOperations:
     async def fetch_remote_data_action_form(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DataActionForm:
         """POST /data_actions/form — `fetch_remote_data_action_form` (DataAction)"""
         return await self._call_async(
             "fetch_remote_data_action_form",
@@ -10595,7 +10597,7 @@ class AsyncOperations:
         self,
         project_id: str,
         branch_name: str,
-    ) -> Any:
+    ) -> models.GitBranch:
         """GET /projects/{project_id}/git_branch/{branch_name} — `find_git_branch` (Project)"""
         return await self._call_async(
             "find_git_branch",
@@ -10610,7 +10612,7 @@ class AsyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Folder:
         """GET /folders/{folder_id} — `folder` (Folder)"""
         return await self._call_async(
             "folder",
@@ -10625,7 +10627,7 @@ class AsyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/{folder_id}/ancestors — `folder_ancestors` (Folder)"""
         return await self._call_async(
             "folder_ancestors",
@@ -10645,7 +10647,7 @@ class AsyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/{folder_id}/children — `folder_children` (Folder)"""
         return await self._call_async(
             "folder_children",
@@ -10667,7 +10669,7 @@ class AsyncOperations:
         fields: str | None = None,
         sorts: str | None = None,
         name: str | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/{folder_id}/children/search — `folder_children_search` (Folder)"""
         return await self._call_async(
             "folder_children_search",
@@ -10684,7 +10686,7 @@ class AsyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Dashboard]:
         """GET /folders/{folder_id}/dashboards — `folder_dashboards` (Folder)"""
         return await self._call_async(
             "folder_dashboards",
@@ -10699,7 +10701,7 @@ class AsyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.LookWithQuery]:
         """GET /folders/{folder_id}/looks — `folder_looks` (Folder)"""
         return await self._call_async(
             "folder_looks",
@@ -10714,7 +10716,7 @@ class AsyncOperations:
         folder_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Folder:
         """GET /folders/{folder_id}/parent — `folder_parent` (Folder)"""
         return await self._call_async(
             "folder_parent",
@@ -10745,7 +10747,7 @@ class AsyncOperations:
     async def generate_tokens_for_cookieless_session(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.EmbedCookielessSessionGenerateTokensResponse:
         """PUT /embed/cookieless_session/generate_tokens — `generate_tokens_for_cookieless_session` (Auth)"""
         return await self._call_async(
             "generate_tokens_for_cookieless_session",
@@ -10759,7 +10761,7 @@ class AsyncOperations:
         agent_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Agent:
         """GET /agents/{agent_id} — `get_agent` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "get_agent",
@@ -10772,7 +10774,7 @@ class AsyncOperations:
     async def get_alert(
         self,
         alert_id: str,
-    ) -> Any:
+    ) -> models.Alert:
         """GET /alerts/{alert_id} — `get_alert` (Alert)"""
         return await self._call_async(
             "get_alert",
@@ -10784,7 +10786,7 @@ class AsyncOperations:
     async def get_all_repository_credentials(
         self,
         root_project_id: str,
-    ) -> Any:
+    ) -> list[models.RepositoryCredential]:
         """GET /projects/{root_project_id}/credentials — `get_all_repository_credentials` (Project)"""
         return await self._call_async(
             "get_all_repository_credentials",
@@ -10799,7 +10801,7 @@ class AsyncOperations:
         run_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectRun:
         """GET /projects/{project_id}/ci/runs/{run_id} — `get_ci_run` (Project) [deprecated]"""
         return await self._call_async(
             "get_ci_run",
@@ -10816,7 +10818,7 @@ class AsyncOperations:
         run_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CIRun:
         """GET /projects/{project_id}/continuous_integration/runs/{run_id} — `get_continuous_integration_run` (Project) [beta]"""
         return await self._call_async(
             "get_continuous_integration_run",
@@ -10832,7 +10834,7 @@ class AsyncOperations:
         conversation_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Conversation:
         """GET /conversations/{conversation_id} — `get_conversation` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "get_conversation",
@@ -10848,7 +10850,7 @@ class AsyncOperations:
         message_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ConversationMessage:
         """GET /conversations/{conversation_id}/messages/{message_id} — `get_conversation_message` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "get_conversation_message",
@@ -10863,7 +10865,7 @@ class AsyncOperations:
         self,
         project_id: str,
         report_id: str,
-    ) -> Any:
+    ) -> models.GitDiagnosticReport:
         """GET /projects/{project_id}/git_diagnostic_report/{report_id} — `get_git_diagnostic_report` (Project) [beta]"""
         return await self._call_async(
             "get_git_diagnostic_report",
@@ -10878,7 +10880,7 @@ class AsyncOperations:
         integration_hub_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHubHealthResult:
         """GET /integration_hubs/{integration_hub_id}/health — `get_integration_hub_health` (Integration)"""
         return await self._call_async(
             "get_integration_hub_health",
@@ -10891,7 +10893,7 @@ class AsyncOperations:
     async def get_model(
         self,
         model_name: str,
-    ) -> Any:
+    ) -> models.Model:
         """GET /models/{model_name} — `get_model` (Metadata)"""
         return await self._call_async(
             "get_model",
@@ -10929,7 +10931,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Setting:
         """GET /setting — `get_setting` (Config)"""
         return await self._call_async(
             "get_setting",
@@ -10942,7 +10944,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.SupportAccessAllowlistEntry]:
         """GET /support_access/allowlist — `get_support_access_allowlist_entries` (Auth)"""
         return await self._call_async(
             "get_support_access_allowlist_entries",
@@ -10954,7 +10956,7 @@ class AsyncOperations:
     async def git_branch(
         self,
         project_id: str,
-    ) -> Any:
+    ) -> models.GitBranch:
         """GET /projects/{project_id}/git_branch — `git_branch` (Project)"""
         return await self._call_async(
             "git_branch",
@@ -10981,7 +10983,7 @@ class AsyncOperations:
         *,
         format: str | None = None,
         color: str | None = None,
-    ) -> Any:
+    ) -> models.DependencyGraph:
         """GET /derived_table/graph/model/{model} — `graph_derived_tables_for_model` (DerivedTable)"""
         return await self._call_async(
             "graph_derived_tables_for_model",
@@ -10998,7 +11000,7 @@ class AsyncOperations:
         *,
         models: str | None = None,
         workspace: str | None = None,
-    ) -> Any:
+    ) -> models.DependencyGraph:
         """GET /derived_table/graph/view/{view} — `graph_derived_tables_for_view` (DerivedTable)"""
         return await self._call_async(
             "graph_derived_tables_for_view",
@@ -11014,7 +11016,7 @@ class AsyncOperations:
         group_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Group:
         """GET /groups/{group_id} — `group` (Group)"""
         return await self._call_async(
             "group",
@@ -11027,7 +11029,7 @@ class AsyncOperations:
     async def import_dashboard_from_lookml(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/lookml — `import_dashboard_from_lookml` (Dashboard)"""
         return await self._call_async(
             "import_dashboard_from_lookml",
@@ -11043,7 +11045,7 @@ class AsyncOperations:
         *,
         raw_locale: bool | None = None,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.Dashboard:
         """POST /dashboards/{lookml_dashboard_id}/import/{space_id} — `import_lookml_dashboard` (Dashboard)"""
         return await self._call_async(
             "import_lookml_dashboard",
@@ -11060,7 +11062,7 @@ class AsyncOperations:
         integration_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Integration:
         """GET /integrations/{integration_id} — `integration` (Integration)"""
         return await self._call_async(
             "integration",
@@ -11075,7 +11077,7 @@ class AsyncOperations:
         integration_hub_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """GET /integration_hubs/{integration_hub_id} — `integration_hub` (Integration)"""
         return await self._call_async(
             "integration_hub",
@@ -11087,13 +11089,13 @@ class AsyncOperations:
 
     async def internal_help_resources(
         self,
-    ) -> Any:
+    ) -> models.InternalHelpResources:
         """GET /internal_help_resources_enabled — `internal_help_resources` (Config)"""
         return await self._call_async("internal_help_resources", {})
 
     async def internal_help_resources_content(
         self,
-    ) -> Any:
+    ) -> models.InternalHelpResourcesContent:
         """GET /internal_help_resources_content — `internal_help_resources_content` (Config)"""
         return await self._call_async("internal_help_resources_content", {})
 
@@ -11123,14 +11125,14 @@ class AsyncOperations:
 
     async def ldap_config(
         self,
-    ) -> Any:
+    ) -> models.LDAPConfig:
         """GET /ldap_config — `ldap_config` (Auth)"""
         return await self._call_async("ldap_config", {})
 
     async def legacy_feature(
         self,
         legacy_feature_id: str,
-    ) -> Any:
+    ) -> models.LegacyFeature:
         """GET /legacy_features/{legacy_feature_id} — `legacy_feature` (Config)"""
         return await self._call_async(
             "legacy_feature",
@@ -11159,7 +11161,7 @@ class AsyncOperations:
         look_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """GET /looks/{look_id} — `look` (Look)"""
         return await self._call_async(
             "look",
@@ -11174,7 +11176,7 @@ class AsyncOperations:
         lookml_model_name: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookmlModel:
         """GET /lookml_models/{lookml_model_name} — `lookml_model` (LookmlModel)"""
         return await self._call_async(
             "lookml_model",
@@ -11191,7 +11193,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         add_drills_metadata: bool | None = None,
-    ) -> Any:
+    ) -> models.LookmlModelExplore:
         """GET /lookml_models/{lookml_model_name}/explores/{explore_name} — `lookml_model_explore` (LookmlModel)"""
         return await self._call_async(
             "lookml_model_explore",
@@ -11206,7 +11208,7 @@ class AsyncOperations:
     async def manifest(
         self,
         project_id: str,
-    ) -> Any:
+    ) -> models.Manifest:
         """GET /projects/{project_id}/manifest — `manifest` (Project)"""
         return await self._call_async(
             "manifest",
@@ -11220,7 +11222,7 @@ class AsyncOperations:
         merge_query_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.MergeQuery:
         """GET /merge_queries/{merge_query_id} — `merge_query` (Query)"""
         return await self._call_async(
             "merge_query",
@@ -11232,7 +11234,7 @@ class AsyncOperations:
 
     async def mobile_settings(
         self,
-    ) -> Any:
+    ) -> models.MobileSettings:
         """GET /mobile/settings — `mobile_settings` (Config) [beta]"""
         return await self._call_async("mobile_settings", {})
 
@@ -11244,7 +11246,7 @@ class AsyncOperations:
         *,
         term: str | None = None,
         filters: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> models.ModelFieldSuggestions:
         """GET /models/{model_name}/views/{view_name}/fields/{field_name}/suggestions — `model_fieldname_suggestions` (Metadata)"""
         return await self._call_async(
             "model_fieldname_suggestions",
@@ -11262,7 +11264,7 @@ class AsyncOperations:
         model_set_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ModelSet:
         """GET /model_sets/{model_set_id} — `model_set` (Role)"""
         return await self._call_async(
             "model_set",
@@ -11276,7 +11278,7 @@ class AsyncOperations:
         self,
         dashboard_id: str,
         folder_id: str,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id}/move — `move_dashboard` (Dashboard)"""
         return await self._call_async(
             "move_dashboard",
@@ -11290,7 +11292,7 @@ class AsyncOperations:
         self,
         look_id: str,
         folder_id: str,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """PATCH /looks/{look_id}/move — `move_look` (Look)"""
         return await self._call_async(
             "move_look",
@@ -11305,7 +11307,7 @@ class AsyncOperations:
         client_guid: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.OauthClientApp:
         """GET /oauth_client_apps/{client_guid} — `oauth_client_app` (Auth)"""
         return await self._call_async(
             "oauth_client_app",
@@ -11317,14 +11319,14 @@ class AsyncOperations:
 
     async def oidc_config(
         self,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """GET /oidc_config — `oidc_config` (Auth)"""
         return await self._call_async("oidc_config", {})
 
     async def oidc_test_config(
         self,
         test_slug: str,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """GET /oidc_test_configs/{test_slug} — `oidc_test_config` (Auth)"""
         return await self._call_async(
             "oidc_test_config",
@@ -11336,7 +11338,7 @@ class AsyncOperations:
     async def parse_saml_idp_metadata(
         self,
         body: str,
-    ) -> Any:
+    ) -> models.SamlMetadataParseResult:
         """POST /parse_saml_idp_metadata — `parse_saml_idp_metadata` (Auth)"""
         return await self._call_async(
             "parse_saml_idp_metadata",
@@ -11347,14 +11349,14 @@ class AsyncOperations:
 
     async def password_config(
         self,
-    ) -> Any:
+    ) -> models.PasswordConfig:
         """GET /password_config — `password_config` (Auth)"""
         return await self._call_async("password_config", {})
 
     async def perform_data_action(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DataActionResponse:
         """POST /data_actions — `perform_data_action` (DataAction)"""
         return await self._call_async(
             "perform_data_action",
@@ -11368,7 +11370,7 @@ class AsyncOperations:
         permission_set_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.PermissionSet:
         """GET /permission_sets/{permission_set_id} — `permission_set` (Role)"""
         return await self._call_async(
             "permission_set",
@@ -11383,7 +11385,7 @@ class AsyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Project:
         """GET /projects/{project_id} — `project` (Project)"""
         return await self._call_async(
             "project",
@@ -11399,7 +11401,7 @@ class AsyncOperations:
         file_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectFile:
         """GET /projects/{project_id}/files/file — `project_file` (Project)"""
         return await self._call_async(
             "project_file",
@@ -11415,7 +11417,7 @@ class AsyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectValidationCache:
         """GET /projects/{project_id}/validate — `project_validation_results` (Project)"""
         return await self._call_async(
             "project_validation_results",
@@ -11430,7 +11432,7 @@ class AsyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectWorkspace:
         """GET /projects/{project_id}/current_workspace — `project_workspace` (Project)"""
         return await self._call_async(
             "project_workspace",
@@ -11442,7 +11444,7 @@ class AsyncOperations:
 
     async def public_egress_ip_addresses(
         self,
-    ) -> Any:
+    ) -> models.EgressIpAddresses:
         """GET /public_egress_ip_addresses — `public_egress_ip_addresses` (Config)"""
         return await self._call_async("public_egress_ip_addresses", {})
 
@@ -11463,7 +11465,7 @@ class AsyncOperations:
         query_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Query:
         """GET /queries/{query_id} — `query` (Query)"""
         return await self._call_async(
             "query",
@@ -11478,7 +11480,7 @@ class AsyncOperations:
         slug: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Query:
         """GET /queries/slug/{slug} — `query_for_slug` (Query)"""
         return await self._call_async(
             "query_for_slug",
@@ -11493,7 +11495,7 @@ class AsyncOperations:
         query_task_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.QueryTask:
         """GET /query_tasks/{query_task_id} — `query_task` (Query)"""
         return await self._call_async(
             "query_task",
@@ -11530,7 +11532,7 @@ class AsyncOperations:
     async def read_alert_notification(
         self,
         alert_notification_id: str,
-    ) -> Any:
+    ) -> models.AlertNotifications:
         """PATCH /alert_notifications/{alert_notification_id} — `read_alert_notification` (Alert)"""
         return await self._call_async(
             "read_alert_notification",
@@ -11542,7 +11544,7 @@ class AsyncOperations:
     async def register_mobile_device(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.MobileToken:
         """POST /mobile/device — `register_mobile_device` (Auth) [beta]"""
         return await self._call_async(
             "register_mobile_device",
@@ -11557,7 +11559,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.OauthClientApp:
         """POST /oauth_client_apps/{client_guid} — `register_oauth_client_app` (Auth)"""
         return await self._call_async(
             "register_oauth_client_app",
@@ -11573,7 +11575,7 @@ class AsyncOperations:
         render_task_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.RenderTask:
         """GET /render_tasks/{render_task_id} — `render_task` (RenderTask)"""
         return await self._call_async(
             "render_task",
@@ -11600,7 +11602,7 @@ class AsyncOperations:
         project_id: str,
         report_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report/{report_id}/repair — `repair_git_diagnostic_report` (Project) [beta]"""
         return await self._call_async(
             "repair_git_diagnostic_report",
@@ -11638,7 +11640,7 @@ class AsyncOperations:
     async def role(
         self,
         role_id: str,
-    ) -> Any:
+    ) -> models.Role:
         """GET /roles/{role_id} — `role` (Role)"""
         return await self._call_async(
             "role",
@@ -11652,7 +11654,7 @@ class AsyncOperations:
         role_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /roles/{role_id}/groups — `role_groups` (Role)"""
         return await self._call_async(
             "role_groups",
@@ -11668,7 +11670,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         direct_association_only: bool | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /roles/{role_id}/users — `role_users` (Role)"""
         return await self._call_async(
             "role_users",
@@ -11686,7 +11688,7 @@ class AsyncOperations:
         *,
         remote_url: str | None = None,
         use_production: str | None = None,
-    ) -> Any:
+    ) -> models.GitConnectionTestResult:
         """GET /projects/{project_id}/git_connection_tests/{test_id} — `run_git_connection_test` (Project)"""
         return await self._call_async(
             "run_git_connection_test",
@@ -11740,7 +11742,7 @@ class AsyncOperations:
     async def run_key_driver_analysis(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.KdaResponsePayload:
         """POST /internal/kda/analyze — `run_key_driver_analysis` (KeyDriverAnalysis) [alpha]"""
         return await self._call_async(
             "run_key_driver_analysis",
@@ -11795,7 +11797,7 @@ class AsyncOperations:
         file_id: str | None = None,
         test: str | None = None,
         model: str | None = None,
-    ) -> Any:
+    ) -> list[models.LookmlTestResult]:
         """GET /projects/{project_id}/lookml_tests/run — `run_lookml_test` (Project)"""
         return await self._call_async(
             "run_lookml_test",
@@ -11850,7 +11852,7 @@ class AsyncOperations:
         self,
         query_id: int,
         result_format: str,
-    ) -> Any:
+    ) -> models.JsonBi:
         """GET /sql_interface_queries/{query_id}/run/{result_format} — `run_sql_interface_query` (SqlInterfaceQuery) [beta]"""
         return await self._call_async(
             "run_sql_interface_query",
@@ -11895,14 +11897,14 @@ class AsyncOperations:
 
     async def saml_config(
         self,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """GET /saml_config — `saml_config` (Auth)"""
         return await self._call_async("saml_config", {})
 
     async def saml_test_config(
         self,
         test_slug: str,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """GET /saml_test_configs/{test_slug} — `saml_test_config` (Auth)"""
         return await self._call_async(
             "saml_test_config",
@@ -11916,7 +11918,7 @@ class AsyncOperations:
         scheduled_plan_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """GET /scheduled_plans/{scheduled_plan_id} — `scheduled_plan` (ScheduledPlan)"""
         return await self._call_async(
             "scheduled_plan",
@@ -11929,7 +11931,7 @@ class AsyncOperations:
     async def scheduled_plan_run_once(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """POST /scheduled_plans/run_once — `scheduled_plan_run_once` (ScheduledPlan)"""
         return await self._call_async(
             "scheduled_plan_run_once",
@@ -11943,7 +11945,7 @@ class AsyncOperations:
         scheduled_plan_id: str,
         *,
         body: Any | None = None,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """POST /scheduled_plans/{scheduled_plan_id}/run_once — `scheduled_plan_run_once_by_id` (ScheduledPlan)"""
         return await self._call_async(
             "scheduled_plan_run_once_by_id",
@@ -11960,7 +11962,7 @@ class AsyncOperations:
         user_id: str | None = None,
         all_users: bool | None = None,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/dashboard/{dashboard_id} — `scheduled_plans_for_dashboard` (ScheduledPlan)"""
         return await self._call_async(
             "scheduled_plans_for_dashboard",
@@ -11979,7 +11981,7 @@ class AsyncOperations:
         user_id: str | None = None,
         fields: str | None = None,
         all_users: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/look/{look_id} — `scheduled_plans_for_look` (ScheduledPlan)"""
         return await self._call_async(
             "scheduled_plans_for_look",
@@ -11998,7 +12000,7 @@ class AsyncOperations:
         user_id: str | None = None,
         fields: str | None = None,
         all_users: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/lookml_dashboard/{lookml_dashboard_id} — `scheduled_plans_for_lookml_dashboard` (ScheduledPlan)"""
         return await self._call_async(
             "scheduled_plans_for_lookml_dashboard",
@@ -12015,7 +12017,7 @@ class AsyncOperations:
         space_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/space/{space_id} — `scheduled_plans_for_space` (ScheduledPlan)"""
         return await self._call_async(
             "scheduled_plans_for_space",
@@ -12041,7 +12043,7 @@ class AsyncOperations:
         not_owned_by: bool | None = None,
         deleted: bool | None = None,
         primary_agent_id: str | None = None,
-    ) -> Any:
+    ) -> list[models.Agent]:
         """GET /agents/search — `search_agents` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "search_agents",
@@ -12075,7 +12077,7 @@ class AsyncOperations:
         last_run_start: str | None = None,
         last_run_end: str | None = None,
         all_owners: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Alert]:
         """GET /alerts/search — `search_alerts` (Alert)"""
         return await self._call_async(
             "search_alerts",
@@ -12105,7 +12107,7 @@ class AsyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         tally: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Artifact]:
         """GET /artifact/{namespace}/search — `search_artifacts` (Artifact) [alpha]"""
         return await self._call_async(
             "search_artifacts",
@@ -12139,7 +12141,7 @@ class AsyncOperations:
         limit: int | None = None,
         filter_or: bool | None = None,
         permission: str | None = None,
-    ) -> Any:
+    ) -> list[models.Board]:
         """GET /boards/search — `search_boards` (Board)"""
         return await self._call_async(
             "search_boards",
@@ -12171,7 +12173,7 @@ class AsyncOperations:
         offset: int | None = None,
         page: int | None = None,
         per_page: int | None = None,
-    ) -> Any:
+    ) -> list[models.ContentSearch]:
         """GET /content/{terms} — `search_content` (Content) [beta]"""
         return await self._call_async(
             "search_content",
@@ -12202,7 +12204,7 @@ class AsyncOperations:
         sorts: str | None = None,
         fields: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ContentFavorite]:
         """GET /content_favorite/search — `search_content_favorites` (Content)"""
         return await self._call_async(
             "search_content_favorites",
@@ -12239,7 +12241,7 @@ class AsyncOperations:
         offset: int | None = None,
         sorts: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ContentView]:
         """GET /content_view/search — `search_content_views` (Content)"""
         return await self._call_async(
             "search_content_views",
@@ -12273,7 +12275,7 @@ class AsyncOperations:
         filter_or: bool | None = None,
         category: str | None = None,
         deleted: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Conversation]:
         """GET /conversations/search — `search_conversations` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "search_conversations",
@@ -12302,7 +12304,7 @@ class AsyncOperations:
         email: str | None = None,
         emails: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.CredentialsEmailSearch]:
         """GET /credentials_email/search — `search_credentials_email` (User)"""
         return await self._call_async(
             "search_credentials_email",
@@ -12328,7 +12330,7 @@ class AsyncOperations:
         fields: str | None = None,
         filter_or: bool | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> list[models.DashboardElement]:
         """GET /dashboard_elements/search — `search_dashboard_elements` (Dashboard)"""
         return await self._call_async(
             "search_dashboard_elements",
@@ -12366,7 +12368,7 @@ class AsyncOperations:
         sorts: str | None = None,
         filter_or: bool | None = None,
         not_owned_by: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Dashboard]:
         """GET /dashboards/search — `search_dashboards` (Dashboard)"""
         return await self._call_async(
             "search_dashboards",
@@ -12410,7 +12412,7 @@ class AsyncOperations:
         filter_or: bool | None = None,
         is_shared_root: bool | None = None,
         is_users_root: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Folder]:
         """GET /folders/search — `search_folders` (Folder)"""
         return await self._call_async(
             "search_folders",
@@ -12444,7 +12446,7 @@ class AsyncOperations:
         external_group_id: str | None = None,
         externally_managed: bool | None = None,
         externally_orphaned: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Group]:
         """GET /groups/search — `search_groups` (Group)"""
         return await self._call_async(
             "search_groups",
@@ -12475,7 +12477,7 @@ class AsyncOperations:
         external_group_id: str | None = None,
         externally_managed: bool | None = None,
         externally_orphaned: bool | None = None,
-    ) -> Any:
+    ) -> list[models.GroupHierarchy]:
         """GET /groups/search/with_hierarchy — `search_groups_with_hierarchy` (Group)"""
         return await self._call_async(
             "search_groups_with_hierarchy",
@@ -12506,7 +12508,7 @@ class AsyncOperations:
         external_group_id: str | None = None,
         externally_managed: bool | None = None,
         externally_orphaned: bool | None = None,
-    ) -> Any:
+    ) -> list[models.GroupSearch]:
         """GET /groups/search/with_roles — `search_groups_with_roles` (Group)"""
         return await self._call_async(
             "search_groups_with_roles",
@@ -12534,7 +12536,7 @@ class AsyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLookml:
         """GET /dashboards/lookml/search — `search_lookml_dashboards` (Dashboard)"""
         return await self._call_async(
             "search_lookml_dashboards",
@@ -12570,7 +12572,7 @@ class AsyncOperations:
         offset: int | None = None,
         sorts: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Look]:
         """GET /looks/search — `search_looks` (Look)"""
         return await self._call_async(
             "search_looks",
@@ -12609,7 +12611,7 @@ class AsyncOperations:
         built_in: bool | None = None,
         filter_or: bool | None = None,
         models: str | None = None,
-    ) -> Any:
+    ) -> list[models.ModelSet]:
         """GET /model_sets/search — `search_model_sets` (Role)"""
         return await self._call_async(
             "search_model_sets",
@@ -12640,7 +12642,7 @@ class AsyncOperations:
         built_in: bool | None = None,
         filter_or: bool | None = None,
         permissions: str | None = None,
-    ) -> Any:
+    ) -> list[models.PermissionSet]:
         """GET /permission_sets/search — `search_permission_sets` (Role)"""
         return await self._call_async(
             "search_permission_sets",
@@ -12670,7 +12672,7 @@ class AsyncOperations:
         limit: int | None = None,
         fields: str | None = None,
         next_page_token: str | None = None,
-    ) -> Any:
+    ) -> list[models.Report]:
         """GET /reports/search — `search_reports` (Report) [alpha]"""
         return await self._call_async(
             "search_reports",
@@ -12700,7 +12702,7 @@ class AsyncOperations:
         name: str | None = None,
         built_in: bool | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """GET /roles/search — `search_roles` (Role)"""
         return await self._call_async(
             "search_roles",
@@ -12729,7 +12731,7 @@ class AsyncOperations:
         name: str | None = None,
         built_in: bool | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.RoleSearch]:
         """GET /roles/search/with_user_count — `search_roles_with_user_count` (Role)"""
         return await self._call_async(
             "search_roles_with_user_count",
@@ -12764,7 +12766,7 @@ class AsyncOperations:
         destination_type: str | None = None,
         delivery_format: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.ScheduledPlan]:
         """GET /scheduled_plans/search — `search_scheduled_plans` (ScheduledPlan) [alpha]"""
         return await self._call_async(
             "search_scheduled_plans",
@@ -12801,7 +12803,7 @@ class AsyncOperations:
         fields: str | None = None,
         filter_or: bool | None = None,
         theme_type: str | None = None,
-    ) -> Any:
+    ) -> list[models.Theme]:
         """GET /themes/search — `search_themes` (Theme)"""
         return await self._call_async(
             "search_themes",
@@ -12833,7 +12835,7 @@ class AsyncOperations:
         email: str | None = None,
         remote_id: str | None = None,
         filter_or: bool | None = None,
-    ) -> Any:
+    ) -> list[models.UserLoginLockout]:
         """GET /user_login_lockouts/search — `search_user_login_lockouts` (Auth)"""
         return await self._call_async(
             "search_user_login_lockouts",
@@ -12874,7 +12876,7 @@ class AsyncOperations:
         group_id: str | None = None,
         can_manage_api3_creds: bool | None = None,
         is_service_account: bool | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /users/search — `search_users` (User)"""
         return await self._call_async(
             "search_users",
@@ -12917,7 +12919,7 @@ class AsyncOperations:
         verified_looker_employee: bool | None = None,
         email: str | None = None,
         is_disabled: bool | None = None,
-    ) -> Any:
+    ) -> list[models.User]:
         """GET /users/search/names/{pattern} — `search_users_names` (User)"""
         return await self._call_async(
             "search_users_names",
@@ -12943,7 +12945,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """POST /users/{user_id}/credentials_email/send_password_reset — `send_user_credentials_email_password_reset` (User)"""
         return await self._call_async(
             "send_user_credentials_email_password_reset",
@@ -12955,20 +12957,20 @@ class AsyncOperations:
 
     async def session(
         self,
-    ) -> Any:
+    ) -> models.ApiSession:
         """GET /session — `session` (Session)"""
         return await self._call_async("session", {})
 
     async def session_config(
         self,
-    ) -> Any:
+    ) -> models.SessionConfig:
         """GET /session_config — `session_config` (Auth)"""
         return await self._call_async("session_config", {})
 
     async def set_default_color_collection(
         self,
         collection_id: str,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """PUT /color_collections/default — `set_default_color_collection` (ColorCollection)"""
         return await self._call_async(
             "set_default_color_collection",
@@ -12980,7 +12982,7 @@ class AsyncOperations:
     async def set_default_theme(
         self,
         name: str,
-    ) -> Any:
+    ) -> models.Theme:
         """PUT /themes/default — `set_default_theme` (Theme) [deprecated]"""
         return await self._call_async(
             "set_default_theme",
@@ -12993,7 +12995,7 @@ class AsyncOperations:
         self,
         name: str,
         theme_type: str,
-    ) -> Any:
+    ) -> models.Theme:
         """PUT /themes/default_theme — `set_default_theme_by_type` (Theme) [beta]"""
         return await self._call_async(
             "set_default_theme_by_type",
@@ -13007,7 +13009,7 @@ class AsyncOperations:
         self,
         role_id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[models.Group]:
         """PUT /roles/{role_id}/groups — `set_role_groups` (Role)"""
         return await self._call_async(
             "set_role_groups",
@@ -13021,7 +13023,7 @@ class AsyncOperations:
         self,
         role_id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[models.User]:
         """PUT /roles/{role_id}/users — `set_role_users` (Role)"""
         return await self._call_async(
             "set_role_users",
@@ -13036,7 +13038,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Setting:
         """PATCH /setting — `set_setting` (Config)"""
         return await self._call_async(
             "set_setting",
@@ -13062,7 +13064,7 @@ class AsyncOperations:
         self,
         user_attribute_id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[models.UserAttributeGroupValue]:
         """POST /user_attributes/{user_attribute_id}/group_values — `set_user_attribute_group_values` (UserAttribute)"""
         return await self._call_async(
             "set_user_attribute_group_values",
@@ -13077,7 +13079,7 @@ class AsyncOperations:
         user_id: str,
         user_attribute_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.UserAttributeWithValue:
         """PATCH /users/{user_id}/attribute_values/{user_attribute_id} — `set_user_attribute_user_value` (User)"""
         return await self._call_async(
             "set_user_attribute_user_value",
@@ -13094,7 +13096,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """PUT /users/{user_id}/roles — `set_user_roles` (User)"""
         return await self._call_async(
             "set_user_roles",
@@ -13109,7 +13111,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.SmtpStatus:
         """GET /smtp_status — `smtp_status` (Config)"""
         return await self._call_async(
             "smtp_status",
@@ -13122,7 +13124,7 @@ class AsyncOperations:
         self,
         *,
         avatica_request: str | None = None,
-    ) -> Any:
+    ) -> models.SqlInterfaceQueryMetadata:
         """GET /sql_interface_queries/metadata — `sql_interface_metadata` (SqlInterfaceQuery) [beta]"""
         return await self._call_async(
             "sql_interface_metadata",
@@ -13134,7 +13136,7 @@ class AsyncOperations:
     async def sql_query(
         self,
         slug: str,
-    ) -> Any:
+    ) -> models.SqlQuery:
         """GET /sql_queries/{slug} — `sql_query` (Query)"""
         return await self._call_async(
             "sql_query",
@@ -13145,14 +13147,14 @@ class AsyncOperations:
 
     async def ssh_public_key(
         self,
-    ) -> Any:
+    ) -> models.SshPublicKey:
         """GET /ssh_public_key — `ssh_public_key` (Connection)"""
         return await self._call_async("ssh_public_key", {})
 
     async def ssh_server(
         self,
         ssh_server_id: str,
-    ) -> Any:
+    ) -> models.SshServer:
         """GET /ssh_server/{ssh_server_id} — `ssh_server` (Connection)"""
         return await self._call_async(
             "ssh_server",
@@ -13164,7 +13166,7 @@ class AsyncOperations:
     async def ssh_tunnel(
         self,
         ssh_tunnel_id: str,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """GET /ssh_tunnel/{ssh_tunnel_id} — `ssh_tunnel` (Connection)"""
         return await self._call_async(
             "ssh_tunnel",
@@ -13182,7 +13184,7 @@ class AsyncOperations:
         force_full_incremental: str | None = None,
         workspace: str | None = None,
         source: str | None = None,
-    ) -> Any:
+    ) -> models.MaterializePDT:
         """GET /derived_table/{model_name}/{view_name}/start — `start_pdt_build` (DerivedTable)"""
         return await self._call_async(
             "start_pdt_build",
@@ -13201,7 +13203,7 @@ class AsyncOperations:
         materialization_id: str,
         *,
         source: str | None = None,
-    ) -> Any:
+    ) -> models.MaterializePDT:
         """GET /derived_table/{materialization_id}/stop — `stop_pdt_build` (DerivedTable)"""
         return await self._call_async(
             "stop_pdt_build",
@@ -13213,7 +13215,7 @@ class AsyncOperations:
 
     async def support_access_status(
         self,
-    ) -> Any:
+    ) -> models.SupportAccessStatus:
         """GET /support_access/status — `support_access_status` (Auth)"""
         return await self._call_async("support_access_status", {})
 
@@ -13242,7 +13244,7 @@ class AsyncOperations:
         commit_sha: str | None = None,
         tag_name: str | None = None,
         tag_message: str | None = None,
-    ) -> Any:
+    ) -> models.Project:
         """POST /projects/{project_id}/tag — `tag_ref` (Project)"""
         return await self._call_async(
             "tag_ref",
@@ -13260,7 +13262,7 @@ class AsyncOperations:
         connection_name: str,
         *,
         tests: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/{connection_name}/test — `test_connection` (Connection)"""
         return await self._call_async(
             "test_connection",
@@ -13275,7 +13277,7 @@ class AsyncOperations:
         body: Any,
         *,
         tests: Sequence[Any] | None = None,
-    ) -> Any:
+    ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/test — `test_connection_config` (Connection)"""
         return await self._call_async(
             "test_connection_config",
@@ -13288,7 +13290,7 @@ class AsyncOperations:
     async def test_integration(
         self,
         integration_id: str,
-    ) -> Any:
+    ) -> models.IntegrationTestResult:
         """POST /integrations/{integration_id}/test — `test_integration` (Integration)"""
         return await self._call_async(
             "test_integration",
@@ -13300,7 +13302,7 @@ class AsyncOperations:
     async def test_ldap_config_auth(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_auth — `test_ldap_config_auth` (Auth)"""
         return await self._call_async(
             "test_ldap_config_auth",
@@ -13312,7 +13314,7 @@ class AsyncOperations:
     async def test_ldap_config_connection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_connection — `test_ldap_config_connection` (Auth)"""
         return await self._call_async(
             "test_ldap_config_connection",
@@ -13324,7 +13326,7 @@ class AsyncOperations:
     async def test_ldap_config_user_auth(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_auth — `test_ldap_config_user_auth` (Auth)"""
         return await self._call_async(
             "test_ldap_config_user_auth",
@@ -13336,7 +13338,7 @@ class AsyncOperations:
     async def test_ldap_config_user_info(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_info — `test_ldap_config_user_info` (Auth)"""
         return await self._call_async(
             "test_ldap_config_user_info",
@@ -13348,7 +13350,7 @@ class AsyncOperations:
     async def test_ssh_server(
         self,
         ssh_server_id: str,
-    ) -> Any:
+    ) -> models.SshServer:
         """GET /ssh_server/{ssh_server_id}/test — `test_ssh_server` (Connection)"""
         return await self._call_async(
             "test_ssh_server",
@@ -13360,7 +13362,7 @@ class AsyncOperations:
     async def test_ssh_tunnel(
         self,
         ssh_tunnel_id: str,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """GET /ssh_tunnel/{ssh_tunnel_id}/test — `test_ssh_tunnel` (Connection)"""
         return await self._call_async(
             "test_ssh_tunnel",
@@ -13374,7 +13376,7 @@ class AsyncOperations:
         theme_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/{theme_id} — `theme` (Theme)"""
         return await self._call_async(
             "theme",
@@ -13389,7 +13391,7 @@ class AsyncOperations:
         name: str,
         *,
         ts: str | None = None,
-    ) -> Any:
+    ) -> models.Theme:
         """GET /themes/theme_or_default — `theme_or_default` (Theme)"""
         return await self._call_async(
             "theme_or_default",
@@ -13417,7 +13419,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Agent:
         """PATCH /agents/{agent_id} — `update_agent` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "update_agent",
@@ -13432,7 +13434,7 @@ class AsyncOperations:
         self,
         alert_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Alert:
         """PUT /alerts/{alert_id} — `update_alert` (Alert)"""
         return await self._call_async(
             "update_alert",
@@ -13446,7 +13448,7 @@ class AsyncOperations:
         self,
         alert_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Alert:
         """PATCH /alerts/{alert_id} — `update_alert_field` (Alert)"""
         return await self._call_async(
             "update_alert_field",
@@ -13462,7 +13464,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> list[models.Artifact]:
         """PUT /artifacts/{namespace} — `update_artifacts` (Artifact) [alpha]"""
         return await self._call_async(
             "update_artifacts",
@@ -13479,7 +13481,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Board:
         """PATCH /boards/{board_id} — `update_board` (Board)"""
         return await self._call_async(
             "update_board",
@@ -13496,7 +13498,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardItem:
         """PATCH /board_items/{board_item_id} — `update_board_item` (Board)"""
         return await self._call_async(
             "update_board_item",
@@ -13513,7 +13515,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.BoardSection:
         """PATCH /board_sections/{board_section_id} — `update_board_section` (Board)"""
         return await self._call_async(
             "update_board_section",
@@ -13527,7 +13529,7 @@ class AsyncOperations:
     async def update_cloud_storage_configuration(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.BackupConfiguration:
         """PATCH /cloud_storage — `update_cloud_storage_configuration` (Config)"""
         return await self._call_async(
             "update_cloud_storage_configuration",
@@ -13540,7 +13542,7 @@ class AsyncOperations:
         self,
         collection_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ColorCollection:
         """PATCH /color_collections/{collection_id} — `update_color_collection` (ColorCollection)"""
         return await self._call_async(
             "update_color_collection",
@@ -13554,7 +13556,7 @@ class AsyncOperations:
         self,
         connection_name: str,
         body: Any,
-    ) -> Any:
+    ) -> models.DBConnection:
         """PATCH /connections/{connection_name} — `update_connection` (Connection)"""
         return await self._call_async(
             "update_connection",
@@ -13568,7 +13570,7 @@ class AsyncOperations:
         self,
         content_metadata_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ContentMeta:
         """PATCH /content_metadata/{content_metadata_id} — `update_content_metadata` (Content)"""
         return await self._call_async(
             "update_content_metadata",
@@ -13582,7 +13584,7 @@ class AsyncOperations:
         self,
         content_metadata_access_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ContentMetaGroupUser:
         """PUT /content_metadata_access/{content_metadata_access_id} — `update_content_metadata_access` (Content)"""
         return await self._call_async(
             "update_content_metadata_access",
@@ -13598,7 +13600,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Conversation:
         """PATCH /conversations/{conversation_id} — `update_conversation` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "update_conversation",
@@ -13616,7 +13618,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ConversationMessage:
         """PATCH /conversations/{conversation_id}/messages/{message_id} — `update_conversation_message` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "update_conversation_message",
@@ -13633,7 +13635,7 @@ class AsyncOperations:
         body: Any,
         *,
         send_test_welcome_email: bool | None = None,
-    ) -> Any:
+    ) -> models.CustomWelcomeEmail:
         """PATCH /custom_welcome_email — `update_custom_welcome_email` (Config) [deprecated]"""
         return await self._call_async(
             "update_custom_welcome_email",
@@ -13646,7 +13648,7 @@ class AsyncOperations:
     async def update_custom_welcome_email_test(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.WelcomeEmailTest:
         """PUT /custom_welcome_email_test — `update_custom_welcome_email_test` (Config)"""
         return await self._call_async(
             "update_custom_welcome_email_test",
@@ -13659,7 +13661,7 @@ class AsyncOperations:
         self,
         dashboard_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id} — `update_dashboard` (Dashboard)"""
         return await self._call_async(
             "update_dashboard",
@@ -13673,7 +13675,7 @@ class AsyncOperations:
         self,
         dashboard_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id}/certification — `update_dashboard_certification` (Dashboard) [beta]"""
         return await self._call_async(
             "update_dashboard_certification",
@@ -13689,7 +13691,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardElement:
         """PATCH /dashboard_elements/{dashboard_element_id} — `update_dashboard_element` (Dashboard)"""
         return await self._call_async(
             "update_dashboard_element",
@@ -13706,7 +13708,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardFilter:
         """PATCH /dashboard_filters/{dashboard_filter_id} — `update_dashboard_filter` (Dashboard)"""
         return await self._call_async(
             "update_dashboard_filter",
@@ -13723,7 +13725,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayout:
         """PATCH /dashboard_layouts/{dashboard_layout_id} — `update_dashboard_layout` (Dashboard)"""
         return await self._call_async(
             "update_dashboard_layout",
@@ -13740,7 +13742,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.DashboardLayoutComponent:
         """PATCH /dashboard_layout_components/{dashboard_layout_component_id} — `update_dashboard_layout_component` (Dashboard)"""
         return await self._call_async(
             "update_dashboard_layout_component",
@@ -13755,7 +13757,7 @@ class AsyncOperations:
         self,
         datagroup_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Datagroup:
         """PATCH /datagroups/{datagroup_id} — `update_datagroup` (Datagroup)"""
         return await self._call_async(
             "update_datagroup",
@@ -13768,7 +13770,7 @@ class AsyncOperations:
     async def update_digest_emails_enabled(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.DigestEmails:
         """PATCH /digest_emails_enabled — `update_digest_emails_enabled` (Config)"""
         return await self._call_async(
             "update_digest_emails_enabled",
@@ -13781,7 +13783,7 @@ class AsyncOperations:
         self,
         client_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ExternalOauthApplication:
         """PATCH /external_oauth_applications/{client_id} — `update_external_oauth_application` (Connection) [beta]"""
         return await self._call_async(
             "update_external_oauth_application",
@@ -13795,7 +13797,7 @@ class AsyncOperations:
         self,
         folder_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Folder:
         """PATCH /folders/{folder_id} — `update_folder` (Folder)"""
         return await self._call_async(
             "update_folder",
@@ -13809,7 +13811,7 @@ class AsyncOperations:
         self,
         project_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.GitBranch:
         """PUT /projects/{project_id}/git_branch — `update_git_branch` (Project)"""
         return await self._call_async(
             "update_git_branch",
@@ -13823,7 +13825,7 @@ class AsyncOperations:
         self,
         golden_query_id: int,
         body: Any,
-    ) -> Any:
+    ) -> models.GoldenQuery:
         """PATCH /golden_queries/{golden_query_id} — `update_golden_query` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
             "update_golden_query",
@@ -13839,7 +13841,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Group:
         """PATCH /groups/{group_id} — `update_group` (Group)"""
         return await self._call_async(
             "update_group",
@@ -13856,7 +13858,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Integration:
         """PATCH /integrations/{integration_id} — `update_integration` (Integration)"""
         return await self._call_async(
             "update_integration",
@@ -13873,7 +13875,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.IntegrationHub:
         """PATCH /integration_hubs/{integration_hub_id} — `update_integration_hub` (Integration)"""
         return await self._call_async(
             "update_integration_hub",
@@ -13887,7 +13889,7 @@ class AsyncOperations:
     async def update_internal_help_resources(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.InternalHelpResources:
         """PATCH /internal_help_resources — `update_internal_help_resources` (Config)"""
         return await self._call_async(
             "update_internal_help_resources",
@@ -13899,7 +13901,7 @@ class AsyncOperations:
     async def update_internal_help_resources_content(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.InternalHelpResourcesContent:
         """PATCH /internal_help_resources_content — `update_internal_help_resources_content` (Config)"""
         return await self._call_async(
             "update_internal_help_resources_content",
@@ -13911,7 +13913,7 @@ class AsyncOperations:
     async def update_ldap_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.LDAPConfig:
         """PATCH /ldap_config — `update_ldap_config` (Auth)"""
         return await self._call_async(
             "update_ldap_config",
@@ -13924,7 +13926,7 @@ class AsyncOperations:
         self,
         legacy_feature_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.LegacyFeature:
         """PATCH /legacy_features/{legacy_feature_id} — `update_legacy_feature` (Config)"""
         return await self._call_async(
             "update_legacy_feature",
@@ -13940,7 +13942,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.LookWithQuery:
         """PATCH /looks/{look_id} — `update_look` (Look)"""
         return await self._call_async(
             "update_look",
@@ -13955,7 +13957,7 @@ class AsyncOperations:
         self,
         look_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Look:
         """PATCH /looks/{look_id}/certification — `update_look_certification` (Look) [beta]"""
         return await self._call_async(
             "update_look_certification",
@@ -13969,7 +13971,7 @@ class AsyncOperations:
         self,
         dashboard_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Dashboard:
         """PATCH /dashboards/lookml/{dashboard_id}/certification — `update_lookml_certification` (Dashboard) [beta]"""
         return await self._call_async(
             "update_lookml_certification",
@@ -13983,7 +13985,7 @@ class AsyncOperations:
         self,
         lookml_model_name: str,
         body: Any,
-    ) -> Any:
+    ) -> models.LookmlModel:
         """PATCH /lookml_models/{lookml_model_name} — `update_lookml_model` (LookmlModel)"""
         return await self._call_async(
             "update_lookml_model",
@@ -13996,7 +13998,7 @@ class AsyncOperations:
     async def update_mobile_device_registration(
         self,
         device_id: str,
-    ) -> Any:
+    ) -> models.MobileToken:
         """PATCH /mobile/device/{device_id} — `update_mobile_device_registration` (Auth) [beta]"""
         return await self._call_async(
             "update_mobile_device_registration",
@@ -14009,7 +14011,7 @@ class AsyncOperations:
         self,
         model_set_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ModelSet:
         """PATCH /model_sets/{model_set_id} — `update_model_set` (Role)"""
         return await self._call_async(
             "update_model_set",
@@ -14025,7 +14027,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.OauthClientApp:
         """PATCH /oauth_client_apps/{client_guid} — `update_oauth_client_app` (Auth)"""
         return await self._call_async(
             "update_oauth_client_app",
@@ -14039,7 +14041,7 @@ class AsyncOperations:
     async def update_oidc_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.OIDCConfig:
         """PATCH /oidc_config — `update_oidc_config` (Auth)"""
         return await self._call_async(
             "update_oidc_config",
@@ -14051,7 +14053,7 @@ class AsyncOperations:
     async def update_password_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.PasswordConfig:
         """PATCH /password_config — `update_password_config` (Auth)"""
         return await self._call_async(
             "update_password_config",
@@ -14064,7 +14066,7 @@ class AsyncOperations:
         self,
         permission_set_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.PermissionSet:
         """PATCH /permission_sets/{permission_set_id} — `update_permission_set` (Role)"""
         return await self._call_async(
             "update_permission_set",
@@ -14080,7 +14082,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Project:
         """PATCH /projects/{project_id} — `update_project` (Project)"""
         return await self._call_async(
             "update_project",
@@ -14096,7 +14098,7 @@ class AsyncOperations:
         root_project_id: str,
         credential_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.RepositoryCredential:
         """PUT /projects/{root_project_id}/credential/{credential_id} — `update_repository_credential` (Project)"""
         return await self._call_async(
             "update_repository_credential",
@@ -14111,7 +14113,7 @@ class AsyncOperations:
         self,
         role_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Role:
         """PATCH /roles/{role_id} — `update_role` (Role)"""
         return await self._call_async(
             "update_role",
@@ -14124,7 +14126,7 @@ class AsyncOperations:
     async def update_saml_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SamlConfig:
         """PATCH /saml_config — `update_saml_config` (Auth)"""
         return await self._call_async(
             "update_saml_config",
@@ -14137,7 +14139,7 @@ class AsyncOperations:
         self,
         scheduled_plan_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.ScheduledPlan:
         """PATCH /scheduled_plans/{scheduled_plan_id} — `update_scheduled_plan` (ScheduledPlan)"""
         return await self._call_async(
             "update_scheduled_plan",
@@ -14151,7 +14153,7 @@ class AsyncOperations:
         self,
         model_name: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Certification:
         """PATCH /self_service_models/{model_name}/certification — `update_self_service_explore_certification` (SelfService) [beta]"""
         return await self._call_async(
             "update_self_service_explore_certification",
@@ -14167,7 +14169,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ServiceAccount:
         """PATCH /users/service_accounts/{user_id} — `update_service_account` (User) [alpha]"""
         return await self._call_async(
             "update_service_account",
@@ -14181,7 +14183,7 @@ class AsyncOperations:
     async def update_session(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ApiSession:
         """PATCH /session — `update_session` (Session)"""
         return await self._call_async(
             "update_session",
@@ -14193,7 +14195,7 @@ class AsyncOperations:
     async def update_session_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.SessionConfig:
         """PATCH /session_config — `update_session_config` (Auth)"""
         return await self._call_async(
             "update_session_config",
@@ -14206,7 +14208,7 @@ class AsyncOperations:
         self,
         ssh_server_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.SshServer:
         """PATCH /ssh_server/{ssh_server_id} — `update_ssh_server` (Connection)"""
         return await self._call_async(
             "update_ssh_server",
@@ -14220,7 +14222,7 @@ class AsyncOperations:
         self,
         ssh_tunnel_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.SshTunnel:
         """PATCH /ssh_tunnel/{ssh_tunnel_id} — `update_ssh_tunnel` (Connection)"""
         return await self._call_async(
             "update_ssh_tunnel",
@@ -14234,7 +14236,7 @@ class AsyncOperations:
         self,
         theme_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.Theme:
         """PATCH /themes/{theme_id} — `update_theme` (Theme)"""
         return await self._call_async(
             "update_theme",
@@ -14250,7 +14252,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """PATCH /users/{user_id} — `update_user` (User)"""
         return await self._call_async(
             "update_user",
@@ -14267,7 +14269,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.UserAttribute:
         """PATCH /user_attributes/{user_attribute_id} — `update_user_attribute` (UserAttribute)"""
         return await self._call_async(
             "update_user_attribute",
@@ -14283,7 +14285,7 @@ class AsyncOperations:
         group_id: str,
         user_attribute_id: str,
         body: Any,
-    ) -> Any:
+    ) -> models.UserAttributeGroupValue:
         """PATCH /groups/{group_id}/attribute_values/{user_attribute_id} — `update_user_attribute_group_value` (Group)"""
         return await self._call_async(
             "update_user_attribute_group_value",
@@ -14301,7 +14303,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsApi3:
         """PATCH /users/{user_id}/credentials_api3/{credentials_api3_id} — `update_user_credentials_api3` (User)"""
         return await self._call_async(
             "update_user_credentials_api3",
@@ -14319,7 +14321,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """PATCH /users/{user_id}/credentials_email — `update_user_credentials_email` (User)"""
         return await self._call_async(
             "update_user_credentials_email",
@@ -14333,7 +14335,7 @@ class AsyncOperations:
     async def update_whitelabel_configuration(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.WhitelabelConfiguration:
         """PUT /whitelabel_configuration — `update_whitelabel_configuration` (Config) [deprecated]"""
         return await self._call_async(
             "update_whitelabel_configuration",
@@ -14347,7 +14349,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """GET /users/{user_id} — `user` (User)"""
         return await self._call_async(
             "user",
@@ -14362,7 +14364,7 @@ class AsyncOperations:
         user_attribute_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.UserAttribute:
         """GET /user_attributes/{user_attribute_id} — `user_attribute` (UserAttribute)"""
         return await self._call_async(
             "user_attribute",
@@ -14380,7 +14382,7 @@ class AsyncOperations:
         user_attribute_ids: Sequence[Any] | None = None,
         all_values: bool | None = None,
         include_unset: bool | None = None,
-    ) -> Any:
+    ) -> list[models.UserAttributeWithValue]:
         """GET /users/{user_id}/attribute_values — `user_attribute_user_values` (User)"""
         return await self._call_async(
             "user_attribute_user_values",
@@ -14399,7 +14401,7 @@ class AsyncOperations:
         credentials_api3_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsApi3:
         """GET /users/{user_id}/credentials_api3/{credentials_api3_id} — `user_credentials_api3` (User)"""
         return await self._call_async(
             "user_credentials_api3",
@@ -14415,7 +14417,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmail:
         """GET /users/{user_id}/credentials_email — `user_credentials_email` (User)"""
         return await self._call_async(
             "user_credentials_email",
@@ -14431,7 +14433,7 @@ class AsyncOperations:
         credentials_embed_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsEmbed:
         """GET /users/{user_id}/credentials_embed/{credentials_embed_id} — `user_credentials_embed` (User)"""
         return await self._call_async(
             "user_credentials_embed",
@@ -14447,7 +14449,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsGoogle:
         """GET /users/{user_id}/credentials_google — `user_credentials_google` (User)"""
         return await self._call_async(
             "user_credentials_google",
@@ -14462,7 +14464,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsLDAP:
         """GET /users/{user_id}/credentials_ldap — `user_credentials_ldap` (User)"""
         return await self._call_async(
             "user_credentials_ldap",
@@ -14477,7 +14479,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsLookerOpenid:
         """GET /users/{user_id}/credentials_looker_openid — `user_credentials_looker_openid` (User)"""
         return await self._call_async(
             "user_credentials_looker_openid",
@@ -14492,7 +14494,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsOIDC:
         """GET /users/{user_id}/credentials_oidc — `user_credentials_oidc` (User)"""
         return await self._call_async(
             "user_credentials_oidc",
@@ -14507,7 +14509,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsSaml:
         """GET /users/{user_id}/credentials_saml — `user_credentials_saml` (User)"""
         return await self._call_async(
             "user_credentials_saml",
@@ -14522,7 +14524,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.CredentialsTotp:
         """GET /users/{user_id}/credentials_totp — `user_credentials_totp` (User)"""
         return await self._call_async(
             "user_credentials_totp",
@@ -14538,7 +14540,7 @@ class AsyncOperations:
         credential_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """GET /users/credential/{credential_type}/{credential_id} — `user_for_credential` (User)"""
         return await self._call_async(
             "user_for_credential",
@@ -14555,7 +14557,7 @@ class AsyncOperations:
         *,
         fields: str | None = None,
         direct_association_only: bool | None = None,
-    ) -> Any:
+    ) -> list[models.Role]:
         """GET /users/{user_id}/roles — `user_roles` (User)"""
         return await self._call_async(
             "user_roles",
@@ -14572,7 +14574,7 @@ class AsyncOperations:
         session_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.Session:
         """GET /users/{user_id}/sessions/{session_id} — `user_session` (User)"""
         return await self._call_async(
             "user_session",
@@ -14587,7 +14589,7 @@ class AsyncOperations:
         self,
         *,
         url: str | None = None,
-    ) -> Any:
+    ) -> models.EmbedUrlResponse:
         """GET /embed/sso/validate — `validate_embed_url` (Auth) [alpha]"""
         return await self._call_async(
             "validate_embed_url",
@@ -14601,7 +14603,7 @@ class AsyncOperations:
         project_id: str,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ProjectValidation:
         """POST /projects/{project_id}/validate — `validate_project` (Project)"""
         return await self._call_async(
             "validate_project",
@@ -14614,7 +14616,7 @@ class AsyncOperations:
     async def validate_theme(
         self,
         body: Any,
-    ) -> Any:
+    ) -> models.ValidationError:
         """POST /themes/validate — `validate_theme` (Theme)"""
         return await self._call_async(
             "validate_theme",
@@ -14644,7 +14646,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.ApiVersion:
         """GET /versions — `versions` (Config)"""
         return await self._call_async(
             "versions",
@@ -14657,7 +14659,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.WhitelabelConfiguration:
         """GET /whitelabel_configuration — `whitelabel_configuration` (Config) [deprecated]"""
         return await self._call_async(
             "whitelabel_configuration",
@@ -14672,7 +14674,7 @@ class AsyncOperations:
         body: Any,
         *,
         fields: str | None = None,
-    ) -> Any:
+    ) -> models.User:
         """POST /users/{user_id}/update_emails — `wipeout_user_emails` (User)"""
         return await self._call_async(
             "wipeout_user_emails",
@@ -14686,7 +14688,7 @@ class AsyncOperations:
     async def workspace(
         self,
         workspace_id: str,
-    ) -> Any:
+    ) -> models.Workspace:
         """GET /workspaces/{workspace_id} — `workspace` (Workspace)"""
         return await self._call_async(
             "workspace",
