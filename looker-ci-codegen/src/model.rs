@@ -150,7 +150,9 @@ pub fn operations(text: &str) -> Result<Vec<Operation>, String> {
 
 fn reply(op: &Value) -> Option<Reply> {
     let responses = op["responses"].as_object()?;
-    let ok = ["200", "201", "204"].iter().find_map(|c| responses.get(*c))?;
+    let ok = ["200", "201", "204"]
+        .iter()
+        .find_map(|c| responses.get(*c))?;
     let schema = &ok["content"]["application/json"]["schema"];
     let name = |r: &str| r.rsplit('/').next().unwrap_or(r).to_owned();
     if let Some(reference) = schema["$ref"].as_str() {

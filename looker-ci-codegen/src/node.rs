@@ -111,7 +111,11 @@ pub fn generate_dts(operations: &[Operation]) -> String {
             Some(Reply::List(name)) => format!("models.{name}[]"),
             None => "any".into(),
         };
-        let _ = writeln!(out, "  {}({params}): Promise<{returns}>", camel_case(&op.id));
+        let _ = writeln!(
+            out,
+            "  {}({params}): Promise<{returns}>",
+            camel_case(&op.id)
+        );
     }
     out.push_str("}\n");
     out

@@ -10,19 +10,19 @@ fn ref_name(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
 
-fn py_type(prop: &Value, quote: bool) -> String {
+fn py_type(prop: &Value) -> String {
     if let Some(r) = prop["$ref"].as_str() {
-        return if quote { format!("\"{}\"", ref_name(r)) } else { ref_name(r).to_owned() };
+        return ref_name(r).to_owned();
     }
     let base = match prop["type"].as_str() {
         Some("string") => "str".to_owned(),
         Some("integer") => "int".to_owned(),
         Some("number") => "float".to_owned(),
         Some("boolean") => "bool".to_owned(),
-        Some("array") => format!("list[{}]", py_type(&prop["items"], quote)),
+        Some("array") => format!("list[{}]", py_type(&prop["items"])),
         Some("object") => match &prop["additionalProperties"] {
             Value::Object(inner) if inner.contains_key("type") || inner.contains_key("$ref") => {
-                format!("dict[str, {}]", py_type(&Value::Object(inner.clone()), quote))
+                format!("dict[str, {}]", py_type(&Value::Object(inner.clone())))
             }
             _ => "dict[str, Any]".to_owned(),
         },
@@ -60,14 +60,17 @@ fn ts_type(prop: &Value) -> String {
 }
 
 fn properties(schema: &Value) -> Vec<(&String, &Value)> {
-    schema["properties"].as_object().map(|m| m.iter().collect()).unwrap_or_default()
+    schema["properties"]
+        .as_object()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default()
 }
 
 const PY_KEYWORDS: [&str; 35] = [
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
-    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
-    "yield",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 pub fn python(spec: &Value) -> String {
@@ -78,14 +81,18 @@ pub fn python(spec: &Value) -> String {
          from __future__ import annotations\n\n\
          from typing import Any, TypedDict\n\n",
     );
-    for (name, schema) in spec["components"]["schemas"].as_object().into_iter().flatten() {
+    for (name, schema) in spec["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
         let props = properties(schema);
         let _ = writeln!(out, "\n# Schema `{name}`.");
         if props.iter().any(|(p, _)| PY_KEYWORDS.contains(&p.as_str())) {
             // A key that is a Python keyword needs the functional form (types are then quoted).
             let _ = writeln!(out, "{name} = TypedDict(\n    \"{name}\",\n    {{");
             for (prop, value) in props {
-                let _ = writeln!(out, "        \"{prop}\": \"{}\",", py_type(value, false));
+                let _ = writeln!(out, "        \"{prop}\": \"{}\",", py_type(value));
             }
             let _ = writeln!(out, "    }},\n    total=False,\n)\n");
         } else {
@@ -94,7 +101,7 @@ pub fn python(spec: &Value) -> String {
                 let _ = writeln!(out, "    pass");
             }
             for (prop, value) in props {
-                let _ = writeln!(out, "    {prop}: {}", py_type(value, false));
+                let _ = writeln!(out, "    {prop}: {}", py_type(value));
             }
             out.push('\n');
         }
@@ -111,10 +118,18 @@ pub fn typescript(spec: &Value) -> String {
          // run `cargo run -p looker-ci-codegen` instead.\n\
          // An interface per schema of the Looker API 4.0 (types only: results are plain objects).\n",
     );
-    for (name, schema) in spec["components"]["schemas"].as_object().into_iter().flatten() {
+    for (name, schema) in spec["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
         let _ = writeln!(out, "\n/** Schema `{name}`. */\nexport interface {name} {{");
         for (prop, value) in properties(schema) {
-            let read_only = if value["readOnly"].as_bool().unwrap_or(false) { "readonly " } else { "" };
+            let read_only = if value["readOnly"].as_bool().unwrap_or(false) {
+                "readonly "
+            } else {
+                ""
+            };
             let _ = writeln!(out, "  {read_only}{prop}?: {}", ts_type(value));
         }
         out.push_str("}\n");
