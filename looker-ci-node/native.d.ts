@@ -45,6 +45,12 @@ export declare class NativeFakeLooker {
   /** Every token issued so far (to check that none leaked into output). */
   issuedTokens(): Array<string>
   lastHeader(name: string): string | null
+  addLookmlError(message: string): void
+  failLookmlTest(test: string): void
+  breakContent(title: string): void
+  deployedRef(): string | null
+  scheduledPlanRuns(): Array<any>
+  datagroup(name: string): any | null
   stop(): void
 }
 

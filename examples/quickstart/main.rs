@@ -61,8 +61,8 @@ async fn run() -> Result<u64> {
     let me = client.me().await?;
     println!(
         "  logged in as: {} (user id {})",
-        me["display_name"].as_str().unwrap_or("?"),
-        me["id"].as_str().unwrap_or("?")
+        me.display_name.as_deref().unwrap_or("?"),
+        me.id.as_deref().unwrap_or("?")
     );
 
     let started = Instant::now();

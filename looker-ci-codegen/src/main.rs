@@ -2,6 +2,7 @@
 //! `../shared/looker/Looker.4.0.oas.json` beside the workspace) and write the generated sources:
 //!
 //! - `looker-ci-core/src/api/operations.rs`: the operation table of the core;
+//! - `looker-ci-core/src/api/methods.rs`: a typed `LookerClient` method per operation, by tag;
 //! - `looker-ci-core/src/api/models.rs`: a serde model per schema;
 //! - `looker-ci-py/python/looker_ci/_operations.py`: a method per operation for the Python clients;
 //! - `looker-ci-node/lib/operations.js` and `operations.d.ts`: the same for Node.
@@ -14,6 +15,7 @@ mod model;
 mod node;
 mod python;
 mod rust;
+mod rust_methods;
 mod rust_models;
 mod schemas;
 
@@ -51,6 +53,10 @@ fn main() -> ExitCode {
         (
             root.join("looker-ci-core/src/api/operations.rs"),
             rust::generate(&operations),
+        ),
+        (
+            root.join("looker-ci-core/src/api/methods.rs"),
+            rust_methods::generate(&operations),
         ),
         (
             root.join("looker-ci-core/src/api/models.rs"),

@@ -14,6 +14,8 @@ pub struct Body {
     /// `json`, `text` or `form`.
     pub kind: &'static str,
     pub required: bool,
+    /// The JSON schema of the chosen content type (a `$ref`, an array, a map or a string).
+    pub schema: Value,
 }
 
 pub struct Operation {
@@ -109,16 +111,20 @@ pub fn operations(text: &str) -> Result<Vec<Operation>, String> {
                     let content = body["content"]
                         .as_object()
                         .ok_or(format!("{id}: body without content"))?;
-                    let kind = if content.contains_key("application/json") {
-                        "json"
+                    let (kind, media) = if content.contains_key("application/json") {
+                        ("json", "application/json")
                     } else if content.contains_key("application/x-www-form-urlencoded") {
-                        "form"
+                        ("form", "application/x-www-form-urlencoded")
                     } else {
-                        "text"
+                        ("text", "text/plain")
                     };
                     Some(Body {
                         kind,
                         required: body["required"].as_bool().unwrap_or(false),
+                        schema: content
+                            .get(media)
+                            .map(|c| c["schema"].clone())
+                            .unwrap_or(Value::Null),
                     })
                 }
             };

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Operation, Reply, camel_case};
+use crate::model::{Body, Operation, Reply, camel_case};
 
 /// Methods the hand-written facade defines itself or that the session owns.
 const RESERVED: [&str; 6] = ["me", "request", "close", "stats", "describe", "loginUser"];
@@ -58,11 +58,32 @@ pub fn generate_js(operations: &[Operation]) -> String {
     out
 }
 
+/// The type of a request body: the spec's model interface, a list or map of them, or text.
+fn body_type(body: &Body) -> String {
+    let schema = &body.schema;
+    let model = |r: &str| format!("models.{}", r.rsplit('/').next().unwrap_or(r));
+    if body.kind != "json" {
+        return "string".into();
+    }
+    if let Some(r) = schema["$ref"].as_str() {
+        return model(r);
+    }
+    match schema["type"].as_str() {
+        Some("array") => match schema["items"]["$ref"].as_str() {
+            Some(r) => format!("{}[]", model(r)),
+            None => "string[]".into(),
+        },
+        Some("object") => "Record<string, string>".into(),
+        Some("string") => "string".into(),
+        _ => "unknown".into(),
+    }
+}
+
 fn ts_type(kind: &str) -> &'static str {
     match kind {
         "integer" => "number",
         "boolean" => "boolean",
-        "array" => "unknown[]",
+        "array" => "string[]",
         "object" => "Record<string, unknown>",
         _ => "string",
     }
@@ -84,12 +105,7 @@ pub fn generate_dts(operations: &[Operation]) -> String {
         }
         if let Some(body) = &op.body {
             let optional = if body.required { "" } else { "?" };
-            let ty = if body.kind == "json" {
-                "unknown"
-            } else {
-                "string"
-            };
-            fields.push(format!("body{optional}: {ty}"));
+            fields.push(format!("body{optional}: {}", body_type(body)));
         }
         let any_required =
             op.params.iter().any(|p| p.required) || op.body.as_ref().is_some_and(|b| b.required);

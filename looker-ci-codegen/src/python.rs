@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Operation, Param, Reply};
+use crate::model::{Body, Operation, Param, Reply};
 
 /// Names the hand-written facade defines itself (`me()`) or that the session owns.
 const RESERVED: [&str; 6] = ["me", "request", "close", "stats", "describe", "login_user"];
@@ -28,9 +28,30 @@ fn py_type(param: &Param) -> &'static str {
     match param.kind.as_str() {
         "integer" => "int",
         "boolean" => "bool",
-        "array" => "Sequence[Any]",
+        "array" => "Sequence[str]",
         "object" => "Mapping[str, Any]",
         _ => "str",
+    }
+}
+
+/// The type of a request body: the spec's model as a `TypedDict`, a list or map of them, or text.
+fn body_type(body: &Body) -> String {
+    let schema = &body.schema;
+    let model = |r: &str| format!("models.{}", r.rsplit('/').next().unwrap_or(r));
+    if body.kind != "json" {
+        return "str".into();
+    }
+    if let Some(r) = schema["$ref"].as_str() {
+        return model(r);
+    }
+    match schema["type"].as_str() {
+        Some("array") => match schema["items"]["$ref"].as_str() {
+            Some(r) => format!("Sequence[{}]", model(r)),
+            None => "Sequence[str]".into(),
+        },
+        Some("object") => "Mapping[str, str]".into(),
+        Some("string") => "str".into(),
+        _ => "Any".into(),
     }
 }
 
@@ -41,10 +62,7 @@ fn method(out: &mut String, op: &Operation, is_async: bool) {
         args.push(format!("{}: {}", py_name(&p.name), py_type(p)));
     }
     if let Some(body) = op.body.as_ref().filter(|b| b.required) {
-        args.push(format!(
-            "body: {}",
-            if body.kind == "json" { "Any" } else { "str" }
-        ));
+        args.push(format!("body: {}", body_type(body)));
     }
     let optional: Vec<&&Param> = ordered.iter().filter(|p| !p.required).collect();
     let optional_body = op.body.as_ref().filter(|b| !b.required);
@@ -58,10 +76,7 @@ fn method(out: &mut String, op: &Operation, is_async: bool) {
             ));
         }
         if let Some(body) = optional_body {
-            args.push(format!(
-                "body: {} | None = None",
-                if body.kind == "json" { "Any" } else { "str" }
-            ));
+            args.push(format!("body: {} | None = None", body_type(body)));
         }
     }
     let (def, call) = if is_async {

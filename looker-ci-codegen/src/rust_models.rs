@@ -1,8 +1,9 @@
 //! `looker-ci-core/src/api/models.rs`: a serde model per schema of the spec. Every field is an
 //! `Option` (Looker omits fields freely, and nullable ones may be `null`); read-only fields are
 //! never serialized; unknown fields are ignored; string enums keep values they do not know in an
-//! `Unknown(String)` variant. Plus `decode_reply`, which decodes an operation's JSON reply into its
-//! model (used by the conformance test).
+//! `Unknown(String)` variant. Plus `normalize` (by schema name) and `normalize_reply` (by
+//! operation): decode JSON into the model and encode it again, which checks a payload against the
+//! spec and is what the round-trip and conformance tests run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -260,10 +261,17 @@ pub fn generate(spec: &Value) -> String {
         for (field, prop) in &props {
             let ty = generator.field_type(name, field, prop);
             let read_only = prop["readOnly"].as_bool().unwrap_or(false);
-            let attrs = if read_only {
-                "#[serde(default, skip_serializing)]"
-            } else {
-                "#[serde(default, skip_serializing_if = \"Option::is_none\")]"
+            // Spec defect: a string `enum` on an array property; accept the bare string too.
+            let tolerant = prop["type"] == "array" && prop.get("enum").is_some();
+            let attrs = match (read_only, tolerant) {
+                (true, false) => "#[serde(default, skip_serializing)]",
+                (true, true) => {
+                    "#[serde(default, skip_serializing, deserialize_with = \"one_or_many\")]"
+                }
+                (false, false) => "#[serde(default, skip_serializing_if = \"Option::is_none\")]",
+                (false, true) => {
+                    "#[serde(default, skip_serializing_if = \"Option::is_none\", deserialize_with = \"one_or_many\")]"
+                }
             };
             if read_only {
                 let _ = writeln!(
@@ -291,7 +299,25 @@ pub fn generate(spec: &Value) -> String {
          //! A model per schema of the Looker API 4.0.\n\n\
          #![allow(clippy::derive_partial_eq_without_eq)]\n\n\
          use std::collections::HashMap;\n\n\
-         use serde::{Deserialize, Serialize};\n\n",
+         use serde::{Deserialize, Deserializer, Serialize};\n\n\
+         /// A list, or one bare value read as a one-element list. The spec puts a string `enum` on\n\
+         /// a few array properties (Looker sends arrays; mock servers derive a bare string).\n\
+         fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(\n\
+         \x20   deserializer: D,\n\
+         ) -> Result<Option<Vec<T>>, D::Error> {\n\
+         \x20   #[derive(Deserialize)]\n\
+         \x20   #[serde(untagged)]\n\
+         \x20   enum OneOrMany<T> {\n\
+         \x20       Many(Vec<T>),\n\
+         \x20       One(T),\n\
+         \x20   }\n\
+         \x20   Ok(\n\
+         \x20       Option::<OneOrMany<T>>::deserialize(deserializer)?.map(|value| match value {\n\
+         \x20           OneOrMany::Many(many) => many,\n\
+         \x20           OneOrMany::One(one) => vec![one],\n\
+         \x20       }),\n\
+         \x20   )\n\
+         }\n\n",
     );
     out.push_str(&structs);
     let mut seen = BTreeSet::new();
@@ -318,16 +344,27 @@ pub fn generate(spec: &Value) -> String {
         }
     }
     out.push_str(
-        "/// Decode the JSON reply of `operation_id` into its model; `None` when the spec gives the\n\
-         /// reply no model (plain JSON, text or binary).\n\
-         pub fn decode_reply(\n    operation_id: &str,\n    reply: serde_json::Value,\n\
-         ) -> Option<Result<(), serde_json::Error>> {\n    Some(match operation_id {\n",
+        "fn reencode<T: serde::de::DeserializeOwned + Serialize>(\n    value: serde_json::Value,\n\
+         ) -> Result<serde_json::Value, serde_json::Error> {\n\
+         \x20   serde_json::to_value(serde_json::from_value::<T>(value)?)\n}\n\n\
+         /// Decode `value` as the model named `schema` and encode it again: the JSON this crate sends\n\
+         /// for it (read-only fields, nulls and unknown fields dropped). An `Err` says the value does\n\
+         /// not fit the model; `None` means no schema has that name.\n\
+         pub fn normalize(\n    schema: &str,\n    value: serde_json::Value,\n\
+         ) -> Option<Result<serde_json::Value, serde_json::Error>> {\n    Some(match schema {\n",
+    );
+    for name in schemas.keys() {
+        let _ = writeln!(out, "        {name:?} => reencode::<{name}>(value),");
+    }
+    out.push_str("        _ => return None,\n    })\n}\n\n");
+    out.push_str(
+        "/// [`normalize`] for the JSON reply of `operation_id` (decoded into its model, or a list of\n\
+         /// them); `None` when the spec gives the reply no model (plain JSON, text or binary).\n\
+         pub fn normalize_reply(\n    operation_id: &str,\n    reply: serde_json::Value,\n\
+         ) -> Option<Result<serde_json::Value, serde_json::Error>> {\n    Some(match operation_id {\n",
     );
     for (id, ty) in &arms {
-        let _ = writeln!(
-            out,
-            "        {id:?} => serde_json::from_value::<{ty}>(reply).map(drop),"
-        );
+        let _ = writeln!(out, "        {id:?} => reencode::<{ty}>(reply),");
     }
     out.push_str("        _ => return None,\n    })\n}\n");
     out

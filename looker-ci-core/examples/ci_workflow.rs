@@ -4,20 +4,8 @@
 //!
 //! `cargo run -p looker-ci-core --example ci_workflow --features testing`
 
+use looker_ci_core::LookerClient;
 use looker_ci_core::testing::FakeLooker;
-use looker_ci_core::{LookerClient, OperationOutput, Result};
-use serde_json::{Map, Value, json};
-
-fn args(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
-}
-
-async fn json(client: &LookerClient, operation: &str, a: Value) -> Result<Value> {
-    Ok(match client.call_operation(operation, args(a)).await? {
-        OperationOutput::Json(v) => v,
-        _ => Value::Null,
-    })
-}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -33,17 +21,22 @@ async fn main() -> std::process::ExitCode {
         None => LookerClient::from_env(),
     };
     let outcome = async {
-        let client = client?;
-        let validation = json(&client, "validate_project", json!({"project_id": project})).await?;
-        let lookml_errors = validation["errors"].as_array().map_or(0, Vec::len);
-        let tests = json(&client, "run_lookml_test", json!({"project_id": project})).await?;
-        let failed_tests = tests.as_array().map_or(0, |t| t.iter().filter(|t| t["success"] == false).count());
-        let content = json(&client, "content_validation", json!({})).await?;
-        let broken = content["content_with_errors"].as_array().map_or(0, Vec::len);
-        println!("LookML errors: {lookml_errors}, failed data tests: {failed_tests}, broken content: {broken}");
+        let client: LookerClient = client?;
+        let validation = client.validate_project(&project).await?;
+        let lookml_errors = validation.errors.map_or(0, |e| e.len());
+        let tests = client.run_lookml_test(&project).await?;
+        let failed_tests = tests.iter().filter(|t| t.success == Some(false)).count();
+        let content = client.content_validation().await?;
+        let broken = content.content_with_errors.map_or(0, |c| c.len());
+        println!(
+            "LookML errors: {lookml_errors}, failed data tests: {failed_tests}, broken content: {broken}"
+        );
         let clean = lookml_errors == 0 && failed_tests == 0 && broken == 0;
         if clean {
-            json(&client, "deploy_ref_to_production", json!({"project_id": project, "branch": "main"})).await?;
+            client
+                .deploy_ref_to_production(&project)
+                .branch("main")
+                .await?;
             println!("deployed main to production");
         }
         client.close().await?;

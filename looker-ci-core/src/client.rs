@@ -252,8 +252,9 @@ impl LookerClient {
         self.session.stats()
     }
 
-    /// The current user (`GET /user`).
-    pub async fn me(&self) -> Result<serde_json::Value> {
+    /// The current user (`GET /user`) as the JSON Looker sent, every field kept (the typed
+    /// [`LookerClient::me`] decodes it into [`crate::api::models::User`]).
+    pub async fn me_json(&self) -> Result<serde_json::Value> {
         self.request(ApiCall::get("/user")?).await
     }
 
@@ -388,6 +389,7 @@ mod tests {
             message: "Not found".into(),
             documentation_url: Some("https://docs".into()),
             request_id: Some("r-1".into()),
+            field_errors: Vec::new(),
         }));
         let d = err.details();
         assert_eq!(d["code"], "LOOKER_CI_API");

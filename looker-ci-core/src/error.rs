@@ -26,6 +26,30 @@ pub struct ApiError {
     pub documentation_url: Option<String>,
     /// The request id Looker or a proxy sent back (`x-request-id` and similar), when present.
     pub request_id: Option<String>,
+    /// Looker's per-field validation errors (the `errors` of a 422 reply), so the message says
+    /// which field to fix.
+    pub field_errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request, as Looker's 422 reply names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct FieldError {
+    #[serde(default)]
+    pub field: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+impl ApiError {
+    /// `; field `x`: message; ...` for the display, empty when there are none.
+    fn field_summary(&self) -> String {
+        self.field_errors
+            .iter()
+            .map(|e| format!("; field `{}`: {}", e.field, e.message))
+            .collect()
+    }
 }
 
 /// Everything that can go wrong in looker-ci.
@@ -42,7 +66,8 @@ pub enum Error {
     },
 
     /// Looker answered with an error status.
-    #[error("{} {} failed with HTTP {}: {}{}", .0.method, .0.path, .0.status, .0.message,
+    #[error("{} {} failed with HTTP {}: {}{}{}", .0.method, .0.path, .0.status, .0.message,
+        .0.field_summary(),
         .0.documentation_url.as_deref().map(|u| format!(" (see {u})")).unwrap_or_default())]
     Api(Box<ApiError>),
 
@@ -140,7 +165,7 @@ impl Error {
             Error::Api(api) => json!({
                 "status": api.status, "method": api.method, "path": api.path,
                 "api_message": api.message, "documentation_url": api.documentation_url,
-                "request_id": api.request_id,
+                "request_id": api.request_id, "field_errors": api.field_errors,
             }),
             Error::Timeout {
                 method,

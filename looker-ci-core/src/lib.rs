@@ -8,8 +8,13 @@
 //! ```no_run
 //! # async fn run() -> looker_ci_core::Result<()> {
 //! let client = looker_ci_core::LookerClient::from_env()?;
-//! let me = client.me().await?;
-//! println!("logged in as {}", me["display_name"]);
+//! let me = client.me().await?; // typed: `api::models::User`
+//! println!("logged in as {}", me.display_name.unwrap_or_default());
+//! let explore = client
+//!     .lookml_model_explore("thelook", "orders")
+//!     .fields("id,name")
+//!     .await?;
+//! println!("{} fields", explore.fields.and_then(|f| f.dimensions).map_or(0, |d| d.len()));
 //! client.close().await?;
 //! # Ok(()) }
 //! ```
@@ -31,7 +36,7 @@ pub mod testing;
 pub use api::OperationOutput;
 pub use client::{ApiCall, LookerClient};
 pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, FieldError, Result};
 pub use retry::RetryPolicy;
 pub use session::Stats;
 pub use settings::{Settings, SettingsBuilder, SettingsOptions};

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
 use crate::credentials::ProxyAuth;
-use crate::error::{ApiError, Error, Result};
+use crate::error::{ApiError, Error, FieldError, Result};
 use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use crate::settings::Settings;
 
@@ -87,18 +87,24 @@ impl Reply {
         struct LookerError {
             message: Option<String>,
             documentation_url: Option<String>,
+            // Kept loose: an `errors` of another shape must not lose the message.
+            #[serde(default)]
+            errors: Option<serde_json::Value>,
         }
         let parsed: Option<LookerError> = serde_json::from_slice(&self.body).ok();
         let reason = reqwest::StatusCode::from_u16(self.status)
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("error");
-        let (message, documentation_url) = match parsed {
+        let (message, documentation_url, field_errors) = match parsed {
             Some(e) => (
                 e.message.unwrap_or_else(|| reason.to_owned()),
                 e.documentation_url,
+                e.errors
+                    .and_then(|v| serde_json::from_value::<Vec<FieldError>>(v).ok())
+                    .unwrap_or_default(),
             ),
-            None => (reason.to_owned(), None),
+            None => (reason.to_owned(), None, Vec::new()),
         };
         let request_id = REQUEST_ID_HEADERS.iter().find_map(|name| {
             self.headers
@@ -113,6 +119,7 @@ impl Reply {
             message,
             documentation_url,
             request_id,
+            field_errors,
         }))
     }
 }

@@ -60,7 +60,7 @@ async fn gitlab_token_to_sts_to_secrets_manager_to_looker_and_back() {
     assert!(report.detail.contains(&moto.role_arn), "{report}");
 
     let me = client.me().await.unwrap();
-    assert_eq!(me["id"], "1");
+    assert_eq!(me.id.as_deref(), Some("1"));
     client.close().await.unwrap();
     let counters = fake.counters();
     assert_eq!((counters.logins, counters.logouts), (1, 1));

@@ -6,6 +6,9 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::spec::{Fill, first_difference, resolve, same, spec, synthesize, writable};
 use looker_ci_core::api::{Location, OPERATIONS, ParamKind, models};
 use looker_ci_core::{LookerClient, OperationOutput, RetryPolicy, Settings};
 use serde_json::{Map, Value, json};
@@ -15,75 +18,12 @@ const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[
     ("all_integrations", INTEGRATION_ENUMS),
     ("integration", INTEGRATION_ENUMS),
     ("update_integration", INTEGRATION_ENUMS),
-    (
-        "lookml_model_explore",
-        "spec defect: LookmlModelExploreField.user_attribute_filter_types is an array carrying a \
-         string enum; Prism's reply puts a bare string there, which the array model refuses",
-    ),
 ];
 
 /// The spec puts a string `enum` on the `supported_*` arrays of `Integration` instead of on their
 /// items, so no reply can validate; Prism rejects its own generated reply with HTTP 500.
 const INTEGRATION_ENUMS: &str =
     "spec defect: Integration.supported_* arrays carry a string enum; Prism answers 500";
-
-fn spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/looker/Looker.4.0.oas.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("the spec beside the workspace"))
-        .unwrap()
-}
-
-fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => r
-            .trim_start_matches("#/")
-            .split('/')
-            .fold(spec, |node, key| &node[key]),
-        None => schema,
-    }
-}
-
-/// A minimal valid value: required properties only, first enum value, one-element arrays.
-fn synthesize(spec: &Value, schema: &Value, depth: usize) -> Value {
-    let schema = resolve(spec, schema);
-    if let Some(first) = schema["enum"].as_array().and_then(|e| e.first()) {
-        return first.clone();
-    }
-    match schema["type"].as_str() {
-        Some("string") => match schema["format"].as_str() {
-            Some("date-time") => json!("2026-01-01T00:00:00Z"),
-            Some("date") => json!("2026-01-01"),
-            Some("uri") | Some("uri-reference") => json!("https://example.com/x"),
-            Some("email") => json!("ci@example.com"),
-            Some("uuid") => json!("00000000-0000-0000-0000-000000000000"),
-            _ => json!("x"),
-        },
-        Some("integer") | Some("number") => json!(1),
-        Some("boolean") => json!(true),
-        Some("array") if depth < 4 => json!([synthesize(spec, &schema["items"], depth + 1)]),
-        Some("array") => json!([]),
-        _ => {
-            let mut object = Map::new();
-            if depth < 4 {
-                for name in schema["required"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                {
-                    object.insert(
-                        name.to_owned(),
-                        synthesize(spec, &schema["properties"][name], depth + 1),
-                    );
-                }
-            }
-            Value::Object(object)
-        }
-    }
-}
 
 fn arguments(spec: &Value, op: &looker_ci_core::api::Operation) -> Map<String, Value> {
     let mut args = Map::new();
@@ -101,12 +41,25 @@ fn arguments(spec: &Value, op: &looker_ci_core::api::Operation) -> Map<String, V
         let path_item = &spec["paths"][op.path][op.method.to_ascii_lowercase()];
         let body = resolve(spec, &path_item["requestBody"]);
         let value = match body["content"].get("application/json") {
-            Some(media) => synthesize(spec, &media["schema"], 0),
+            Some(media) => {
+                synthesize(spec, &media["schema"], Fill::Required, 0).unwrap_or_default()
+            }
             None => json!("x"),
         };
         args.insert("body".into(), value);
     }
     args
+}
+
+/// The JSON schema of `op`'s success reply.
+fn reply_schema<'a>(spec: &'a Value, op: &looker_ci_core::api::Operation) -> &'a Value {
+    let responses = &spec["paths"][op.path][op.method.to_ascii_lowercase()]["responses"];
+    let ok = ["200", "201", "204"]
+        .iter()
+        .map(|c| &responses[*c])
+        .find(|r| !r.is_null())
+        .unwrap_or(&Value::Null);
+    resolve(spec, &ok["content"]["application/json"]["schema"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,17 +81,32 @@ async fn every_operation_is_accepted_by_the_spec_and_its_reply_decodes() {
     let (mut passed, mut failures, mut decoded) = (Vec::new(), Vec::new(), 0);
     for op in OPERATIONS.iter().filter(|op| !op.session_managed) {
         match client.call_operation(op.id, arguments(&spec, op)).await {
-            Ok(OperationOutput::Json(reply)) => match models::decode_reply(op.id, reply) {
-                Some(Err(e)) => failures.push((
-                    op.id,
-                    format!("the reply does not decode into its model: {e}"),
-                )),
-                Some(Ok(())) => {
-                    decoded += 1;
-                    passed.push(op.id);
+            Ok(OperationOutput::Json(reply)) => {
+                match models::normalize_reply(op.id, reply.clone()) {
+                    Some(Err(e)) => failures.push((
+                        op.id,
+                        format!("the reply does not decode into its model: {e}"),
+                    )),
+                    Some(Ok(encoded)) => {
+                        // Round trip: encoding the decoded model keeps every writable field.
+                        let want =
+                            writable(&spec, reply_schema(&spec, op), &reply).unwrap_or_default();
+                        if same(&encoded, &want) {
+                            decoded += 1;
+                            passed.push(op.id);
+                        } else {
+                            failures.push((
+                                op.id,
+                                format!(
+                                    "round trip lost data at {}",
+                                    first_difference(&encoded, &want, "")
+                                ),
+                            ));
+                        }
+                    }
+                    None => passed.push(op.id),
                 }
-                None => passed.push(op.id),
-            },
+            }
             Ok(OperationOutput::Text(_) | OperationOutput::Binary(_)) => passed.push(op.id),
             Err(e) => failures.push((op.id, e.to_string())),
         }
@@ -149,7 +117,7 @@ async fn every_operation_is_accepted_by_the_spec_and_its_reply_decodes() {
     let total = passed.len() + failures.len();
     println!(
         "conformance: {} of {total} operations passed through call_operation, {decoded} replies \
-         decoded into their models",
+         decoded into their models and re-encoded without loss",
         passed.len()
     );
     let unexpected: Vec<_> = failures
@@ -169,4 +137,92 @@ async fn every_operation_is_accepted_by_the_spec_and_its_reply_decodes() {
         fixed.is_empty(),
         "listed as exceptions but passing now: {fixed:?}"
     );
+}
+
+/// The generated typed methods against the same mock: path, integer, boolean and array
+/// parameters, typed bodies (a model, a list of strings), text replies, a deprecated operation,
+/// and futures spawned on their own (`'static`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_methods_are_accepted_and_decode() {
+    use looker_ci_core::api::models::{CreateDashboardRenderTask, Query, SqlQueryCreate};
+    let base = std::env::var("LOOKER_CI_TEST_PRISM")
+        .expect("LOOKER_CI_TEST_PRISM is not set: scripts/test-all starts Prism");
+    let settings = Settings::builder()
+        .base_url(base)
+        .client_id("conformance")
+        .client_secret("conformance-secret".to_owned().into())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let client = LookerClient::new(settings).unwrap();
+
+    let dashboards = client.all_dashboards().fields("id,title").await.unwrap();
+    assert!(!dashboards.is_empty());
+    let models = client
+        .all_lookml_models()
+        .limit(10)
+        .exclude_hidden(true)
+        .await
+        .unwrap();
+    assert!(models[0].name.is_some());
+    let explore = client
+        .lookml_model_explore("thelook", "orders")
+        .await
+        .unwrap();
+    assert!(explore.fields.is_some());
+    let content = client
+        .content_validation()
+        .project_names(["thelook"])
+        .await
+        .unwrap();
+    assert!(content.content_with_errors.is_some());
+
+    let query = client
+        .create_query(Query {
+            model: Some("thelook".into()),
+            view: Some("orders".into()),
+            fields: Some(vec!["orders.id".into()]),
+            ..Query::default()
+        })
+        .await
+        .unwrap();
+    assert!(query.id.is_some());
+    let csv = client.run_query("1", "csv").await.unwrap();
+    assert!(
+        matches!(csv, OperationOutput::Text(_) | OperationOutput::Json(_)),
+        "{csv:?}"
+    );
+    let roles = client
+        .set_user_roles("1", vec!["2".into(), "3".into()])
+        .await
+        .unwrap();
+    assert!(!roles.is_empty());
+    let render = client
+        .create_dashboard_render_task("1", "png", 800, 600, CreateDashboardRenderTask::default())
+        .await
+        .unwrap();
+    assert!(render.id.is_some());
+    let sql = client
+        .create_sql_query(SqlQueryCreate {
+            connection_name: Some("db".into()),
+            sql: Some("select 1".into()),
+            ..SqlQueryCreate::default()
+        })
+        .await
+        .unwrap();
+    assert!(sql.slug.is_some());
+    #[allow(deprecated)]
+    let theme = client.default_theme().await.unwrap();
+    assert!(theme.name.is_some());
+
+    // The request owns what it needs: its future runs on another task after the borrow ends.
+    let spawned = tokio::spawn(client.user_roles("1").send());
+    assert!(!spawned.await.unwrap().unwrap().is_empty());
+
+    let missing = client.validate_project("").await.unwrap_err();
+    assert!(
+        missing.to_string().contains("project_id"),
+        "an empty path parameter is refused before sending: {missing}"
+    );
+    client.close().await.unwrap();
 }

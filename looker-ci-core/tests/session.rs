@@ -18,7 +18,7 @@ async fn burst(client: &LookerClient, callers: usize) {
     });
     for result in join_all(calls).await {
         let me = result.expect("task").expect("me() succeeds");
-        assert_eq!(me["id"], "1");
+        assert_eq!(me.id.as_deref(), Some("1"));
     }
 }
 
@@ -237,16 +237,16 @@ async fn several_sudo_sessions_at_once() {
     let grace = admin.login_user("2").unwrap();
     let alan = admin.login_user("3").unwrap();
     let (g, a, me) = tokio::join!(grace.me(), alan.me(), admin.me());
-    assert_eq!(g.unwrap()["display_name"], "Grace Hopper");
-    assert_eq!(a.unwrap()["display_name"], "Alan Turing");
-    assert_eq!(me.unwrap()["id"], "1");
+    assert_eq!(g.unwrap().display_name.as_deref(), Some("Grace Hopper"));
+    assert_eq!(a.unwrap().display_name.as_deref(), Some("Alan Turing"));
+    assert_eq!(me.unwrap().id.as_deref(), Some("1"));
     assert_eq!(fake.counters().sudo_logins, 2);
     grace.close().await.unwrap();
     assert!(matches!(grace.me().await, Err(Error::Closed)));
-    assert_eq!(alan.me().await.unwrap()["id"], "3");
+    assert_eq!(alan.me().await.unwrap().id.as_deref(), Some("3"));
     // Revocation: the sudo session re-logs in through its parent, which re-logs in too.
     fake.revoke_all_tokens();
-    assert_eq!(alan.me().await.unwrap()["id"], "3");
+    assert_eq!(alan.me().await.unwrap().id.as_deref(), Some("3"));
     admin.close().await.unwrap();
     assert!(
         matches!(alan.me().await, Err(Error::Closed)),

@@ -11,6 +11,7 @@ const FIELDS = {
   api_message: 'apiMessage',
   documentation_url: 'documentationUrl',
   request_id: 'requestId',
+  field_errors: 'fieldErrors',
   setting: 'setting',
   origin: 'origin',
   argument: 'argument',

@@ -82,6 +82,8 @@ export declare class LookerCIError extends Error {
   readonly apiMessage?: string
   readonly documentationUrl?: string
   readonly requestId?: string
+  /** Looker's per-field validation errors (HTTP 422). */
+  readonly fieldErrors?: Array<{ field: string; code: string; message: string }>
   /** The setting at fault and where its value came from (config errors). */
   readonly setting?: string
   readonly origin?: string

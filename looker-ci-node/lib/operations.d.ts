@@ -8,17 +8,17 @@ export interface LookerOperations {
   /** POST /integration_hubs/{integration_hub_id}/accept_legal_agreement — `accept_integration_hub_legal_agreement` (Integration) */
   acceptIntegrationHubLegalAgreement(params: { integration_hub_id: string }): Promise<models.IntegrationHub>
   /** POST /embed/cookieless_session/acquire — `acquire_embed_cookieless_session` (Auth) */
-  acquireEmbedCookielessSession(params: { body: unknown }): Promise<models.EmbedCookielessSessionAcquireResponse>
+  acquireEmbedCookielessSession(params: { body: models.EmbedCookielessSessionAcquire }): Promise<models.EmbedCookielessSessionAcquireResponse>
   /** POST /oauth_client_apps/{client_guid}/users/{user_id} — `activate_app_user` (Auth) [beta] */
   activateAppUser(params: { client_guid: string; user_id: string; fields?: string }): Promise<any>
   /** GET /themes/active — `active_themes` (Theme) */
   activeThemes(params?: { name?: string; ts?: string; theme_type?: string; fields?: string }): Promise<models.Theme[]>
   /** POST /groups/{group_id}/groups — `add_group_group` (Group) */
-  addGroupGroup(params: { group_id: string; body: unknown }): Promise<models.Group>
+  addGroupGroup(params: { group_id: string; body: models.GroupIdForGroupInclusion }): Promise<models.Group>
   /** POST /groups/{group_id}/users — `add_group_user` (Group) */
-  addGroupUser(params: { group_id: string; body: unknown }): Promise<models.User>
+  addGroupUser(params: { group_id: string; body: models.GroupIdForGroupUserInclusion }): Promise<models.User>
   /** POST /support_access/allowlist — `add_support_access_allowlist_entries` (Auth) */
-  addSupportAccessAllowlistEntries(params: { body: unknown }): Promise<models.SupportAccessAllowlistEntry[]>
+  addSupportAccessAllowlistEntries(params: { body: models.SupportAccessAddEntries }): Promise<models.SupportAccessAllowlistEntry[]>
   /** GET /alert_notifications — `alert_notifications` (Alert) */
   alertNotifications(params?: { limit?: number; offset?: number }): Promise<models.AlertNotifications[]>
   /** GET /board_items — `all_board_items` (Board) */
@@ -56,7 +56,7 @@ export interface LookerOperations {
   /** GET /groups/{group_id}/users — `all_group_users` (Group) */
   allGroupUsers(params: { group_id: string; fields?: string; page?: number; per_page?: number; limit?: number; offset?: number; sorts?: string }): Promise<models.User[]>
   /** GET /groups — `all_groups` (Group) */
-  allGroups(params?: { fields?: string; page?: number; per_page?: number; limit?: number; offset?: number; sorts?: string; ids?: unknown[]; content_metadata_id?: string; can_add_to_content_metadata?: boolean }): Promise<models.Group[]>
+  allGroups(params?: { fields?: string; page?: number; per_page?: number; limit?: number; offset?: number; sorts?: string; ids?: string[]; content_metadata_id?: string; can_add_to_content_metadata?: boolean }): Promise<models.Group[]>
   /** GET /integration_hubs — `all_integration_hubs` (Integration) */
   allIntegrationHubs(params?: { fields?: string }): Promise<models.IntegrationHub[]>
   /** GET /integrations — `all_integrations` (Integration) */
@@ -86,7 +86,7 @@ export interface LookerOperations {
   /** GET /projects — `all_projects` (Project) */
   allProjects(params?: { fields?: string }): Promise<models.Project[]>
   /** GET /roles — `all_roles` (Role) */
-  allRoles(params?: { fields?: string; ids?: unknown[]; get_all_support_roles?: boolean }): Promise<models.Role[]>
+  allRoles(params?: { fields?: string; ids?: string[]; get_all_support_roles?: boolean }): Promise<models.Role[]>
   /** GET /running_queries — `all_running_queries` (Query) */
   allRunningQueries(params?: Record<string, never>): Promise<models.RunningQueries[]>
   /** GET /scheduled_plans — `all_scheduled_plans` (ScheduledPlan) */
@@ -112,7 +112,7 @@ export interface LookerOperations {
   /** GET /users/{user_id}/sessions — `all_user_sessions` (User) */
   allUserSessions(params: { user_id: string; fields?: string }): Promise<models.Session[]>
   /** GET /users — `all_users` (User) */
-  allUsers(params?: { fields?: string; page?: number; per_page?: number; limit?: number; offset?: number; sorts?: string; ids?: unknown[] }): Promise<models.User[]>
+  allUsers(params?: { fields?: string; page?: number; per_page?: number; limit?: number; offset?: number; sorts?: string; ids?: string[] }): Promise<models.User[]>
   /** GET /workspaces — `all_workspaces` (Workspace) */
   allWorkspaces(params?: Record<string, never>): Promise<models.Workspace[]>
   /** GET /api_spec/{api_version}/{specification} — `api_spec` (Config) */
@@ -150,7 +150,7 @@ export interface LookerOperations {
   /** GET /connections/{connection_name}/columns — `connection_columns` (Metadata) */
   connectionColumns(params: { connection_name: string; database?: string; schema_name?: string; cache?: boolean; table_limit?: number; table_names?: string; fields?: string }): Promise<models.SchemaColumns[]>
   /** POST /connections/{connection_name}/cost_estimate — `connection_cost_estimate` (Metadata) */
-  connectionCostEstimate(params: { connection_name: string; fields?: string; body: unknown }): Promise<models.CostEstimate>
+  connectionCostEstimate(params: { connection_name: string; fields?: string; body: models.CreateCostEstimate }): Promise<models.CostEstimate>
   /** GET /connections/{connection_name}/databases — `connection_databases` (Metadata) */
   connectionDatabases(params: { connection_name: string }): Promise<any>
   /** GET /connections/{connection_name}/features — `connection_features` (Metadata) */
@@ -170,136 +170,136 @@ export interface LookerOperations {
   /** GET /content_thumbnail/{type}/{resource_id} — `content_thumbnail` (Content) */
   contentThumbnail(params: { type: string; resource_id: string; reload?: string; theme?: string; format?: string; width?: number; height?: number }): Promise<any>
   /** GET /content_validation — `content_validation` (Content) */
-  contentValidation(params?: { fields?: string; project_names?: unknown[]; space_ids?: unknown[] }): Promise<models.ContentValidation>
+  contentValidation(params?: { fields?: string; project_names?: string[]; space_ids?: string[] }): Promise<models.ContentValidation>
   /** POST /conversational_analytics/chat — `conversational_analytics_chat` (ConversationalAnalytics) [beta] */
-  conversationalAnalyticsChat(params: { body: unknown }): Promise<models.ChatMessage[]>
+  conversationalAnalyticsChat(params: { body: models.ConversationalAnalyticsChatRequest }): Promise<models.ChatMessage[]>
   /** POST /dashboards/{dashboard_id}/copy — `copy_dashboard` (Dashboard) */
   copyDashboard(params: { dashboard_id: string; folder_id?: string }): Promise<models.Dashboard>
   /** POST /looks/{look_id}/copy — `copy_look` (Look) */
   copyLook(params: { look_id: string; folder_id?: string }): Promise<models.LookWithQuery>
   /** POST /agents — `create_agent` (ConversationalAnalytics) [beta] */
-  createAgent(params: { fields?: string; body: unknown }): Promise<models.Agent>
+  createAgent(params: { fields?: string; body: models.Agent }): Promise<models.Agent>
   /** POST /alerts — `create_alert` (Alert) */
-  createAlert(params: { body: unknown }): Promise<models.Alert>
+  createAlert(params: { body: models.Alert }): Promise<models.Alert>
   /** POST /boards — `create_board` (Board) */
-  createBoard(params: { fields?: string; body: unknown }): Promise<models.Board>
+  createBoard(params: { fields?: string; body: models.Board }): Promise<models.Board>
   /** POST /board_items — `create_board_item` (Board) */
-  createBoardItem(params: { fields?: string; body: unknown }): Promise<models.BoardItem>
+  createBoardItem(params: { fields?: string; body: models.BoardItem }): Promise<models.BoardItem>
   /** POST /board_sections — `create_board_section` (Board) */
-  createBoardSection(params: { fields?: string; body: unknown }): Promise<models.BoardSection>
+  createBoardSection(params: { fields?: string; body: models.BoardSection }): Promise<models.BoardSection>
   /** POST /projects/{project_id}/ci/run — `create_ci_run` (Project) [deprecated] */
   /** @deprecated */
-  createCiRun(params: { project_id: string; fields?: string; body: unknown }): Promise<models.CreateCIRunResponse>
+  createCiRun(params: { project_id: string; fields?: string; body: models.CreateCIRunRequest }): Promise<models.CreateCIRunResponse>
   /** POST /color_collections — `create_color_collection` (ColorCollection) */
-  createColorCollection(params: { body: unknown }): Promise<models.ColorCollection>
+  createColorCollection(params: { body: models.ColorCollection }): Promise<models.ColorCollection>
   /** POST /connections — `create_connection` (Connection) */
-  createConnection(params: { body: unknown }): Promise<models.DBConnection>
+  createConnection(params: { body: models.DBConnection }): Promise<models.DBConnection>
   /** POST /content_favorite — `create_content_favorite` (Content) */
-  createContentFavorite(params: { body: unknown }): Promise<models.ContentFavorite>
+  createContentFavorite(params: { body: models.ContentFavorite }): Promise<models.ContentFavorite>
   /** POST /content_metadata_access — `create_content_metadata_access` (Content) */
-  createContentMetadataAccess(params: { send_boards_notification_email?: boolean; body: unknown }): Promise<models.ContentMetaGroupUser>
+  createContentMetadataAccess(params: { send_boards_notification_email?: boolean; body: models.ContentMetaGroupUser }): Promise<models.ContentMetaGroupUser>
   /** POST /projects/{project_id}/continuous_integration/runs — `create_continuous_integration_run` (Project) [beta] */
-  createContinuousIntegrationRun(params: { project_id: string; fields?: string; body: unknown }): Promise<models.CIRun>
+  createContinuousIntegrationRun(params: { project_id: string; fields?: string; body: models.CreateContinuousIntegrationRunRequest }): Promise<models.CIRun>
   /** POST /conversations — `create_conversation` (ConversationalAnalytics) [beta] */
-  createConversation(params: { fields?: string; body: unknown }): Promise<models.Conversation>
+  createConversation(params: { fields?: string; body: models.Conversation }): Promise<models.Conversation>
   /** POST /conversations/{conversation_id}/messages — `create_conversation_message` (ConversationalAnalytics) [beta] */
-  createConversationMessage(params: { conversation_id: string; fields?: string; body: unknown }): Promise<models.ConversationMessage[]>
+  createConversationMessage(params: { conversation_id: string; fields?: string; body: models.WriteConversationMessages }): Promise<models.ConversationMessage[]>
   /** POST /dashboards — `create_dashboard` (Dashboard) */
-  createDashboard(params: { body: unknown }): Promise<models.Dashboard>
+  createDashboard(params: { body: models.Dashboard }): Promise<models.Dashboard>
   /** POST /dashboard_elements — `create_dashboard_element` (Dashboard) */
-  createDashboardElement(params: { fields?: string; apply_filters?: boolean; body: unknown }): Promise<models.DashboardElement>
+  createDashboardElement(params: { fields?: string; apply_filters?: boolean; body: models.DashboardElement }): Promise<models.DashboardElement>
   /** POST /render_tasks/dashboard_elements/{dashboard_element_id}/{result_format} — `create_dashboard_element_render_task` (RenderTask) */
   createDashboardElementRenderTask(params: { dashboard_element_id: string; result_format: string; width: number; height: number; fields?: string }): Promise<models.RenderTask>
   /** POST /dashboard_filters — `create_dashboard_filter` (Dashboard) */
-  createDashboardFilter(params: { fields?: string; body: unknown }): Promise<models.DashboardFilter>
+  createDashboardFilter(params: { fields?: string; body: models.CreateDashboardFilter }): Promise<models.DashboardFilter>
   /** POST /dashboard_filter_state — `create_dashboard_filter_state` (Dashboard) */
-  createDashboardFilterState(params: { body: unknown }): Promise<models.Dashboard>
+  createDashboardFilterState(params: { body: string }): Promise<models.Dashboard>
   /** POST /dashboards/from_lookml — `create_dashboard_from_lookml` (Dashboard) */
-  createDashboardFromLookml(params: { body: unknown }): Promise<models.Dashboard>
+  createDashboardFromLookml(params: { body: models.DashboardLookml }): Promise<models.Dashboard>
   /** POST /dashboard_layouts — `create_dashboard_layout` (Dashboard) */
-  createDashboardLayout(params: { fields?: string; body: unknown }): Promise<models.DashboardLayout>
+  createDashboardLayout(params: { fields?: string; body: models.DashboardLayout }): Promise<models.DashboardLayout>
   /** POST /render_tasks/dashboards/{dashboard_id}/{result_format} — `create_dashboard_render_task` (RenderTask) */
-  createDashboardRenderTask(params: { dashboard_id: string; result_format: string; width: number; height: number; fields?: string; pdf_paper_size?: string; pdf_landscape?: boolean; long_tables?: boolean; theme?: string; body: unknown }): Promise<models.RenderTask>
+  createDashboardRenderTask(params: { dashboard_id: string; result_format: string; width: number; height: number; fields?: string; pdf_paper_size?: string; pdf_landscape?: boolean; long_tables?: boolean; theme?: string; body: models.CreateDashboardRenderTask }): Promise<models.RenderTask>
   /** POST /digest_email_send — `create_digest_email_send` (Config) */
   createDigestEmailSend(params?: Record<string, never>): Promise<models.DigestEmailSend>
   /** POST /embed_config/secrets — `create_embed_secret` (Auth) */
-  createEmbedSecret(params?: { body?: unknown }): Promise<models.EmbedSecret>
+  createEmbedSecret(params?: { body?: models.EmbedSecret }): Promise<models.EmbedSecret>
   /** POST /embed/token_url/me — `create_embed_url_as_me` (Auth) */
-  createEmbedUrlAsMe(params: { body: unknown }): Promise<models.EmbedUrlResponse>
+  createEmbedUrlAsMe(params: { body: models.EmbedParams }): Promise<models.EmbedUrlResponse>
   /** POST /users/embed_user — `create_embed_user` (User) */
-  createEmbedUser(params: { body: unknown }): Promise<models.UserPublic>
+  createEmbedUser(params: { body: models.CreateEmbedUserRequest }): Promise<models.UserPublic>
   /** POST /external_oauth_applications — `create_external_oauth_application` (Connection) [beta] */
-  createExternalOauthApplication(params: { body: unknown }): Promise<models.ExternalOauthApplication>
+  createExternalOauthApplication(params: { body: models.ExternalOauthApplication }): Promise<models.ExternalOauthApplication>
   /** POST /folders — `create_folder` (Folder) */
-  createFolder(params: { body: unknown }): Promise<models.Folder>
+  createFolder(params: { body: models.CreateFolder }): Promise<models.Folder>
   /** POST /projects/{project_id}/git_branch — `create_git_branch` (Project) */
-  createGitBranch(params: { project_id: string; body: unknown }): Promise<models.GitBranch>
+  createGitBranch(params: { project_id: string; body: models.GitBranch }): Promise<models.GitBranch>
   /** POST /projects/{project_id}/git/deploy_key — `create_git_deploy_key` (Project) */
   createGitDeployKey(params: { project_id: string }): Promise<any>
   /** POST /projects/{project_id}/git_diagnostic_report — `create_git_diagnostic_report` (Project) [beta] */
-  createGitDiagnosticReport(params: { project_id: string; body: unknown }): Promise<models.GitDiagnosticReport>
+  createGitDiagnosticReport(params: { project_id: string; body: models.GitDiagnosticReport }): Promise<models.GitDiagnosticReport>
   /** POST /golden_queries — `create_golden_query` (ConversationalAnalytics) [beta] */
-  createGoldenQuery(params: { body: unknown }): Promise<models.GoldenQuery>
+  createGoldenQuery(params: { body: models.GoldenQuery }): Promise<models.GoldenQuery>
   /** POST /groups — `create_group` (Group) */
-  createGroup(params: { fields?: string; body: unknown }): Promise<models.Group>
+  createGroup(params: { fields?: string; body: models.Group }): Promise<models.Group>
   /** POST /integration_hubs — `create_integration_hub` (Integration) */
-  createIntegrationHub(params: { fields?: string; body: unknown }): Promise<models.IntegrationHub>
+  createIntegrationHub(params: { fields?: string; body: models.IntegrationHub }): Promise<models.IntegrationHub>
   /** POST /looks — `create_look` (Look) */
-  createLook(params: { fields?: string; body: unknown }): Promise<models.LookWithQuery>
+  createLook(params: { fields?: string; body: models.LookWithQuery }): Promise<models.LookWithQuery>
   /** POST /render_tasks/looks/{look_id}/{result_format} — `create_look_render_task` (RenderTask) */
   createLookRenderTask(params: { look_id: string; result_format: string; width: number; height: number; fields?: string }): Promise<models.RenderTask>
   /** POST /lookml_models — `create_lookml_model` (LookmlModel) */
-  createLookmlModel(params: { body: unknown }): Promise<models.LookmlModel>
+  createLookmlModel(params: { body: models.LookmlModel }): Promise<models.LookmlModel>
   /** POST /merge_queries — `create_merge_query` (Query) */
-  createMergeQuery(params?: { fields?: string; body?: unknown }): Promise<models.MergeQuery>
+  createMergeQuery(params?: { fields?: string; body?: models.MergeQuery }): Promise<models.MergeQuery>
   /** POST /model_sets — `create_model_set` (Role) */
-  createModelSet(params: { body: unknown }): Promise<models.ModelSet>
+  createModelSet(params: { body: models.ModelSet }): Promise<models.ModelSet>
   /** POST /external_oauth_applications/user_state — `create_oauth_application_user_state` (Connection) [beta] */
-  createOauthApplicationUserState(params: { body: unknown }): Promise<models.CreateOAuthApplicationUserStateResponse>
+  createOauthApplicationUserState(params: { body: models.CreateOAuthApplicationUserStateRequest }): Promise<models.CreateOAuthApplicationUserStateResponse>
   /** POST /oidc_test_configs — `create_oidc_test_config` (Auth) */
-  createOidcTestConfig(params: { body: unknown }): Promise<models.OIDCConfig>
+  createOidcTestConfig(params: { body: models.OIDCConfig }): Promise<models.OIDCConfig>
   /** POST /permission_sets — `create_permission_set` (Role) */
-  createPermissionSet(params: { body: unknown }): Promise<models.PermissionSet>
+  createPermissionSet(params: { body: models.PermissionSet }): Promise<models.PermissionSet>
   /** POST /projects — `create_project` (Project) */
-  createProject(params: { body: unknown }): Promise<models.Project>
+  createProject(params: { body: models.Project }): Promise<models.Project>
   /** POST /queries — `create_query` (Query) */
-  createQuery(params: { fields?: string; body: unknown }): Promise<models.Query>
+  createQuery(params: { fields?: string; body: models.Query }): Promise<models.Query>
   /** POST /render_tasks/queries/{query_id}/{result_format} — `create_query_render_task` (RenderTask) */
   createQueryRenderTask(params: { query_id: string; result_format: string; width: number; height: number; fields?: string }): Promise<models.RenderTask>
   /** POST /query_tasks — `create_query_task` (Query) */
-  createQueryTask(params: { limit?: number; apply_formatting?: boolean; apply_vis?: boolean; cache?: boolean; generate_drill_links?: boolean; force_production?: boolean; cache_only?: boolean; path_prefix?: string; rebuild_pdts?: boolean; server_table_calcs?: boolean; fields?: string; body: unknown }): Promise<models.QueryTask>
+  createQueryTask(params: { limit?: number; apply_formatting?: boolean; apply_vis?: boolean; cache?: boolean; generate_drill_links?: boolean; force_production?: boolean; cache_only?: boolean; path_prefix?: string; rebuild_pdts?: boolean; server_table_calcs?: boolean; fields?: string; body: models.CreateQueryTask }): Promise<models.QueryTask>
   /** POST /roles — `create_role` (Role) */
-  createRole(params: { body: unknown }): Promise<models.Role>
+  createRole(params: { body: models.Role }): Promise<models.Role>
   /** POST /saml_test_configs — `create_saml_test_config` (Auth) */
-  createSamlTestConfig(params: { body: unknown }): Promise<models.SamlConfig>
+  createSamlTestConfig(params: { body: models.SamlConfig }): Promise<models.SamlConfig>
   /** POST /scheduled_plans — `create_scheduled_plan` (ScheduledPlan) */
-  createScheduledPlan(params: { body: unknown }): Promise<models.ScheduledPlan>
+  createScheduledPlan(params: { body: models.ScheduledPlan }): Promise<models.ScheduledPlan>
   /** POST /users/service_accounts — `create_service_account` (User) [alpha] */
-  createServiceAccount(params: { fields?: string; body: unknown }): Promise<models.ServiceAccount>
+  createServiceAccount(params: { fields?: string; body: models.ServiceAccount }): Promise<models.ServiceAccount>
   /** POST /sql_interface_queries — `create_sql_interface_query` (SqlInterfaceQuery) [beta] */
-  createSqlInterfaceQuery(params: { body: unknown }): Promise<models.SqlInterfaceQuery>
+  createSqlInterfaceQuery(params: { body: models.SqlInterfaceQueryCreate }): Promise<models.SqlInterfaceQuery>
   /** POST /sql_queries — `create_sql_query` (Query) */
-  createSqlQuery(params: { body: unknown }): Promise<models.SqlQuery>
+  createSqlQuery(params: { body: models.SqlQueryCreate }): Promise<models.SqlQuery>
   /** POST /ssh_servers — `create_ssh_server` (Connection) */
-  createSshServer(params: { body: unknown }): Promise<models.SshServer>
+  createSshServer(params: { body: models.SshServer }): Promise<models.SshServer>
   /** POST /ssh_tunnels — `create_ssh_tunnel` (Connection) */
-  createSshTunnel(params: { body: unknown }): Promise<models.SshTunnel>
+  createSshTunnel(params: { body: models.SshTunnel }): Promise<models.SshTunnel>
   /** POST /embed/sso_url — `create_sso_embed_url` (Auth) */
-  createSsoEmbedUrl(params: { body: unknown }): Promise<models.EmbedUrlResponse>
+  createSsoEmbedUrl(params: { body: models.EmbedSsoParams }): Promise<models.EmbedUrlResponse>
   /** POST /themes — `create_theme` (Theme) */
-  createTheme(params: { body: unknown }): Promise<models.Theme>
+  createTheme(params: { body: models.Theme }): Promise<models.Theme>
   /** POST /users — `create_user` (User) */
-  createUser(params?: { fields?: string; body?: unknown }): Promise<models.User>
+  createUser(params?: { fields?: string; body?: models.User }): Promise<models.User>
   /** POST /user_attributes — `create_user_attribute` (UserAttribute) */
-  createUserAttribute(params: { fields?: string; body: unknown }): Promise<models.UserAttribute>
+  createUserAttribute(params: { fields?: string; body: models.UserAttribute }): Promise<models.UserAttribute>
   /** POST /users/{user_id}/credentials_api3 — `create_user_credentials_api3` (User) */
   createUserCredentialsApi3(params: { user_id: string; fields?: string }): Promise<models.CreateCredentialsApi3>
   /** POST /users/{user_id}/credentials_email — `create_user_credentials_email` (User) */
-  createUserCredentialsEmail(params: { user_id: string; fields?: string; body: unknown }): Promise<models.CredentialsEmail>
+  createUserCredentialsEmail(params: { user_id: string; fields?: string; body: models.CredentialsEmail }): Promise<models.CredentialsEmail>
   /** POST /users/{user_id}/credentials_email/password_reset — `create_user_credentials_email_password_reset` (User) */
   createUserCredentialsEmailPasswordReset(params: { user_id: string; expires?: boolean; fields?: string }): Promise<models.CredentialsEmail>
   /** POST /users/{user_id}/credentials_totp — `create_user_credentials_totp` (User) */
-  createUserCredentialsTotp(params: { user_id: string; fields?: string; body?: unknown }): Promise<models.CredentialsTotp>
+  createUserCredentialsTotp(params: { user_id: string; fields?: string; body?: models.CredentialsTotp }): Promise<models.CredentialsTotp>
   /** GET /custom_welcome_email — `custom_welcome_email` (Config) [deprecated] */
   /** @deprecated */
   customWelcomeEmail(params?: Record<string, never>): Promise<models.CustomWelcomeEmail>
@@ -463,15 +463,15 @@ export interface LookerOperations {
   /** PUT /support_access/disable — `disable_support_access` (Auth) */
   disableSupportAccess(params?: Record<string, never>): Promise<models.SupportAccessStatus>
   /** PUT /support_access/enable — `enable_support_access` (Auth) */
-  enableSupportAccess(params: { body: unknown }): Promise<models.SupportAccessStatus>
+  enableSupportAccess(params: { body: models.SupportAccessEnable }): Promise<models.SupportAccessStatus>
   /** POST /alerts/{alert_id}/enqueue — `enqueue_alert` (Alert) */
   enqueueAlert(params: { alert_id: string; force?: boolean }): Promise<any>
   /** POST /fetch_and_parse_saml_idp_metadata — `fetch_and_parse_saml_idp_metadata` (Auth) */
   fetchAndParseSamlIdpMetadata(params: { body: string }): Promise<models.SamlMetadataParseResult>
   /** POST /integrations/{integration_id}/form — `fetch_integration_form` (Integration) */
-  fetchIntegrationForm(params: { integration_id: string; body?: unknown }): Promise<models.DataActionForm>
+  fetchIntegrationForm(params: { integration_id: string; body?: Record<string, string> }): Promise<models.DataActionForm>
   /** POST /data_actions/form — `fetch_remote_data_action_form` (DataAction) */
-  fetchRemoteDataActionForm(params: { body: unknown }): Promise<models.DataActionForm>
+  fetchRemoteDataActionForm(params: { body: Record<string, string> }): Promise<models.DataActionForm>
   /** GET /projects/{project_id}/git_branch/{branch_name} — `find_git_branch` (Project) */
   findGitBranch(params: { project_id: string; branch_name: string }): Promise<models.GitBranch>
   /** GET /folders/{folder_id} — `folder` (Folder) */
@@ -493,7 +493,7 @@ export interface LookerOperations {
   /** PUT /password_config/force_password_reset_at_next_login_for_all_users — `force_password_reset_at_next_login_for_all_users` (Auth) */
   forcePasswordResetAtNextLoginForAllUsers(params?: Record<string, never>): Promise<any>
   /** PUT /embed/cookieless_session/generate_tokens — `generate_tokens_for_cookieless_session` (Auth) */
-  generateTokensForCookielessSession(params: { body: unknown }): Promise<models.EmbedCookielessSessionGenerateTokensResponse>
+  generateTokensForCookielessSession(params: { body: models.EmbedCookielessSessionGenerateTokens }): Promise<models.EmbedCookielessSessionGenerateTokensResponse>
   /** GET /agents/{agent_id} — `get_agent` (ConversationalAnalytics) [beta] */
   getAgent(params: { agent_id: string; fields?: string }): Promise<models.Agent>
   /** GET /alerts/{alert_id} — `get_alert` (Alert) */
@@ -534,9 +534,9 @@ export interface LookerOperations {
   /** GET /groups/{group_id} — `group` (Group) */
   group(params: { group_id: string; fields?: string }): Promise<models.Group>
   /** POST /dashboards/lookml — `import_dashboard_from_lookml` (Dashboard) */
-  importDashboardFromLookml(params: { body: unknown }): Promise<models.Dashboard>
+  importDashboardFromLookml(params: { body: models.DashboardLookml }): Promise<models.Dashboard>
   /** POST /dashboards/{lookml_dashboard_id}/import/{space_id} — `import_lookml_dashboard` (Dashboard) */
-  importLookmlDashboard(params: { lookml_dashboard_id: string; space_id: string; raw_locale?: boolean; body?: unknown }): Promise<models.Dashboard>
+  importLookmlDashboard(params: { lookml_dashboard_id: string; space_id: string; raw_locale?: boolean; body?: models.Dashboard }): Promise<models.Dashboard>
   /** GET /integrations/{integration_id} — `integration` (Integration) */
   integration(params: { integration_id: string; fields?: string }): Promise<models.Integration>
   /** GET /integration_hubs/{integration_hub_id} — `integration_hub` (Integration) */
@@ -586,7 +586,7 @@ export interface LookerOperations {
   /** GET /password_config — `password_config` (Auth) */
   passwordConfig(params?: Record<string, never>): Promise<models.PasswordConfig>
   /** POST /data_actions — `perform_data_action` (DataAction) */
-  performDataAction(params: { body: unknown }): Promise<models.DataActionResponse>
+  performDataAction(params: { body: models.DataActionRequest }): Promise<models.DataActionResponse>
   /** GET /permission_sets/{permission_set_id} — `permission_set` (Role) */
   permissionSet(params: { permission_set_id: string; fields?: string }): Promise<models.PermissionSet>
   /** GET /projects/{project_id} — `project` (Project) */
@@ -608,21 +608,21 @@ export interface LookerOperations {
   /** GET /query_tasks/{query_task_id} — `query_task` (Query) */
   queryTask(params: { query_task_id: string; fields?: string }): Promise<models.QueryTask>
   /** GET /query_tasks/multi_results — `query_task_multi_results` (Query) */
-  queryTaskMultiResults(params: { query_task_ids: unknown[] }): Promise<any>
+  queryTaskMultiResults(params: { query_task_ids: string[] }): Promise<any>
   /** GET /query_tasks/{query_task_id}/results — `query_task_results` (Query) */
   queryTaskResults(params: { query_task_id: string }): Promise<any>
   /** PATCH /alert_notifications/{alert_notification_id} — `read_alert_notification` (Alert) */
   readAlertNotification(params: { alert_notification_id: string }): Promise<models.AlertNotifications>
   /** POST /mobile/device — `register_mobile_device` (Auth) [beta] */
-  registerMobileDevice(params: { body: unknown }): Promise<models.MobileToken>
+  registerMobileDevice(params: { body: models.MobileToken }): Promise<models.MobileToken>
   /** POST /oauth_client_apps/{client_guid} — `register_oauth_client_app` (Auth) */
-  registerOauthClientApp(params: { client_guid: string; fields?: string; body: unknown }): Promise<models.OauthClientApp>
+  registerOauthClientApp(params: { client_guid: string; fields?: string; body: models.OauthClientApp }): Promise<models.OauthClientApp>
   /** GET /render_tasks/{render_task_id} — `render_task` (RenderTask) */
   renderTask(params: { render_task_id: string; fields?: string }): Promise<models.RenderTask>
   /** GET /render_tasks/{render_task_id}/results — `render_task_results` (RenderTask) */
   renderTaskResults(params: { render_task_id: string }): Promise<any>
   /** POST /projects/{project_id}/git_diagnostic_report/{report_id}/repair — `repair_git_diagnostic_report` (Project) [beta] */
-  repairGitDiagnosticReport(params: { project_id: string; report_id: string; body: unknown }): Promise<models.GitDiagnosticReport>
+  repairGitDiagnosticReport(params: { project_id: string; report_id: string; body: models.GitDiagnosticReport }): Promise<models.GitDiagnosticReport>
   /** POST /projects/{project_id}/reset_to_production — `reset_project_to_production` (Project) */
   resetProjectToProduction(params: { project_id: string }): Promise<any>
   /** POST /projects/{project_id}/reset_to_remote — `reset_project_to_remote` (Project) */
@@ -636,9 +636,9 @@ export interface LookerOperations {
   /** GET /projects/{project_id}/git_connection_tests/{test_id} — `run_git_connection_test` (Project) */
   runGitConnectionTest(params: { project_id: string; test_id: string; remote_url?: string; use_production?: string }): Promise<models.GitConnectionTestResult>
   /** POST /queries/run/{result_format} — `run_inline_query` (Query) */
-  runInlineQuery(params: { result_format: string; limit?: number; apply_formatting?: boolean; apply_vis?: boolean; cache?: boolean; image_width?: number; image_height?: number; generate_drill_links?: boolean; force_production?: boolean; cache_only?: boolean; path_prefix?: string; rebuild_pdts?: boolean; server_table_calcs?: boolean; body: unknown }): Promise<any>
+  runInlineQuery(params: { result_format: string; limit?: number; apply_formatting?: boolean; apply_vis?: boolean; cache?: boolean; image_width?: number; image_height?: number; generate_drill_links?: boolean; force_production?: boolean; cache_only?: boolean; path_prefix?: string; rebuild_pdts?: boolean; server_table_calcs?: boolean; body: models.Query }): Promise<any>
   /** POST /internal/kda/analyze — `run_key_driver_analysis` (KeyDriverAnalysis) [alpha] */
-  runKeyDriverAnalysis(params: { body: unknown }): Promise<models.KdaResponsePayload>
+  runKeyDriverAnalysis(params: { body: models.KdaRequestPayload }): Promise<models.KdaResponsePayload>
   /** GET /looks/{look_id}/run/{result_format} — `run_look` (Look) */
   runLook(params: { look_id: string; result_format: string; limit?: number; apply_formatting?: boolean; apply_vis?: boolean; cache?: boolean; image_width?: number; image_height?: number; generate_drill_links?: boolean; force_production?: boolean; cache_only?: boolean; path_prefix?: string; rebuild_pdts?: boolean; server_table_calcs?: boolean }): Promise<any>
   /** GET /projects/{project_id}/lookml_tests/run — `run_lookml_test` (Project) */
@@ -658,9 +658,9 @@ export interface LookerOperations {
   /** GET /scheduled_plans/{scheduled_plan_id} — `scheduled_plan` (ScheduledPlan) */
   scheduledPlan(params: { scheduled_plan_id: string; fields?: string }): Promise<models.ScheduledPlan>
   /** POST /scheduled_plans/run_once — `scheduled_plan_run_once` (ScheduledPlan) */
-  scheduledPlanRunOnce(params: { body: unknown }): Promise<models.ScheduledPlan>
+  scheduledPlanRunOnce(params: { body: models.ScheduledPlan }): Promise<models.ScheduledPlan>
   /** POST /scheduled_plans/{scheduled_plan_id}/run_once — `scheduled_plan_run_once_by_id` (ScheduledPlan) */
-  scheduledPlanRunOnceById(params: { scheduled_plan_id: string; body?: unknown }): Promise<models.ScheduledPlan>
+  scheduledPlanRunOnceById(params: { scheduled_plan_id: string; body?: models.WriteScheduledPlan }): Promise<models.ScheduledPlan>
   /** GET /scheduled_plans/dashboard/{dashboard_id} — `scheduled_plans_for_dashboard` (ScheduledPlan) */
   scheduledPlansForDashboard(params: { dashboard_id: string; user_id?: string; all_users?: boolean; fields?: string }): Promise<models.ScheduledPlan[]>
   /** GET /scheduled_plans/look/{look_id} — `scheduled_plans_for_look` (ScheduledPlan) */
@@ -737,19 +737,19 @@ export interface LookerOperations {
   /** PUT /themes/default_theme — `set_default_theme_by_type` (Theme) [beta] */
   setDefaultThemeByType(params: { name: string; theme_type: string }): Promise<models.Theme>
   /** PUT /roles/{role_id}/groups — `set_role_groups` (Role) */
-  setRoleGroups(params: { role_id: string; body: unknown }): Promise<models.Group[]>
+  setRoleGroups(params: { role_id: string; body: string[] }): Promise<models.Group[]>
   /** PUT /roles/{role_id}/users — `set_role_users` (Role) */
-  setRoleUsers(params: { role_id: string; body: unknown }): Promise<models.User[]>
+  setRoleUsers(params: { role_id: string; body: string[] }): Promise<models.User[]>
   /** PATCH /setting — `set_setting` (Config) */
-  setSetting(params: { fields?: string; body: unknown }): Promise<models.Setting>
+  setSetting(params: { fields?: string; body: models.Setting }): Promise<models.Setting>
   /** POST /smtp_settings — `set_smtp_settings` (Config) */
-  setSmtpSettings(params: { body: unknown }): Promise<any>
+  setSmtpSettings(params: { body: models.SmtpSettings }): Promise<any>
   /** POST /user_attributes/{user_attribute_id}/group_values — `set_user_attribute_group_values` (UserAttribute) */
-  setUserAttributeGroupValues(params: { user_attribute_id: string; body: unknown }): Promise<models.UserAttributeGroupValue[]>
+  setUserAttributeGroupValues(params: { user_attribute_id: string; body: models.UserAttributeGroupValue[] }): Promise<models.UserAttributeGroupValue[]>
   /** PATCH /users/{user_id}/attribute_values/{user_attribute_id} — `set_user_attribute_user_value` (User) */
-  setUserAttributeUserValue(params: { user_id: string; user_attribute_id: string; body: unknown }): Promise<models.UserAttributeWithValue>
+  setUserAttributeUserValue(params: { user_id: string; user_attribute_id: string; body: models.UserAttributeWithValue }): Promise<models.UserAttributeWithValue>
   /** PUT /users/{user_id}/roles — `set_user_roles` (User) */
-  setUserRoles(params: { user_id: string; fields?: string; body: unknown }): Promise<models.Role[]>
+  setUserRoles(params: { user_id: string; fields?: string; body: string[] }): Promise<models.Role[]>
   /** GET /smtp_status — `smtp_status` (Config) */
   smtpStatus(params?: { fields?: string }): Promise<models.SmtpStatus>
   /** GET /sql_interface_queries/metadata — `sql_interface_metadata` (SqlInterfaceQuery) [beta] */
@@ -769,23 +769,23 @@ export interface LookerOperations {
   /** GET /support_access/status — `support_access_status` (Auth) */
   supportAccessStatus(params?: Record<string, never>): Promise<models.SupportAccessStatus>
   /** PATCH /dashboards/{lookml_dashboard_id}/sync — `sync_lookml_dashboard` (Dashboard) */
-  syncLookmlDashboard(params: { lookml_dashboard_id: string; raw_locale?: boolean; dashboard_ids?: unknown[] }): Promise<any>
+  syncLookmlDashboard(params: { lookml_dashboard_id: string; raw_locale?: boolean; dashboard_ids?: string[] }): Promise<any>
   /** POST /projects/{project_id}/tag — `tag_ref` (Project) */
-  tagRef(params: { project_id: string; commit_sha?: string; tag_name?: string; tag_message?: string; body: unknown }): Promise<models.Project>
+  tagRef(params: { project_id: string; commit_sha?: string; tag_name?: string; tag_message?: string; body: models.Project }): Promise<models.Project>
   /** PUT /connections/{connection_name}/test — `test_connection` (Connection) */
-  testConnection(params: { connection_name: string; tests?: unknown[] }): Promise<models.DBConnectionTestResult[]>
+  testConnection(params: { connection_name: string; tests?: string[] }): Promise<models.DBConnectionTestResult[]>
   /** PUT /connections/test — `test_connection_config` (Connection) */
-  testConnectionConfig(params: { tests?: unknown[]; body: unknown }): Promise<models.DBConnectionTestResult[]>
+  testConnectionConfig(params: { tests?: string[]; body: models.DBConnection }): Promise<models.DBConnectionTestResult[]>
   /** POST /integrations/{integration_id}/test — `test_integration` (Integration) */
   testIntegration(params: { integration_id: string }): Promise<models.IntegrationTestResult>
   /** PUT /ldap_config/test_auth — `test_ldap_config_auth` (Auth) */
-  testLdapConfigAuth(params: { body: unknown }): Promise<models.LDAPConfigTestResult>
+  testLdapConfigAuth(params: { body: models.LDAPConfig }): Promise<models.LDAPConfigTestResult>
   /** PUT /ldap_config/test_connection — `test_ldap_config_connection` (Auth) */
-  testLdapConfigConnection(params: { body: unknown }): Promise<models.LDAPConfigTestResult>
+  testLdapConfigConnection(params: { body: models.LDAPConfig }): Promise<models.LDAPConfigTestResult>
   /** PUT /ldap_config/test_user_auth — `test_ldap_config_user_auth` (Auth) */
-  testLdapConfigUserAuth(params: { body: unknown }): Promise<models.LDAPConfigTestResult>
+  testLdapConfigUserAuth(params: { body: models.LDAPConfig }): Promise<models.LDAPConfigTestResult>
   /** PUT /ldap_config/test_user_info — `test_ldap_config_user_info` (Auth) */
-  testLdapConfigUserInfo(params: { body: unknown }): Promise<models.LDAPConfigTestResult>
+  testLdapConfigUserInfo(params: { body: models.LDAPConfig }): Promise<models.LDAPConfigTestResult>
   /** GET /ssh_server/{ssh_server_id}/test — `test_ssh_server` (Connection) */
   testSshServer(params: { ssh_server_id: string }): Promise<models.SshServer>
   /** GET /ssh_tunnel/{ssh_tunnel_id}/test — `test_ssh_tunnel` (Connection) */
@@ -797,139 +797,139 @@ export interface LookerOperations {
   /** DELETE /alerts/{alert_id}/follow — `unfollow_alert` (Alert) */
   unfollowAlert(params: { alert_id: string }): Promise<any>
   /** PATCH /agents/{agent_id} — `update_agent` (ConversationalAnalytics) [beta] */
-  updateAgent(params: { agent_id: string; fields?: string; body: unknown }): Promise<models.Agent>
+  updateAgent(params: { agent_id: string; fields?: string; body: models.Agent }): Promise<models.Agent>
   /** PUT /alerts/{alert_id} — `update_alert` (Alert) */
-  updateAlert(params: { alert_id: string; body: unknown }): Promise<models.Alert>
+  updateAlert(params: { alert_id: string; body: models.Alert }): Promise<models.Alert>
   /** PATCH /alerts/{alert_id} — `update_alert_field` (Alert) */
-  updateAlertField(params: { alert_id: string; body: unknown }): Promise<models.Alert>
+  updateAlertField(params: { alert_id: string; body: models.AlertPatch }): Promise<models.Alert>
   /** PUT /artifacts/{namespace} — `update_artifacts` (Artifact) [alpha] */
-  updateArtifacts(params: { namespace: string; fields?: string; body: unknown }): Promise<models.Artifact[]>
+  updateArtifacts(params: { namespace: string; fields?: string; body: models.UpdateArtifact[] }): Promise<models.Artifact[]>
   /** PATCH /boards/{board_id} — `update_board` (Board) */
-  updateBoard(params: { board_id: string; fields?: string; body: unknown }): Promise<models.Board>
+  updateBoard(params: { board_id: string; fields?: string; body: models.Board }): Promise<models.Board>
   /** PATCH /board_items/{board_item_id} — `update_board_item` (Board) */
-  updateBoardItem(params: { board_item_id: string; fields?: string; body: unknown }): Promise<models.BoardItem>
+  updateBoardItem(params: { board_item_id: string; fields?: string; body: models.BoardItem }): Promise<models.BoardItem>
   /** PATCH /board_sections/{board_section_id} — `update_board_section` (Board) */
-  updateBoardSection(params: { board_section_id: string; fields?: string; body: unknown }): Promise<models.BoardSection>
+  updateBoardSection(params: { board_section_id: string; fields?: string; body: models.BoardSection }): Promise<models.BoardSection>
   /** PATCH /cloud_storage — `update_cloud_storage_configuration` (Config) */
-  updateCloudStorageConfiguration(params: { body: unknown }): Promise<models.BackupConfiguration>
+  updateCloudStorageConfiguration(params: { body: models.BackupConfiguration }): Promise<models.BackupConfiguration>
   /** PATCH /color_collections/{collection_id} — `update_color_collection` (ColorCollection) */
-  updateColorCollection(params: { collection_id: string; body: unknown }): Promise<models.ColorCollection>
+  updateColorCollection(params: { collection_id: string; body: models.ColorCollection }): Promise<models.ColorCollection>
   /** PATCH /connections/{connection_name} — `update_connection` (Connection) */
-  updateConnection(params: { connection_name: string; body: unknown }): Promise<models.DBConnection>
+  updateConnection(params: { connection_name: string; body: models.DBConnection }): Promise<models.DBConnection>
   /** PATCH /content_metadata/{content_metadata_id} — `update_content_metadata` (Content) */
-  updateContentMetadata(params: { content_metadata_id: string; body: unknown }): Promise<models.ContentMeta>
+  updateContentMetadata(params: { content_metadata_id: string; body: models.ContentMeta }): Promise<models.ContentMeta>
   /** PUT /content_metadata_access/{content_metadata_access_id} — `update_content_metadata_access` (Content) */
-  updateContentMetadataAccess(params: { content_metadata_access_id: string; body: unknown }): Promise<models.ContentMetaGroupUser>
+  updateContentMetadataAccess(params: { content_metadata_access_id: string; body: models.ContentMetaGroupUser }): Promise<models.ContentMetaGroupUser>
   /** PATCH /conversations/{conversation_id} — `update_conversation` (ConversationalAnalytics) [beta] */
-  updateConversation(params: { conversation_id: string; fields?: string; body: unknown }): Promise<models.Conversation>
+  updateConversation(params: { conversation_id: string; fields?: string; body: models.Conversation }): Promise<models.Conversation>
   /** PATCH /conversations/{conversation_id}/messages/{message_id} — `update_conversation_message` (ConversationalAnalytics) [beta] */
-  updateConversationMessage(params: { conversation_id: string; message_id: string; fields?: string; body: unknown }): Promise<models.ConversationMessage>
+  updateConversationMessage(params: { conversation_id: string; message_id: string; fields?: string; body: models.ConversationMessage }): Promise<models.ConversationMessage>
   /** PATCH /custom_welcome_email — `update_custom_welcome_email` (Config) [deprecated] */
   /** @deprecated */
-  updateCustomWelcomeEmail(params: { send_test_welcome_email?: boolean; body: unknown }): Promise<models.CustomWelcomeEmail>
+  updateCustomWelcomeEmail(params: { send_test_welcome_email?: boolean; body: models.CustomWelcomeEmail }): Promise<models.CustomWelcomeEmail>
   /** PUT /custom_welcome_email_test — `update_custom_welcome_email_test` (Config) */
-  updateCustomWelcomeEmailTest(params: { body: unknown }): Promise<models.WelcomeEmailTest>
+  updateCustomWelcomeEmailTest(params: { body: models.WelcomeEmailTest }): Promise<models.WelcomeEmailTest>
   /** PATCH /dashboards/{dashboard_id} — `update_dashboard` (Dashboard) */
-  updateDashboard(params: { dashboard_id: string; body: unknown }): Promise<models.Dashboard>
+  updateDashboard(params: { dashboard_id: string; body: models.Dashboard }): Promise<models.Dashboard>
   /** PATCH /dashboards/{dashboard_id}/certification — `update_dashboard_certification` (Dashboard) [beta] */
-  updateDashboardCertification(params: { dashboard_id: string; body: unknown }): Promise<models.Dashboard>
+  updateDashboardCertification(params: { dashboard_id: string; body: models.Certification }): Promise<models.Dashboard>
   /** PATCH /dashboard_elements/{dashboard_element_id} — `update_dashboard_element` (Dashboard) */
-  updateDashboardElement(params: { dashboard_element_id: string; fields?: string; body: unknown }): Promise<models.DashboardElement>
+  updateDashboardElement(params: { dashboard_element_id: string; fields?: string; body: models.DashboardElement }): Promise<models.DashboardElement>
   /** PATCH /dashboard_filters/{dashboard_filter_id} — `update_dashboard_filter` (Dashboard) */
-  updateDashboardFilter(params: { dashboard_filter_id: string; fields?: string; body: unknown }): Promise<models.DashboardFilter>
+  updateDashboardFilter(params: { dashboard_filter_id: string; fields?: string; body: models.DashboardFilter }): Promise<models.DashboardFilter>
   /** PATCH /dashboard_layouts/{dashboard_layout_id} — `update_dashboard_layout` (Dashboard) */
-  updateDashboardLayout(params: { dashboard_layout_id: string; fields?: string; body: unknown }): Promise<models.DashboardLayout>
+  updateDashboardLayout(params: { dashboard_layout_id: string; fields?: string; body: models.DashboardLayout }): Promise<models.DashboardLayout>
   /** PATCH /dashboard_layout_components/{dashboard_layout_component_id} — `update_dashboard_layout_component` (Dashboard) */
-  updateDashboardLayoutComponent(params: { dashboard_layout_component_id: string; fields?: string; body: unknown }): Promise<models.DashboardLayoutComponent>
+  updateDashboardLayoutComponent(params: { dashboard_layout_component_id: string; fields?: string; body: models.DashboardLayoutComponent }): Promise<models.DashboardLayoutComponent>
   /** PATCH /datagroups/{datagroup_id} — `update_datagroup` (Datagroup) */
-  updateDatagroup(params: { datagroup_id: string; body: unknown }): Promise<models.Datagroup>
+  updateDatagroup(params: { datagroup_id: string; body: models.Datagroup }): Promise<models.Datagroup>
   /** PATCH /digest_emails_enabled — `update_digest_emails_enabled` (Config) */
-  updateDigestEmailsEnabled(params: { body: unknown }): Promise<models.DigestEmails>
+  updateDigestEmailsEnabled(params: { body: models.DigestEmails }): Promise<models.DigestEmails>
   /** PATCH /external_oauth_applications/{client_id} — `update_external_oauth_application` (Connection) [beta] */
-  updateExternalOauthApplication(params: { client_id: string; body: unknown }): Promise<models.ExternalOauthApplication>
+  updateExternalOauthApplication(params: { client_id: string; body: models.ExternalOauthApplication }): Promise<models.ExternalOauthApplication>
   /** PATCH /folders/{folder_id} — `update_folder` (Folder) */
-  updateFolder(params: { folder_id: string; body: unknown }): Promise<models.Folder>
+  updateFolder(params: { folder_id: string; body: models.UpdateFolder }): Promise<models.Folder>
   /** PUT /projects/{project_id}/git_branch — `update_git_branch` (Project) */
-  updateGitBranch(params: { project_id: string; body: unknown }): Promise<models.GitBranch>
+  updateGitBranch(params: { project_id: string; body: models.GitBranch }): Promise<models.GitBranch>
   /** PATCH /golden_queries/{golden_query_id} — `update_golden_query` (ConversationalAnalytics) [beta] */
-  updateGoldenQuery(params: { golden_query_id: number; body: unknown }): Promise<models.GoldenQuery>
+  updateGoldenQuery(params: { golden_query_id: number; body: models.GoldenQuery }): Promise<models.GoldenQuery>
   /** PATCH /groups/{group_id} — `update_group` (Group) */
-  updateGroup(params: { group_id: string; fields?: string; body: unknown }): Promise<models.Group>
+  updateGroup(params: { group_id: string; fields?: string; body: models.Group }): Promise<models.Group>
   /** PATCH /integrations/{integration_id} — `update_integration` (Integration) */
-  updateIntegration(params: { integration_id: string; fields?: string; body: unknown }): Promise<models.Integration>
+  updateIntegration(params: { integration_id: string; fields?: string; body: models.Integration }): Promise<models.Integration>
   /** PATCH /integration_hubs/{integration_hub_id} — `update_integration_hub` (Integration) */
-  updateIntegrationHub(params: { integration_hub_id: string; fields?: string; body: unknown }): Promise<models.IntegrationHub>
+  updateIntegrationHub(params: { integration_hub_id: string; fields?: string; body: models.IntegrationHub }): Promise<models.IntegrationHub>
   /** PATCH /internal_help_resources — `update_internal_help_resources` (Config) */
-  updateInternalHelpResources(params: { body: unknown }): Promise<models.InternalHelpResources>
+  updateInternalHelpResources(params: { body: models.InternalHelpResources }): Promise<models.InternalHelpResources>
   /** PATCH /internal_help_resources_content — `update_internal_help_resources_content` (Config) */
-  updateInternalHelpResourcesContent(params: { body: unknown }): Promise<models.InternalHelpResourcesContent>
+  updateInternalHelpResourcesContent(params: { body: models.InternalHelpResourcesContent }): Promise<models.InternalHelpResourcesContent>
   /** PATCH /ldap_config — `update_ldap_config` (Auth) */
-  updateLdapConfig(params: { body: unknown }): Promise<models.LDAPConfig>
+  updateLdapConfig(params: { body: models.LDAPConfig }): Promise<models.LDAPConfig>
   /** PATCH /legacy_features/{legacy_feature_id} — `update_legacy_feature` (Config) */
-  updateLegacyFeature(params: { legacy_feature_id: string; body: unknown }): Promise<models.LegacyFeature>
+  updateLegacyFeature(params: { legacy_feature_id: string; body: models.LegacyFeature }): Promise<models.LegacyFeature>
   /** PATCH /looks/{look_id} — `update_look` (Look) */
-  updateLook(params: { look_id: string; fields?: string; body: unknown }): Promise<models.LookWithQuery>
+  updateLook(params: { look_id: string; fields?: string; body: models.LookWithQuery }): Promise<models.LookWithQuery>
   /** PATCH /looks/{look_id}/certification — `update_look_certification` (Look) [beta] */
-  updateLookCertification(params: { look_id: string; body: unknown }): Promise<models.Look>
+  updateLookCertification(params: { look_id: string; body: models.Certification }): Promise<models.Look>
   /** PATCH /dashboards/lookml/{dashboard_id}/certification — `update_lookml_certification` (Dashboard) [beta] */
-  updateLookmlCertification(params: { dashboard_id: string; body: unknown }): Promise<models.Dashboard>
+  updateLookmlCertification(params: { dashboard_id: string; body: models.Certification }): Promise<models.Dashboard>
   /** PATCH /lookml_models/{lookml_model_name} — `update_lookml_model` (LookmlModel) */
-  updateLookmlModel(params: { lookml_model_name: string; body: unknown }): Promise<models.LookmlModel>
+  updateLookmlModel(params: { lookml_model_name: string; body: models.LookmlModel }): Promise<models.LookmlModel>
   /** PATCH /mobile/device/{device_id} — `update_mobile_device_registration` (Auth) [beta] */
   updateMobileDeviceRegistration(params: { device_id: string }): Promise<models.MobileToken>
   /** PATCH /model_sets/{model_set_id} — `update_model_set` (Role) */
-  updateModelSet(params: { model_set_id: string; body: unknown }): Promise<models.ModelSet>
+  updateModelSet(params: { model_set_id: string; body: models.ModelSet }): Promise<models.ModelSet>
   /** PATCH /oauth_client_apps/{client_guid} — `update_oauth_client_app` (Auth) */
-  updateOauthClientApp(params: { client_guid: string; fields?: string; body: unknown }): Promise<models.OauthClientApp>
+  updateOauthClientApp(params: { client_guid: string; fields?: string; body: models.OauthClientApp }): Promise<models.OauthClientApp>
   /** PATCH /oidc_config — `update_oidc_config` (Auth) */
-  updateOidcConfig(params: { body: unknown }): Promise<models.OIDCConfig>
+  updateOidcConfig(params: { body: models.OIDCConfig }): Promise<models.OIDCConfig>
   /** PATCH /password_config — `update_password_config` (Auth) */
-  updatePasswordConfig(params: { body: unknown }): Promise<models.PasswordConfig>
+  updatePasswordConfig(params: { body: models.PasswordConfig }): Promise<models.PasswordConfig>
   /** PATCH /permission_sets/{permission_set_id} — `update_permission_set` (Role) */
-  updatePermissionSet(params: { permission_set_id: string; body: unknown }): Promise<models.PermissionSet>
+  updatePermissionSet(params: { permission_set_id: string; body: models.PermissionSet }): Promise<models.PermissionSet>
   /** PATCH /projects/{project_id} — `update_project` (Project) */
-  updateProject(params: { project_id: string; fields?: string; body: unknown }): Promise<models.Project>
+  updateProject(params: { project_id: string; fields?: string; body: models.Project }): Promise<models.Project>
   /** PUT /projects/{root_project_id}/credential/{credential_id} — `update_repository_credential` (Project) */
-  updateRepositoryCredential(params: { root_project_id: string; credential_id: string; body: unknown }): Promise<models.RepositoryCredential>
+  updateRepositoryCredential(params: { root_project_id: string; credential_id: string; body: models.RepositoryCredential }): Promise<models.RepositoryCredential>
   /** PATCH /roles/{role_id} — `update_role` (Role) */
-  updateRole(params: { role_id: string; body: unknown }): Promise<models.Role>
+  updateRole(params: { role_id: string; body: models.Role }): Promise<models.Role>
   /** PATCH /saml_config — `update_saml_config` (Auth) */
-  updateSamlConfig(params: { body: unknown }): Promise<models.SamlConfig>
+  updateSamlConfig(params: { body: models.SamlConfig }): Promise<models.SamlConfig>
   /** PATCH /scheduled_plans/{scheduled_plan_id} — `update_scheduled_plan` (ScheduledPlan) */
-  updateScheduledPlan(params: { scheduled_plan_id: string; body: unknown }): Promise<models.ScheduledPlan>
+  updateScheduledPlan(params: { scheduled_plan_id: string; body: models.ScheduledPlan }): Promise<models.ScheduledPlan>
   /** PATCH /self_service_models/{model_name}/certification — `update_self_service_explore_certification` (SelfService) [beta] */
-  updateSelfServiceExploreCertification(params: { model_name: string; body: unknown }): Promise<models.Certification>
+  updateSelfServiceExploreCertification(params: { model_name: string; body: models.Certification }): Promise<models.Certification>
   /** PATCH /users/service_accounts/{user_id} — `update_service_account` (User) [alpha] */
-  updateServiceAccount(params: { user_id: string; fields?: string; body: unknown }): Promise<models.ServiceAccount>
+  updateServiceAccount(params: { user_id: string; fields?: string; body: models.ServiceAccount }): Promise<models.ServiceAccount>
   /** PATCH /session — `update_session` (Session) */
-  updateSession(params: { body: unknown }): Promise<models.ApiSession>
+  updateSession(params: { body: models.ApiSession }): Promise<models.ApiSession>
   /** PATCH /session_config — `update_session_config` (Auth) */
-  updateSessionConfig(params: { body: unknown }): Promise<models.SessionConfig>
+  updateSessionConfig(params: { body: models.SessionConfig }): Promise<models.SessionConfig>
   /** PATCH /ssh_server/{ssh_server_id} — `update_ssh_server` (Connection) */
-  updateSshServer(params: { ssh_server_id: string; body: unknown }): Promise<models.SshServer>
+  updateSshServer(params: { ssh_server_id: string; body: models.SshServer }): Promise<models.SshServer>
   /** PATCH /ssh_tunnel/{ssh_tunnel_id} — `update_ssh_tunnel` (Connection) */
-  updateSshTunnel(params: { ssh_tunnel_id: string; body: unknown }): Promise<models.SshTunnel>
+  updateSshTunnel(params: { ssh_tunnel_id: string; body: models.SshTunnel }): Promise<models.SshTunnel>
   /** PATCH /themes/{theme_id} — `update_theme` (Theme) */
-  updateTheme(params: { theme_id: string; body: unknown }): Promise<models.Theme>
+  updateTheme(params: { theme_id: string; body: models.Theme }): Promise<models.Theme>
   /** PATCH /users/{user_id} — `update_user` (User) */
-  updateUser(params: { user_id: string; fields?: string; body: unknown }): Promise<models.User>
+  updateUser(params: { user_id: string; fields?: string; body: models.User }): Promise<models.User>
   /** PATCH /user_attributes/{user_attribute_id} — `update_user_attribute` (UserAttribute) */
-  updateUserAttribute(params: { user_attribute_id: string; fields?: string; body: unknown }): Promise<models.UserAttribute>
+  updateUserAttribute(params: { user_attribute_id: string; fields?: string; body: models.UserAttribute }): Promise<models.UserAttribute>
   /** PATCH /groups/{group_id}/attribute_values/{user_attribute_id} — `update_user_attribute_group_value` (Group) */
-  updateUserAttributeGroupValue(params: { group_id: string; user_attribute_id: string; body: unknown }): Promise<models.UserAttributeGroupValue>
+  updateUserAttributeGroupValue(params: { group_id: string; user_attribute_id: string; body: models.UserAttributeGroupValue }): Promise<models.UserAttributeGroupValue>
   /** PATCH /users/{user_id}/credentials_api3/{credentials_api3_id} — `update_user_credentials_api3` (User) */
-  updateUserCredentialsApi3(params: { user_id: string; credentials_api3_id: string; fields?: string; body: unknown }): Promise<models.CredentialsApi3>
+  updateUserCredentialsApi3(params: { user_id: string; credentials_api3_id: string; fields?: string; body: models.CredentialsApi3 }): Promise<models.CredentialsApi3>
   /** PATCH /users/{user_id}/credentials_email — `update_user_credentials_email` (User) */
-  updateUserCredentialsEmail(params: { user_id: string; fields?: string; body: unknown }): Promise<models.CredentialsEmail>
+  updateUserCredentialsEmail(params: { user_id: string; fields?: string; body: models.CredentialsEmail }): Promise<models.CredentialsEmail>
   /** PUT /whitelabel_configuration — `update_whitelabel_configuration` (Config) [deprecated] */
   /** @deprecated */
-  updateWhitelabelConfiguration(params: { body: unknown }): Promise<models.WhitelabelConfiguration>
+  updateWhitelabelConfiguration(params: { body: models.WhitelabelConfiguration }): Promise<models.WhitelabelConfiguration>
   /** GET /users/{user_id} — `user` (User) */
   user(params: { user_id: string; fields?: string }): Promise<models.User>
   /** GET /user_attributes/{user_attribute_id} — `user_attribute` (UserAttribute) */
   userAttribute(params: { user_attribute_id: string; fields?: string }): Promise<models.UserAttribute>
   /** GET /users/{user_id}/attribute_values — `user_attribute_user_values` (User) */
-  userAttributeUserValues(params: { user_id: string; fields?: string; user_attribute_ids?: unknown[]; all_values?: boolean; include_unset?: boolean }): Promise<models.UserAttributeWithValue[]>
+  userAttributeUserValues(params: { user_id: string; fields?: string; user_attribute_ids?: string[]; all_values?: boolean; include_unset?: boolean }): Promise<models.UserAttributeWithValue[]>
   /** GET /users/{user_id}/credentials_api3/{credentials_api3_id} — `user_credentials_api3` (User) */
   userCredentialsApi3(params: { user_id: string; credentials_api3_id: string; fields?: string }): Promise<models.CredentialsApi3>
   /** GET /users/{user_id}/credentials_email — `user_credentials_email` (User) */
@@ -959,7 +959,7 @@ export interface LookerOperations {
   /** POST /projects/{project_id}/validate — `validate_project` (Project) */
   validateProject(params: { project_id: string; fields?: string }): Promise<models.ProjectValidation>
   /** POST /themes/validate — `validate_theme` (Theme) */
-  validateTheme(params: { body: unknown }): Promise<models.ValidationError>
+  validateTheme(params: { body: models.Theme }): Promise<models.ValidationError>
   /** GET /vector_thumbnail/{type}/{resource_id} — `vector_thumbnail` (Content) [deprecated] */
   /** @deprecated */
   vectorThumbnail(params: { type: string; resource_id: string; reload?: string }): Promise<any>
@@ -969,7 +969,7 @@ export interface LookerOperations {
   /** @deprecated */
   whitelabelConfiguration(params?: { fields?: string }): Promise<models.WhitelabelConfiguration>
   /** POST /users/{user_id}/update_emails — `wipeout_user_emails` (User) */
-  wipeoutUserEmails(params: { user_id: string; fields?: string; body: unknown }): Promise<models.User>
+  wipeoutUserEmails(params: { user_id: string; fields?: string; body: models.UserEmailOnly }): Promise<models.User>
   /** GET /workspaces/{workspace_id} — `workspace` (Workspace) */
   workspace(params: { workspace_id: string }): Promise<models.Workspace>
 }

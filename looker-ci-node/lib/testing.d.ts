@@ -45,6 +45,18 @@ export declare class FakeLooker implements AsyncDisposable {
   liveTokens(): number
   issuedTokens(): string[]
   lastHeader(name: string): string | undefined
+  /** Make `validateProject({ project_id: 'thelook' })` report this LookML error. */
+  addLookmlError(message: string): void
+  /** Make data test `orders_have_ids` or `users_are_unique` fail. */
+  failLookmlTest(test: string): void
+  /** Make `contentValidation()` report a broken Look with this title. */
+  breakContent(title: string): void
+  /** The ref or branch last deployed to production. */
+  deployedRef(): string | undefined
+  /** Every scheduled plan run once so far, as sent, with the id the fake gave it. */
+  scheduledPlanRuns(): Array<Record<string, unknown>>
+  /** Datagroup `orders_etl` or `daily` as `GET /datagroups/{id}` shows it. */
+  datagroup(name: string): Record<string, unknown> | undefined
   stop(): void
   [Symbol.asyncDispose](): Promise<void>
 }

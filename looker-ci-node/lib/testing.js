@@ -109,6 +109,39 @@ class FakeLooker {
     return this.#native.lastHeader(name) ?? undefined
   }
 
+  // The small Looker world behind the everyday CI calls: project and model `thelook` (explores
+  // `orders` and `users`), datagroups `orders_etl` and `daily`.
+
+  /** Make `validateProject({ project_id: 'thelook' })` report this LookML error. */
+  addLookmlError(message) {
+    this.#native.addLookmlError(message)
+  }
+
+  /** Make data test `orders_have_ids` or `users_are_unique` fail. */
+  failLookmlTest(test) {
+    this.#native.failLookmlTest(test)
+  }
+
+  /** Make `contentValidation()` report a broken Look with this title. */
+  breakContent(title) {
+    this.#native.breakContent(title)
+  }
+
+  /** The ref or branch last deployed to production. */
+  deployedRef() {
+    return this.#native.deployedRef() ?? undefined
+  }
+
+  /** Every scheduled plan run once so far, as sent, with the id the fake gave it. */
+  scheduledPlanRuns() {
+    return this.#native.scheduledPlanRuns()
+  }
+
+  /** Datagroup `orders_etl` or `daily` as `GET /datagroups/{id}` shows it. */
+  datagroup(name) {
+    return this.#native.datagroup(name) ?? undefined
+  }
+
   stop() {
     this.#native.stop()
   }

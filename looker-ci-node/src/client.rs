@@ -162,7 +162,7 @@ impl NativeClient {
 
     #[napi]
     pub async fn me(&self) -> napi::Result<serde_json::Value> {
-        self.client.me().await.map_err(to_js)
+        self.client.me_json().await.map_err(to_js)
     }
 
     /// `raw`: return the body as a `Buffer` instead of decoded JSON.

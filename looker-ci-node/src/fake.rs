@@ -173,6 +173,36 @@ impl NativeFakeLooker {
     }
 
     #[napi]
+    pub fn add_lookml_error(&self, message: String) {
+        self.fake.add_lookml_error(&message);
+    }
+
+    #[napi]
+    pub fn fail_lookml_test(&self, test: String) {
+        self.fake.fail_lookml_test(&test);
+    }
+
+    #[napi]
+    pub fn break_content(&self, title: String) {
+        self.fake.break_content(&title);
+    }
+
+    #[napi]
+    pub fn deployed_ref(&self) -> Option<String> {
+        self.fake.deployed_ref()
+    }
+
+    #[napi]
+    pub fn scheduled_plan_runs(&self) -> Vec<serde_json::Value> {
+        self.fake.scheduled_plan_runs()
+    }
+
+    #[napi]
+    pub fn datagroup(&self, name: String) -> Option<serde_json::Value> {
+        self.fake.datagroup(&name)
+    }
+
+    #[napi]
     pub fn stop(&self) {
         self.fake.stop();
     }

@@ -16,6 +16,16 @@ export async function example(): Promise<void> {
   const exploreName: string | null | undefined = explore.name
   const models: Array<{ name?: string | null }> = await client.allLookmlModels()
   void [exploreName, models]
+  // Request bodies are the spec's models: a misspelt or mistyped field does not compile.
+  await client.createQuery({ body: { model: 'thelook', view: 'orders', fields: ['orders.id'] } })
+  // @ts-expect-error `veiw` is not a field of Query
+  await client.createQuery({ body: { model: 'thelook', veiw: 'orders' } })
+  // @ts-expect-error stale_before is epoch seconds, not a string
+  await client.updateDatagroup({ datagroup_id: '1', body: { stale_before: 'soon' } })
+  await client.setUserRoles({ user_id: '1', body: ['2', '3'] })
+  const runs: Array<Record<string, unknown>> = fake.scheduledPlanRuns()
+  const deployed: string | undefined = fake.deployedRef()
+  void [runs, deployed]
   const custom = new LookerClient({ baseUrl: fake.baseUrl, credentials: async () => ({ clientId: 'a', clientSecret: 'b' }) })
   void [source, custom]
   const native: NativeClient | undefined = undefined

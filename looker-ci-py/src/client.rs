@@ -146,13 +146,13 @@ impl NativeClient {
 
     fn me(&self, py: Python<'_>) -> PyResult<Json> {
         let client = self.client.clone();
-        Ok(Json(block_on(py, async move { client.me().await })?))
+        Ok(Json(block_on(py, async move { client.me_json().await })?))
     }
 
     fn me_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            Ok(Json(client.me().await.map_err(NativeError)?))
+            Ok(Json(client.me_json().await.map_err(NativeError)?))
         })
     }
 

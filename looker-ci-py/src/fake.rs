@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::ExposeSecret;
 
-use crate::convert::parse_json;
+use crate::convert::{Json, parse_json};
 
 #[pyclass(module = "looker_ci._native", frozen)]
 pub struct NativeFakeLooker {
@@ -146,6 +146,30 @@ impl NativeFakeLooker {
 
     fn last_header(&self, name: &str) -> Option<String> {
         self.fake.last_header(name)
+    }
+
+    fn add_lookml_error(&self, message: &str) {
+        self.fake.add_lookml_error(message);
+    }
+
+    fn fail_lookml_test(&self, test: &str) {
+        self.fake.fail_lookml_test(test);
+    }
+
+    fn break_content(&self, title: &str) {
+        self.fake.break_content(title);
+    }
+
+    fn deployed_ref(&self) -> Option<String> {
+        self.fake.deployed_ref()
+    }
+
+    fn scheduled_plan_runs(&self) -> Json {
+        Json(serde_json::Value::Array(self.fake.scheduled_plan_runs()))
+    }
+
+    fn datagroup(&self, name: &str) -> Option<Json> {
+        self.fake.datagroup(name).map(Json)
     }
 
     fn stop(&self) {

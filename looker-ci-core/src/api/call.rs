@@ -3,6 +3,7 @@
 //! says, and the reply decoded by its content type.
 
 use bytes::Bytes;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{BodyKind, Location, Operation, operation};
@@ -109,15 +110,85 @@ pub(crate) fn build_call(op: &Operation, mut args: Map<String, Value>) -> Result
     Ok(call)
 }
 
+/// A decode error that names the operation but never quotes the reply (it may hold data).
+pub(crate) fn decode_error(op: &Operation, e: &serde_json::Error) -> Error {
+    Error::Decode {
+        method: op.method.into(),
+        path: op.path.into(),
+        message: format!(
+            "{:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
+    }
+}
+
+/// The raw reply of an operation: its `Content-Type` (lower case, empty when absent) and body.
+pub(crate) struct RawReply {
+    pub op: &'static Operation,
+    pub content_type: String,
+    pub bytes: Bytes,
+}
+
+impl RawReply {
+    fn is_json(&self) -> bool {
+        self.content_type.starts_with("application/json") || self.content_type.is_empty()
+    }
+
+    /// Decode the reply into the operation's model (an empty body decodes as `null`).
+    pub fn model<T: DeserializeOwned>(&self) -> Result<T> {
+        if !self.is_json() {
+            return Err(Error::Decode {
+                method: self.op.method.into(),
+                path: self.op.path.into(),
+                message: format!("expected JSON, got `{}`", self.content_type),
+            });
+        }
+        let json: &[u8] = if self.bytes.is_empty() {
+            b"null"
+        } else {
+            &self.bytes
+        };
+        serde_json::from_slice(json).map_err(|e| decode_error(self.op, &e))
+    }
+
+    /// Decode the reply by its content type.
+    pub fn output(self) -> Result<OperationOutput> {
+        if self.bytes.is_empty() {
+            return Ok(OperationOutput::Json(Value::Null));
+        }
+        if self.is_json() {
+            return self.model().map(OperationOutput::Json);
+        }
+        if self.content_type.starts_with("text/") || self.content_type.contains("svg") {
+            return match String::from_utf8(self.bytes.to_vec()) {
+                Ok(text) => Ok(OperationOutput::Text(text)),
+                Err(_) => Ok(OperationOutput::Binary(self.bytes)),
+            };
+        }
+        Ok(OperationOutput::Binary(self.bytes))
+    }
+}
+
 impl LookerClient {
     /// Call any operation of the Looker API by its `operationId` with the spec's parameter names
     /// (plus `body`), for example `("lookml_model_explore", {"lookml_model_name": "m",
-    /// "explore_name": "e"})`. The bindings' generated methods all come through here.
+    /// "explore_name": "e"})`. The bindings' generated methods all come through here; Rust code
+    /// usually calls the typed methods instead (`client.lookml_model_explore("m", "e").await`).
     pub async fn call_operation(
         &self,
         operation_id: &str,
         args: Map<String, Value>,
     ) -> Result<OperationOutput> {
+        self.send_operation(operation_id, args).await?.output()
+    }
+
+    pub(crate) async fn send_operation(
+        &self,
+        operation_id: &str,
+        args: Map<String, Value>,
+    ) -> Result<RawReply> {
         let op = operation(operation_id).ok_or_else(|| {
             invalid(
                 "operation_id",
@@ -126,30 +197,11 @@ impl LookerClient {
         })?;
         let call = build_call(op, args)?;
         let (content_type, bytes) = self.request_with_content_type(call).await?;
-        let content_type = content_type.unwrap_or_default().to_ascii_lowercase();
-        if bytes.is_empty() {
-            return Ok(OperationOutput::Json(Value::Null));
-        }
-        if content_type.starts_with("application/json") || content_type.is_empty() {
-            let value = serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
-                method: op.method.into(),
-                path: op.path.into(),
-                message: format!(
-                    "{:?} error at line {} column {}",
-                    e.classify(),
-                    e.line(),
-                    e.column()
-                ),
-            })?;
-            return Ok(OperationOutput::Json(value));
-        }
-        if content_type.starts_with("text/") || content_type.contains("svg") {
-            return match String::from_utf8(bytes.to_vec()) {
-                Ok(text) => Ok(OperationOutput::Text(text)),
-                Err(_) => Ok(OperationOutput::Binary(bytes)),
-            };
-        }
-        Ok(OperationOutput::Binary(bytes))
+        Ok(RawReply {
+            op,
+            content_type: content_type.unwrap_or_default().to_ascii_lowercase(),
+            bytes,
+        })
     }
 }
 

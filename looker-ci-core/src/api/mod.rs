@@ -1,13 +1,19 @@
 //! The whole Looker API 4.0 as data: one entry per operation of the official spec (generated into
-//! `operations.rs` by `looker-ci-codegen`), and one generic call path,
-//! [`LookerClient::call_operation`], that the Python and Node bindings use for every operation.
+//! `operations.rs` by `looker-ci-codegen`), one generic call path,
+//! [`LookerClient::call_operation`], that the Python and Node bindings use for every operation,
+//! and a typed method per operation on top of it (generated into `methods.rs`, one module per tag:
+//! `client.lookml_model_explore("thelook", "orders").fields(["id"]).await?`).
 
 mod call;
+mod methods;
 pub mod models;
 mod operations;
+mod typed;
 
 pub use call::OperationOutput;
+pub use methods::*;
 pub use operations::OPERATIONS;
+pub use typed::ResponseFuture;
 
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

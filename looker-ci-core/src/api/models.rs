@@ -7,7 +7,26 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A list, or one bare value read as a one-element list. The spec puts a string `enum` on
+/// a few array properties (Looker sends arrays; mock servers derive a bare string).
+fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(T),
+    }
+    Ok(
+        Option::<OneOrMany<T>>::deserialize(deserializer)?.map(|value| match value {
+            OneOrMany::Many(many) => many,
+            OneOrMany::One(one) => vec![one],
+        }),
+    )
+}
 
 /// Schema `AccessToken`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4706,19 +4725,19 @@ pub struct Integration {
     #[serde(default, skip_serializing)]
     pub required_fields: Option<Vec<IntegrationRequiredField>>,
     /// Read-only: sent by Looker, never sent back.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "one_or_many")]
     pub supported_action_types: Option<Vec<String>>,
     /// Read-only: sent by Looker, never sent back.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "one_or_many")]
     pub supported_download_settings: Option<Vec<String>>,
     /// Read-only: sent by Looker, never sent back.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "one_or_many")]
     pub supported_formats: Option<Vec<String>>,
     /// Read-only: sent by Looker, never sent back.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "one_or_many")]
     pub supported_formattings: Option<Vec<String>>,
     /// Read-only: sent by Looker, never sent back.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "one_or_many")]
     pub supported_visualization_formattings: Option<Vec<String>>,
     /// Read-only: sent by Looker, never sent back.
     #[serde(default, skip_serializing)]
@@ -6177,7 +6196,7 @@ pub struct LookmlModelExploreField {
     #[serde(default, skip_serializing)]
     pub r#type: Option<String>,
     /// Read-only: sent by Looker, never sent back.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "one_or_many")]
     pub user_attribute_filter_types: Option<Vec<String>>,
     /// Read-only: sent by Looker, never sent back.
     #[serde(default, skip_serializing)]
@@ -10298,581 +10317,827 @@ impl From<SmtpSettingsSslVersion> for String {
     }
 }
 
-/// Decode the JSON reply of `operation_id` into its model; `None` when the spec gives the
-/// reply no model (plain JSON, text or binary).
-pub fn decode_reply(
+fn reencode<T: serde::de::DeserializeOwned + Serialize>(
+    value: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::to_value(serde_json::from_value::<T>(value)?)
+}
+
+/// Decode `value` as the model named `schema` and encode it again: the JSON this crate sends
+/// for it (read-only fields, nulls and unknown fields dropped). An `Err` says the value does
+/// not fit the model; `None` means no schema has that name.
+pub fn normalize(
+    schema: &str,
+    value: serde_json::Value,
+) -> Option<Result<serde_json::Value, serde_json::Error>> {
+    Some(match schema {
+        "AccessToken" => reencode::<AccessToken>(value),
+        "Agent" => reencode::<Agent>(value),
+        "Alert" => reencode::<Alert>(value),
+        "AlertAppliedDashboardFilter" => reencode::<AlertAppliedDashboardFilter>(value),
+        "AlertConditionState" => reencode::<AlertConditionState>(value),
+        "AlertDestination" => reencode::<AlertDestination>(value),
+        "AlertField" => reencode::<AlertField>(value),
+        "AlertFieldFilter" => reencode::<AlertFieldFilter>(value),
+        "AlertNotifications" => reencode::<AlertNotifications>(value),
+        "AlertPatch" => reencode::<AlertPatch>(value),
+        "AnalysisEvent" => reencode::<AnalysisEvent>(value),
+        "AnalysisMessage" => reencode::<AnalysisMessage>(value),
+        "AnalysisQuery" => reencode::<AnalysisQuery>(value),
+        "ApiSession" => reencode::<ApiSession>(value),
+        "ApiVersion" => reencode::<ApiVersion>(value),
+        "ApiVersionElement" => reencode::<ApiVersionElement>(value),
+        "Artifact" => reencode::<Artifact>(value),
+        "ArtifactNamespace" => reencode::<ArtifactNamespace>(value),
+        "ArtifactUsage" => reencode::<ArtifactUsage>(value),
+        "AssertValidatorErrorItem" => reencode::<AssertValidatorErrorItem>(value),
+        "AssertValidatorResult" => reencode::<AssertValidatorResult>(value),
+        "AssertValidatorTestError" => reencode::<AssertValidatorTestError>(value),
+        "AssertValidatorTestSuccess" => reencode::<AssertValidatorTestSuccess>(value),
+        "AssertValidatorTestedExplore" => reencode::<AssertValidatorTestedExplore>(value),
+        "AsyncDeployResponse" => reencode::<AsyncDeployResponse>(value),
+        "BackupConfiguration" => reencode::<BackupConfiguration>(value),
+        "BigQueryJob" => reencode::<BigQueryJob>(value),
+        "BigQueryTableReference" => reencode::<BigQueryTableReference>(value),
+        "Blob" => reencode::<Blob>(value),
+        "Board" => reencode::<Board>(value),
+        "BoardItem" => reencode::<BoardItem>(value),
+        "BoardSection" => reencode::<BoardSection>(value),
+        "CIAssertValidatorErrorItem" => reencode::<CIAssertValidatorErrorItem>(value),
+        "CIAssertValidatorResult" => reencode::<CIAssertValidatorResult>(value),
+        "CIAssertValidatorTestError" => reencode::<CIAssertValidatorTestError>(value),
+        "CIAssertValidatorTestSuccess" => reencode::<CIAssertValidatorTestSuccess>(value),
+        "CIAssertValidatorTestedExplore" => reencode::<CIAssertValidatorTestedExplore>(value),
+        "CIChangeRequest" => reencode::<CIChangeRequest>(value),
+        "CIContentValidatorContentError" => reencode::<CIContentValidatorContentError>(value),
+        "CIContentValidatorErrorItem" => reencode::<CIContentValidatorErrorItem>(value),
+        "CIContentValidatorResult" => reencode::<CIContentValidatorResult>(value),
+        "CIContentValidatorTestedExplore" => reencode::<CIContentValidatorTestedExplore>(value),
+        "CIGenericError" => reencode::<CIGenericError>(value),
+        "CIGitState" => reencode::<CIGitState>(value),
+        "CILookMLValidatorError" => reencode::<CILookMLValidatorError>(value),
+        "CILookMLValidatorErrorItem" => reencode::<CILookMLValidatorErrorItem>(value),
+        "CILookMLValidatorResult" => reencode::<CILookMLValidatorResult>(value),
+        "CIRun" => reencode::<CIRun>(value),
+        "CIRunResult" => reencode::<CIRunResult>(value),
+        "CIRunUserAttribute" => reencode::<CIRunUserAttribute>(value),
+        "CIScheduleTrigger" => reencode::<CIScheduleTrigger>(value),
+        "CISqlValidatorError" => reencode::<CISqlValidatorError>(value),
+        "CISqlValidatorErrorItem" => reencode::<CISqlValidatorErrorItem>(value),
+        "CISqlValidatorResult" => reencode::<CISqlValidatorResult>(value),
+        "CISqlValidatorTestedExplore" => reencode::<CISqlValidatorTestedExplore>(value),
+        "Certification" => reencode::<Certification>(value),
+        "ChartMessage" => reencode::<ChartMessage>(value),
+        "ChartQuery" => reencode::<ChartQuery>(value),
+        "ChartResult" => reencode::<ChartResult>(value),
+        "ChatMessage" => reencode::<ChatMessage>(value),
+        "ColorCollection" => reencode::<ColorCollection>(value),
+        "ColorStop" => reencode::<ColorStop>(value),
+        "ColumnSearch" => reencode::<ColumnSearch>(value),
+        "ConnectionFeatures" => reencode::<ConnectionFeatures>(value),
+        "ContentFavorite" => reencode::<ContentFavorite>(value),
+        "ContentMeta" => reencode::<ContentMeta>(value),
+        "ContentMetaGroupUser" => reencode::<ContentMetaGroupUser>(value),
+        "ContentSearch" => reencode::<ContentSearch>(value),
+        "ContentSummary" => reencode::<ContentSummary>(value),
+        "ContentValidation" => reencode::<ContentValidation>(value),
+        "ContentValidationAlert" => reencode::<ContentValidationAlert>(value),
+        "ContentValidationDashboard" => reencode::<ContentValidationDashboard>(value),
+        "ContentValidationDashboardElement" => reencode::<ContentValidationDashboardElement>(value),
+        "ContentValidationDashboardFilter" => reencode::<ContentValidationDashboardFilter>(value),
+        "ContentValidationError" => reencode::<ContentValidationError>(value),
+        "ContentValidationFolder" => reencode::<ContentValidationFolder>(value),
+        "ContentValidationLook" => reencode::<ContentValidationLook>(value),
+        "ContentValidationLookMLDashboard" => reencode::<ContentValidationLookMLDashboard>(value),
+        "ContentValidationLookMLDashboardElement" => {
+            reencode::<ContentValidationLookMLDashboardElement>(value)
+        }
+        "ContentValidationScheduledPlan" => reencode::<ContentValidationScheduledPlan>(value),
+        "ContentValidatorContentError" => reencode::<ContentValidatorContentError>(value),
+        "ContentValidatorError" => reencode::<ContentValidatorError>(value),
+        "ContentValidatorErrorItem" => reencode::<ContentValidatorErrorItem>(value),
+        "ContentValidatorResult" => reencode::<ContentValidatorResult>(value),
+        "ContentValidatorTestedExplore" => reencode::<ContentValidatorTestedExplore>(value),
+        "ContentView" => reencode::<ContentView>(value),
+        "Context" => reencode::<Context>(value),
+        "ContinuousPalette" => reencode::<ContinuousPalette>(value),
+        "Conversation" => reencode::<Conversation>(value),
+        "ConversationMessage" => reencode::<ConversationMessage>(value),
+        "ConversationalAnalyticsChatRequest" => {
+            reencode::<ConversationalAnalyticsChatRequest>(value)
+        }
+        "CostEstimate" => reencode::<CostEstimate>(value),
+        "CreateCIRunRequest" => reencode::<CreateCIRunRequest>(value),
+        "CreateCIRunResponse" => reencode::<CreateCIRunResponse>(value),
+        "CreateContinuousIntegrationRunRequest" => {
+            reencode::<CreateContinuousIntegrationRunRequest>(value)
+        }
+        "CreateCostEstimate" => reencode::<CreateCostEstimate>(value),
+        "CreateCredentialsApi3" => reencode::<CreateCredentialsApi3>(value),
+        "CreateDashboardFilter" => reencode::<CreateDashboardFilter>(value),
+        "CreateDashboardRenderTask" => reencode::<CreateDashboardRenderTask>(value),
+        "CreateEmbedUserRequest" => reencode::<CreateEmbedUserRequest>(value),
+        "CreateFolder" => reencode::<CreateFolder>(value),
+        "CreateOAuthApplicationUserStateRequest" => {
+            reencode::<CreateOAuthApplicationUserStateRequest>(value)
+        }
+        "CreateOAuthApplicationUserStateResponse" => {
+            reencode::<CreateOAuthApplicationUserStateResponse>(value)
+        }
+        "CreateQueryTask" => reencode::<CreateQueryTask>(value),
+        "CredentialsApi3" => reencode::<CredentialsApi3>(value),
+        "CredentialsEmail" => reencode::<CredentialsEmail>(value),
+        "CredentialsEmailSearch" => reencode::<CredentialsEmailSearch>(value),
+        "CredentialsEmbed" => reencode::<CredentialsEmbed>(value),
+        "CredentialsGoogle" => reencode::<CredentialsGoogle>(value),
+        "CredentialsLDAP" => reencode::<CredentialsLDAP>(value),
+        "CredentialsLookerOpenid" => reencode::<CredentialsLookerOpenid>(value),
+        "CredentialsOIDC" => reencode::<CredentialsOIDC>(value),
+        "CredentialsSaml" => reencode::<CredentialsSaml>(value),
+        "CredentialsTotp" => reencode::<CredentialsTotp>(value),
+        "CredentialsWorkforce" => reencode::<CredentialsWorkforce>(value),
+        "CustomWelcomeEmail" => reencode::<CustomWelcomeEmail>(value),
+        "DBConnection" => reencode::<DBConnection>(value),
+        "DBConnectionBase" => reencode::<DBConnectionBase>(value),
+        "DBConnectionOverride" => reencode::<DBConnectionOverride>(value),
+        "DBConnectionTestResult" => reencode::<DBConnectionTestResult>(value),
+        "Dashboard" => reencode::<Dashboard>(value),
+        "DashboardAggregateTableLookml" => reencode::<DashboardAggregateTableLookml>(value),
+        "DashboardAppearance" => reencode::<DashboardAppearance>(value),
+        "DashboardBase" => reencode::<DashboardBase>(value),
+        "DashboardDownloadSettings" => reencode::<DashboardDownloadSettings>(value),
+        "DashboardElement" => reencode::<DashboardElement>(value),
+        "DashboardFilter" => reencode::<DashboardFilter>(value),
+        "DashboardLayout" => reencode::<DashboardLayout>(value),
+        "DashboardLayoutComponent" => reencode::<DashboardLayoutComponent>(value),
+        "DashboardLookml" => reencode::<DashboardLookml>(value),
+        "DataActionForm" => reencode::<DataActionForm>(value),
+        "DataActionFormField" => reencode::<DataActionFormField>(value),
+        "DataActionFormSelectOption" => reencode::<DataActionFormSelectOption>(value),
+        "DataActionRequest" => reencode::<DataActionRequest>(value),
+        "DataActionResponse" => reencode::<DataActionResponse>(value),
+        "DataActionUserState" => reencode::<DataActionUserState>(value),
+        "DataFilter" => reencode::<DataFilter>(value),
+        "DataMessage" => reencode::<DataMessage>(value),
+        "DataQuery" => reencode::<DataQuery>(value),
+        "DataResult" => reencode::<DataResult>(value),
+        "DataSourceSchema" => reencode::<DataSourceSchema>(value),
+        "Datagroup" => reencode::<Datagroup>(value),
+        "Datasource" => reencode::<Datasource>(value),
+        "DelegateOauthTest" => reencode::<DelegateOauthTest>(value),
+        "DependencyGraph" => reencode::<DependencyGraph>(value),
+        "DeployStatusResponse" => reencode::<DeployStatusResponse>(value),
+        "Dialect" => reencode::<Dialect>(value),
+        "DialectDriverNamesVersion" => reencode::<DialectDriverNamesVersion>(value),
+        "DialectInfo" => reencode::<DialectInfo>(value),
+        "DialectInfoOptions" => reencode::<DialectInfoOptions>(value),
+        "DigestEmailSend" => reencode::<DigestEmailSend>(value),
+        "DigestEmails" => reencode::<DigestEmails>(value),
+        "DiscretePalette" => reencode::<DiscretePalette>(value),
+        "EgressIpAddresses" => reencode::<EgressIpAddresses>(value),
+        "EmbedConfig" => reencode::<EmbedConfig>(value),
+        "EmbedCookielessSessionAcquire" => reencode::<EmbedCookielessSessionAcquire>(value),
+        "EmbedCookielessSessionAcquireResponse" => {
+            reencode::<EmbedCookielessSessionAcquireResponse>(value)
+        }
+        "EmbedCookielessSessionGenerateTokens" => {
+            reencode::<EmbedCookielessSessionGenerateTokens>(value)
+        }
+        "EmbedCookielessSessionGenerateTokensResponse" => {
+            reencode::<EmbedCookielessSessionGenerateTokensResponse>(value)
+        }
+        "EmbedParams" => reencode::<EmbedParams>(value),
+        "EmbedSecret" => reencode::<EmbedSecret>(value),
+        "EmbedSsoParams" => reencode::<EmbedSsoParams>(value),
+        "EmbedUrlResponse" => reencode::<EmbedUrlResponse>(value),
+        "Error" => reencode::<Error>(value),
+        "ErrorMessage" => reencode::<ErrorMessage>(value),
+        "ExampleQueries" => reencode::<ExampleQueries>(value),
+        "ExampleQuery" => reencode::<ExampleQuery>(value),
+        "ExternalOauthApplication" => reencode::<ExternalOauthApplication>(value),
+        "Field" => reencode::<Field>(value),
+        "Folder" => reencode::<Folder>(value),
+        "FolderBase" => reencode::<FolderBase>(value),
+        "GenericError" => reencode::<GenericError>(value),
+        "GitBranch" => reencode::<GitBranch>(value),
+        "GitConnectionTest" => reencode::<GitConnectionTest>(value),
+        "GitConnectionTestResult" => reencode::<GitConnectionTestResult>(value),
+        "GitDiagnosticIssue" => reencode::<GitDiagnosticIssue>(value),
+        "GitDiagnosticReport" => reencode::<GitDiagnosticReport>(value),
+        "GitStatus" => reencode::<GitStatus>(value),
+        "GoldenQuery" => reencode::<GoldenQuery>(value),
+        "Group" => reencode::<Group>(value),
+        "GroupHierarchy" => reencode::<GroupHierarchy>(value),
+        "GroupIdForGroupInclusion" => reencode::<GroupIdForGroupInclusion>(value),
+        "GroupIdForGroupUserInclusion" => reencode::<GroupIdForGroupUserInclusion>(value),
+        "GroupSearch" => reencode::<GroupSearch>(value),
+        "HomepageItem" => reencode::<HomepageItem>(value),
+        "HomepageSection" => reencode::<HomepageSection>(value),
+        "ImportedProject" => reencode::<ImportedProject>(value),
+        "InstanceConfig" => reencode::<InstanceConfig>(value),
+        "Integration" => reencode::<Integration>(value),
+        "IntegrationHub" => reencode::<IntegrationHub>(value),
+        "IntegrationHubHealthResult" => reencode::<IntegrationHubHealthResult>(value),
+        "IntegrationParam" => reencode::<IntegrationParam>(value),
+        "IntegrationRequiredField" => reencode::<IntegrationRequiredField>(value),
+        "IntegrationTestResult" => reencode::<IntegrationTestResult>(value),
+        "InternalHelpResources" => reencode::<InternalHelpResources>(value),
+        "InternalHelpResourcesContent" => reencode::<InternalHelpResourcesContent>(value),
+        "JsonBi" => reencode::<JsonBi>(value),
+        "JsonBiBigQueryMetadata" => reencode::<JsonBiBigQueryMetadata>(value),
+        "JsonBiField" => reencode::<JsonBiField>(value),
+        "JsonBiFields" => reencode::<JsonBiFields>(value),
+        "JsonBiMetadata" => reencode::<JsonBiMetadata>(value),
+        "JsonBiPivots" => reencode::<JsonBiPivots>(value),
+        "JsonBiTableCalc" => reencode::<JsonBiTableCalc>(value),
+        "KdaDataSource" => reencode::<KdaDataSource>(value),
+        "KdaRequestPayload" => reencode::<KdaRequestPayload>(value),
+        "KdaResponsePayload" => reencode::<KdaResponsePayload>(value),
+        "LDAPConfig" => reencode::<LDAPConfig>(value),
+        "LDAPConfigTestIssue" => reencode::<LDAPConfigTestIssue>(value),
+        "LDAPConfigTestResult" => reencode::<LDAPConfigTestResult>(value),
+        "LDAPGroupRead" => reencode::<LDAPGroupRead>(value),
+        "LDAPGroupWrite" => reencode::<LDAPGroupWrite>(value),
+        "LDAPUser" => reencode::<LDAPUser>(value),
+        "LDAPUserAttributeRead" => reencode::<LDAPUserAttributeRead>(value),
+        "LDAPUserAttributeWrite" => reencode::<LDAPUserAttributeWrite>(value),
+        "LegacyFeature" => reencode::<LegacyFeature>(value),
+        "Locale" => reencode::<Locale>(value),
+        "LocalizationSettings" => reencode::<LocalizationSettings>(value),
+        "Look" => reencode::<Look>(value),
+        "LookBasic" => reencode::<LookBasic>(value),
+        "LookMLValidatorError" => reencode::<LookMLValidatorError>(value),
+        "LookMLValidatorErrorItem" => reencode::<LookMLValidatorErrorItem>(value),
+        "LookMLValidatorResult" => reencode::<LookMLValidatorResult>(value),
+        "LookModel" => reencode::<LookModel>(value),
+        "LookWithDashboards" => reencode::<LookWithDashboards>(value),
+        "LookWithQuery" => reencode::<LookWithQuery>(value),
+        "LookerExploreReference" => reencode::<LookerExploreReference>(value),
+        "LookmlFieldLink" => reencode::<LookmlFieldLink>(value),
+        "LookmlModel" => reencode::<LookmlModel>(value),
+        "LookmlModelExplore" => reencode::<LookmlModelExplore>(value),
+        "LookmlModelExploreAccessFilter" => reencode::<LookmlModelExploreAccessFilter>(value),
+        "LookmlModelExploreAlias" => reencode::<LookmlModelExploreAlias>(value),
+        "LookmlModelExploreAlwaysFilter" => reencode::<LookmlModelExploreAlwaysFilter>(value),
+        "LookmlModelExploreConditionallyFilter" => {
+            reencode::<LookmlModelExploreConditionallyFilter>(value)
+        }
+        "LookmlModelExploreError" => reencode::<LookmlModelExploreError>(value),
+        "LookmlModelExploreField" => reencode::<LookmlModelExploreField>(value),
+        "LookmlModelExploreFieldEnumeration" => {
+            reencode::<LookmlModelExploreFieldEnumeration>(value)
+        }
+        "LookmlModelExploreFieldMapLayer" => reencode::<LookmlModelExploreFieldMapLayer>(value),
+        "LookmlModelExploreFieldMeasureFilters" => {
+            reencode::<LookmlModelExploreFieldMeasureFilters>(value)
+        }
+        "LookmlModelExploreFieldPeriodOverPeriodParams" => {
+            reencode::<LookmlModelExploreFieldPeriodOverPeriodParams>(value)
+        }
+        "LookmlModelExploreFieldSqlCase" => reencode::<LookmlModelExploreFieldSqlCase>(value),
+        "LookmlModelExploreFieldTimeInterval" => {
+            reencode::<LookmlModelExploreFieldTimeInterval>(value)
+        }
+        "LookmlModelExploreFieldset" => reencode::<LookmlModelExploreFieldset>(value),
+        "LookmlModelExploreJoins" => reencode::<LookmlModelExploreJoins>(value),
+        "LookmlModelExploreSet" => reencode::<LookmlModelExploreSet>(value),
+        "LookmlModelExploreSupportedMeasureType" => {
+            reencode::<LookmlModelExploreSupportedMeasureType>(value)
+        }
+        "LookmlModelNavExplore" => reencode::<LookmlModelNavExplore>(value),
+        "LookmlTest" => reencode::<LookmlTest>(value),
+        "LookmlTestResult" => reencode::<LookmlTestResult>(value),
+        "Manifest" => reencode::<Manifest>(value),
+        "MarketplaceAutomation" => reencode::<MarketplaceAutomation>(value),
+        "MaterializePDT" => reencode::<MaterializePDT>(value),
+        "McpToolSetting" => reencode::<McpToolSetting>(value),
+        "McpTools" => reencode::<McpTools>(value),
+        "MergeFields" => reencode::<MergeFields>(value),
+        "MergeQuery" => reencode::<MergeQuery>(value),
+        "MergeQuerySourceQuery" => reencode::<MergeQuerySourceQuery>(value),
+        "MobileFeatureFlags" => reencode::<MobileFeatureFlags>(value),
+        "MobilePayload" => reencode::<MobilePayload>(value),
+        "MobileSettings" => reencode::<MobileSettings>(value),
+        "MobileToken" => reencode::<MobileToken>(value),
+        "Model" => reencode::<Model>(value),
+        "ModelFieldSuggestions" => reencode::<ModelFieldSuggestions>(value),
+        "ModelNamedValueFormats" => reencode::<ModelNamedValueFormats>(value),
+        "ModelSet" => reencode::<ModelSet>(value),
+        "ModelsNotValidated" => reencode::<ModelsNotValidated>(value),
+        "OIDCConfig" => reencode::<OIDCConfig>(value),
+        "OIDCGroupRead" => reencode::<OIDCGroupRead>(value),
+        "OIDCGroupWrite" => reencode::<OIDCGroupWrite>(value),
+        "OIDCUserAttributeRead" => reencode::<OIDCUserAttributeRead>(value),
+        "OIDCUserAttributeWrite" => reencode::<OIDCUserAttributeWrite>(value),
+        "OauthClientApp" => reencode::<OauthClientApp>(value),
+        "PasswordConfig" => reencode::<PasswordConfig>(value),
+        "Permission" => reencode::<Permission>(value),
+        "PermissionSet" => reencode::<PermissionSet>(value),
+        "PrivateLookerInstanceInfo" => reencode::<PrivateLookerInstanceInfo>(value),
+        "PrivatelabelConfiguration" => reencode::<PrivatelabelConfiguration>(value),
+        "Project" => reencode::<Project>(value),
+        "ProjectError" => reencode::<ProjectError>(value),
+        "ProjectFile" => reencode::<ProjectFile>(value),
+        "ProjectRun" => reencode::<ProjectRun>(value),
+        "ProjectValidation" => reencode::<ProjectValidation>(value),
+        "ProjectValidationCache" => reencode::<ProjectValidationCache>(value),
+        "ProjectWorkspace" => reencode::<ProjectWorkspace>(value),
+        "Query" => reencode::<Query>(value),
+        "QueryTask" => reencode::<QueryTask>(value),
+        "RenderTask" => reencode::<RenderTask>(value),
+        "Report" => reencode::<Report>(value),
+        "RepositoryCredential" => reencode::<RepositoryCredential>(value),
+        "ResultMakerFilterables" => reencode::<ResultMakerFilterables>(value),
+        "ResultMakerFilterablesListen" => reencode::<ResultMakerFilterablesListen>(value),
+        "ResultMakerWithIdVisConfigAndDynamicFields" => {
+            reencode::<ResultMakerWithIdVisConfigAndDynamicFields>(value)
+        }
+        "Role" => reencode::<Role>(value),
+        "RoleSearch" => reencode::<RoleSearch>(value),
+        "Run" => reencode::<Run>(value),
+        "RunResult" => reencode::<RunResult>(value),
+        "RunningQueries" => reencode::<RunningQueries>(value),
+        "SamlConfig" => reencode::<SamlConfig>(value),
+        "SamlGroupRead" => reencode::<SamlGroupRead>(value),
+        "SamlGroupWrite" => reencode::<SamlGroupWrite>(value),
+        "SamlIdpCertMulti" => reencode::<SamlIdpCertMulti>(value),
+        "SamlMetadataParseResult" => reencode::<SamlMetadataParseResult>(value),
+        "SamlUserAttributeRead" => reencode::<SamlUserAttributeRead>(value),
+        "SamlUserAttributeWrite" => reencode::<SamlUserAttributeWrite>(value),
+        "ScheduledPlan" => reencode::<ScheduledPlan>(value),
+        "ScheduledPlanDestination" => reencode::<ScheduledPlanDestination>(value),
+        "Schema" => reencode::<Schema>(value),
+        "SchemaColumn" => reencode::<SchemaColumn>(value),
+        "SchemaColumns" => reencode::<SchemaColumns>(value),
+        "SchemaMessage" => reencode::<SchemaMessage>(value),
+        "SchemaQuery" => reencode::<SchemaQuery>(value),
+        "SchemaResult" => reencode::<SchemaResult>(value),
+        "SchemaTable" => reencode::<SchemaTable>(value),
+        "SchemaTables" => reencode::<SchemaTables>(value),
+        "SelfServiceModelUploadData" => reencode::<SelfServiceModelUploadData>(value),
+        "ServiceAccount" => reencode::<ServiceAccount>(value),
+        "Session" => reencode::<Session>(value),
+        "SessionConfig" => reencode::<SessionConfig>(value),
+        "Setting" => reencode::<Setting>(value),
+        "SmtpNodeStatus" => reencode::<SmtpNodeStatus>(value),
+        "SmtpSettings" => reencode::<SmtpSettings>(value),
+        "SmtpStatus" => reencode::<SmtpStatus>(value),
+        "Snippet" => reencode::<Snippet>(value),
+        "Source" => reencode::<Source>(value),
+        "SqlInterfaceQuery" => reencode::<SqlInterfaceQuery>(value),
+        "SqlInterfaceQueryCreate" => reencode::<SqlInterfaceQueryCreate>(value),
+        "SqlInterfaceQueryMetadata" => reencode::<SqlInterfaceQueryMetadata>(value),
+        "SqlQuery" => reencode::<SqlQuery>(value),
+        "SqlQueryCreate" => reencode::<SqlQueryCreate>(value),
+        "SqlValidatorError" => reencode::<SqlValidatorError>(value),
+        "SqlValidatorErrorItem" => reencode::<SqlValidatorErrorItem>(value),
+        "SqlValidatorResult" => reencode::<SqlValidatorResult>(value),
+        "SqlValidatorTestedExplore" => reencode::<SqlValidatorTestedExplore>(value),
+        "SshPublicKey" => reencode::<SshPublicKey>(value),
+        "SshServer" => reencode::<SshServer>(value),
+        "SshTunnel" => reencode::<SshTunnel>(value),
+        "SupportAccessAddEntries" => reencode::<SupportAccessAddEntries>(value),
+        "SupportAccessAllowlistEntry" => reencode::<SupportAccessAllowlistEntry>(value),
+        "SupportAccessEnable" => reencode::<SupportAccessEnable>(value),
+        "SupportAccessStatus" => reencode::<SupportAccessStatus>(value),
+        "SystemMessage" => reencode::<SystemMessage>(value),
+        "TextMessage" => reencode::<TextMessage>(value),
+        "Theme" => reencode::<Theme>(value),
+        "ThemeSettings" => reencode::<ThemeSettings>(value),
+        "Timezone" => reencode::<Timezone>(value),
+        "UpdateArtifact" => reencode::<UpdateArtifact>(value),
+        "UpdateFolder" => reencode::<UpdateFolder>(value),
+        "User" => reencode::<User>(value),
+        "UserAttribute" => reencode::<UserAttribute>(value),
+        "UserAttributeGroupValue" => reencode::<UserAttributeGroupValue>(value),
+        "UserAttributeOverride" => reencode::<UserAttributeOverride>(value),
+        "UserAttributeWithValue" => reencode::<UserAttributeWithValue>(value),
+        "UserEmailOnly" => reencode::<UserEmailOnly>(value),
+        "UserLoginLockout" => reencode::<UserLoginLockout>(value),
+        "UserMessage" => reencode::<UserMessage>(value),
+        "UserPublic" => reencode::<UserPublic>(value),
+        "ValidationError" => reencode::<ValidationError>(value),
+        "ValidationErrorDetail" => reencode::<ValidationErrorDetail>(value),
+        "WelcomeEmailTest" => reencode::<WelcomeEmailTest>(value),
+        "WhitelabelConfiguration" => reencode::<WhitelabelConfiguration>(value),
+        "WorkflowDestination" => reencode::<WorkflowDestination>(value),
+        "WorkflowParams" => reencode::<WorkflowParams>(value),
+        "Workspace" => reencode::<Workspace>(value),
+        "WriteConversationMessages" => reencode::<WriteConversationMessages>(value),
+        "WriteScheduledPlan" => reencode::<WriteScheduledPlan>(value),
+        _ => return None,
+    })
+}
+
+/// [`normalize`] for the JSON reply of `operation_id` (decoded into its model, or a list of
+/// them); `None` when the spec gives the reply no model (plain JSON, text or binary).
+pub fn normalize_reply(
     operation_id: &str,
     reply: serde_json::Value,
-) -> Option<Result<(), serde_json::Error>> {
+) -> Option<Result<serde_json::Value, serde_json::Error>> {
     Some(match operation_id {
-        "accept_integration_hub_legal_agreement" => {
-            serde_json::from_value::<IntegrationHub>(reply).map(drop)
-        }
+        "accept_integration_hub_legal_agreement" => reencode::<IntegrationHub>(reply),
         "acquire_embed_cookieless_session" => {
-            serde_json::from_value::<EmbedCookielessSessionAcquireResponse>(reply).map(drop)
+            reencode::<EmbedCookielessSessionAcquireResponse>(reply)
         }
-        "active_themes" => serde_json::from_value::<Vec<Theme>>(reply).map(drop),
-        "add_group_group" => serde_json::from_value::<Group>(reply).map(drop),
-        "add_group_user" => serde_json::from_value::<User>(reply).map(drop),
+        "active_themes" => reencode::<Vec<Theme>>(reply),
+        "add_group_group" => reencode::<Group>(reply),
+        "add_group_user" => reencode::<User>(reply),
         "add_support_access_allowlist_entries" => {
-            serde_json::from_value::<Vec<SupportAccessAllowlistEntry>>(reply).map(drop)
+            reencode::<Vec<SupportAccessAllowlistEntry>>(reply)
         }
-        "alert_notifications" => serde_json::from_value::<Vec<AlertNotifications>>(reply).map(drop),
-        "all_board_items" => serde_json::from_value::<Vec<BoardItem>>(reply).map(drop),
-        "all_board_sections" => serde_json::from_value::<Vec<BoardSection>>(reply).map(drop),
-        "all_boards" => serde_json::from_value::<Vec<Board>>(reply).map(drop),
-        "all_color_collections" => serde_json::from_value::<Vec<ColorCollection>>(reply).map(drop),
-        "all_connections" => serde_json::from_value::<Vec<DBConnection>>(reply).map(drop),
-        "all_content_metadata_accesses" => {
-            serde_json::from_value::<Vec<ContentMetaGroupUser>>(reply).map(drop)
-        }
-        "all_content_metadatas" => serde_json::from_value::<Vec<ContentMeta>>(reply).map(drop),
-        "all_conversation_messages" => {
-            serde_json::from_value::<Vec<ConversationMessage>>(reply).map(drop)
-        }
-        "all_dashboards" => serde_json::from_value::<Vec<DashboardBase>>(reply).map(drop),
-        "all_datagroups" => serde_json::from_value::<Vec<Datagroup>>(reply).map(drop),
-        "all_dialect_infos" => serde_json::from_value::<Vec<DialectInfo>>(reply).map(drop),
-        "all_external_oauth_applications" => {
-            serde_json::from_value::<Vec<ExternalOauthApplication>>(reply).map(drop)
-        }
-        "all_folders" => serde_json::from_value::<Vec<FolderBase>>(reply).map(drop),
-        "all_git_branches" => serde_json::from_value::<Vec<GitBranch>>(reply).map(drop),
-        "all_git_connection_tests" => {
-            serde_json::from_value::<Vec<GitConnectionTest>>(reply).map(drop)
-        }
-        "all_group_groups" => serde_json::from_value::<Vec<Group>>(reply).map(drop),
-        "all_group_users" => serde_json::from_value::<Vec<User>>(reply).map(drop),
-        "all_groups" => serde_json::from_value::<Vec<Group>>(reply).map(drop),
-        "all_integration_hubs" => serde_json::from_value::<Vec<IntegrationHub>>(reply).map(drop),
-        "all_integrations" => serde_json::from_value::<Vec<Integration>>(reply).map(drop),
-        "all_legacy_features" => serde_json::from_value::<Vec<LegacyFeature>>(reply).map(drop),
-        "all_locales" => serde_json::from_value::<Vec<Locale>>(reply).map(drop),
-        "all_lookml_models" => serde_json::from_value::<Vec<LookmlModel>>(reply).map(drop),
-        "all_lookml_tests" => serde_json::from_value::<Vec<LookmlTest>>(reply).map(drop),
-        "all_looks" => serde_json::from_value::<Vec<Look>>(reply).map(drop),
-        "all_model_sets" => serde_json::from_value::<Vec<ModelSet>>(reply).map(drop),
-        "all_oauth_client_apps" => serde_json::from_value::<Vec<OauthClientApp>>(reply).map(drop),
-        "all_permission_sets" => serde_json::from_value::<Vec<PermissionSet>>(reply).map(drop),
-        "all_permissions" => serde_json::from_value::<Vec<Permission>>(reply).map(drop),
-        "all_primary_homepage_sections" => {
-            serde_json::from_value::<Vec<HomepageSection>>(reply).map(drop)
-        }
-        "all_project_files" => serde_json::from_value::<Vec<ProjectFile>>(reply).map(drop),
-        "all_projects" => serde_json::from_value::<Vec<Project>>(reply).map(drop),
-        "all_roles" => serde_json::from_value::<Vec<Role>>(reply).map(drop),
-        "all_running_queries" => serde_json::from_value::<Vec<RunningQueries>>(reply).map(drop),
-        "all_scheduled_plans" => serde_json::from_value::<Vec<ScheduledPlan>>(reply).map(drop),
-        "all_ssh_servers" => serde_json::from_value::<Vec<SshServer>>(reply).map(drop),
-        "all_ssh_tunnels" => serde_json::from_value::<Vec<SshTunnel>>(reply).map(drop),
-        "all_themes" => serde_json::from_value::<Vec<Theme>>(reply).map(drop),
-        "all_timezones" => serde_json::from_value::<Vec<Timezone>>(reply).map(drop),
-        "all_user_attribute_group_values" => {
-            serde_json::from_value::<Vec<UserAttributeGroupValue>>(reply).map(drop)
-        }
-        "all_user_attributes" => serde_json::from_value::<Vec<UserAttribute>>(reply).map(drop),
-        "all_user_credentials_api3s" => {
-            serde_json::from_value::<Vec<CredentialsApi3>>(reply).map(drop)
-        }
-        "all_user_credentials_embeds" => {
-            serde_json::from_value::<Vec<CredentialsEmbed>>(reply).map(drop)
-        }
-        "all_user_login_lockouts" => {
-            serde_json::from_value::<Vec<UserLoginLockout>>(reply).map(drop)
-        }
-        "all_user_sessions" => serde_json::from_value::<Vec<Session>>(reply).map(drop),
-        "all_users" => serde_json::from_value::<Vec<User>>(reply).map(drop),
-        "all_workspaces" => serde_json::from_value::<Vec<Workspace>>(reply).map(drop),
-        "artifact" => serde_json::from_value::<Vec<Artifact>>(reply).map(drop),
-        "artifact_namespaces" => serde_json::from_value::<Vec<ArtifactNamespace>>(reply).map(drop),
-        "artifact_usage" => serde_json::from_value::<ArtifactUsage>(reply).map(drop),
-        "async_deploy_ref_to_production" => {
-            serde_json::from_value::<AsyncDeployResponse>(reply).map(drop)
-        }
-        "async_deploy_status" => serde_json::from_value::<DeployStatusResponse>(reply).map(drop),
-        "board" => serde_json::from_value::<Board>(reply).map(drop),
-        "board_item" => serde_json::from_value::<BoardItem>(reply).map(drop),
-        "board_section" => serde_json::from_value::<BoardSection>(reply).map(drop),
-        "check_pdt_build" => serde_json::from_value::<MaterializePDT>(reply).map(drop),
-        "cloud_storage_configuration" => {
-            serde_json::from_value::<BackupConfiguration>(reply).map(drop)
-        }
-        "color_collection" => serde_json::from_value::<ColorCollection>(reply).map(drop),
-        "color_collections_custom" => {
-            serde_json::from_value::<Vec<ColorCollection>>(reply).map(drop)
-        }
-        "color_collections_standard" => {
-            serde_json::from_value::<Vec<ColorCollection>>(reply).map(drop)
-        }
-        "connection" => serde_json::from_value::<DBConnection>(reply).map(drop),
-        "connection_columns" => serde_json::from_value::<Vec<SchemaColumns>>(reply).map(drop),
-        "connection_cost_estimate" => serde_json::from_value::<CostEstimate>(reply).map(drop),
-        "connection_features" => serde_json::from_value::<ConnectionFeatures>(reply).map(drop),
-        "connection_schemas" => serde_json::from_value::<Vec<Schema>>(reply).map(drop),
-        "connection_search_columns" => serde_json::from_value::<Vec<ColumnSearch>>(reply).map(drop),
-        "connection_tables" => serde_json::from_value::<Vec<SchemaTables>>(reply).map(drop),
-        "content_favorite" => serde_json::from_value::<ContentFavorite>(reply).map(drop),
-        "content_metadata" => serde_json::from_value::<ContentMeta>(reply).map(drop),
-        "content_summary" => serde_json::from_value::<Vec<ContentSummary>>(reply).map(drop),
-        "content_validation" => serde_json::from_value::<ContentValidation>(reply).map(drop),
-        "conversational_analytics_chat" => {
-            serde_json::from_value::<Vec<ChatMessage>>(reply).map(drop)
-        }
-        "copy_dashboard" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "copy_look" => serde_json::from_value::<LookWithQuery>(reply).map(drop),
-        "create_agent" => serde_json::from_value::<Agent>(reply).map(drop),
-        "create_alert" => serde_json::from_value::<Alert>(reply).map(drop),
-        "create_board" => serde_json::from_value::<Board>(reply).map(drop),
-        "create_board_item" => serde_json::from_value::<BoardItem>(reply).map(drop),
-        "create_board_section" => serde_json::from_value::<BoardSection>(reply).map(drop),
-        "create_ci_run" => serde_json::from_value::<CreateCIRunResponse>(reply).map(drop),
-        "create_color_collection" => serde_json::from_value::<ColorCollection>(reply).map(drop),
-        "create_connection" => serde_json::from_value::<DBConnection>(reply).map(drop),
-        "create_content_favorite" => serde_json::from_value::<ContentFavorite>(reply).map(drop),
-        "create_content_metadata_access" => {
-            serde_json::from_value::<ContentMetaGroupUser>(reply).map(drop)
-        }
-        "create_continuous_integration_run" => serde_json::from_value::<CIRun>(reply).map(drop),
-        "create_conversation" => serde_json::from_value::<Conversation>(reply).map(drop),
-        "create_conversation_message" => {
-            serde_json::from_value::<Vec<ConversationMessage>>(reply).map(drop)
-        }
-        "create_dashboard" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "create_dashboard_element" => serde_json::from_value::<DashboardElement>(reply).map(drop),
-        "create_dashboard_element_render_task" => {
-            serde_json::from_value::<RenderTask>(reply).map(drop)
-        }
-        "create_dashboard_filter" => serde_json::from_value::<DashboardFilter>(reply).map(drop),
-        "create_dashboard_filter_state" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "create_dashboard_from_lookml" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "create_dashboard_layout" => serde_json::from_value::<DashboardLayout>(reply).map(drop),
-        "create_dashboard_render_task" => serde_json::from_value::<RenderTask>(reply).map(drop),
-        "create_digest_email_send" => serde_json::from_value::<DigestEmailSend>(reply).map(drop),
-        "create_embed_secret" => serde_json::from_value::<EmbedSecret>(reply).map(drop),
-        "create_embed_url_as_me" => serde_json::from_value::<EmbedUrlResponse>(reply).map(drop),
-        "create_embed_user" => serde_json::from_value::<UserPublic>(reply).map(drop),
-        "create_external_oauth_application" => {
-            serde_json::from_value::<ExternalOauthApplication>(reply).map(drop)
-        }
-        "create_folder" => serde_json::from_value::<Folder>(reply).map(drop),
-        "create_git_branch" => serde_json::from_value::<GitBranch>(reply).map(drop),
-        "create_git_diagnostic_report" => {
-            serde_json::from_value::<GitDiagnosticReport>(reply).map(drop)
-        }
-        "create_golden_query" => serde_json::from_value::<GoldenQuery>(reply).map(drop),
-        "create_group" => serde_json::from_value::<Group>(reply).map(drop),
-        "create_integration_hub" => serde_json::from_value::<IntegrationHub>(reply).map(drop),
-        "create_look" => serde_json::from_value::<LookWithQuery>(reply).map(drop),
-        "create_look_render_task" => serde_json::from_value::<RenderTask>(reply).map(drop),
-        "create_lookml_model" => serde_json::from_value::<LookmlModel>(reply).map(drop),
-        "create_merge_query" => serde_json::from_value::<MergeQuery>(reply).map(drop),
-        "create_model_set" => serde_json::from_value::<ModelSet>(reply).map(drop),
+        "alert_notifications" => reencode::<Vec<AlertNotifications>>(reply),
+        "all_board_items" => reencode::<Vec<BoardItem>>(reply),
+        "all_board_sections" => reencode::<Vec<BoardSection>>(reply),
+        "all_boards" => reencode::<Vec<Board>>(reply),
+        "all_color_collections" => reencode::<Vec<ColorCollection>>(reply),
+        "all_connections" => reencode::<Vec<DBConnection>>(reply),
+        "all_content_metadata_accesses" => reencode::<Vec<ContentMetaGroupUser>>(reply),
+        "all_content_metadatas" => reencode::<Vec<ContentMeta>>(reply),
+        "all_conversation_messages" => reencode::<Vec<ConversationMessage>>(reply),
+        "all_dashboards" => reencode::<Vec<DashboardBase>>(reply),
+        "all_datagroups" => reencode::<Vec<Datagroup>>(reply),
+        "all_dialect_infos" => reencode::<Vec<DialectInfo>>(reply),
+        "all_external_oauth_applications" => reencode::<Vec<ExternalOauthApplication>>(reply),
+        "all_folders" => reencode::<Vec<FolderBase>>(reply),
+        "all_git_branches" => reencode::<Vec<GitBranch>>(reply),
+        "all_git_connection_tests" => reencode::<Vec<GitConnectionTest>>(reply),
+        "all_group_groups" => reencode::<Vec<Group>>(reply),
+        "all_group_users" => reencode::<Vec<User>>(reply),
+        "all_groups" => reencode::<Vec<Group>>(reply),
+        "all_integration_hubs" => reencode::<Vec<IntegrationHub>>(reply),
+        "all_integrations" => reencode::<Vec<Integration>>(reply),
+        "all_legacy_features" => reencode::<Vec<LegacyFeature>>(reply),
+        "all_locales" => reencode::<Vec<Locale>>(reply),
+        "all_lookml_models" => reencode::<Vec<LookmlModel>>(reply),
+        "all_lookml_tests" => reencode::<Vec<LookmlTest>>(reply),
+        "all_looks" => reencode::<Vec<Look>>(reply),
+        "all_model_sets" => reencode::<Vec<ModelSet>>(reply),
+        "all_oauth_client_apps" => reencode::<Vec<OauthClientApp>>(reply),
+        "all_permission_sets" => reencode::<Vec<PermissionSet>>(reply),
+        "all_permissions" => reencode::<Vec<Permission>>(reply),
+        "all_primary_homepage_sections" => reencode::<Vec<HomepageSection>>(reply),
+        "all_project_files" => reencode::<Vec<ProjectFile>>(reply),
+        "all_projects" => reencode::<Vec<Project>>(reply),
+        "all_roles" => reencode::<Vec<Role>>(reply),
+        "all_running_queries" => reencode::<Vec<RunningQueries>>(reply),
+        "all_scheduled_plans" => reencode::<Vec<ScheduledPlan>>(reply),
+        "all_ssh_servers" => reencode::<Vec<SshServer>>(reply),
+        "all_ssh_tunnels" => reencode::<Vec<SshTunnel>>(reply),
+        "all_themes" => reencode::<Vec<Theme>>(reply),
+        "all_timezones" => reencode::<Vec<Timezone>>(reply),
+        "all_user_attribute_group_values" => reencode::<Vec<UserAttributeGroupValue>>(reply),
+        "all_user_attributes" => reencode::<Vec<UserAttribute>>(reply),
+        "all_user_credentials_api3s" => reencode::<Vec<CredentialsApi3>>(reply),
+        "all_user_credentials_embeds" => reencode::<Vec<CredentialsEmbed>>(reply),
+        "all_user_login_lockouts" => reencode::<Vec<UserLoginLockout>>(reply),
+        "all_user_sessions" => reencode::<Vec<Session>>(reply),
+        "all_users" => reencode::<Vec<User>>(reply),
+        "all_workspaces" => reencode::<Vec<Workspace>>(reply),
+        "artifact" => reencode::<Vec<Artifact>>(reply),
+        "artifact_namespaces" => reencode::<Vec<ArtifactNamespace>>(reply),
+        "artifact_usage" => reencode::<ArtifactUsage>(reply),
+        "async_deploy_ref_to_production" => reencode::<AsyncDeployResponse>(reply),
+        "async_deploy_status" => reencode::<DeployStatusResponse>(reply),
+        "board" => reencode::<Board>(reply),
+        "board_item" => reencode::<BoardItem>(reply),
+        "board_section" => reencode::<BoardSection>(reply),
+        "check_pdt_build" => reencode::<MaterializePDT>(reply),
+        "cloud_storage_configuration" => reencode::<BackupConfiguration>(reply),
+        "color_collection" => reencode::<ColorCollection>(reply),
+        "color_collections_custom" => reencode::<Vec<ColorCollection>>(reply),
+        "color_collections_standard" => reencode::<Vec<ColorCollection>>(reply),
+        "connection" => reencode::<DBConnection>(reply),
+        "connection_columns" => reencode::<Vec<SchemaColumns>>(reply),
+        "connection_cost_estimate" => reencode::<CostEstimate>(reply),
+        "connection_features" => reencode::<ConnectionFeatures>(reply),
+        "connection_schemas" => reencode::<Vec<Schema>>(reply),
+        "connection_search_columns" => reencode::<Vec<ColumnSearch>>(reply),
+        "connection_tables" => reencode::<Vec<SchemaTables>>(reply),
+        "content_favorite" => reencode::<ContentFavorite>(reply),
+        "content_metadata" => reencode::<ContentMeta>(reply),
+        "content_summary" => reencode::<Vec<ContentSummary>>(reply),
+        "content_validation" => reencode::<ContentValidation>(reply),
+        "conversational_analytics_chat" => reencode::<Vec<ChatMessage>>(reply),
+        "copy_dashboard" => reencode::<Dashboard>(reply),
+        "copy_look" => reencode::<LookWithQuery>(reply),
+        "create_agent" => reencode::<Agent>(reply),
+        "create_alert" => reencode::<Alert>(reply),
+        "create_board" => reencode::<Board>(reply),
+        "create_board_item" => reencode::<BoardItem>(reply),
+        "create_board_section" => reencode::<BoardSection>(reply),
+        "create_ci_run" => reencode::<CreateCIRunResponse>(reply),
+        "create_color_collection" => reencode::<ColorCollection>(reply),
+        "create_connection" => reencode::<DBConnection>(reply),
+        "create_content_favorite" => reencode::<ContentFavorite>(reply),
+        "create_content_metadata_access" => reencode::<ContentMetaGroupUser>(reply),
+        "create_continuous_integration_run" => reencode::<CIRun>(reply),
+        "create_conversation" => reencode::<Conversation>(reply),
+        "create_conversation_message" => reencode::<Vec<ConversationMessage>>(reply),
+        "create_dashboard" => reencode::<Dashboard>(reply),
+        "create_dashboard_element" => reencode::<DashboardElement>(reply),
+        "create_dashboard_element_render_task" => reencode::<RenderTask>(reply),
+        "create_dashboard_filter" => reencode::<DashboardFilter>(reply),
+        "create_dashboard_filter_state" => reencode::<Dashboard>(reply),
+        "create_dashboard_from_lookml" => reencode::<Dashboard>(reply),
+        "create_dashboard_layout" => reencode::<DashboardLayout>(reply),
+        "create_dashboard_render_task" => reencode::<RenderTask>(reply),
+        "create_digest_email_send" => reencode::<DigestEmailSend>(reply),
+        "create_embed_secret" => reencode::<EmbedSecret>(reply),
+        "create_embed_url_as_me" => reencode::<EmbedUrlResponse>(reply),
+        "create_embed_user" => reencode::<UserPublic>(reply),
+        "create_external_oauth_application" => reencode::<ExternalOauthApplication>(reply),
+        "create_folder" => reencode::<Folder>(reply),
+        "create_git_branch" => reencode::<GitBranch>(reply),
+        "create_git_diagnostic_report" => reencode::<GitDiagnosticReport>(reply),
+        "create_golden_query" => reencode::<GoldenQuery>(reply),
+        "create_group" => reencode::<Group>(reply),
+        "create_integration_hub" => reencode::<IntegrationHub>(reply),
+        "create_look" => reencode::<LookWithQuery>(reply),
+        "create_look_render_task" => reencode::<RenderTask>(reply),
+        "create_lookml_model" => reencode::<LookmlModel>(reply),
+        "create_merge_query" => reencode::<MergeQuery>(reply),
+        "create_model_set" => reencode::<ModelSet>(reply),
         "create_oauth_application_user_state" => {
-            serde_json::from_value::<CreateOAuthApplicationUserStateResponse>(reply).map(drop)
+            reencode::<CreateOAuthApplicationUserStateResponse>(reply)
         }
-        "create_oidc_test_config" => serde_json::from_value::<OIDCConfig>(reply).map(drop),
-        "create_permission_set" => serde_json::from_value::<PermissionSet>(reply).map(drop),
-        "create_project" => serde_json::from_value::<Project>(reply).map(drop),
-        "create_query" => serde_json::from_value::<Query>(reply).map(drop),
-        "create_query_render_task" => serde_json::from_value::<RenderTask>(reply).map(drop),
-        "create_query_task" => serde_json::from_value::<QueryTask>(reply).map(drop),
-        "create_role" => serde_json::from_value::<Role>(reply).map(drop),
-        "create_saml_test_config" => serde_json::from_value::<SamlConfig>(reply).map(drop),
-        "create_scheduled_plan" => serde_json::from_value::<ScheduledPlan>(reply).map(drop),
-        "create_service_account" => serde_json::from_value::<ServiceAccount>(reply).map(drop),
-        "create_sql_interface_query" => {
-            serde_json::from_value::<SqlInterfaceQuery>(reply).map(drop)
-        }
-        "create_sql_query" => serde_json::from_value::<SqlQuery>(reply).map(drop),
-        "create_ssh_server" => serde_json::from_value::<SshServer>(reply).map(drop),
-        "create_ssh_tunnel" => serde_json::from_value::<SshTunnel>(reply).map(drop),
-        "create_sso_embed_url" => serde_json::from_value::<EmbedUrlResponse>(reply).map(drop),
-        "create_theme" => serde_json::from_value::<Theme>(reply).map(drop),
-        "create_user" => serde_json::from_value::<User>(reply).map(drop),
-        "create_user_attribute" => serde_json::from_value::<UserAttribute>(reply).map(drop),
-        "create_user_credentials_api3" => {
-            serde_json::from_value::<CreateCredentialsApi3>(reply).map(drop)
-        }
-        "create_user_credentials_email" => {
-            serde_json::from_value::<CredentialsEmail>(reply).map(drop)
-        }
-        "create_user_credentials_email_password_reset" => {
-            serde_json::from_value::<CredentialsEmail>(reply).map(drop)
-        }
-        "create_user_credentials_totp" => {
-            serde_json::from_value::<CredentialsTotp>(reply).map(drop)
-        }
-        "custom_welcome_email" => serde_json::from_value::<CustomWelcomeEmail>(reply).map(drop),
-        "dashboard" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "dashboard_aggregate_table_lookml" => {
-            serde_json::from_value::<DashboardAggregateTableLookml>(reply).map(drop)
-        }
-        "dashboard_dashboard_elements" => {
-            serde_json::from_value::<Vec<DashboardElement>>(reply).map(drop)
-        }
-        "dashboard_dashboard_filters" => {
-            serde_json::from_value::<Vec<DashboardFilter>>(reply).map(drop)
-        }
-        "dashboard_dashboard_layouts" => {
-            serde_json::from_value::<Vec<DashboardLayout>>(reply).map(drop)
-        }
-        "dashboard_element" => serde_json::from_value::<DashboardElement>(reply).map(drop),
-        "dashboard_filter" => serde_json::from_value::<DashboardFilter>(reply).map(drop),
-        "dashboard_layout" => serde_json::from_value::<DashboardLayout>(reply).map(drop),
-        "dashboard_layout_component" => {
-            serde_json::from_value::<DashboardLayoutComponent>(reply).map(drop)
-        }
+        "create_oidc_test_config" => reencode::<OIDCConfig>(reply),
+        "create_permission_set" => reencode::<PermissionSet>(reply),
+        "create_project" => reencode::<Project>(reply),
+        "create_query" => reencode::<Query>(reply),
+        "create_query_render_task" => reencode::<RenderTask>(reply),
+        "create_query_task" => reencode::<QueryTask>(reply),
+        "create_role" => reencode::<Role>(reply),
+        "create_saml_test_config" => reencode::<SamlConfig>(reply),
+        "create_scheduled_plan" => reencode::<ScheduledPlan>(reply),
+        "create_service_account" => reencode::<ServiceAccount>(reply),
+        "create_sql_interface_query" => reencode::<SqlInterfaceQuery>(reply),
+        "create_sql_query" => reencode::<SqlQuery>(reply),
+        "create_ssh_server" => reencode::<SshServer>(reply),
+        "create_ssh_tunnel" => reencode::<SshTunnel>(reply),
+        "create_sso_embed_url" => reencode::<EmbedUrlResponse>(reply),
+        "create_theme" => reencode::<Theme>(reply),
+        "create_user" => reencode::<User>(reply),
+        "create_user_attribute" => reencode::<UserAttribute>(reply),
+        "create_user_credentials_api3" => reencode::<CreateCredentialsApi3>(reply),
+        "create_user_credentials_email" => reencode::<CredentialsEmail>(reply),
+        "create_user_credentials_email_password_reset" => reencode::<CredentialsEmail>(reply),
+        "create_user_credentials_totp" => reencode::<CredentialsTotp>(reply),
+        "custom_welcome_email" => reencode::<CustomWelcomeEmail>(reply),
+        "dashboard" => reencode::<Dashboard>(reply),
+        "dashboard_aggregate_table_lookml" => reencode::<DashboardAggregateTableLookml>(reply),
+        "dashboard_dashboard_elements" => reencode::<Vec<DashboardElement>>(reply),
+        "dashboard_dashboard_filters" => reencode::<Vec<DashboardFilter>>(reply),
+        "dashboard_dashboard_layouts" => reencode::<Vec<DashboardLayout>>(reply),
+        "dashboard_element" => reencode::<DashboardElement>(reply),
+        "dashboard_filter" => reencode::<DashboardFilter>(reply),
+        "dashboard_layout" => reencode::<DashboardLayout>(reply),
+        "dashboard_layout_component" => reencode::<DashboardLayoutComponent>(reply),
         "dashboard_layout_dashboard_layout_components" => {
-            serde_json::from_value::<Vec<DashboardLayoutComponent>>(reply).map(drop)
+            reencode::<Vec<DashboardLayoutComponent>>(reply)
         }
-        "dashboard_lookml" => serde_json::from_value::<DashboardLookml>(reply).map(drop),
-        "datagroup" => serde_json::from_value::<Datagroup>(reply).map(drop),
-        "default_color_collection" => serde_json::from_value::<ColorCollection>(reply).map(drop),
-        "default_theme" => serde_json::from_value::<Theme>(reply).map(drop),
-        "default_theme_by_type" => serde_json::from_value::<Theme>(reply).map(drop),
-        "digest_emails_enabled" => serde_json::from_value::<DigestEmails>(reply).map(drop),
-        "disable_support_access" => serde_json::from_value::<SupportAccessStatus>(reply).map(drop),
-        "enable_support_access" => serde_json::from_value::<SupportAccessStatus>(reply).map(drop),
-        "fetch_and_parse_saml_idp_metadata" => {
-            serde_json::from_value::<SamlMetadataParseResult>(reply).map(drop)
-        }
-        "fetch_integration_form" => serde_json::from_value::<DataActionForm>(reply).map(drop),
-        "fetch_remote_data_action_form" => {
-            serde_json::from_value::<DataActionForm>(reply).map(drop)
-        }
-        "find_git_branch" => serde_json::from_value::<GitBranch>(reply).map(drop),
-        "folder" => serde_json::from_value::<Folder>(reply).map(drop),
-        "folder_ancestors" => serde_json::from_value::<Vec<Folder>>(reply).map(drop),
-        "folder_children" => serde_json::from_value::<Vec<Folder>>(reply).map(drop),
-        "folder_children_search" => serde_json::from_value::<Vec<Folder>>(reply).map(drop),
-        "folder_dashboards" => serde_json::from_value::<Vec<Dashboard>>(reply).map(drop),
-        "folder_looks" => serde_json::from_value::<Vec<LookWithQuery>>(reply).map(drop),
-        "folder_parent" => serde_json::from_value::<Folder>(reply).map(drop),
+        "dashboard_lookml" => reencode::<DashboardLookml>(reply),
+        "datagroup" => reencode::<Datagroup>(reply),
+        "default_color_collection" => reencode::<ColorCollection>(reply),
+        "default_theme" => reencode::<Theme>(reply),
+        "default_theme_by_type" => reencode::<Theme>(reply),
+        "digest_emails_enabled" => reencode::<DigestEmails>(reply),
+        "disable_support_access" => reencode::<SupportAccessStatus>(reply),
+        "enable_support_access" => reencode::<SupportAccessStatus>(reply),
+        "fetch_and_parse_saml_idp_metadata" => reencode::<SamlMetadataParseResult>(reply),
+        "fetch_integration_form" => reencode::<DataActionForm>(reply),
+        "fetch_remote_data_action_form" => reencode::<DataActionForm>(reply),
+        "find_git_branch" => reencode::<GitBranch>(reply),
+        "folder" => reencode::<Folder>(reply),
+        "folder_ancestors" => reencode::<Vec<Folder>>(reply),
+        "folder_children" => reencode::<Vec<Folder>>(reply),
+        "folder_children_search" => reencode::<Vec<Folder>>(reply),
+        "folder_dashboards" => reencode::<Vec<Dashboard>>(reply),
+        "folder_looks" => reencode::<Vec<LookWithQuery>>(reply),
+        "folder_parent" => reencode::<Folder>(reply),
         "generate_tokens_for_cookieless_session" => {
-            serde_json::from_value::<EmbedCookielessSessionGenerateTokensResponse>(reply).map(drop)
+            reencode::<EmbedCookielessSessionGenerateTokensResponse>(reply)
         }
-        "get_agent" => serde_json::from_value::<Agent>(reply).map(drop),
-        "get_alert" => serde_json::from_value::<Alert>(reply).map(drop),
-        "get_all_repository_credentials" => {
-            serde_json::from_value::<Vec<RepositoryCredential>>(reply).map(drop)
-        }
-        "get_ci_run" => serde_json::from_value::<ProjectRun>(reply).map(drop),
-        "get_continuous_integration_run" => serde_json::from_value::<CIRun>(reply).map(drop),
-        "get_conversation" => serde_json::from_value::<Conversation>(reply).map(drop),
-        "get_conversation_message" => {
-            serde_json::from_value::<ConversationMessage>(reply).map(drop)
-        }
-        "get_git_diagnostic_report" => {
-            serde_json::from_value::<GitDiagnosticReport>(reply).map(drop)
-        }
-        "get_integration_hub_health" => {
-            serde_json::from_value::<IntegrationHubHealthResult>(reply).map(drop)
-        }
-        "get_model" => serde_json::from_value::<Model>(reply).map(drop),
-        "get_setting" => serde_json::from_value::<Setting>(reply).map(drop),
+        "get_agent" => reencode::<Agent>(reply),
+        "get_alert" => reencode::<Alert>(reply),
+        "get_all_repository_credentials" => reencode::<Vec<RepositoryCredential>>(reply),
+        "get_ci_run" => reencode::<ProjectRun>(reply),
+        "get_continuous_integration_run" => reencode::<CIRun>(reply),
+        "get_conversation" => reencode::<Conversation>(reply),
+        "get_conversation_message" => reencode::<ConversationMessage>(reply),
+        "get_git_diagnostic_report" => reencode::<GitDiagnosticReport>(reply),
+        "get_integration_hub_health" => reencode::<IntegrationHubHealthResult>(reply),
+        "get_model" => reencode::<Model>(reply),
+        "get_setting" => reencode::<Setting>(reply),
         "get_support_access_allowlist_entries" => {
-            serde_json::from_value::<Vec<SupportAccessAllowlistEntry>>(reply).map(drop)
+            reencode::<Vec<SupportAccessAllowlistEntry>>(reply)
         }
-        "git_branch" => serde_json::from_value::<GitBranch>(reply).map(drop),
-        "graph_derived_tables_for_model" => {
-            serde_json::from_value::<DependencyGraph>(reply).map(drop)
-        }
-        "graph_derived_tables_for_view" => {
-            serde_json::from_value::<DependencyGraph>(reply).map(drop)
-        }
-        "group" => serde_json::from_value::<Group>(reply).map(drop),
-        "import_dashboard_from_lookml" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "import_lookml_dashboard" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "integration" => serde_json::from_value::<Integration>(reply).map(drop),
-        "integration_hub" => serde_json::from_value::<IntegrationHub>(reply).map(drop),
-        "internal_help_resources" => {
-            serde_json::from_value::<InternalHelpResources>(reply).map(drop)
-        }
-        "internal_help_resources_content" => {
-            serde_json::from_value::<InternalHelpResourcesContent>(reply).map(drop)
-        }
-        "ldap_config" => serde_json::from_value::<LDAPConfig>(reply).map(drop),
-        "legacy_feature" => serde_json::from_value::<LegacyFeature>(reply).map(drop),
-        "login" => serde_json::from_value::<AccessToken>(reply).map(drop),
-        "login_user" => serde_json::from_value::<AccessToken>(reply).map(drop),
-        "look" => serde_json::from_value::<LookWithQuery>(reply).map(drop),
-        "lookml_model" => serde_json::from_value::<LookmlModel>(reply).map(drop),
-        "lookml_model_explore" => serde_json::from_value::<LookmlModelExplore>(reply).map(drop),
-        "manifest" => serde_json::from_value::<Manifest>(reply).map(drop),
-        "me" => serde_json::from_value::<User>(reply).map(drop),
-        "merge_query" => serde_json::from_value::<MergeQuery>(reply).map(drop),
-        "mobile_settings" => serde_json::from_value::<MobileSettings>(reply).map(drop),
-        "model_fieldname_suggestions" => {
-            serde_json::from_value::<ModelFieldSuggestions>(reply).map(drop)
-        }
-        "model_set" => serde_json::from_value::<ModelSet>(reply).map(drop),
-        "move_dashboard" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "move_look" => serde_json::from_value::<LookWithQuery>(reply).map(drop),
-        "oauth_client_app" => serde_json::from_value::<OauthClientApp>(reply).map(drop),
-        "oidc_config" => serde_json::from_value::<OIDCConfig>(reply).map(drop),
-        "oidc_test_config" => serde_json::from_value::<OIDCConfig>(reply).map(drop),
-        "parse_saml_idp_metadata" => {
-            serde_json::from_value::<SamlMetadataParseResult>(reply).map(drop)
-        }
-        "password_config" => serde_json::from_value::<PasswordConfig>(reply).map(drop),
-        "perform_data_action" => serde_json::from_value::<DataActionResponse>(reply).map(drop),
-        "permission_set" => serde_json::from_value::<PermissionSet>(reply).map(drop),
-        "project" => serde_json::from_value::<Project>(reply).map(drop),
-        "project_file" => serde_json::from_value::<ProjectFile>(reply).map(drop),
-        "project_validation_results" => {
-            serde_json::from_value::<ProjectValidationCache>(reply).map(drop)
-        }
-        "project_workspace" => serde_json::from_value::<ProjectWorkspace>(reply).map(drop),
-        "public_egress_ip_addresses" => {
-            serde_json::from_value::<EgressIpAddresses>(reply).map(drop)
-        }
-        "query" => serde_json::from_value::<Query>(reply).map(drop),
-        "query_for_slug" => serde_json::from_value::<Query>(reply).map(drop),
-        "query_task" => serde_json::from_value::<QueryTask>(reply).map(drop),
-        "read_alert_notification" => serde_json::from_value::<AlertNotifications>(reply).map(drop),
-        "register_mobile_device" => serde_json::from_value::<MobileToken>(reply).map(drop),
-        "register_oauth_client_app" => serde_json::from_value::<OauthClientApp>(reply).map(drop),
-        "render_task" => serde_json::from_value::<RenderTask>(reply).map(drop),
-        "repair_git_diagnostic_report" => {
-            serde_json::from_value::<GitDiagnosticReport>(reply).map(drop)
-        }
-        "role" => serde_json::from_value::<Role>(reply).map(drop),
-        "role_groups" => serde_json::from_value::<Vec<Group>>(reply).map(drop),
-        "role_users" => serde_json::from_value::<Vec<User>>(reply).map(drop),
-        "run_git_connection_test" => {
-            serde_json::from_value::<GitConnectionTestResult>(reply).map(drop)
-        }
-        "run_key_driver_analysis" => serde_json::from_value::<KdaResponsePayload>(reply).map(drop),
-        "run_lookml_test" => serde_json::from_value::<Vec<LookmlTestResult>>(reply).map(drop),
-        "run_sql_interface_query" => serde_json::from_value::<JsonBi>(reply).map(drop),
-        "saml_config" => serde_json::from_value::<SamlConfig>(reply).map(drop),
-        "saml_test_config" => serde_json::from_value::<SamlConfig>(reply).map(drop),
-        "scheduled_plan" => serde_json::from_value::<ScheduledPlan>(reply).map(drop),
-        "scheduled_plan_run_once" => serde_json::from_value::<ScheduledPlan>(reply).map(drop),
-        "scheduled_plan_run_once_by_id" => serde_json::from_value::<ScheduledPlan>(reply).map(drop),
-        "scheduled_plans_for_dashboard" => {
-            serde_json::from_value::<Vec<ScheduledPlan>>(reply).map(drop)
-        }
-        "scheduled_plans_for_look" => serde_json::from_value::<Vec<ScheduledPlan>>(reply).map(drop),
-        "scheduled_plans_for_lookml_dashboard" => {
-            serde_json::from_value::<Vec<ScheduledPlan>>(reply).map(drop)
-        }
-        "scheduled_plans_for_space" => {
-            serde_json::from_value::<Vec<ScheduledPlan>>(reply).map(drop)
-        }
-        "search_agents" => serde_json::from_value::<Vec<Agent>>(reply).map(drop),
-        "search_alerts" => serde_json::from_value::<Vec<Alert>>(reply).map(drop),
-        "search_artifacts" => serde_json::from_value::<Vec<Artifact>>(reply).map(drop),
-        "search_boards" => serde_json::from_value::<Vec<Board>>(reply).map(drop),
-        "search_content" => serde_json::from_value::<Vec<ContentSearch>>(reply).map(drop),
-        "search_content_favorites" => {
-            serde_json::from_value::<Vec<ContentFavorite>>(reply).map(drop)
-        }
-        "search_content_views" => serde_json::from_value::<Vec<ContentView>>(reply).map(drop),
-        "search_conversations" => serde_json::from_value::<Vec<Conversation>>(reply).map(drop),
-        "search_credentials_email" => {
-            serde_json::from_value::<Vec<CredentialsEmailSearch>>(reply).map(drop)
-        }
-        "search_dashboard_elements" => {
-            serde_json::from_value::<Vec<DashboardElement>>(reply).map(drop)
-        }
-        "search_dashboards" => serde_json::from_value::<Vec<Dashboard>>(reply).map(drop),
-        "search_folders" => serde_json::from_value::<Vec<Folder>>(reply).map(drop),
-        "search_groups" => serde_json::from_value::<Vec<Group>>(reply).map(drop),
-        "search_groups_with_hierarchy" => {
-            serde_json::from_value::<Vec<GroupHierarchy>>(reply).map(drop)
-        }
-        "search_groups_with_roles" => serde_json::from_value::<Vec<GroupSearch>>(reply).map(drop),
-        "search_lookml_dashboards" => serde_json::from_value::<DashboardLookml>(reply).map(drop),
-        "search_looks" => serde_json::from_value::<Vec<Look>>(reply).map(drop),
-        "search_model_sets" => serde_json::from_value::<Vec<ModelSet>>(reply).map(drop),
-        "search_permission_sets" => serde_json::from_value::<Vec<PermissionSet>>(reply).map(drop),
-        "search_reports" => serde_json::from_value::<Vec<Report>>(reply).map(drop),
-        "search_roles" => serde_json::from_value::<Vec<Role>>(reply).map(drop),
-        "search_roles_with_user_count" => {
-            serde_json::from_value::<Vec<RoleSearch>>(reply).map(drop)
-        }
-        "search_scheduled_plans" => serde_json::from_value::<Vec<ScheduledPlan>>(reply).map(drop),
-        "search_themes" => serde_json::from_value::<Vec<Theme>>(reply).map(drop),
-        "search_user_login_lockouts" => {
-            serde_json::from_value::<Vec<UserLoginLockout>>(reply).map(drop)
-        }
-        "search_users" => serde_json::from_value::<Vec<User>>(reply).map(drop),
-        "search_users_names" => serde_json::from_value::<Vec<User>>(reply).map(drop),
-        "send_user_credentials_email_password_reset" => {
-            serde_json::from_value::<CredentialsEmail>(reply).map(drop)
-        }
-        "session" => serde_json::from_value::<ApiSession>(reply).map(drop),
-        "session_config" => serde_json::from_value::<SessionConfig>(reply).map(drop),
-        "set_default_color_collection" => {
-            serde_json::from_value::<ColorCollection>(reply).map(drop)
-        }
-        "set_default_theme" => serde_json::from_value::<Theme>(reply).map(drop),
-        "set_default_theme_by_type" => serde_json::from_value::<Theme>(reply).map(drop),
-        "set_role_groups" => serde_json::from_value::<Vec<Group>>(reply).map(drop),
-        "set_role_users" => serde_json::from_value::<Vec<User>>(reply).map(drop),
-        "set_setting" => serde_json::from_value::<Setting>(reply).map(drop),
-        "set_user_attribute_group_values" => {
-            serde_json::from_value::<Vec<UserAttributeGroupValue>>(reply).map(drop)
-        }
-        "set_user_attribute_user_value" => {
-            serde_json::from_value::<UserAttributeWithValue>(reply).map(drop)
-        }
-        "set_user_roles" => serde_json::from_value::<Vec<Role>>(reply).map(drop),
-        "smtp_status" => serde_json::from_value::<SmtpStatus>(reply).map(drop),
-        "sql_interface_metadata" => {
-            serde_json::from_value::<SqlInterfaceQueryMetadata>(reply).map(drop)
-        }
-        "sql_query" => serde_json::from_value::<SqlQuery>(reply).map(drop),
-        "ssh_public_key" => serde_json::from_value::<SshPublicKey>(reply).map(drop),
-        "ssh_server" => serde_json::from_value::<SshServer>(reply).map(drop),
-        "ssh_tunnel" => serde_json::from_value::<SshTunnel>(reply).map(drop),
-        "start_pdt_build" => serde_json::from_value::<MaterializePDT>(reply).map(drop),
-        "stop_pdt_build" => serde_json::from_value::<MaterializePDT>(reply).map(drop),
-        "support_access_status" => serde_json::from_value::<SupportAccessStatus>(reply).map(drop),
-        "tag_ref" => serde_json::from_value::<Project>(reply).map(drop),
-        "test_connection" => serde_json::from_value::<Vec<DBConnectionTestResult>>(reply).map(drop),
-        "test_connection_config" => {
-            serde_json::from_value::<Vec<DBConnectionTestResult>>(reply).map(drop)
-        }
-        "test_integration" => serde_json::from_value::<IntegrationTestResult>(reply).map(drop),
-        "test_ldap_config_auth" => serde_json::from_value::<LDAPConfigTestResult>(reply).map(drop),
-        "test_ldap_config_connection" => {
-            serde_json::from_value::<LDAPConfigTestResult>(reply).map(drop)
-        }
-        "test_ldap_config_user_auth" => {
-            serde_json::from_value::<LDAPConfigTestResult>(reply).map(drop)
-        }
-        "test_ldap_config_user_info" => {
-            serde_json::from_value::<LDAPConfigTestResult>(reply).map(drop)
-        }
-        "test_ssh_server" => serde_json::from_value::<SshServer>(reply).map(drop),
-        "test_ssh_tunnel" => serde_json::from_value::<SshTunnel>(reply).map(drop),
-        "theme" => serde_json::from_value::<Theme>(reply).map(drop),
-        "theme_or_default" => serde_json::from_value::<Theme>(reply).map(drop),
-        "update_agent" => serde_json::from_value::<Agent>(reply).map(drop),
-        "update_alert" => serde_json::from_value::<Alert>(reply).map(drop),
-        "update_alert_field" => serde_json::from_value::<Alert>(reply).map(drop),
-        "update_artifacts" => serde_json::from_value::<Vec<Artifact>>(reply).map(drop),
-        "update_board" => serde_json::from_value::<Board>(reply).map(drop),
-        "update_board_item" => serde_json::from_value::<BoardItem>(reply).map(drop),
-        "update_board_section" => serde_json::from_value::<BoardSection>(reply).map(drop),
-        "update_cloud_storage_configuration" => {
-            serde_json::from_value::<BackupConfiguration>(reply).map(drop)
-        }
-        "update_color_collection" => serde_json::from_value::<ColorCollection>(reply).map(drop),
-        "update_connection" => serde_json::from_value::<DBConnection>(reply).map(drop),
-        "update_content_metadata" => serde_json::from_value::<ContentMeta>(reply).map(drop),
-        "update_content_metadata_access" => {
-            serde_json::from_value::<ContentMetaGroupUser>(reply).map(drop)
-        }
-        "update_conversation" => serde_json::from_value::<Conversation>(reply).map(drop),
-        "update_conversation_message" => {
-            serde_json::from_value::<ConversationMessage>(reply).map(drop)
-        }
-        "update_custom_welcome_email" => {
-            serde_json::from_value::<CustomWelcomeEmail>(reply).map(drop)
-        }
-        "update_custom_welcome_email_test" => {
-            serde_json::from_value::<WelcomeEmailTest>(reply).map(drop)
-        }
-        "update_dashboard" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "update_dashboard_certification" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "update_dashboard_element" => serde_json::from_value::<DashboardElement>(reply).map(drop),
-        "update_dashboard_filter" => serde_json::from_value::<DashboardFilter>(reply).map(drop),
-        "update_dashboard_layout" => serde_json::from_value::<DashboardLayout>(reply).map(drop),
-        "update_dashboard_layout_component" => {
-            serde_json::from_value::<DashboardLayoutComponent>(reply).map(drop)
-        }
-        "update_datagroup" => serde_json::from_value::<Datagroup>(reply).map(drop),
-        "update_digest_emails_enabled" => serde_json::from_value::<DigestEmails>(reply).map(drop),
-        "update_external_oauth_application" => {
-            serde_json::from_value::<ExternalOauthApplication>(reply).map(drop)
-        }
-        "update_folder" => serde_json::from_value::<Folder>(reply).map(drop),
-        "update_git_branch" => serde_json::from_value::<GitBranch>(reply).map(drop),
-        "update_golden_query" => serde_json::from_value::<GoldenQuery>(reply).map(drop),
-        "update_group" => serde_json::from_value::<Group>(reply).map(drop),
-        "update_integration" => serde_json::from_value::<Integration>(reply).map(drop),
-        "update_integration_hub" => serde_json::from_value::<IntegrationHub>(reply).map(drop),
-        "update_internal_help_resources" => {
-            serde_json::from_value::<InternalHelpResources>(reply).map(drop)
-        }
-        "update_internal_help_resources_content" => {
-            serde_json::from_value::<InternalHelpResourcesContent>(reply).map(drop)
-        }
-        "update_ldap_config" => serde_json::from_value::<LDAPConfig>(reply).map(drop),
-        "update_legacy_feature" => serde_json::from_value::<LegacyFeature>(reply).map(drop),
-        "update_look" => serde_json::from_value::<LookWithQuery>(reply).map(drop),
-        "update_look_certification" => serde_json::from_value::<Look>(reply).map(drop),
-        "update_lookml_certification" => serde_json::from_value::<Dashboard>(reply).map(drop),
-        "update_lookml_model" => serde_json::from_value::<LookmlModel>(reply).map(drop),
-        "update_mobile_device_registration" => {
-            serde_json::from_value::<MobileToken>(reply).map(drop)
-        }
-        "update_model_set" => serde_json::from_value::<ModelSet>(reply).map(drop),
-        "update_oauth_client_app" => serde_json::from_value::<OauthClientApp>(reply).map(drop),
-        "update_oidc_config" => serde_json::from_value::<OIDCConfig>(reply).map(drop),
-        "update_password_config" => serde_json::from_value::<PasswordConfig>(reply).map(drop),
-        "update_permission_set" => serde_json::from_value::<PermissionSet>(reply).map(drop),
-        "update_project" => serde_json::from_value::<Project>(reply).map(drop),
-        "update_repository_credential" => {
-            serde_json::from_value::<RepositoryCredential>(reply).map(drop)
-        }
-        "update_role" => serde_json::from_value::<Role>(reply).map(drop),
-        "update_saml_config" => serde_json::from_value::<SamlConfig>(reply).map(drop),
-        "update_scheduled_plan" => serde_json::from_value::<ScheduledPlan>(reply).map(drop),
-        "update_self_service_explore_certification" => {
-            serde_json::from_value::<Certification>(reply).map(drop)
-        }
-        "update_service_account" => serde_json::from_value::<ServiceAccount>(reply).map(drop),
-        "update_session" => serde_json::from_value::<ApiSession>(reply).map(drop),
-        "update_session_config" => serde_json::from_value::<SessionConfig>(reply).map(drop),
-        "update_ssh_server" => serde_json::from_value::<SshServer>(reply).map(drop),
-        "update_ssh_tunnel" => serde_json::from_value::<SshTunnel>(reply).map(drop),
-        "update_theme" => serde_json::from_value::<Theme>(reply).map(drop),
-        "update_user" => serde_json::from_value::<User>(reply).map(drop),
-        "update_user_attribute" => serde_json::from_value::<UserAttribute>(reply).map(drop),
-        "update_user_attribute_group_value" => {
-            serde_json::from_value::<UserAttributeGroupValue>(reply).map(drop)
-        }
-        "update_user_credentials_api3" => {
-            serde_json::from_value::<CredentialsApi3>(reply).map(drop)
-        }
-        "update_user_credentials_email" => {
-            serde_json::from_value::<CredentialsEmail>(reply).map(drop)
-        }
-        "update_whitelabel_configuration" => {
-            serde_json::from_value::<WhitelabelConfiguration>(reply).map(drop)
-        }
-        "user" => serde_json::from_value::<User>(reply).map(drop),
-        "user_attribute" => serde_json::from_value::<UserAttribute>(reply).map(drop),
-        "user_attribute_user_values" => {
-            serde_json::from_value::<Vec<UserAttributeWithValue>>(reply).map(drop)
-        }
-        "user_credentials_api3" => serde_json::from_value::<CredentialsApi3>(reply).map(drop),
-        "user_credentials_email" => serde_json::from_value::<CredentialsEmail>(reply).map(drop),
-        "user_credentials_embed" => serde_json::from_value::<CredentialsEmbed>(reply).map(drop),
-        "user_credentials_google" => serde_json::from_value::<CredentialsGoogle>(reply).map(drop),
-        "user_credentials_ldap" => serde_json::from_value::<CredentialsLDAP>(reply).map(drop),
-        "user_credentials_looker_openid" => {
-            serde_json::from_value::<CredentialsLookerOpenid>(reply).map(drop)
-        }
-        "user_credentials_oidc" => serde_json::from_value::<CredentialsOIDC>(reply).map(drop),
-        "user_credentials_saml" => serde_json::from_value::<CredentialsSaml>(reply).map(drop),
-        "user_credentials_totp" => serde_json::from_value::<CredentialsTotp>(reply).map(drop),
-        "user_for_credential" => serde_json::from_value::<User>(reply).map(drop),
-        "user_roles" => serde_json::from_value::<Vec<Role>>(reply).map(drop),
-        "user_session" => serde_json::from_value::<Session>(reply).map(drop),
-        "validate_embed_url" => serde_json::from_value::<EmbedUrlResponse>(reply).map(drop),
-        "validate_project" => serde_json::from_value::<ProjectValidation>(reply).map(drop),
-        "validate_theme" => serde_json::from_value::<ValidationError>(reply).map(drop),
-        "versions" => serde_json::from_value::<ApiVersion>(reply).map(drop),
-        "whitelabel_configuration" => {
-            serde_json::from_value::<WhitelabelConfiguration>(reply).map(drop)
-        }
-        "wipeout_user_emails" => serde_json::from_value::<User>(reply).map(drop),
-        "workspace" => serde_json::from_value::<Workspace>(reply).map(drop),
+        "git_branch" => reencode::<GitBranch>(reply),
+        "graph_derived_tables_for_model" => reencode::<DependencyGraph>(reply),
+        "graph_derived_tables_for_view" => reencode::<DependencyGraph>(reply),
+        "group" => reencode::<Group>(reply),
+        "import_dashboard_from_lookml" => reencode::<Dashboard>(reply),
+        "import_lookml_dashboard" => reencode::<Dashboard>(reply),
+        "integration" => reencode::<Integration>(reply),
+        "integration_hub" => reencode::<IntegrationHub>(reply),
+        "internal_help_resources" => reencode::<InternalHelpResources>(reply),
+        "internal_help_resources_content" => reencode::<InternalHelpResourcesContent>(reply),
+        "ldap_config" => reencode::<LDAPConfig>(reply),
+        "legacy_feature" => reencode::<LegacyFeature>(reply),
+        "login" => reencode::<AccessToken>(reply),
+        "login_user" => reencode::<AccessToken>(reply),
+        "look" => reencode::<LookWithQuery>(reply),
+        "lookml_model" => reencode::<LookmlModel>(reply),
+        "lookml_model_explore" => reencode::<LookmlModelExplore>(reply),
+        "manifest" => reencode::<Manifest>(reply),
+        "me" => reencode::<User>(reply),
+        "merge_query" => reencode::<MergeQuery>(reply),
+        "mobile_settings" => reencode::<MobileSettings>(reply),
+        "model_fieldname_suggestions" => reencode::<ModelFieldSuggestions>(reply),
+        "model_set" => reencode::<ModelSet>(reply),
+        "move_dashboard" => reencode::<Dashboard>(reply),
+        "move_look" => reencode::<LookWithQuery>(reply),
+        "oauth_client_app" => reencode::<OauthClientApp>(reply),
+        "oidc_config" => reencode::<OIDCConfig>(reply),
+        "oidc_test_config" => reencode::<OIDCConfig>(reply),
+        "parse_saml_idp_metadata" => reencode::<SamlMetadataParseResult>(reply),
+        "password_config" => reencode::<PasswordConfig>(reply),
+        "perform_data_action" => reencode::<DataActionResponse>(reply),
+        "permission_set" => reencode::<PermissionSet>(reply),
+        "project" => reencode::<Project>(reply),
+        "project_file" => reencode::<ProjectFile>(reply),
+        "project_validation_results" => reencode::<ProjectValidationCache>(reply),
+        "project_workspace" => reencode::<ProjectWorkspace>(reply),
+        "public_egress_ip_addresses" => reencode::<EgressIpAddresses>(reply),
+        "query" => reencode::<Query>(reply),
+        "query_for_slug" => reencode::<Query>(reply),
+        "query_task" => reencode::<QueryTask>(reply),
+        "read_alert_notification" => reencode::<AlertNotifications>(reply),
+        "register_mobile_device" => reencode::<MobileToken>(reply),
+        "register_oauth_client_app" => reencode::<OauthClientApp>(reply),
+        "render_task" => reencode::<RenderTask>(reply),
+        "repair_git_diagnostic_report" => reencode::<GitDiagnosticReport>(reply),
+        "role" => reencode::<Role>(reply),
+        "role_groups" => reencode::<Vec<Group>>(reply),
+        "role_users" => reencode::<Vec<User>>(reply),
+        "run_git_connection_test" => reencode::<GitConnectionTestResult>(reply),
+        "run_key_driver_analysis" => reencode::<KdaResponsePayload>(reply),
+        "run_lookml_test" => reencode::<Vec<LookmlTestResult>>(reply),
+        "run_sql_interface_query" => reencode::<JsonBi>(reply),
+        "saml_config" => reencode::<SamlConfig>(reply),
+        "saml_test_config" => reencode::<SamlConfig>(reply),
+        "scheduled_plan" => reencode::<ScheduledPlan>(reply),
+        "scheduled_plan_run_once" => reencode::<ScheduledPlan>(reply),
+        "scheduled_plan_run_once_by_id" => reencode::<ScheduledPlan>(reply),
+        "scheduled_plans_for_dashboard" => reencode::<Vec<ScheduledPlan>>(reply),
+        "scheduled_plans_for_look" => reencode::<Vec<ScheduledPlan>>(reply),
+        "scheduled_plans_for_lookml_dashboard" => reencode::<Vec<ScheduledPlan>>(reply),
+        "scheduled_plans_for_space" => reencode::<Vec<ScheduledPlan>>(reply),
+        "search_agents" => reencode::<Vec<Agent>>(reply),
+        "search_alerts" => reencode::<Vec<Alert>>(reply),
+        "search_artifacts" => reencode::<Vec<Artifact>>(reply),
+        "search_boards" => reencode::<Vec<Board>>(reply),
+        "search_content" => reencode::<Vec<ContentSearch>>(reply),
+        "search_content_favorites" => reencode::<Vec<ContentFavorite>>(reply),
+        "search_content_views" => reencode::<Vec<ContentView>>(reply),
+        "search_conversations" => reencode::<Vec<Conversation>>(reply),
+        "search_credentials_email" => reencode::<Vec<CredentialsEmailSearch>>(reply),
+        "search_dashboard_elements" => reencode::<Vec<DashboardElement>>(reply),
+        "search_dashboards" => reencode::<Vec<Dashboard>>(reply),
+        "search_folders" => reencode::<Vec<Folder>>(reply),
+        "search_groups" => reencode::<Vec<Group>>(reply),
+        "search_groups_with_hierarchy" => reencode::<Vec<GroupHierarchy>>(reply),
+        "search_groups_with_roles" => reencode::<Vec<GroupSearch>>(reply),
+        "search_lookml_dashboards" => reencode::<DashboardLookml>(reply),
+        "search_looks" => reencode::<Vec<Look>>(reply),
+        "search_model_sets" => reencode::<Vec<ModelSet>>(reply),
+        "search_permission_sets" => reencode::<Vec<PermissionSet>>(reply),
+        "search_reports" => reencode::<Vec<Report>>(reply),
+        "search_roles" => reencode::<Vec<Role>>(reply),
+        "search_roles_with_user_count" => reencode::<Vec<RoleSearch>>(reply),
+        "search_scheduled_plans" => reencode::<Vec<ScheduledPlan>>(reply),
+        "search_themes" => reencode::<Vec<Theme>>(reply),
+        "search_user_login_lockouts" => reencode::<Vec<UserLoginLockout>>(reply),
+        "search_users" => reencode::<Vec<User>>(reply),
+        "search_users_names" => reencode::<Vec<User>>(reply),
+        "send_user_credentials_email_password_reset" => reencode::<CredentialsEmail>(reply),
+        "session" => reencode::<ApiSession>(reply),
+        "session_config" => reencode::<SessionConfig>(reply),
+        "set_default_color_collection" => reencode::<ColorCollection>(reply),
+        "set_default_theme" => reencode::<Theme>(reply),
+        "set_default_theme_by_type" => reencode::<Theme>(reply),
+        "set_role_groups" => reencode::<Vec<Group>>(reply),
+        "set_role_users" => reencode::<Vec<User>>(reply),
+        "set_setting" => reencode::<Setting>(reply),
+        "set_user_attribute_group_values" => reencode::<Vec<UserAttributeGroupValue>>(reply),
+        "set_user_attribute_user_value" => reencode::<UserAttributeWithValue>(reply),
+        "set_user_roles" => reencode::<Vec<Role>>(reply),
+        "smtp_status" => reencode::<SmtpStatus>(reply),
+        "sql_interface_metadata" => reencode::<SqlInterfaceQueryMetadata>(reply),
+        "sql_query" => reencode::<SqlQuery>(reply),
+        "ssh_public_key" => reencode::<SshPublicKey>(reply),
+        "ssh_server" => reencode::<SshServer>(reply),
+        "ssh_tunnel" => reencode::<SshTunnel>(reply),
+        "start_pdt_build" => reencode::<MaterializePDT>(reply),
+        "stop_pdt_build" => reencode::<MaterializePDT>(reply),
+        "support_access_status" => reencode::<SupportAccessStatus>(reply),
+        "tag_ref" => reencode::<Project>(reply),
+        "test_connection" => reencode::<Vec<DBConnectionTestResult>>(reply),
+        "test_connection_config" => reencode::<Vec<DBConnectionTestResult>>(reply),
+        "test_integration" => reencode::<IntegrationTestResult>(reply),
+        "test_ldap_config_auth" => reencode::<LDAPConfigTestResult>(reply),
+        "test_ldap_config_connection" => reencode::<LDAPConfigTestResult>(reply),
+        "test_ldap_config_user_auth" => reencode::<LDAPConfigTestResult>(reply),
+        "test_ldap_config_user_info" => reencode::<LDAPConfigTestResult>(reply),
+        "test_ssh_server" => reencode::<SshServer>(reply),
+        "test_ssh_tunnel" => reencode::<SshTunnel>(reply),
+        "theme" => reencode::<Theme>(reply),
+        "theme_or_default" => reencode::<Theme>(reply),
+        "update_agent" => reencode::<Agent>(reply),
+        "update_alert" => reencode::<Alert>(reply),
+        "update_alert_field" => reencode::<Alert>(reply),
+        "update_artifacts" => reencode::<Vec<Artifact>>(reply),
+        "update_board" => reencode::<Board>(reply),
+        "update_board_item" => reencode::<BoardItem>(reply),
+        "update_board_section" => reencode::<BoardSection>(reply),
+        "update_cloud_storage_configuration" => reencode::<BackupConfiguration>(reply),
+        "update_color_collection" => reencode::<ColorCollection>(reply),
+        "update_connection" => reencode::<DBConnection>(reply),
+        "update_content_metadata" => reencode::<ContentMeta>(reply),
+        "update_content_metadata_access" => reencode::<ContentMetaGroupUser>(reply),
+        "update_conversation" => reencode::<Conversation>(reply),
+        "update_conversation_message" => reencode::<ConversationMessage>(reply),
+        "update_custom_welcome_email" => reencode::<CustomWelcomeEmail>(reply),
+        "update_custom_welcome_email_test" => reencode::<WelcomeEmailTest>(reply),
+        "update_dashboard" => reencode::<Dashboard>(reply),
+        "update_dashboard_certification" => reencode::<Dashboard>(reply),
+        "update_dashboard_element" => reencode::<DashboardElement>(reply),
+        "update_dashboard_filter" => reencode::<DashboardFilter>(reply),
+        "update_dashboard_layout" => reencode::<DashboardLayout>(reply),
+        "update_dashboard_layout_component" => reencode::<DashboardLayoutComponent>(reply),
+        "update_datagroup" => reencode::<Datagroup>(reply),
+        "update_digest_emails_enabled" => reencode::<DigestEmails>(reply),
+        "update_external_oauth_application" => reencode::<ExternalOauthApplication>(reply),
+        "update_folder" => reencode::<Folder>(reply),
+        "update_git_branch" => reencode::<GitBranch>(reply),
+        "update_golden_query" => reencode::<GoldenQuery>(reply),
+        "update_group" => reencode::<Group>(reply),
+        "update_integration" => reencode::<Integration>(reply),
+        "update_integration_hub" => reencode::<IntegrationHub>(reply),
+        "update_internal_help_resources" => reencode::<InternalHelpResources>(reply),
+        "update_internal_help_resources_content" => reencode::<InternalHelpResourcesContent>(reply),
+        "update_ldap_config" => reencode::<LDAPConfig>(reply),
+        "update_legacy_feature" => reencode::<LegacyFeature>(reply),
+        "update_look" => reencode::<LookWithQuery>(reply),
+        "update_look_certification" => reencode::<Look>(reply),
+        "update_lookml_certification" => reencode::<Dashboard>(reply),
+        "update_lookml_model" => reencode::<LookmlModel>(reply),
+        "update_mobile_device_registration" => reencode::<MobileToken>(reply),
+        "update_model_set" => reencode::<ModelSet>(reply),
+        "update_oauth_client_app" => reencode::<OauthClientApp>(reply),
+        "update_oidc_config" => reencode::<OIDCConfig>(reply),
+        "update_password_config" => reencode::<PasswordConfig>(reply),
+        "update_permission_set" => reencode::<PermissionSet>(reply),
+        "update_project" => reencode::<Project>(reply),
+        "update_repository_credential" => reencode::<RepositoryCredential>(reply),
+        "update_role" => reencode::<Role>(reply),
+        "update_saml_config" => reencode::<SamlConfig>(reply),
+        "update_scheduled_plan" => reencode::<ScheduledPlan>(reply),
+        "update_self_service_explore_certification" => reencode::<Certification>(reply),
+        "update_service_account" => reencode::<ServiceAccount>(reply),
+        "update_session" => reencode::<ApiSession>(reply),
+        "update_session_config" => reencode::<SessionConfig>(reply),
+        "update_ssh_server" => reencode::<SshServer>(reply),
+        "update_ssh_tunnel" => reencode::<SshTunnel>(reply),
+        "update_theme" => reencode::<Theme>(reply),
+        "update_user" => reencode::<User>(reply),
+        "update_user_attribute" => reencode::<UserAttribute>(reply),
+        "update_user_attribute_group_value" => reencode::<UserAttributeGroupValue>(reply),
+        "update_user_credentials_api3" => reencode::<CredentialsApi3>(reply),
+        "update_user_credentials_email" => reencode::<CredentialsEmail>(reply),
+        "update_whitelabel_configuration" => reencode::<WhitelabelConfiguration>(reply),
+        "user" => reencode::<User>(reply),
+        "user_attribute" => reencode::<UserAttribute>(reply),
+        "user_attribute_user_values" => reencode::<Vec<UserAttributeWithValue>>(reply),
+        "user_credentials_api3" => reencode::<CredentialsApi3>(reply),
+        "user_credentials_email" => reencode::<CredentialsEmail>(reply),
+        "user_credentials_embed" => reencode::<CredentialsEmbed>(reply),
+        "user_credentials_google" => reencode::<CredentialsGoogle>(reply),
+        "user_credentials_ldap" => reencode::<CredentialsLDAP>(reply),
+        "user_credentials_looker_openid" => reencode::<CredentialsLookerOpenid>(reply),
+        "user_credentials_oidc" => reencode::<CredentialsOIDC>(reply),
+        "user_credentials_saml" => reencode::<CredentialsSaml>(reply),
+        "user_credentials_totp" => reencode::<CredentialsTotp>(reply),
+        "user_for_credential" => reencode::<User>(reply),
+        "user_roles" => reencode::<Vec<Role>>(reply),
+        "user_session" => reencode::<Session>(reply),
+        "validate_embed_url" => reencode::<EmbedUrlResponse>(reply),
+        "validate_project" => reencode::<ProjectValidation>(reply),
+        "validate_theme" => reencode::<ValidationError>(reply),
+        "versions" => reencode::<ApiVersion>(reply),
+        "whitelabel_configuration" => reencode::<WhitelabelConfiguration>(reply),
+        "wipeout_user_emails" => reencode::<User>(reply),
+        "workspace" => reencode::<Workspace>(reply),
         _ => return None,
     })
 }

@@ -15,7 +15,7 @@ use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::state::{FakeCounters, FakeReply, FakeRequest, FakeState, Fault, Reported};
+use super::state::{FakeBody, FakeCounters, FakeReply, FakeRequest, FakeState, Fault, Reported};
 use crate::settings::Settings;
 
 /// A running FakeLooker. Stops when dropped (or on [`FakeLooker::stop`]).
@@ -134,22 +134,33 @@ impl FakeLooker {
 
     /// Make project validation report this LookML error.
     pub fn add_lookml_error(&self, message: &str) {
-        self.lock().lookml.lookml_errors.push(message.to_owned());
+        self.lock().world.lookml_errors.push(message.to_owned());
     }
 
     /// Make this LookML data test (`orders_have_ids` or `users_are_unique`) fail.
     pub fn fail_lookml_test(&self, test: &str) {
-        self.lock().lookml.failing_tests.push(test.to_owned());
+        self.lock().world.failing_tests.push(test.to_owned());
     }
 
     /// Make content validation report this Look as broken.
     pub fn break_content(&self, title: &str) {
-        self.lock().lookml.broken_content.push(title.to_owned());
+        self.lock().world.broken_content.push(title.to_owned());
     }
 
     /// The ref last deployed to production, if any.
     pub fn deployed_ref(&self) -> Option<String> {
-        self.lock().lookml.deployed_ref.clone()
+        self.lock().world.deployed_ref.clone()
+    }
+
+    /// Every scheduled plan run once so far, as sent, with the id FakeLooker gave it.
+    pub fn scheduled_plan_runs(&self) -> Vec<serde_json::Value> {
+        self.lock().world.scheduled_runs.clone()
+    }
+
+    /// Datagroup `orders_etl` or `daily` of model `thelook`, as `GET /datagroups/{id}` shows it
+    /// (`stale_before`/`triggered_at` show whether it was triggered).
+    pub fn datagroup(&self, name: &str) -> Option<serde_json::Value> {
+        self.lock().world.datagroup(name)
     }
 
     /// Drop every queued fault.
@@ -262,7 +273,7 @@ async fn handle(
         if let Some(status) = fault.status {
             return Ok(to_response(FakeReply {
                 status,
-                body: Some(serde_json::json!({"message": "injected fault"})),
+                body: FakeBody::Json(serde_json::json!({"message": "injected fault"})),
                 retry_after: fault.retry_after.clone(),
             }));
         }
@@ -290,11 +301,15 @@ fn to_response(reply: FakeReply) -> Response<Full<Bytes>> {
         builder = builder.header(hyper::header::RETRY_AFTER, value);
     }
     let body = match reply.body {
-        Some(json) => {
+        FakeBody::Json(json) => {
             builder = builder.header(hyper::header::CONTENT_TYPE, "application/json");
             Bytes::from(serde_json::to_vec(&json).unwrap_or_default())
         }
-        None => Bytes::new(),
+        FakeBody::Text { content_type, text } => {
+            builder = builder.header(hyper::header::CONTENT_TYPE, content_type);
+            Bytes::from(text)
+        }
+        FakeBody::None => Bytes::new(),
     };
     builder
         .body(Full::new(body))

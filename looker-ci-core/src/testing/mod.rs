@@ -2,6 +2,7 @@
 
 mod fake_looker;
 mod state;
+mod world;
 
 pub use fake_looker::FakeLooker;
 pub use state::{FakeCounters, Fault};

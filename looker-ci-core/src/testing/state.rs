@@ -6,6 +6,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::world::World;
+
 const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
 
 /// One injected fault, applied to one request (of any path, login included).
@@ -97,47 +99,59 @@ pub(crate) struct FakeState {
     /// Headers of the last request, `authorization` left out.
     pub last_headers: Vec<(String, String)>,
     /// The small LookML world of the CI workflow endpoints.
-    pub lookml: Lookml,
+    pub world: World,
 }
 
-/// One project `thelook` with model `thelook` (explores `orders`, `users`), its LookML errors,
-/// its data tests, broken content, and the ref deployed to production.
-#[derive(Debug, Clone, Default)]
-pub struct Lookml {
-    pub lookml_errors: Vec<String>,
-    pub failing_tests: Vec<String>,
-    pub broken_content: Vec<String>,
-    pub deployed_ref: Option<String>,
+/// The body of a reply.
+pub(crate) enum FakeBody {
+    None,
+    Json(Value),
+    Text {
+        content_type: &'static str,
+        text: String,
+    },
 }
-
-const PROJECT: &str = "thelook";
-const EXPLORES: [&str; 2] = ["orders", "users"];
 
 /// A reply the server layer turns into HTTP.
 pub(crate) struct FakeReply {
     pub status: u16,
-    pub body: Option<Value>,
+    pub body: FakeBody,
     pub retry_after: Option<String>,
 }
 
 impl FakeReply {
-    fn json(status: u16, body: Value) -> Self {
+    pub(super) fn json(status: u16, body: Value) -> Self {
         FakeReply {
             status,
-            body: Some(body),
+            body: FakeBody::Json(body),
             retry_after: None,
         }
     }
-    fn error(status: u16, message: &str) -> Self {
+    pub(super) fn text(content_type: &'static str, text: String) -> Self {
+        FakeReply {
+            status: 200,
+            body: FakeBody::Text { content_type, text },
+            retry_after: None,
+        }
+    }
+    pub(super) fn error(status: u16, message: &str) -> Self {
         Self::json(
             status,
             json!({"message": message, "documentation_url": DOCS_URL}),
         )
     }
-    fn empty(status: u16) -> Self {
+    /// Looker's 422 shape: one invalid field.
+    pub(super) fn invalid(field: &str, message: &str) -> Self {
+        Self::json(
+            422,
+            json!({"message": "Validation Failed", "documentation_url": DOCS_URL,
+                   "errors": [{"field": field, "code": "invalid", "message": message}]}),
+        )
+    }
+    pub(super) fn empty(status: u16) -> Self {
         FakeReply {
             status,
-            body: None,
+            body: FakeBody::None,
             retry_after: None,
         }
     }
@@ -173,7 +187,7 @@ impl FakeState {
             counters: FakeCounters::default(),
             issued: Vec::new(),
             last_headers: Vec::new(),
-            lookml: Lookml::default(),
+            world: World::new(),
         }
     }
 
@@ -215,8 +229,8 @@ impl FakeState {
                 }
                 Err(reply) => reply,
             },
-            (method, r) if is_workflow_route(method, r) => match self.authenticate(request) {
-                Ok(_) => self.workflow(method, r, request.query),
+            (method, r) if World::serves(method, r) => match self.authenticate(request) {
+                Ok(_) => self.world.handle(method, r, request.query, request.body),
                 Err(reply) => reply,
             },
             ("GET", "/session") => match self.authenticate(request) {
@@ -302,12 +316,7 @@ impl FakeState {
                 entry.workspace = ws.to_owned();
                 FakeReply::json(200, session_json(entry))
             }
-            _ => FakeReply::json(
-                422,
-                json!({"message": "Validation Failed", "documentation_url": DOCS_URL,
-                       "errors": [{"field": "workspace_id", "code": "invalid",
-                                   "message": "must be \"dev\" or \"production\""}]}),
-            ),
+            _ => FakeReply::invalid("workspace_id", "must be \"dev\" or \"production\""),
         }
     }
 
@@ -330,98 +339,6 @@ impl FakeState {
         }
         self.counters.unauthorized += 1;
         Err(FakeReply::error(401, "Requires authentication."))
-    }
-}
-
-fn is_workflow_route(method: &str, route: &str) -> bool {
-    matches!(
-        (method, route),
-        ("GET", "/lookml_models") | ("GET", "/content_validation")
-    ) || route.starts_with("/lookml_models/")
-        || route.starts_with("/projects/")
-}
-
-impl FakeState {
-    /// The CI workflow endpoints: models and explores, project validation, LookML tests, content
-    /// validation, deploy to production.
-    fn workflow(&mut self, method: &str, route: &str, query: &str) -> FakeReply {
-        let query: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
-        let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
-        let explores = || {
-            EXPLORES
-                .iter()
-                .map(|e| json!({"name": e}))
-                .collect::<Vec<_>>()
-        };
-        match (method, parts.as_slice()) {
-            ("GET", ["lookml_models"]) => FakeReply::json(
-                200,
-                json!([{"name": PROJECT, "project_name": PROJECT, "label": "The Look", "explores": explores()}]),
-            ),
-            ("GET", ["lookml_models", PROJECT]) => FakeReply::json(
-                200,
-                json!({"name": PROJECT, "project_name": PROJECT, "explores": explores()}),
-            ),
-            ("GET", ["lookml_models", PROJECT, "explores", explore])
-                if EXPLORES.contains(explore) =>
-            {
-                FakeReply::json(
-                    200,
-                    json!({"name": explore, "model_name": PROJECT, "fields": {
-                        "dimensions": [{"name": format!("{explore}.id"), "type": "number"}],
-                        "measures": [{"name": format!("{explore}.count"), "type": "count"}]}}),
-                )
-            }
-            ("POST", ["projects", PROJECT, "validate"]) => {
-                let errors: Vec<Value> = self
-                    .lookml
-                    .lookml_errors
-                    .iter()
-                    .map(|m| json!({"severity": "error", "kind": "lookml", "message": m, "file_path": "thelook/orders.view.lkml"}))
-                    .collect();
-                FakeReply::json(
-                    200,
-                    json!({"errors": errors, "project_digest": "f00d", "computation_time": 0.01}),
-                )
-            }
-            ("GET", ["projects", PROJECT, "lookml_tests", "run"]) => {
-                let mut results = Vec::new();
-                for test in ["orders_have_ids", "users_are_unique"] {
-                    let failed = self.lookml.failing_tests.iter().any(|t| t == test);
-                    if query.get("test").is_some_and(|only| only != test) {
-                        continue;
-                    }
-                    results.push(json!({"model_name": PROJECT, "test_name": test, "assertions_count": 1,
-                        "assertions_failed": u8::from(failed), "success": !failed,
-                        "errors": if failed { json!([{"message": format!("{test} failed")}]) } else { json!([]) }}));
-                }
-                FakeReply::json(200, Value::Array(results))
-            }
-            ("GET", ["content_validation"]) => {
-                let broken: Vec<Value> = self
-                    .lookml
-                    .broken_content
-                    .iter()
-                    .map(|title| json!({"look": {"title": title}, "errors": [{"message": "Unknown field"}]}))
-                    .collect();
-                FakeReply::json(
-                    200,
-                    json!({"content_with_errors": broken, "total_looks_validated": 3,
-                    "total_dashboards_validated": 2, "computation_time": 0.02}),
-                )
-            }
-            ("POST", ["projects", PROJECT, "deploy_ref_to_production"]) => {
-                let target = query.get("ref").or_else(|| query.get("branch")).cloned();
-                match target {
-                    Some(target) => {
-                        self.lookml.deployed_ref = Some(target);
-                        FakeReply::empty(204)
-                    }
-                    None => FakeReply::error(400, "ref or branch is required"),
-                }
-            }
-            _ => FakeReply::error(404, "Not found"),
-        }
     }
 }
 

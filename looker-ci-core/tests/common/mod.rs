@@ -73,3 +73,4 @@ pub fn client_with(settings: Settings) -> LookerClient {
 pub mod jwt;
 pub mod moto;
 pub mod oidc;
+pub mod spec;

@@ -30,7 +30,7 @@ class SyncOperations:
 
     def acquire_embed_cookieless_session(
         self,
-        body: Any,
+        body: models.EmbedCookielessSessionAcquire,
     ) -> models.EmbedCookielessSessionAcquireResponse:
         """POST /embed/cookieless_session/acquire — `acquire_embed_cookieless_session` (Auth)"""
         return self._call(
@@ -79,7 +79,7 @@ class SyncOperations:
     def add_group_group(
         self,
         group_id: str,
-        body: Any,
+        body: models.GroupIdForGroupInclusion,
     ) -> models.Group:
         """POST /groups/{group_id}/groups — `add_group_group` (Group)"""
         return self._call(
@@ -93,7 +93,7 @@ class SyncOperations:
     def add_group_user(
         self,
         group_id: str,
-        body: Any,
+        body: models.GroupIdForGroupUserInclusion,
     ) -> models.User:
         """POST /groups/{group_id}/users — `add_group_user` (Group)"""
         return self._call(
@@ -106,7 +106,7 @@ class SyncOperations:
 
     def add_support_access_allowlist_entries(
         self,
-        body: Any,
+        body: models.SupportAccessAddEntries,
     ) -> list[models.SupportAccessAllowlistEntry]:
         """POST /support_access/allowlist — `add_support_access_allowlist_entries` (Auth)"""
         return self._call(
@@ -383,7 +383,7 @@ class SyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-        ids: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
         content_metadata_id: str | None = None,
         can_add_to_content_metadata: bool | None = None,
     ) -> list[models.Group]:
@@ -586,7 +586,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-        ids: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
         get_all_support_roles: bool | None = None,
     ) -> list[models.Role]:
         """GET /roles — `all_roles` (Role)"""
@@ -764,7 +764,7 @@ class SyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-        ids: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[models.User]:
         """GET /users — `all_users` (User)"""
         return self._call(
@@ -1046,7 +1046,7 @@ class SyncOperations:
     def connection_cost_estimate(
         self,
         connection_name: str,
-        body: Any,
+        body: models.CreateCostEstimate,
         *,
         fields: str | None = None,
     ) -> models.CostEstimate:
@@ -1232,8 +1232,8 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-        project_names: Sequence[Any] | None = None,
-        space_ids: Sequence[Any] | None = None,
+        project_names: Sequence[str] | None = None,
+        space_ids: Sequence[str] | None = None,
     ) -> models.ContentValidation:
         """GET /content_validation — `content_validation` (Content)"""
         return self._call(
@@ -1247,7 +1247,7 @@ class SyncOperations:
 
     def conversational_analytics_chat(
         self,
-        body: Any,
+        body: models.ConversationalAnalyticsChatRequest,
     ) -> list[models.ChatMessage]:
         """POST /conversational_analytics/chat — `conversational_analytics_chat` (ConversationalAnalytics) [beta]"""
         return self._call(
@@ -1289,7 +1289,7 @@ class SyncOperations:
 
     def create_agent(
         self,
-        body: Any,
+        body: models.Agent,
         *,
         fields: str | None = None,
     ) -> models.Agent:
@@ -1304,7 +1304,7 @@ class SyncOperations:
 
     def create_alert(
         self,
-        body: Any,
+        body: models.Alert,
     ) -> models.Alert:
         """POST /alerts — `create_alert` (Alert)"""
         return self._call(
@@ -1316,7 +1316,7 @@ class SyncOperations:
 
     def create_board(
         self,
-        body: Any,
+        body: models.Board,
         *,
         fields: str | None = None,
     ) -> models.Board:
@@ -1331,7 +1331,7 @@ class SyncOperations:
 
     def create_board_item(
         self,
-        body: Any,
+        body: models.BoardItem,
         *,
         fields: str | None = None,
     ) -> models.BoardItem:
@@ -1346,7 +1346,7 @@ class SyncOperations:
 
     def create_board_section(
         self,
-        body: Any,
+        body: models.BoardSection,
         *,
         fields: str | None = None,
     ) -> models.BoardSection:
@@ -1362,7 +1362,7 @@ class SyncOperations:
     def create_ci_run(
         self,
         project_id: str,
-        body: Any,
+        body: models.CreateCIRunRequest,
         *,
         fields: str | None = None,
     ) -> models.CreateCIRunResponse:
@@ -1378,7 +1378,7 @@ class SyncOperations:
 
     def create_color_collection(
         self,
-        body: Any,
+        body: models.ColorCollection,
     ) -> models.ColorCollection:
         """POST /color_collections — `create_color_collection` (ColorCollection)"""
         return self._call(
@@ -1390,7 +1390,7 @@ class SyncOperations:
 
     def create_connection(
         self,
-        body: Any,
+        body: models.DBConnection,
     ) -> models.DBConnection:
         """POST /connections — `create_connection` (Connection)"""
         return self._call(
@@ -1402,7 +1402,7 @@ class SyncOperations:
 
     def create_content_favorite(
         self,
-        body: Any,
+        body: models.ContentFavorite,
     ) -> models.ContentFavorite:
         """POST /content_favorite — `create_content_favorite` (Content)"""
         return self._call(
@@ -1414,7 +1414,7 @@ class SyncOperations:
 
     def create_content_metadata_access(
         self,
-        body: Any,
+        body: models.ContentMetaGroupUser,
         *,
         send_boards_notification_email: bool | None = None,
     ) -> models.ContentMetaGroupUser:
@@ -1430,7 +1430,7 @@ class SyncOperations:
     def create_continuous_integration_run(
         self,
         project_id: str,
-        body: Any,
+        body: models.CreateContinuousIntegrationRunRequest,
         *,
         fields: str | None = None,
     ) -> models.CIRun:
@@ -1446,7 +1446,7 @@ class SyncOperations:
 
     def create_conversation(
         self,
-        body: Any,
+        body: models.Conversation,
         *,
         fields: str | None = None,
     ) -> models.Conversation:
@@ -1462,7 +1462,7 @@ class SyncOperations:
     def create_conversation_message(
         self,
         conversation_id: str,
-        body: Any,
+        body: models.WriteConversationMessages,
         *,
         fields: str | None = None,
     ) -> list[models.ConversationMessage]:
@@ -1478,7 +1478,7 @@ class SyncOperations:
 
     def create_dashboard(
         self,
-        body: Any,
+        body: models.Dashboard,
     ) -> models.Dashboard:
         """POST /dashboards — `create_dashboard` (Dashboard)"""
         return self._call(
@@ -1490,7 +1490,7 @@ class SyncOperations:
 
     def create_dashboard_element(
         self,
-        body: Any,
+        body: models.DashboardElement,
         *,
         fields: str | None = None,
         apply_filters: bool | None = None,
@@ -1528,7 +1528,7 @@ class SyncOperations:
 
     def create_dashboard_filter(
         self,
-        body: Any,
+        body: models.CreateDashboardFilter,
         *,
         fields: str | None = None,
     ) -> models.DashboardFilter:
@@ -1543,7 +1543,7 @@ class SyncOperations:
 
     def create_dashboard_filter_state(
         self,
-        body: Any,
+        body: str,
     ) -> models.Dashboard:
         """POST /dashboard_filter_state — `create_dashboard_filter_state` (Dashboard)"""
         return self._call(
@@ -1555,7 +1555,7 @@ class SyncOperations:
 
     def create_dashboard_from_lookml(
         self,
-        body: Any,
+        body: models.DashboardLookml,
     ) -> models.Dashboard:
         """POST /dashboards/from_lookml — `create_dashboard_from_lookml` (Dashboard)"""
         return self._call(
@@ -1567,7 +1567,7 @@ class SyncOperations:
 
     def create_dashboard_layout(
         self,
-        body: Any,
+        body: models.DashboardLayout,
         *,
         fields: str | None = None,
     ) -> models.DashboardLayout:
@@ -1586,7 +1586,7 @@ class SyncOperations:
         result_format: str,
         width: int,
         height: int,
-        body: Any,
+        body: models.CreateDashboardRenderTask,
         *,
         fields: str | None = None,
         pdf_paper_size: str | None = None,
@@ -1620,7 +1620,7 @@ class SyncOperations:
     def create_embed_secret(
         self,
         *,
-        body: Any | None = None,
+        body: models.EmbedSecret | None = None,
     ) -> models.EmbedSecret:
         """POST /embed_config/secrets — `create_embed_secret` (Auth)"""
         return self._call(
@@ -1632,7 +1632,7 @@ class SyncOperations:
 
     def create_embed_url_as_me(
         self,
-        body: Any,
+        body: models.EmbedParams,
     ) -> models.EmbedUrlResponse:
         """POST /embed/token_url/me — `create_embed_url_as_me` (Auth)"""
         return self._call(
@@ -1644,7 +1644,7 @@ class SyncOperations:
 
     def create_embed_user(
         self,
-        body: Any,
+        body: models.CreateEmbedUserRequest,
     ) -> models.UserPublic:
         """POST /users/embed_user — `create_embed_user` (User)"""
         return self._call(
@@ -1656,7 +1656,7 @@ class SyncOperations:
 
     def create_external_oauth_application(
         self,
-        body: Any,
+        body: models.ExternalOauthApplication,
     ) -> models.ExternalOauthApplication:
         """POST /external_oauth_applications — `create_external_oauth_application` (Connection) [beta]"""
         return self._call(
@@ -1668,7 +1668,7 @@ class SyncOperations:
 
     def create_folder(
         self,
-        body: Any,
+        body: models.CreateFolder,
     ) -> models.Folder:
         """POST /folders — `create_folder` (Folder)"""
         return self._call(
@@ -1681,7 +1681,7 @@ class SyncOperations:
     def create_git_branch(
         self,
         project_id: str,
-        body: Any,
+        body: models.GitBranch,
     ) -> models.GitBranch:
         """POST /projects/{project_id}/git_branch — `create_git_branch` (Project)"""
         return self._call(
@@ -1707,7 +1707,7 @@ class SyncOperations:
     def create_git_diagnostic_report(
         self,
         project_id: str,
-        body: Any,
+        body: models.GitDiagnosticReport,
     ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report — `create_git_diagnostic_report` (Project) [beta]"""
         return self._call(
@@ -1720,7 +1720,7 @@ class SyncOperations:
 
     def create_golden_query(
         self,
-        body: Any,
+        body: models.GoldenQuery,
     ) -> models.GoldenQuery:
         """POST /golden_queries — `create_golden_query` (ConversationalAnalytics) [beta]"""
         return self._call(
@@ -1732,7 +1732,7 @@ class SyncOperations:
 
     def create_group(
         self,
-        body: Any,
+        body: models.Group,
         *,
         fields: str | None = None,
     ) -> models.Group:
@@ -1747,7 +1747,7 @@ class SyncOperations:
 
     def create_integration_hub(
         self,
-        body: Any,
+        body: models.IntegrationHub,
         *,
         fields: str | None = None,
     ) -> models.IntegrationHub:
@@ -1762,7 +1762,7 @@ class SyncOperations:
 
     def create_look(
         self,
-        body: Any,
+        body: models.LookWithQuery,
         *,
         fields: str | None = None,
     ) -> models.LookWithQuery:
@@ -1798,7 +1798,7 @@ class SyncOperations:
 
     def create_lookml_model(
         self,
-        body: Any,
+        body: models.LookmlModel,
     ) -> models.LookmlModel:
         """POST /lookml_models — `create_lookml_model` (LookmlModel)"""
         return self._call(
@@ -1812,7 +1812,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-        body: Any | None = None,
+        body: models.MergeQuery | None = None,
     ) -> models.MergeQuery:
         """POST /merge_queries — `create_merge_query` (Query)"""
         return self._call(
@@ -1825,7 +1825,7 @@ class SyncOperations:
 
     def create_model_set(
         self,
-        body: Any,
+        body: models.ModelSet,
     ) -> models.ModelSet:
         """POST /model_sets — `create_model_set` (Role)"""
         return self._call(
@@ -1837,7 +1837,7 @@ class SyncOperations:
 
     def create_oauth_application_user_state(
         self,
-        body: Any,
+        body: models.CreateOAuthApplicationUserStateRequest,
     ) -> models.CreateOAuthApplicationUserStateResponse:
         """POST /external_oauth_applications/user_state — `create_oauth_application_user_state` (Connection) [beta]"""
         return self._call(
@@ -1849,7 +1849,7 @@ class SyncOperations:
 
     def create_oidc_test_config(
         self,
-        body: Any,
+        body: models.OIDCConfig,
     ) -> models.OIDCConfig:
         """POST /oidc_test_configs — `create_oidc_test_config` (Auth)"""
         return self._call(
@@ -1861,7 +1861,7 @@ class SyncOperations:
 
     def create_permission_set(
         self,
-        body: Any,
+        body: models.PermissionSet,
     ) -> models.PermissionSet:
         """POST /permission_sets — `create_permission_set` (Role)"""
         return self._call(
@@ -1873,7 +1873,7 @@ class SyncOperations:
 
     def create_project(
         self,
-        body: Any,
+        body: models.Project,
     ) -> models.Project:
         """POST /projects — `create_project` (Project)"""
         return self._call(
@@ -1885,7 +1885,7 @@ class SyncOperations:
 
     def create_query(
         self,
-        body: Any,
+        body: models.Query,
         *,
         fields: str | None = None,
     ) -> models.Query:
@@ -1921,7 +1921,7 @@ class SyncOperations:
 
     def create_query_task(
         self,
-        body: Any,
+        body: models.CreateQueryTask,
         *,
         limit: int | None = None,
         apply_formatting: bool | None = None,
@@ -1956,7 +1956,7 @@ class SyncOperations:
 
     def create_role(
         self,
-        body: Any,
+        body: models.Role,
     ) -> models.Role:
         """POST /roles — `create_role` (Role)"""
         return self._call(
@@ -1968,7 +1968,7 @@ class SyncOperations:
 
     def create_saml_test_config(
         self,
-        body: Any,
+        body: models.SamlConfig,
     ) -> models.SamlConfig:
         """POST /saml_test_configs — `create_saml_test_config` (Auth)"""
         return self._call(
@@ -1980,7 +1980,7 @@ class SyncOperations:
 
     def create_scheduled_plan(
         self,
-        body: Any,
+        body: models.ScheduledPlan,
     ) -> models.ScheduledPlan:
         """POST /scheduled_plans — `create_scheduled_plan` (ScheduledPlan)"""
         return self._call(
@@ -1992,7 +1992,7 @@ class SyncOperations:
 
     def create_service_account(
         self,
-        body: Any,
+        body: models.ServiceAccount,
         *,
         fields: str | None = None,
     ) -> models.ServiceAccount:
@@ -2007,7 +2007,7 @@ class SyncOperations:
 
     def create_sql_interface_query(
         self,
-        body: Any,
+        body: models.SqlInterfaceQueryCreate,
     ) -> models.SqlInterfaceQuery:
         """POST /sql_interface_queries — `create_sql_interface_query` (SqlInterfaceQuery) [beta]"""
         return self._call(
@@ -2019,7 +2019,7 @@ class SyncOperations:
 
     def create_sql_query(
         self,
-        body: Any,
+        body: models.SqlQueryCreate,
     ) -> models.SqlQuery:
         """POST /sql_queries — `create_sql_query` (Query)"""
         return self._call(
@@ -2031,7 +2031,7 @@ class SyncOperations:
 
     def create_ssh_server(
         self,
-        body: Any,
+        body: models.SshServer,
     ) -> models.SshServer:
         """POST /ssh_servers — `create_ssh_server` (Connection)"""
         return self._call(
@@ -2043,7 +2043,7 @@ class SyncOperations:
 
     def create_ssh_tunnel(
         self,
-        body: Any,
+        body: models.SshTunnel,
     ) -> models.SshTunnel:
         """POST /ssh_tunnels — `create_ssh_tunnel` (Connection)"""
         return self._call(
@@ -2055,7 +2055,7 @@ class SyncOperations:
 
     def create_sso_embed_url(
         self,
-        body: Any,
+        body: models.EmbedSsoParams,
     ) -> models.EmbedUrlResponse:
         """POST /embed/sso_url — `create_sso_embed_url` (Auth)"""
         return self._call(
@@ -2067,7 +2067,7 @@ class SyncOperations:
 
     def create_theme(
         self,
-        body: Any,
+        body: models.Theme,
     ) -> models.Theme:
         """POST /themes — `create_theme` (Theme)"""
         return self._call(
@@ -2081,7 +2081,7 @@ class SyncOperations:
         self,
         *,
         fields: str | None = None,
-        body: Any | None = None,
+        body: models.User | None = None,
     ) -> models.User:
         """POST /users — `create_user` (User)"""
         return self._call(
@@ -2094,7 +2094,7 @@ class SyncOperations:
 
     def create_user_attribute(
         self,
-        body: Any,
+        body: models.UserAttribute,
         *,
         fields: str | None = None,
     ) -> models.UserAttribute:
@@ -2125,7 +2125,7 @@ class SyncOperations:
     def create_user_credentials_email(
         self,
         user_id: str,
-        body: Any,
+        body: models.CredentialsEmail,
         *,
         fields: str | None = None,
     ) -> models.CredentialsEmail:
@@ -2161,7 +2161,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-        body: Any | None = None,
+        body: models.CredentialsTotp | None = None,
     ) -> models.CredentialsTotp:
         """POST /users/{user_id}/credentials_totp — `create_user_credentials_totp` (User)"""
         return self._call(
@@ -3185,7 +3185,7 @@ class SyncOperations:
 
     def enable_support_access(
         self,
-        body: Any,
+        body: models.SupportAccessEnable,
     ) -> models.SupportAccessStatus:
         """PUT /support_access/enable — `enable_support_access` (Auth)"""
         return self._call(
@@ -3226,7 +3226,7 @@ class SyncOperations:
         self,
         integration_id: str,
         *,
-        body: Any | None = None,
+        body: Mapping[str, str] | None = None,
     ) -> models.DataActionForm:
         """POST /integrations/{integration_id}/form — `fetch_integration_form` (Integration)"""
         return self._call(
@@ -3239,7 +3239,7 @@ class SyncOperations:
 
     def fetch_remote_data_action_form(
         self,
-        body: Any,
+        body: Mapping[str, str],
     ) -> models.DataActionForm:
         """POST /data_actions/form — `fetch_remote_data_action_form` (DataAction)"""
         return self._call(
@@ -3402,7 +3402,7 @@ class SyncOperations:
 
     def generate_tokens_for_cookieless_session(
         self,
-        body: Any,
+        body: models.EmbedCookielessSessionGenerateTokens,
     ) -> models.EmbedCookielessSessionGenerateTokensResponse:
         """PUT /embed/cookieless_session/generate_tokens — `generate_tokens_for_cookieless_session` (Auth)"""
         return self._call(
@@ -3684,7 +3684,7 @@ class SyncOperations:
 
     def import_dashboard_from_lookml(
         self,
-        body: Any,
+        body: models.DashboardLookml,
     ) -> models.Dashboard:
         """POST /dashboards/lookml — `import_dashboard_from_lookml` (Dashboard)"""
         return self._call(
@@ -3700,7 +3700,7 @@ class SyncOperations:
         space_id: str,
         *,
         raw_locale: bool | None = None,
-        body: Any | None = None,
+        body: models.Dashboard | None = None,
     ) -> models.Dashboard:
         """POST /dashboards/{lookml_dashboard_id}/import/{space_id} — `import_lookml_dashboard` (Dashboard)"""
         return self._call(
@@ -4011,7 +4011,7 @@ class SyncOperations:
 
     def perform_data_action(
         self,
-        body: Any,
+        body: models.DataActionRequest,
     ) -> models.DataActionResponse:
         """POST /data_actions — `perform_data_action` (DataAction)"""
         return self._call(
@@ -4163,7 +4163,7 @@ class SyncOperations:
 
     def query_task_multi_results(
         self,
-        query_task_ids: Sequence[Any],
+        query_task_ids: Sequence[str],
     ) -> Any:
         """GET /query_tasks/multi_results — `query_task_multi_results` (Query)"""
         return self._call(
@@ -4199,7 +4199,7 @@ class SyncOperations:
 
     def register_mobile_device(
         self,
-        body: Any,
+        body: models.MobileToken,
     ) -> models.MobileToken:
         """POST /mobile/device — `register_mobile_device` (Auth) [beta]"""
         return self._call(
@@ -4212,7 +4212,7 @@ class SyncOperations:
     def register_oauth_client_app(
         self,
         client_guid: str,
-        body: Any,
+        body: models.OauthClientApp,
         *,
         fields: str | None = None,
     ) -> models.OauthClientApp:
@@ -4257,7 +4257,7 @@ class SyncOperations:
         self,
         project_id: str,
         report_id: str,
-        body: Any,
+        body: models.GitDiagnosticReport,
     ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report/{report_id}/repair — `repair_git_diagnostic_report` (Project) [beta]"""
         return self._call(
@@ -4359,7 +4359,7 @@ class SyncOperations:
     def run_inline_query(
         self,
         result_format: str,
-        body: Any,
+        body: models.Query,
         *,
         limit: int | None = None,
         apply_formatting: bool | None = None,
@@ -4397,7 +4397,7 @@ class SyncOperations:
 
     def run_key_driver_analysis(
         self,
-        body: Any,
+        body: models.KdaRequestPayload,
     ) -> models.KdaResponsePayload:
         """POST /internal/kda/analyze — `run_key_driver_analysis` (KeyDriverAnalysis) [alpha]"""
         return self._call(
@@ -4586,7 +4586,7 @@ class SyncOperations:
 
     def scheduled_plan_run_once(
         self,
-        body: Any,
+        body: models.ScheduledPlan,
     ) -> models.ScheduledPlan:
         """POST /scheduled_plans/run_once — `scheduled_plan_run_once` (ScheduledPlan)"""
         return self._call(
@@ -4600,7 +4600,7 @@ class SyncOperations:
         self,
         scheduled_plan_id: str,
         *,
-        body: Any | None = None,
+        body: models.WriteScheduledPlan | None = None,
     ) -> models.ScheduledPlan:
         """POST /scheduled_plans/{scheduled_plan_id}/run_once — `scheduled_plan_run_once_by_id` (ScheduledPlan)"""
         return self._call(
@@ -5664,7 +5664,7 @@ class SyncOperations:
     def set_role_groups(
         self,
         role_id: str,
-        body: Any,
+        body: Sequence[str],
     ) -> list[models.Group]:
         """PUT /roles/{role_id}/groups — `set_role_groups` (Role)"""
         return self._call(
@@ -5678,7 +5678,7 @@ class SyncOperations:
     def set_role_users(
         self,
         role_id: str,
-        body: Any,
+        body: Sequence[str],
     ) -> list[models.User]:
         """PUT /roles/{role_id}/users — `set_role_users` (Role)"""
         return self._call(
@@ -5691,7 +5691,7 @@ class SyncOperations:
 
     def set_setting(
         self,
-        body: Any,
+        body: models.Setting,
         *,
         fields: str | None = None,
     ) -> models.Setting:
@@ -5706,7 +5706,7 @@ class SyncOperations:
 
     def set_smtp_settings(
         self,
-        body: Any,
+        body: models.SmtpSettings,
     ) -> Any:
         """POST /smtp_settings — `set_smtp_settings` (Config)"""
         return self._call(
@@ -5719,7 +5719,7 @@ class SyncOperations:
     def set_user_attribute_group_values(
         self,
         user_attribute_id: str,
-        body: Any,
+        body: Sequence[models.UserAttributeGroupValue],
     ) -> list[models.UserAttributeGroupValue]:
         """POST /user_attributes/{user_attribute_id}/group_values — `set_user_attribute_group_values` (UserAttribute)"""
         return self._call(
@@ -5734,7 +5734,7 @@ class SyncOperations:
         self,
         user_id: str,
         user_attribute_id: str,
-        body: Any,
+        body: models.UserAttributeWithValue,
     ) -> models.UserAttributeWithValue:
         """PATCH /users/{user_id}/attribute_values/{user_attribute_id} — `set_user_attribute_user_value` (User)"""
         return self._call(
@@ -5749,7 +5749,7 @@ class SyncOperations:
     def set_user_roles(
         self,
         user_id: str,
-        body: Any,
+        body: Sequence[str],
         *,
         fields: str | None = None,
     ) -> list[models.Role]:
@@ -5880,7 +5880,7 @@ class SyncOperations:
         lookml_dashboard_id: str,
         *,
         raw_locale: bool | None = None,
-        dashboard_ids: Sequence[Any] | None = None,
+        dashboard_ids: Sequence[str] | None = None,
     ) -> Any:
         """PATCH /dashboards/{lookml_dashboard_id}/sync — `sync_lookml_dashboard` (Dashboard)"""
         return self._call(
@@ -5895,7 +5895,7 @@ class SyncOperations:
     def tag_ref(
         self,
         project_id: str,
-        body: Any,
+        body: models.Project,
         *,
         commit_sha: str | None = None,
         tag_name: str | None = None,
@@ -5917,7 +5917,7 @@ class SyncOperations:
         self,
         connection_name: str,
         *,
-        tests: Sequence[Any] | None = None,
+        tests: Sequence[str] | None = None,
     ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/{connection_name}/test — `test_connection` (Connection)"""
         return self._call(
@@ -5930,9 +5930,9 @@ class SyncOperations:
 
     def test_connection_config(
         self,
-        body: Any,
+        body: models.DBConnection,
         *,
-        tests: Sequence[Any] | None = None,
+        tests: Sequence[str] | None = None,
     ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/test — `test_connection_config` (Connection)"""
         return self._call(
@@ -5957,7 +5957,7 @@ class SyncOperations:
 
     def test_ldap_config_auth(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_auth — `test_ldap_config_auth` (Auth)"""
         return self._call(
@@ -5969,7 +5969,7 @@ class SyncOperations:
 
     def test_ldap_config_connection(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_connection — `test_ldap_config_connection` (Auth)"""
         return self._call(
@@ -5981,7 +5981,7 @@ class SyncOperations:
 
     def test_ldap_config_user_auth(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_auth — `test_ldap_config_user_auth` (Auth)"""
         return self._call(
@@ -5993,7 +5993,7 @@ class SyncOperations:
 
     def test_ldap_config_user_info(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_info — `test_ldap_config_user_info` (Auth)"""
         return self._call(
@@ -6072,7 +6072,7 @@ class SyncOperations:
     def update_agent(
         self,
         agent_id: str,
-        body: Any,
+        body: models.Agent,
         *,
         fields: str | None = None,
     ) -> models.Agent:
@@ -6089,7 +6089,7 @@ class SyncOperations:
     def update_alert(
         self,
         alert_id: str,
-        body: Any,
+        body: models.Alert,
     ) -> models.Alert:
         """PUT /alerts/{alert_id} — `update_alert` (Alert)"""
         return self._call(
@@ -6103,7 +6103,7 @@ class SyncOperations:
     def update_alert_field(
         self,
         alert_id: str,
-        body: Any,
+        body: models.AlertPatch,
     ) -> models.Alert:
         """PATCH /alerts/{alert_id} — `update_alert_field` (Alert)"""
         return self._call(
@@ -6117,7 +6117,7 @@ class SyncOperations:
     def update_artifacts(
         self,
         namespace: str,
-        body: Any,
+        body: Sequence[models.UpdateArtifact],
         *,
         fields: str | None = None,
     ) -> list[models.Artifact]:
@@ -6134,7 +6134,7 @@ class SyncOperations:
     def update_board(
         self,
         board_id: str,
-        body: Any,
+        body: models.Board,
         *,
         fields: str | None = None,
     ) -> models.Board:
@@ -6151,7 +6151,7 @@ class SyncOperations:
     def update_board_item(
         self,
         board_item_id: str,
-        body: Any,
+        body: models.BoardItem,
         *,
         fields: str | None = None,
     ) -> models.BoardItem:
@@ -6168,7 +6168,7 @@ class SyncOperations:
     def update_board_section(
         self,
         board_section_id: str,
-        body: Any,
+        body: models.BoardSection,
         *,
         fields: str | None = None,
     ) -> models.BoardSection:
@@ -6184,7 +6184,7 @@ class SyncOperations:
 
     def update_cloud_storage_configuration(
         self,
-        body: Any,
+        body: models.BackupConfiguration,
     ) -> models.BackupConfiguration:
         """PATCH /cloud_storage — `update_cloud_storage_configuration` (Config)"""
         return self._call(
@@ -6197,7 +6197,7 @@ class SyncOperations:
     def update_color_collection(
         self,
         collection_id: str,
-        body: Any,
+        body: models.ColorCollection,
     ) -> models.ColorCollection:
         """PATCH /color_collections/{collection_id} — `update_color_collection` (ColorCollection)"""
         return self._call(
@@ -6211,7 +6211,7 @@ class SyncOperations:
     def update_connection(
         self,
         connection_name: str,
-        body: Any,
+        body: models.DBConnection,
     ) -> models.DBConnection:
         """PATCH /connections/{connection_name} — `update_connection` (Connection)"""
         return self._call(
@@ -6225,7 +6225,7 @@ class SyncOperations:
     def update_content_metadata(
         self,
         content_metadata_id: str,
-        body: Any,
+        body: models.ContentMeta,
     ) -> models.ContentMeta:
         """PATCH /content_metadata/{content_metadata_id} — `update_content_metadata` (Content)"""
         return self._call(
@@ -6239,7 +6239,7 @@ class SyncOperations:
     def update_content_metadata_access(
         self,
         content_metadata_access_id: str,
-        body: Any,
+        body: models.ContentMetaGroupUser,
     ) -> models.ContentMetaGroupUser:
         """PUT /content_metadata_access/{content_metadata_access_id} — `update_content_metadata_access` (Content)"""
         return self._call(
@@ -6253,7 +6253,7 @@ class SyncOperations:
     def update_conversation(
         self,
         conversation_id: str,
-        body: Any,
+        body: models.Conversation,
         *,
         fields: str | None = None,
     ) -> models.Conversation:
@@ -6271,7 +6271,7 @@ class SyncOperations:
         self,
         conversation_id: str,
         message_id: str,
-        body: Any,
+        body: models.ConversationMessage,
         *,
         fields: str | None = None,
     ) -> models.ConversationMessage:
@@ -6288,7 +6288,7 @@ class SyncOperations:
 
     def update_custom_welcome_email(
         self,
-        body: Any,
+        body: models.CustomWelcomeEmail,
         *,
         send_test_welcome_email: bool | None = None,
     ) -> models.CustomWelcomeEmail:
@@ -6303,7 +6303,7 @@ class SyncOperations:
 
     def update_custom_welcome_email_test(
         self,
-        body: Any,
+        body: models.WelcomeEmailTest,
     ) -> models.WelcomeEmailTest:
         """PUT /custom_welcome_email_test — `update_custom_welcome_email_test` (Config)"""
         return self._call(
@@ -6316,7 +6316,7 @@ class SyncOperations:
     def update_dashboard(
         self,
         dashboard_id: str,
-        body: Any,
+        body: models.Dashboard,
     ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id} — `update_dashboard` (Dashboard)"""
         return self._call(
@@ -6330,7 +6330,7 @@ class SyncOperations:
     def update_dashboard_certification(
         self,
         dashboard_id: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id}/certification — `update_dashboard_certification` (Dashboard) [beta]"""
         return self._call(
@@ -6344,7 +6344,7 @@ class SyncOperations:
     def update_dashboard_element(
         self,
         dashboard_element_id: str,
-        body: Any,
+        body: models.DashboardElement,
         *,
         fields: str | None = None,
     ) -> models.DashboardElement:
@@ -6361,7 +6361,7 @@ class SyncOperations:
     def update_dashboard_filter(
         self,
         dashboard_filter_id: str,
-        body: Any,
+        body: models.DashboardFilter,
         *,
         fields: str | None = None,
     ) -> models.DashboardFilter:
@@ -6378,7 +6378,7 @@ class SyncOperations:
     def update_dashboard_layout(
         self,
         dashboard_layout_id: str,
-        body: Any,
+        body: models.DashboardLayout,
         *,
         fields: str | None = None,
     ) -> models.DashboardLayout:
@@ -6395,7 +6395,7 @@ class SyncOperations:
     def update_dashboard_layout_component(
         self,
         dashboard_layout_component_id: str,
-        body: Any,
+        body: models.DashboardLayoutComponent,
         *,
         fields: str | None = None,
     ) -> models.DashboardLayoutComponent:
@@ -6412,7 +6412,7 @@ class SyncOperations:
     def update_datagroup(
         self,
         datagroup_id: str,
-        body: Any,
+        body: models.Datagroup,
     ) -> models.Datagroup:
         """PATCH /datagroups/{datagroup_id} — `update_datagroup` (Datagroup)"""
         return self._call(
@@ -6425,7 +6425,7 @@ class SyncOperations:
 
     def update_digest_emails_enabled(
         self,
-        body: Any,
+        body: models.DigestEmails,
     ) -> models.DigestEmails:
         """PATCH /digest_emails_enabled — `update_digest_emails_enabled` (Config)"""
         return self._call(
@@ -6438,7 +6438,7 @@ class SyncOperations:
     def update_external_oauth_application(
         self,
         client_id: str,
-        body: Any,
+        body: models.ExternalOauthApplication,
     ) -> models.ExternalOauthApplication:
         """PATCH /external_oauth_applications/{client_id} — `update_external_oauth_application` (Connection) [beta]"""
         return self._call(
@@ -6452,7 +6452,7 @@ class SyncOperations:
     def update_folder(
         self,
         folder_id: str,
-        body: Any,
+        body: models.UpdateFolder,
     ) -> models.Folder:
         """PATCH /folders/{folder_id} — `update_folder` (Folder)"""
         return self._call(
@@ -6466,7 +6466,7 @@ class SyncOperations:
     def update_git_branch(
         self,
         project_id: str,
-        body: Any,
+        body: models.GitBranch,
     ) -> models.GitBranch:
         """PUT /projects/{project_id}/git_branch — `update_git_branch` (Project)"""
         return self._call(
@@ -6480,7 +6480,7 @@ class SyncOperations:
     def update_golden_query(
         self,
         golden_query_id: int,
-        body: Any,
+        body: models.GoldenQuery,
     ) -> models.GoldenQuery:
         """PATCH /golden_queries/{golden_query_id} — `update_golden_query` (ConversationalAnalytics) [beta]"""
         return self._call(
@@ -6494,7 +6494,7 @@ class SyncOperations:
     def update_group(
         self,
         group_id: str,
-        body: Any,
+        body: models.Group,
         *,
         fields: str | None = None,
     ) -> models.Group:
@@ -6511,7 +6511,7 @@ class SyncOperations:
     def update_integration(
         self,
         integration_id: str,
-        body: Any,
+        body: models.Integration,
         *,
         fields: str | None = None,
     ) -> models.Integration:
@@ -6528,7 +6528,7 @@ class SyncOperations:
     def update_integration_hub(
         self,
         integration_hub_id: str,
-        body: Any,
+        body: models.IntegrationHub,
         *,
         fields: str | None = None,
     ) -> models.IntegrationHub:
@@ -6544,7 +6544,7 @@ class SyncOperations:
 
     def update_internal_help_resources(
         self,
-        body: Any,
+        body: models.InternalHelpResources,
     ) -> models.InternalHelpResources:
         """PATCH /internal_help_resources — `update_internal_help_resources` (Config)"""
         return self._call(
@@ -6556,7 +6556,7 @@ class SyncOperations:
 
     def update_internal_help_resources_content(
         self,
-        body: Any,
+        body: models.InternalHelpResourcesContent,
     ) -> models.InternalHelpResourcesContent:
         """PATCH /internal_help_resources_content — `update_internal_help_resources_content` (Config)"""
         return self._call(
@@ -6568,7 +6568,7 @@ class SyncOperations:
 
     def update_ldap_config(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfig:
         """PATCH /ldap_config — `update_ldap_config` (Auth)"""
         return self._call(
@@ -6581,7 +6581,7 @@ class SyncOperations:
     def update_legacy_feature(
         self,
         legacy_feature_id: str,
-        body: Any,
+        body: models.LegacyFeature,
     ) -> models.LegacyFeature:
         """PATCH /legacy_features/{legacy_feature_id} — `update_legacy_feature` (Config)"""
         return self._call(
@@ -6595,7 +6595,7 @@ class SyncOperations:
     def update_look(
         self,
         look_id: str,
-        body: Any,
+        body: models.LookWithQuery,
         *,
         fields: str | None = None,
     ) -> models.LookWithQuery:
@@ -6612,7 +6612,7 @@ class SyncOperations:
     def update_look_certification(
         self,
         look_id: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Look:
         """PATCH /looks/{look_id}/certification — `update_look_certification` (Look) [beta]"""
         return self._call(
@@ -6626,7 +6626,7 @@ class SyncOperations:
     def update_lookml_certification(
         self,
         dashboard_id: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Dashboard:
         """PATCH /dashboards/lookml/{dashboard_id}/certification — `update_lookml_certification` (Dashboard) [beta]"""
         return self._call(
@@ -6640,7 +6640,7 @@ class SyncOperations:
     def update_lookml_model(
         self,
         lookml_model_name: str,
-        body: Any,
+        body: models.LookmlModel,
     ) -> models.LookmlModel:
         """PATCH /lookml_models/{lookml_model_name} — `update_lookml_model` (LookmlModel)"""
         return self._call(
@@ -6666,7 +6666,7 @@ class SyncOperations:
     def update_model_set(
         self,
         model_set_id: str,
-        body: Any,
+        body: models.ModelSet,
     ) -> models.ModelSet:
         """PATCH /model_sets/{model_set_id} — `update_model_set` (Role)"""
         return self._call(
@@ -6680,7 +6680,7 @@ class SyncOperations:
     def update_oauth_client_app(
         self,
         client_guid: str,
-        body: Any,
+        body: models.OauthClientApp,
         *,
         fields: str | None = None,
     ) -> models.OauthClientApp:
@@ -6696,7 +6696,7 @@ class SyncOperations:
 
     def update_oidc_config(
         self,
-        body: Any,
+        body: models.OIDCConfig,
     ) -> models.OIDCConfig:
         """PATCH /oidc_config — `update_oidc_config` (Auth)"""
         return self._call(
@@ -6708,7 +6708,7 @@ class SyncOperations:
 
     def update_password_config(
         self,
-        body: Any,
+        body: models.PasswordConfig,
     ) -> models.PasswordConfig:
         """PATCH /password_config — `update_password_config` (Auth)"""
         return self._call(
@@ -6721,7 +6721,7 @@ class SyncOperations:
     def update_permission_set(
         self,
         permission_set_id: str,
-        body: Any,
+        body: models.PermissionSet,
     ) -> models.PermissionSet:
         """PATCH /permission_sets/{permission_set_id} — `update_permission_set` (Role)"""
         return self._call(
@@ -6735,7 +6735,7 @@ class SyncOperations:
     def update_project(
         self,
         project_id: str,
-        body: Any,
+        body: models.Project,
         *,
         fields: str | None = None,
     ) -> models.Project:
@@ -6753,7 +6753,7 @@ class SyncOperations:
         self,
         root_project_id: str,
         credential_id: str,
-        body: Any,
+        body: models.RepositoryCredential,
     ) -> models.RepositoryCredential:
         """PUT /projects/{root_project_id}/credential/{credential_id} — `update_repository_credential` (Project)"""
         return self._call(
@@ -6768,7 +6768,7 @@ class SyncOperations:
     def update_role(
         self,
         role_id: str,
-        body: Any,
+        body: models.Role,
     ) -> models.Role:
         """PATCH /roles/{role_id} — `update_role` (Role)"""
         return self._call(
@@ -6781,7 +6781,7 @@ class SyncOperations:
 
     def update_saml_config(
         self,
-        body: Any,
+        body: models.SamlConfig,
     ) -> models.SamlConfig:
         """PATCH /saml_config — `update_saml_config` (Auth)"""
         return self._call(
@@ -6794,7 +6794,7 @@ class SyncOperations:
     def update_scheduled_plan(
         self,
         scheduled_plan_id: str,
-        body: Any,
+        body: models.ScheduledPlan,
     ) -> models.ScheduledPlan:
         """PATCH /scheduled_plans/{scheduled_plan_id} — `update_scheduled_plan` (ScheduledPlan)"""
         return self._call(
@@ -6808,7 +6808,7 @@ class SyncOperations:
     def update_self_service_explore_certification(
         self,
         model_name: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Certification:
         """PATCH /self_service_models/{model_name}/certification — `update_self_service_explore_certification` (SelfService) [beta]"""
         return self._call(
@@ -6822,7 +6822,7 @@ class SyncOperations:
     def update_service_account(
         self,
         user_id: str,
-        body: Any,
+        body: models.ServiceAccount,
         *,
         fields: str | None = None,
     ) -> models.ServiceAccount:
@@ -6838,7 +6838,7 @@ class SyncOperations:
 
     def update_session(
         self,
-        body: Any,
+        body: models.ApiSession,
     ) -> models.ApiSession:
         """PATCH /session — `update_session` (Session)"""
         return self._call(
@@ -6850,7 +6850,7 @@ class SyncOperations:
 
     def update_session_config(
         self,
-        body: Any,
+        body: models.SessionConfig,
     ) -> models.SessionConfig:
         """PATCH /session_config — `update_session_config` (Auth)"""
         return self._call(
@@ -6863,7 +6863,7 @@ class SyncOperations:
     def update_ssh_server(
         self,
         ssh_server_id: str,
-        body: Any,
+        body: models.SshServer,
     ) -> models.SshServer:
         """PATCH /ssh_server/{ssh_server_id} — `update_ssh_server` (Connection)"""
         return self._call(
@@ -6877,7 +6877,7 @@ class SyncOperations:
     def update_ssh_tunnel(
         self,
         ssh_tunnel_id: str,
-        body: Any,
+        body: models.SshTunnel,
     ) -> models.SshTunnel:
         """PATCH /ssh_tunnel/{ssh_tunnel_id} — `update_ssh_tunnel` (Connection)"""
         return self._call(
@@ -6891,7 +6891,7 @@ class SyncOperations:
     def update_theme(
         self,
         theme_id: str,
-        body: Any,
+        body: models.Theme,
     ) -> models.Theme:
         """PATCH /themes/{theme_id} — `update_theme` (Theme)"""
         return self._call(
@@ -6905,7 +6905,7 @@ class SyncOperations:
     def update_user(
         self,
         user_id: str,
-        body: Any,
+        body: models.User,
         *,
         fields: str | None = None,
     ) -> models.User:
@@ -6922,7 +6922,7 @@ class SyncOperations:
     def update_user_attribute(
         self,
         user_attribute_id: str,
-        body: Any,
+        body: models.UserAttribute,
         *,
         fields: str | None = None,
     ) -> models.UserAttribute:
@@ -6940,7 +6940,7 @@ class SyncOperations:
         self,
         group_id: str,
         user_attribute_id: str,
-        body: Any,
+        body: models.UserAttributeGroupValue,
     ) -> models.UserAttributeGroupValue:
         """PATCH /groups/{group_id}/attribute_values/{user_attribute_id} — `update_user_attribute_group_value` (Group)"""
         return self._call(
@@ -6956,7 +6956,7 @@ class SyncOperations:
         self,
         user_id: str,
         credentials_api3_id: str,
-        body: Any,
+        body: models.CredentialsApi3,
         *,
         fields: str | None = None,
     ) -> models.CredentialsApi3:
@@ -6974,7 +6974,7 @@ class SyncOperations:
     def update_user_credentials_email(
         self,
         user_id: str,
-        body: Any,
+        body: models.CredentialsEmail,
         *,
         fields: str | None = None,
     ) -> models.CredentialsEmail:
@@ -6990,7 +6990,7 @@ class SyncOperations:
 
     def update_whitelabel_configuration(
         self,
-        body: Any,
+        body: models.WhitelabelConfiguration,
     ) -> models.WhitelabelConfiguration:
         """PUT /whitelabel_configuration — `update_whitelabel_configuration` (Config) [deprecated]"""
         return self._call(
@@ -7035,7 +7035,7 @@ class SyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-        user_attribute_ids: Sequence[Any] | None = None,
+        user_attribute_ids: Sequence[str] | None = None,
         all_values: bool | None = None,
         include_unset: bool | None = None,
     ) -> list[models.UserAttributeWithValue]:
@@ -7271,7 +7271,7 @@ class SyncOperations:
 
     def validate_theme(
         self,
-        body: Any,
+        body: models.Theme,
     ) -> models.ValidationError:
         """POST /themes/validate — `validate_theme` (Theme)"""
         return self._call(
@@ -7327,7 +7327,7 @@ class SyncOperations:
     def wipeout_user_emails(
         self,
         user_id: str,
-        body: Any,
+        body: models.UserEmailOnly,
         *,
         fields: str | None = None,
     ) -> models.User:
@@ -7374,7 +7374,7 @@ class AsyncOperations:
 
     async def acquire_embed_cookieless_session(
         self,
-        body: Any,
+        body: models.EmbedCookielessSessionAcquire,
     ) -> models.EmbedCookielessSessionAcquireResponse:
         """POST /embed/cookieless_session/acquire — `acquire_embed_cookieless_session` (Auth)"""
         return await self._call_async(
@@ -7423,7 +7423,7 @@ class AsyncOperations:
     async def add_group_group(
         self,
         group_id: str,
-        body: Any,
+        body: models.GroupIdForGroupInclusion,
     ) -> models.Group:
         """POST /groups/{group_id}/groups — `add_group_group` (Group)"""
         return await self._call_async(
@@ -7437,7 +7437,7 @@ class AsyncOperations:
     async def add_group_user(
         self,
         group_id: str,
-        body: Any,
+        body: models.GroupIdForGroupUserInclusion,
     ) -> models.User:
         """POST /groups/{group_id}/users — `add_group_user` (Group)"""
         return await self._call_async(
@@ -7450,7 +7450,7 @@ class AsyncOperations:
 
     async def add_support_access_allowlist_entries(
         self,
-        body: Any,
+        body: models.SupportAccessAddEntries,
     ) -> list[models.SupportAccessAllowlistEntry]:
         """POST /support_access/allowlist — `add_support_access_allowlist_entries` (Auth)"""
         return await self._call_async(
@@ -7727,7 +7727,7 @@ class AsyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-        ids: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
         content_metadata_id: str | None = None,
         can_add_to_content_metadata: bool | None = None,
     ) -> list[models.Group]:
@@ -7930,7 +7930,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-        ids: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
         get_all_support_roles: bool | None = None,
     ) -> list[models.Role]:
         """GET /roles — `all_roles` (Role)"""
@@ -8108,7 +8108,7 @@ class AsyncOperations:
         limit: int | None = None,
         offset: int | None = None,
         sorts: str | None = None,
-        ids: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[models.User]:
         """GET /users — `all_users` (User)"""
         return await self._call_async(
@@ -8390,7 +8390,7 @@ class AsyncOperations:
     async def connection_cost_estimate(
         self,
         connection_name: str,
-        body: Any,
+        body: models.CreateCostEstimate,
         *,
         fields: str | None = None,
     ) -> models.CostEstimate:
@@ -8576,8 +8576,8 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-        project_names: Sequence[Any] | None = None,
-        space_ids: Sequence[Any] | None = None,
+        project_names: Sequence[str] | None = None,
+        space_ids: Sequence[str] | None = None,
     ) -> models.ContentValidation:
         """GET /content_validation — `content_validation` (Content)"""
         return await self._call_async(
@@ -8591,7 +8591,7 @@ class AsyncOperations:
 
     async def conversational_analytics_chat(
         self,
-        body: Any,
+        body: models.ConversationalAnalyticsChatRequest,
     ) -> list[models.ChatMessage]:
         """POST /conversational_analytics/chat — `conversational_analytics_chat` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
@@ -8633,7 +8633,7 @@ class AsyncOperations:
 
     async def create_agent(
         self,
-        body: Any,
+        body: models.Agent,
         *,
         fields: str | None = None,
     ) -> models.Agent:
@@ -8648,7 +8648,7 @@ class AsyncOperations:
 
     async def create_alert(
         self,
-        body: Any,
+        body: models.Alert,
     ) -> models.Alert:
         """POST /alerts — `create_alert` (Alert)"""
         return await self._call_async(
@@ -8660,7 +8660,7 @@ class AsyncOperations:
 
     async def create_board(
         self,
-        body: Any,
+        body: models.Board,
         *,
         fields: str | None = None,
     ) -> models.Board:
@@ -8675,7 +8675,7 @@ class AsyncOperations:
 
     async def create_board_item(
         self,
-        body: Any,
+        body: models.BoardItem,
         *,
         fields: str | None = None,
     ) -> models.BoardItem:
@@ -8690,7 +8690,7 @@ class AsyncOperations:
 
     async def create_board_section(
         self,
-        body: Any,
+        body: models.BoardSection,
         *,
         fields: str | None = None,
     ) -> models.BoardSection:
@@ -8706,7 +8706,7 @@ class AsyncOperations:
     async def create_ci_run(
         self,
         project_id: str,
-        body: Any,
+        body: models.CreateCIRunRequest,
         *,
         fields: str | None = None,
     ) -> models.CreateCIRunResponse:
@@ -8722,7 +8722,7 @@ class AsyncOperations:
 
     async def create_color_collection(
         self,
-        body: Any,
+        body: models.ColorCollection,
     ) -> models.ColorCollection:
         """POST /color_collections — `create_color_collection` (ColorCollection)"""
         return await self._call_async(
@@ -8734,7 +8734,7 @@ class AsyncOperations:
 
     async def create_connection(
         self,
-        body: Any,
+        body: models.DBConnection,
     ) -> models.DBConnection:
         """POST /connections — `create_connection` (Connection)"""
         return await self._call_async(
@@ -8746,7 +8746,7 @@ class AsyncOperations:
 
     async def create_content_favorite(
         self,
-        body: Any,
+        body: models.ContentFavorite,
     ) -> models.ContentFavorite:
         """POST /content_favorite — `create_content_favorite` (Content)"""
         return await self._call_async(
@@ -8758,7 +8758,7 @@ class AsyncOperations:
 
     async def create_content_metadata_access(
         self,
-        body: Any,
+        body: models.ContentMetaGroupUser,
         *,
         send_boards_notification_email: bool | None = None,
     ) -> models.ContentMetaGroupUser:
@@ -8774,7 +8774,7 @@ class AsyncOperations:
     async def create_continuous_integration_run(
         self,
         project_id: str,
-        body: Any,
+        body: models.CreateContinuousIntegrationRunRequest,
         *,
         fields: str | None = None,
     ) -> models.CIRun:
@@ -8790,7 +8790,7 @@ class AsyncOperations:
 
     async def create_conversation(
         self,
-        body: Any,
+        body: models.Conversation,
         *,
         fields: str | None = None,
     ) -> models.Conversation:
@@ -8806,7 +8806,7 @@ class AsyncOperations:
     async def create_conversation_message(
         self,
         conversation_id: str,
-        body: Any,
+        body: models.WriteConversationMessages,
         *,
         fields: str | None = None,
     ) -> list[models.ConversationMessage]:
@@ -8822,7 +8822,7 @@ class AsyncOperations:
 
     async def create_dashboard(
         self,
-        body: Any,
+        body: models.Dashboard,
     ) -> models.Dashboard:
         """POST /dashboards — `create_dashboard` (Dashboard)"""
         return await self._call_async(
@@ -8834,7 +8834,7 @@ class AsyncOperations:
 
     async def create_dashboard_element(
         self,
-        body: Any,
+        body: models.DashboardElement,
         *,
         fields: str | None = None,
         apply_filters: bool | None = None,
@@ -8872,7 +8872,7 @@ class AsyncOperations:
 
     async def create_dashboard_filter(
         self,
-        body: Any,
+        body: models.CreateDashboardFilter,
         *,
         fields: str | None = None,
     ) -> models.DashboardFilter:
@@ -8887,7 +8887,7 @@ class AsyncOperations:
 
     async def create_dashboard_filter_state(
         self,
-        body: Any,
+        body: str,
     ) -> models.Dashboard:
         """POST /dashboard_filter_state — `create_dashboard_filter_state` (Dashboard)"""
         return await self._call_async(
@@ -8899,7 +8899,7 @@ class AsyncOperations:
 
     async def create_dashboard_from_lookml(
         self,
-        body: Any,
+        body: models.DashboardLookml,
     ) -> models.Dashboard:
         """POST /dashboards/from_lookml — `create_dashboard_from_lookml` (Dashboard)"""
         return await self._call_async(
@@ -8911,7 +8911,7 @@ class AsyncOperations:
 
     async def create_dashboard_layout(
         self,
-        body: Any,
+        body: models.DashboardLayout,
         *,
         fields: str | None = None,
     ) -> models.DashboardLayout:
@@ -8930,7 +8930,7 @@ class AsyncOperations:
         result_format: str,
         width: int,
         height: int,
-        body: Any,
+        body: models.CreateDashboardRenderTask,
         *,
         fields: str | None = None,
         pdf_paper_size: str | None = None,
@@ -8964,7 +8964,7 @@ class AsyncOperations:
     async def create_embed_secret(
         self,
         *,
-        body: Any | None = None,
+        body: models.EmbedSecret | None = None,
     ) -> models.EmbedSecret:
         """POST /embed_config/secrets — `create_embed_secret` (Auth)"""
         return await self._call_async(
@@ -8976,7 +8976,7 @@ class AsyncOperations:
 
     async def create_embed_url_as_me(
         self,
-        body: Any,
+        body: models.EmbedParams,
     ) -> models.EmbedUrlResponse:
         """POST /embed/token_url/me — `create_embed_url_as_me` (Auth)"""
         return await self._call_async(
@@ -8988,7 +8988,7 @@ class AsyncOperations:
 
     async def create_embed_user(
         self,
-        body: Any,
+        body: models.CreateEmbedUserRequest,
     ) -> models.UserPublic:
         """POST /users/embed_user — `create_embed_user` (User)"""
         return await self._call_async(
@@ -9000,7 +9000,7 @@ class AsyncOperations:
 
     async def create_external_oauth_application(
         self,
-        body: Any,
+        body: models.ExternalOauthApplication,
     ) -> models.ExternalOauthApplication:
         """POST /external_oauth_applications — `create_external_oauth_application` (Connection) [beta]"""
         return await self._call_async(
@@ -9012,7 +9012,7 @@ class AsyncOperations:
 
     async def create_folder(
         self,
-        body: Any,
+        body: models.CreateFolder,
     ) -> models.Folder:
         """POST /folders — `create_folder` (Folder)"""
         return await self._call_async(
@@ -9025,7 +9025,7 @@ class AsyncOperations:
     async def create_git_branch(
         self,
         project_id: str,
-        body: Any,
+        body: models.GitBranch,
     ) -> models.GitBranch:
         """POST /projects/{project_id}/git_branch — `create_git_branch` (Project)"""
         return await self._call_async(
@@ -9051,7 +9051,7 @@ class AsyncOperations:
     async def create_git_diagnostic_report(
         self,
         project_id: str,
-        body: Any,
+        body: models.GitDiagnosticReport,
     ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report — `create_git_diagnostic_report` (Project) [beta]"""
         return await self._call_async(
@@ -9064,7 +9064,7 @@ class AsyncOperations:
 
     async def create_golden_query(
         self,
-        body: Any,
+        body: models.GoldenQuery,
     ) -> models.GoldenQuery:
         """POST /golden_queries — `create_golden_query` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
@@ -9076,7 +9076,7 @@ class AsyncOperations:
 
     async def create_group(
         self,
-        body: Any,
+        body: models.Group,
         *,
         fields: str | None = None,
     ) -> models.Group:
@@ -9091,7 +9091,7 @@ class AsyncOperations:
 
     async def create_integration_hub(
         self,
-        body: Any,
+        body: models.IntegrationHub,
         *,
         fields: str | None = None,
     ) -> models.IntegrationHub:
@@ -9106,7 +9106,7 @@ class AsyncOperations:
 
     async def create_look(
         self,
-        body: Any,
+        body: models.LookWithQuery,
         *,
         fields: str | None = None,
     ) -> models.LookWithQuery:
@@ -9142,7 +9142,7 @@ class AsyncOperations:
 
     async def create_lookml_model(
         self,
-        body: Any,
+        body: models.LookmlModel,
     ) -> models.LookmlModel:
         """POST /lookml_models — `create_lookml_model` (LookmlModel)"""
         return await self._call_async(
@@ -9156,7 +9156,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-        body: Any | None = None,
+        body: models.MergeQuery | None = None,
     ) -> models.MergeQuery:
         """POST /merge_queries — `create_merge_query` (Query)"""
         return await self._call_async(
@@ -9169,7 +9169,7 @@ class AsyncOperations:
 
     async def create_model_set(
         self,
-        body: Any,
+        body: models.ModelSet,
     ) -> models.ModelSet:
         """POST /model_sets — `create_model_set` (Role)"""
         return await self._call_async(
@@ -9181,7 +9181,7 @@ class AsyncOperations:
 
     async def create_oauth_application_user_state(
         self,
-        body: Any,
+        body: models.CreateOAuthApplicationUserStateRequest,
     ) -> models.CreateOAuthApplicationUserStateResponse:
         """POST /external_oauth_applications/user_state — `create_oauth_application_user_state` (Connection) [beta]"""
         return await self._call_async(
@@ -9193,7 +9193,7 @@ class AsyncOperations:
 
     async def create_oidc_test_config(
         self,
-        body: Any,
+        body: models.OIDCConfig,
     ) -> models.OIDCConfig:
         """POST /oidc_test_configs — `create_oidc_test_config` (Auth)"""
         return await self._call_async(
@@ -9205,7 +9205,7 @@ class AsyncOperations:
 
     async def create_permission_set(
         self,
-        body: Any,
+        body: models.PermissionSet,
     ) -> models.PermissionSet:
         """POST /permission_sets — `create_permission_set` (Role)"""
         return await self._call_async(
@@ -9217,7 +9217,7 @@ class AsyncOperations:
 
     async def create_project(
         self,
-        body: Any,
+        body: models.Project,
     ) -> models.Project:
         """POST /projects — `create_project` (Project)"""
         return await self._call_async(
@@ -9229,7 +9229,7 @@ class AsyncOperations:
 
     async def create_query(
         self,
-        body: Any,
+        body: models.Query,
         *,
         fields: str | None = None,
     ) -> models.Query:
@@ -9265,7 +9265,7 @@ class AsyncOperations:
 
     async def create_query_task(
         self,
-        body: Any,
+        body: models.CreateQueryTask,
         *,
         limit: int | None = None,
         apply_formatting: bool | None = None,
@@ -9300,7 +9300,7 @@ class AsyncOperations:
 
     async def create_role(
         self,
-        body: Any,
+        body: models.Role,
     ) -> models.Role:
         """POST /roles — `create_role` (Role)"""
         return await self._call_async(
@@ -9312,7 +9312,7 @@ class AsyncOperations:
 
     async def create_saml_test_config(
         self,
-        body: Any,
+        body: models.SamlConfig,
     ) -> models.SamlConfig:
         """POST /saml_test_configs — `create_saml_test_config` (Auth)"""
         return await self._call_async(
@@ -9324,7 +9324,7 @@ class AsyncOperations:
 
     async def create_scheduled_plan(
         self,
-        body: Any,
+        body: models.ScheduledPlan,
     ) -> models.ScheduledPlan:
         """POST /scheduled_plans — `create_scheduled_plan` (ScheduledPlan)"""
         return await self._call_async(
@@ -9336,7 +9336,7 @@ class AsyncOperations:
 
     async def create_service_account(
         self,
-        body: Any,
+        body: models.ServiceAccount,
         *,
         fields: str | None = None,
     ) -> models.ServiceAccount:
@@ -9351,7 +9351,7 @@ class AsyncOperations:
 
     async def create_sql_interface_query(
         self,
-        body: Any,
+        body: models.SqlInterfaceQueryCreate,
     ) -> models.SqlInterfaceQuery:
         """POST /sql_interface_queries — `create_sql_interface_query` (SqlInterfaceQuery) [beta]"""
         return await self._call_async(
@@ -9363,7 +9363,7 @@ class AsyncOperations:
 
     async def create_sql_query(
         self,
-        body: Any,
+        body: models.SqlQueryCreate,
     ) -> models.SqlQuery:
         """POST /sql_queries — `create_sql_query` (Query)"""
         return await self._call_async(
@@ -9375,7 +9375,7 @@ class AsyncOperations:
 
     async def create_ssh_server(
         self,
-        body: Any,
+        body: models.SshServer,
     ) -> models.SshServer:
         """POST /ssh_servers — `create_ssh_server` (Connection)"""
         return await self._call_async(
@@ -9387,7 +9387,7 @@ class AsyncOperations:
 
     async def create_ssh_tunnel(
         self,
-        body: Any,
+        body: models.SshTunnel,
     ) -> models.SshTunnel:
         """POST /ssh_tunnels — `create_ssh_tunnel` (Connection)"""
         return await self._call_async(
@@ -9399,7 +9399,7 @@ class AsyncOperations:
 
     async def create_sso_embed_url(
         self,
-        body: Any,
+        body: models.EmbedSsoParams,
     ) -> models.EmbedUrlResponse:
         """POST /embed/sso_url — `create_sso_embed_url` (Auth)"""
         return await self._call_async(
@@ -9411,7 +9411,7 @@ class AsyncOperations:
 
     async def create_theme(
         self,
-        body: Any,
+        body: models.Theme,
     ) -> models.Theme:
         """POST /themes — `create_theme` (Theme)"""
         return await self._call_async(
@@ -9425,7 +9425,7 @@ class AsyncOperations:
         self,
         *,
         fields: str | None = None,
-        body: Any | None = None,
+        body: models.User | None = None,
     ) -> models.User:
         """POST /users — `create_user` (User)"""
         return await self._call_async(
@@ -9438,7 +9438,7 @@ class AsyncOperations:
 
     async def create_user_attribute(
         self,
-        body: Any,
+        body: models.UserAttribute,
         *,
         fields: str | None = None,
     ) -> models.UserAttribute:
@@ -9469,7 +9469,7 @@ class AsyncOperations:
     async def create_user_credentials_email(
         self,
         user_id: str,
-        body: Any,
+        body: models.CredentialsEmail,
         *,
         fields: str | None = None,
     ) -> models.CredentialsEmail:
@@ -9505,7 +9505,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-        body: Any | None = None,
+        body: models.CredentialsTotp | None = None,
     ) -> models.CredentialsTotp:
         """POST /users/{user_id}/credentials_totp — `create_user_credentials_totp` (User)"""
         return await self._call_async(
@@ -10529,7 +10529,7 @@ class AsyncOperations:
 
     async def enable_support_access(
         self,
-        body: Any,
+        body: models.SupportAccessEnable,
     ) -> models.SupportAccessStatus:
         """PUT /support_access/enable — `enable_support_access` (Auth)"""
         return await self._call_async(
@@ -10570,7 +10570,7 @@ class AsyncOperations:
         self,
         integration_id: str,
         *,
-        body: Any | None = None,
+        body: Mapping[str, str] | None = None,
     ) -> models.DataActionForm:
         """POST /integrations/{integration_id}/form — `fetch_integration_form` (Integration)"""
         return await self._call_async(
@@ -10583,7 +10583,7 @@ class AsyncOperations:
 
     async def fetch_remote_data_action_form(
         self,
-        body: Any,
+        body: Mapping[str, str],
     ) -> models.DataActionForm:
         """POST /data_actions/form — `fetch_remote_data_action_form` (DataAction)"""
         return await self._call_async(
@@ -10746,7 +10746,7 @@ class AsyncOperations:
 
     async def generate_tokens_for_cookieless_session(
         self,
-        body: Any,
+        body: models.EmbedCookielessSessionGenerateTokens,
     ) -> models.EmbedCookielessSessionGenerateTokensResponse:
         """PUT /embed/cookieless_session/generate_tokens — `generate_tokens_for_cookieless_session` (Auth)"""
         return await self._call_async(
@@ -11028,7 +11028,7 @@ class AsyncOperations:
 
     async def import_dashboard_from_lookml(
         self,
-        body: Any,
+        body: models.DashboardLookml,
     ) -> models.Dashboard:
         """POST /dashboards/lookml — `import_dashboard_from_lookml` (Dashboard)"""
         return await self._call_async(
@@ -11044,7 +11044,7 @@ class AsyncOperations:
         space_id: str,
         *,
         raw_locale: bool | None = None,
-        body: Any | None = None,
+        body: models.Dashboard | None = None,
     ) -> models.Dashboard:
         """POST /dashboards/{lookml_dashboard_id}/import/{space_id} — `import_lookml_dashboard` (Dashboard)"""
         return await self._call_async(
@@ -11355,7 +11355,7 @@ class AsyncOperations:
 
     async def perform_data_action(
         self,
-        body: Any,
+        body: models.DataActionRequest,
     ) -> models.DataActionResponse:
         """POST /data_actions — `perform_data_action` (DataAction)"""
         return await self._call_async(
@@ -11507,7 +11507,7 @@ class AsyncOperations:
 
     async def query_task_multi_results(
         self,
-        query_task_ids: Sequence[Any],
+        query_task_ids: Sequence[str],
     ) -> Any:
         """GET /query_tasks/multi_results — `query_task_multi_results` (Query)"""
         return await self._call_async(
@@ -11543,7 +11543,7 @@ class AsyncOperations:
 
     async def register_mobile_device(
         self,
-        body: Any,
+        body: models.MobileToken,
     ) -> models.MobileToken:
         """POST /mobile/device — `register_mobile_device` (Auth) [beta]"""
         return await self._call_async(
@@ -11556,7 +11556,7 @@ class AsyncOperations:
     async def register_oauth_client_app(
         self,
         client_guid: str,
-        body: Any,
+        body: models.OauthClientApp,
         *,
         fields: str | None = None,
     ) -> models.OauthClientApp:
@@ -11601,7 +11601,7 @@ class AsyncOperations:
         self,
         project_id: str,
         report_id: str,
-        body: Any,
+        body: models.GitDiagnosticReport,
     ) -> models.GitDiagnosticReport:
         """POST /projects/{project_id}/git_diagnostic_report/{report_id}/repair — `repair_git_diagnostic_report` (Project) [beta]"""
         return await self._call_async(
@@ -11703,7 +11703,7 @@ class AsyncOperations:
     async def run_inline_query(
         self,
         result_format: str,
-        body: Any,
+        body: models.Query,
         *,
         limit: int | None = None,
         apply_formatting: bool | None = None,
@@ -11741,7 +11741,7 @@ class AsyncOperations:
 
     async def run_key_driver_analysis(
         self,
-        body: Any,
+        body: models.KdaRequestPayload,
     ) -> models.KdaResponsePayload:
         """POST /internal/kda/analyze — `run_key_driver_analysis` (KeyDriverAnalysis) [alpha]"""
         return await self._call_async(
@@ -11930,7 +11930,7 @@ class AsyncOperations:
 
     async def scheduled_plan_run_once(
         self,
-        body: Any,
+        body: models.ScheduledPlan,
     ) -> models.ScheduledPlan:
         """POST /scheduled_plans/run_once — `scheduled_plan_run_once` (ScheduledPlan)"""
         return await self._call_async(
@@ -11944,7 +11944,7 @@ class AsyncOperations:
         self,
         scheduled_plan_id: str,
         *,
-        body: Any | None = None,
+        body: models.WriteScheduledPlan | None = None,
     ) -> models.ScheduledPlan:
         """POST /scheduled_plans/{scheduled_plan_id}/run_once — `scheduled_plan_run_once_by_id` (ScheduledPlan)"""
         return await self._call_async(
@@ -13008,7 +13008,7 @@ class AsyncOperations:
     async def set_role_groups(
         self,
         role_id: str,
-        body: Any,
+        body: Sequence[str],
     ) -> list[models.Group]:
         """PUT /roles/{role_id}/groups — `set_role_groups` (Role)"""
         return await self._call_async(
@@ -13022,7 +13022,7 @@ class AsyncOperations:
     async def set_role_users(
         self,
         role_id: str,
-        body: Any,
+        body: Sequence[str],
     ) -> list[models.User]:
         """PUT /roles/{role_id}/users — `set_role_users` (Role)"""
         return await self._call_async(
@@ -13035,7 +13035,7 @@ class AsyncOperations:
 
     async def set_setting(
         self,
-        body: Any,
+        body: models.Setting,
         *,
         fields: str | None = None,
     ) -> models.Setting:
@@ -13050,7 +13050,7 @@ class AsyncOperations:
 
     async def set_smtp_settings(
         self,
-        body: Any,
+        body: models.SmtpSettings,
     ) -> Any:
         """POST /smtp_settings — `set_smtp_settings` (Config)"""
         return await self._call_async(
@@ -13063,7 +13063,7 @@ class AsyncOperations:
     async def set_user_attribute_group_values(
         self,
         user_attribute_id: str,
-        body: Any,
+        body: Sequence[models.UserAttributeGroupValue],
     ) -> list[models.UserAttributeGroupValue]:
         """POST /user_attributes/{user_attribute_id}/group_values — `set_user_attribute_group_values` (UserAttribute)"""
         return await self._call_async(
@@ -13078,7 +13078,7 @@ class AsyncOperations:
         self,
         user_id: str,
         user_attribute_id: str,
-        body: Any,
+        body: models.UserAttributeWithValue,
     ) -> models.UserAttributeWithValue:
         """PATCH /users/{user_id}/attribute_values/{user_attribute_id} — `set_user_attribute_user_value` (User)"""
         return await self._call_async(
@@ -13093,7 +13093,7 @@ class AsyncOperations:
     async def set_user_roles(
         self,
         user_id: str,
-        body: Any,
+        body: Sequence[str],
         *,
         fields: str | None = None,
     ) -> list[models.Role]:
@@ -13224,7 +13224,7 @@ class AsyncOperations:
         lookml_dashboard_id: str,
         *,
         raw_locale: bool | None = None,
-        dashboard_ids: Sequence[Any] | None = None,
+        dashboard_ids: Sequence[str] | None = None,
     ) -> Any:
         """PATCH /dashboards/{lookml_dashboard_id}/sync — `sync_lookml_dashboard` (Dashboard)"""
         return await self._call_async(
@@ -13239,7 +13239,7 @@ class AsyncOperations:
     async def tag_ref(
         self,
         project_id: str,
-        body: Any,
+        body: models.Project,
         *,
         commit_sha: str | None = None,
         tag_name: str | None = None,
@@ -13261,7 +13261,7 @@ class AsyncOperations:
         self,
         connection_name: str,
         *,
-        tests: Sequence[Any] | None = None,
+        tests: Sequence[str] | None = None,
     ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/{connection_name}/test — `test_connection` (Connection)"""
         return await self._call_async(
@@ -13274,9 +13274,9 @@ class AsyncOperations:
 
     async def test_connection_config(
         self,
-        body: Any,
+        body: models.DBConnection,
         *,
-        tests: Sequence[Any] | None = None,
+        tests: Sequence[str] | None = None,
     ) -> list[models.DBConnectionTestResult]:
         """PUT /connections/test — `test_connection_config` (Connection)"""
         return await self._call_async(
@@ -13301,7 +13301,7 @@ class AsyncOperations:
 
     async def test_ldap_config_auth(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_auth — `test_ldap_config_auth` (Auth)"""
         return await self._call_async(
@@ -13313,7 +13313,7 @@ class AsyncOperations:
 
     async def test_ldap_config_connection(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_connection — `test_ldap_config_connection` (Auth)"""
         return await self._call_async(
@@ -13325,7 +13325,7 @@ class AsyncOperations:
 
     async def test_ldap_config_user_auth(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_auth — `test_ldap_config_user_auth` (Auth)"""
         return await self._call_async(
@@ -13337,7 +13337,7 @@ class AsyncOperations:
 
     async def test_ldap_config_user_info(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfigTestResult:
         """PUT /ldap_config/test_user_info — `test_ldap_config_user_info` (Auth)"""
         return await self._call_async(
@@ -13416,7 +13416,7 @@ class AsyncOperations:
     async def update_agent(
         self,
         agent_id: str,
-        body: Any,
+        body: models.Agent,
         *,
         fields: str | None = None,
     ) -> models.Agent:
@@ -13433,7 +13433,7 @@ class AsyncOperations:
     async def update_alert(
         self,
         alert_id: str,
-        body: Any,
+        body: models.Alert,
     ) -> models.Alert:
         """PUT /alerts/{alert_id} — `update_alert` (Alert)"""
         return await self._call_async(
@@ -13447,7 +13447,7 @@ class AsyncOperations:
     async def update_alert_field(
         self,
         alert_id: str,
-        body: Any,
+        body: models.AlertPatch,
     ) -> models.Alert:
         """PATCH /alerts/{alert_id} — `update_alert_field` (Alert)"""
         return await self._call_async(
@@ -13461,7 +13461,7 @@ class AsyncOperations:
     async def update_artifacts(
         self,
         namespace: str,
-        body: Any,
+        body: Sequence[models.UpdateArtifact],
         *,
         fields: str | None = None,
     ) -> list[models.Artifact]:
@@ -13478,7 +13478,7 @@ class AsyncOperations:
     async def update_board(
         self,
         board_id: str,
-        body: Any,
+        body: models.Board,
         *,
         fields: str | None = None,
     ) -> models.Board:
@@ -13495,7 +13495,7 @@ class AsyncOperations:
     async def update_board_item(
         self,
         board_item_id: str,
-        body: Any,
+        body: models.BoardItem,
         *,
         fields: str | None = None,
     ) -> models.BoardItem:
@@ -13512,7 +13512,7 @@ class AsyncOperations:
     async def update_board_section(
         self,
         board_section_id: str,
-        body: Any,
+        body: models.BoardSection,
         *,
         fields: str | None = None,
     ) -> models.BoardSection:
@@ -13528,7 +13528,7 @@ class AsyncOperations:
 
     async def update_cloud_storage_configuration(
         self,
-        body: Any,
+        body: models.BackupConfiguration,
     ) -> models.BackupConfiguration:
         """PATCH /cloud_storage — `update_cloud_storage_configuration` (Config)"""
         return await self._call_async(
@@ -13541,7 +13541,7 @@ class AsyncOperations:
     async def update_color_collection(
         self,
         collection_id: str,
-        body: Any,
+        body: models.ColorCollection,
     ) -> models.ColorCollection:
         """PATCH /color_collections/{collection_id} — `update_color_collection` (ColorCollection)"""
         return await self._call_async(
@@ -13555,7 +13555,7 @@ class AsyncOperations:
     async def update_connection(
         self,
         connection_name: str,
-        body: Any,
+        body: models.DBConnection,
     ) -> models.DBConnection:
         """PATCH /connections/{connection_name} — `update_connection` (Connection)"""
         return await self._call_async(
@@ -13569,7 +13569,7 @@ class AsyncOperations:
     async def update_content_metadata(
         self,
         content_metadata_id: str,
-        body: Any,
+        body: models.ContentMeta,
     ) -> models.ContentMeta:
         """PATCH /content_metadata/{content_metadata_id} — `update_content_metadata` (Content)"""
         return await self._call_async(
@@ -13583,7 +13583,7 @@ class AsyncOperations:
     async def update_content_metadata_access(
         self,
         content_metadata_access_id: str,
-        body: Any,
+        body: models.ContentMetaGroupUser,
     ) -> models.ContentMetaGroupUser:
         """PUT /content_metadata_access/{content_metadata_access_id} — `update_content_metadata_access` (Content)"""
         return await self._call_async(
@@ -13597,7 +13597,7 @@ class AsyncOperations:
     async def update_conversation(
         self,
         conversation_id: str,
-        body: Any,
+        body: models.Conversation,
         *,
         fields: str | None = None,
     ) -> models.Conversation:
@@ -13615,7 +13615,7 @@ class AsyncOperations:
         self,
         conversation_id: str,
         message_id: str,
-        body: Any,
+        body: models.ConversationMessage,
         *,
         fields: str | None = None,
     ) -> models.ConversationMessage:
@@ -13632,7 +13632,7 @@ class AsyncOperations:
 
     async def update_custom_welcome_email(
         self,
-        body: Any,
+        body: models.CustomWelcomeEmail,
         *,
         send_test_welcome_email: bool | None = None,
     ) -> models.CustomWelcomeEmail:
@@ -13647,7 +13647,7 @@ class AsyncOperations:
 
     async def update_custom_welcome_email_test(
         self,
-        body: Any,
+        body: models.WelcomeEmailTest,
     ) -> models.WelcomeEmailTest:
         """PUT /custom_welcome_email_test — `update_custom_welcome_email_test` (Config)"""
         return await self._call_async(
@@ -13660,7 +13660,7 @@ class AsyncOperations:
     async def update_dashboard(
         self,
         dashboard_id: str,
-        body: Any,
+        body: models.Dashboard,
     ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id} — `update_dashboard` (Dashboard)"""
         return await self._call_async(
@@ -13674,7 +13674,7 @@ class AsyncOperations:
     async def update_dashboard_certification(
         self,
         dashboard_id: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Dashboard:
         """PATCH /dashboards/{dashboard_id}/certification — `update_dashboard_certification` (Dashboard) [beta]"""
         return await self._call_async(
@@ -13688,7 +13688,7 @@ class AsyncOperations:
     async def update_dashboard_element(
         self,
         dashboard_element_id: str,
-        body: Any,
+        body: models.DashboardElement,
         *,
         fields: str | None = None,
     ) -> models.DashboardElement:
@@ -13705,7 +13705,7 @@ class AsyncOperations:
     async def update_dashboard_filter(
         self,
         dashboard_filter_id: str,
-        body: Any,
+        body: models.DashboardFilter,
         *,
         fields: str | None = None,
     ) -> models.DashboardFilter:
@@ -13722,7 +13722,7 @@ class AsyncOperations:
     async def update_dashboard_layout(
         self,
         dashboard_layout_id: str,
-        body: Any,
+        body: models.DashboardLayout,
         *,
         fields: str | None = None,
     ) -> models.DashboardLayout:
@@ -13739,7 +13739,7 @@ class AsyncOperations:
     async def update_dashboard_layout_component(
         self,
         dashboard_layout_component_id: str,
-        body: Any,
+        body: models.DashboardLayoutComponent,
         *,
         fields: str | None = None,
     ) -> models.DashboardLayoutComponent:
@@ -13756,7 +13756,7 @@ class AsyncOperations:
     async def update_datagroup(
         self,
         datagroup_id: str,
-        body: Any,
+        body: models.Datagroup,
     ) -> models.Datagroup:
         """PATCH /datagroups/{datagroup_id} — `update_datagroup` (Datagroup)"""
         return await self._call_async(
@@ -13769,7 +13769,7 @@ class AsyncOperations:
 
     async def update_digest_emails_enabled(
         self,
-        body: Any,
+        body: models.DigestEmails,
     ) -> models.DigestEmails:
         """PATCH /digest_emails_enabled — `update_digest_emails_enabled` (Config)"""
         return await self._call_async(
@@ -13782,7 +13782,7 @@ class AsyncOperations:
     async def update_external_oauth_application(
         self,
         client_id: str,
-        body: Any,
+        body: models.ExternalOauthApplication,
     ) -> models.ExternalOauthApplication:
         """PATCH /external_oauth_applications/{client_id} — `update_external_oauth_application` (Connection) [beta]"""
         return await self._call_async(
@@ -13796,7 +13796,7 @@ class AsyncOperations:
     async def update_folder(
         self,
         folder_id: str,
-        body: Any,
+        body: models.UpdateFolder,
     ) -> models.Folder:
         """PATCH /folders/{folder_id} — `update_folder` (Folder)"""
         return await self._call_async(
@@ -13810,7 +13810,7 @@ class AsyncOperations:
     async def update_git_branch(
         self,
         project_id: str,
-        body: Any,
+        body: models.GitBranch,
     ) -> models.GitBranch:
         """PUT /projects/{project_id}/git_branch — `update_git_branch` (Project)"""
         return await self._call_async(
@@ -13824,7 +13824,7 @@ class AsyncOperations:
     async def update_golden_query(
         self,
         golden_query_id: int,
-        body: Any,
+        body: models.GoldenQuery,
     ) -> models.GoldenQuery:
         """PATCH /golden_queries/{golden_query_id} — `update_golden_query` (ConversationalAnalytics) [beta]"""
         return await self._call_async(
@@ -13838,7 +13838,7 @@ class AsyncOperations:
     async def update_group(
         self,
         group_id: str,
-        body: Any,
+        body: models.Group,
         *,
         fields: str | None = None,
     ) -> models.Group:
@@ -13855,7 +13855,7 @@ class AsyncOperations:
     async def update_integration(
         self,
         integration_id: str,
-        body: Any,
+        body: models.Integration,
         *,
         fields: str | None = None,
     ) -> models.Integration:
@@ -13872,7 +13872,7 @@ class AsyncOperations:
     async def update_integration_hub(
         self,
         integration_hub_id: str,
-        body: Any,
+        body: models.IntegrationHub,
         *,
         fields: str | None = None,
     ) -> models.IntegrationHub:
@@ -13888,7 +13888,7 @@ class AsyncOperations:
 
     async def update_internal_help_resources(
         self,
-        body: Any,
+        body: models.InternalHelpResources,
     ) -> models.InternalHelpResources:
         """PATCH /internal_help_resources — `update_internal_help_resources` (Config)"""
         return await self._call_async(
@@ -13900,7 +13900,7 @@ class AsyncOperations:
 
     async def update_internal_help_resources_content(
         self,
-        body: Any,
+        body: models.InternalHelpResourcesContent,
     ) -> models.InternalHelpResourcesContent:
         """PATCH /internal_help_resources_content — `update_internal_help_resources_content` (Config)"""
         return await self._call_async(
@@ -13912,7 +13912,7 @@ class AsyncOperations:
 
     async def update_ldap_config(
         self,
-        body: Any,
+        body: models.LDAPConfig,
     ) -> models.LDAPConfig:
         """PATCH /ldap_config — `update_ldap_config` (Auth)"""
         return await self._call_async(
@@ -13925,7 +13925,7 @@ class AsyncOperations:
     async def update_legacy_feature(
         self,
         legacy_feature_id: str,
-        body: Any,
+        body: models.LegacyFeature,
     ) -> models.LegacyFeature:
         """PATCH /legacy_features/{legacy_feature_id} — `update_legacy_feature` (Config)"""
         return await self._call_async(
@@ -13939,7 +13939,7 @@ class AsyncOperations:
     async def update_look(
         self,
         look_id: str,
-        body: Any,
+        body: models.LookWithQuery,
         *,
         fields: str | None = None,
     ) -> models.LookWithQuery:
@@ -13956,7 +13956,7 @@ class AsyncOperations:
     async def update_look_certification(
         self,
         look_id: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Look:
         """PATCH /looks/{look_id}/certification — `update_look_certification` (Look) [beta]"""
         return await self._call_async(
@@ -13970,7 +13970,7 @@ class AsyncOperations:
     async def update_lookml_certification(
         self,
         dashboard_id: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Dashboard:
         """PATCH /dashboards/lookml/{dashboard_id}/certification — `update_lookml_certification` (Dashboard) [beta]"""
         return await self._call_async(
@@ -13984,7 +13984,7 @@ class AsyncOperations:
     async def update_lookml_model(
         self,
         lookml_model_name: str,
-        body: Any,
+        body: models.LookmlModel,
     ) -> models.LookmlModel:
         """PATCH /lookml_models/{lookml_model_name} — `update_lookml_model` (LookmlModel)"""
         return await self._call_async(
@@ -14010,7 +14010,7 @@ class AsyncOperations:
     async def update_model_set(
         self,
         model_set_id: str,
-        body: Any,
+        body: models.ModelSet,
     ) -> models.ModelSet:
         """PATCH /model_sets/{model_set_id} — `update_model_set` (Role)"""
         return await self._call_async(
@@ -14024,7 +14024,7 @@ class AsyncOperations:
     async def update_oauth_client_app(
         self,
         client_guid: str,
-        body: Any,
+        body: models.OauthClientApp,
         *,
         fields: str | None = None,
     ) -> models.OauthClientApp:
@@ -14040,7 +14040,7 @@ class AsyncOperations:
 
     async def update_oidc_config(
         self,
-        body: Any,
+        body: models.OIDCConfig,
     ) -> models.OIDCConfig:
         """PATCH /oidc_config — `update_oidc_config` (Auth)"""
         return await self._call_async(
@@ -14052,7 +14052,7 @@ class AsyncOperations:
 
     async def update_password_config(
         self,
-        body: Any,
+        body: models.PasswordConfig,
     ) -> models.PasswordConfig:
         """PATCH /password_config — `update_password_config` (Auth)"""
         return await self._call_async(
@@ -14065,7 +14065,7 @@ class AsyncOperations:
     async def update_permission_set(
         self,
         permission_set_id: str,
-        body: Any,
+        body: models.PermissionSet,
     ) -> models.PermissionSet:
         """PATCH /permission_sets/{permission_set_id} — `update_permission_set` (Role)"""
         return await self._call_async(
@@ -14079,7 +14079,7 @@ class AsyncOperations:
     async def update_project(
         self,
         project_id: str,
-        body: Any,
+        body: models.Project,
         *,
         fields: str | None = None,
     ) -> models.Project:
@@ -14097,7 +14097,7 @@ class AsyncOperations:
         self,
         root_project_id: str,
         credential_id: str,
-        body: Any,
+        body: models.RepositoryCredential,
     ) -> models.RepositoryCredential:
         """PUT /projects/{root_project_id}/credential/{credential_id} — `update_repository_credential` (Project)"""
         return await self._call_async(
@@ -14112,7 +14112,7 @@ class AsyncOperations:
     async def update_role(
         self,
         role_id: str,
-        body: Any,
+        body: models.Role,
     ) -> models.Role:
         """PATCH /roles/{role_id} — `update_role` (Role)"""
         return await self._call_async(
@@ -14125,7 +14125,7 @@ class AsyncOperations:
 
     async def update_saml_config(
         self,
-        body: Any,
+        body: models.SamlConfig,
     ) -> models.SamlConfig:
         """PATCH /saml_config — `update_saml_config` (Auth)"""
         return await self._call_async(
@@ -14138,7 +14138,7 @@ class AsyncOperations:
     async def update_scheduled_plan(
         self,
         scheduled_plan_id: str,
-        body: Any,
+        body: models.ScheduledPlan,
     ) -> models.ScheduledPlan:
         """PATCH /scheduled_plans/{scheduled_plan_id} — `update_scheduled_plan` (ScheduledPlan)"""
         return await self._call_async(
@@ -14152,7 +14152,7 @@ class AsyncOperations:
     async def update_self_service_explore_certification(
         self,
         model_name: str,
-        body: Any,
+        body: models.Certification,
     ) -> models.Certification:
         """PATCH /self_service_models/{model_name}/certification — `update_self_service_explore_certification` (SelfService) [beta]"""
         return await self._call_async(
@@ -14166,7 +14166,7 @@ class AsyncOperations:
     async def update_service_account(
         self,
         user_id: str,
-        body: Any,
+        body: models.ServiceAccount,
         *,
         fields: str | None = None,
     ) -> models.ServiceAccount:
@@ -14182,7 +14182,7 @@ class AsyncOperations:
 
     async def update_session(
         self,
-        body: Any,
+        body: models.ApiSession,
     ) -> models.ApiSession:
         """PATCH /session — `update_session` (Session)"""
         return await self._call_async(
@@ -14194,7 +14194,7 @@ class AsyncOperations:
 
     async def update_session_config(
         self,
-        body: Any,
+        body: models.SessionConfig,
     ) -> models.SessionConfig:
         """PATCH /session_config — `update_session_config` (Auth)"""
         return await self._call_async(
@@ -14207,7 +14207,7 @@ class AsyncOperations:
     async def update_ssh_server(
         self,
         ssh_server_id: str,
-        body: Any,
+        body: models.SshServer,
     ) -> models.SshServer:
         """PATCH /ssh_server/{ssh_server_id} — `update_ssh_server` (Connection)"""
         return await self._call_async(
@@ -14221,7 +14221,7 @@ class AsyncOperations:
     async def update_ssh_tunnel(
         self,
         ssh_tunnel_id: str,
-        body: Any,
+        body: models.SshTunnel,
     ) -> models.SshTunnel:
         """PATCH /ssh_tunnel/{ssh_tunnel_id} — `update_ssh_tunnel` (Connection)"""
         return await self._call_async(
@@ -14235,7 +14235,7 @@ class AsyncOperations:
     async def update_theme(
         self,
         theme_id: str,
-        body: Any,
+        body: models.Theme,
     ) -> models.Theme:
         """PATCH /themes/{theme_id} — `update_theme` (Theme)"""
         return await self._call_async(
@@ -14249,7 +14249,7 @@ class AsyncOperations:
     async def update_user(
         self,
         user_id: str,
-        body: Any,
+        body: models.User,
         *,
         fields: str | None = None,
     ) -> models.User:
@@ -14266,7 +14266,7 @@ class AsyncOperations:
     async def update_user_attribute(
         self,
         user_attribute_id: str,
-        body: Any,
+        body: models.UserAttribute,
         *,
         fields: str | None = None,
     ) -> models.UserAttribute:
@@ -14284,7 +14284,7 @@ class AsyncOperations:
         self,
         group_id: str,
         user_attribute_id: str,
-        body: Any,
+        body: models.UserAttributeGroupValue,
     ) -> models.UserAttributeGroupValue:
         """PATCH /groups/{group_id}/attribute_values/{user_attribute_id} — `update_user_attribute_group_value` (Group)"""
         return await self._call_async(
@@ -14300,7 +14300,7 @@ class AsyncOperations:
         self,
         user_id: str,
         credentials_api3_id: str,
-        body: Any,
+        body: models.CredentialsApi3,
         *,
         fields: str | None = None,
     ) -> models.CredentialsApi3:
@@ -14318,7 +14318,7 @@ class AsyncOperations:
     async def update_user_credentials_email(
         self,
         user_id: str,
-        body: Any,
+        body: models.CredentialsEmail,
         *,
         fields: str | None = None,
     ) -> models.CredentialsEmail:
@@ -14334,7 +14334,7 @@ class AsyncOperations:
 
     async def update_whitelabel_configuration(
         self,
-        body: Any,
+        body: models.WhitelabelConfiguration,
     ) -> models.WhitelabelConfiguration:
         """PUT /whitelabel_configuration — `update_whitelabel_configuration` (Config) [deprecated]"""
         return await self._call_async(
@@ -14379,7 +14379,7 @@ class AsyncOperations:
         user_id: str,
         *,
         fields: str | None = None,
-        user_attribute_ids: Sequence[Any] | None = None,
+        user_attribute_ids: Sequence[str] | None = None,
         all_values: bool | None = None,
         include_unset: bool | None = None,
     ) -> list[models.UserAttributeWithValue]:
@@ -14615,7 +14615,7 @@ class AsyncOperations:
 
     async def validate_theme(
         self,
-        body: Any,
+        body: models.Theme,
     ) -> models.ValidationError:
         """POST /themes/validate — `validate_theme` (Theme)"""
         return await self._call_async(
@@ -14671,7 +14671,7 @@ class AsyncOperations:
     async def wipeout_user_emails(
         self,
         user_id: str,
-        body: Any,
+        body: models.UserEmailOnly,
         *,
         fields: str | None = None,
     ) -> models.User:

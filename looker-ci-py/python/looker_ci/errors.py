@@ -41,6 +41,8 @@ class ApiError(LookerCIError):
     api_message: str
     documentation_url: str | None
     request_id: str | None
+    #: Looker's per-field validation errors (422): ``[{"field", "code", "message"}]``.
+    field_errors: list[dict[str, str]]
 
 
 class TimeoutError(LookerCIError, builtins.TimeoutError):  # noqa: A001 - mirrors the builtin

@@ -11,7 +11,10 @@ _ACTUAL = object()
 
 
 class FakeLooker:
-    """A stateful Looker emulator: logins, sudo, logout, ``GET /user``, ``GET``/``PATCH /session``.
+    """A stateful Looker emulator: logins, sudo, logout, ``GET /user``, ``GET``/``PATCH /session``,
+    and a small Looker world for the everyday CI calls (models and explores, validation, data
+    tests, content validation, deploys, inline queries as json/csv/sql, scheduled plans run once,
+    datagroups).
 
     Controls: token lifetime, the ``expires_in`` it reports, revocation, counters and fault
     injection. Use it as a context manager, or call :meth:`stop`.
@@ -106,6 +109,33 @@ class FakeLooker:
 
     def last_header(self, name: str) -> str | None:
         return self._native.last_header(name)
+
+    # The small Looker world behind the everyday CI calls: project and model ``thelook``
+    # (explores ``orders`` and ``users``), datagroups ``orders_etl`` and ``daily``.
+
+    def add_lookml_error(self, message: str) -> None:
+        """Make ``validate_project("thelook")`` report this LookML error."""
+        self._native.add_lookml_error(message)
+
+    def fail_lookml_test(self, test: str) -> None:
+        """Make data test ``orders_have_ids`` or ``users_are_unique`` fail."""
+        self._native.fail_lookml_test(test)
+
+    def break_content(self, title: str) -> None:
+        """Make ``content_validation()`` report a broken Look with this title."""
+        self._native.break_content(title)
+
+    def deployed_ref(self) -> str | None:
+        """The ref or branch last deployed to production."""
+        return self._native.deployed_ref()
+
+    def scheduled_plan_runs(self) -> list[dict[str, Any]]:
+        """Every scheduled plan run once so far, as sent, with the id the fake gave it."""
+        return self._native.scheduled_plan_runs()
+
+    def datagroup(self, name: str) -> dict[str, Any] | None:
+        """Datagroup ``orders_etl`` or ``daily`` as ``GET /datagroups/{id}`` shows it."""
+        return self._native.datagroup(name)
 
     def stop(self) -> None:
         self._native.stop()
