@@ -13,9 +13,10 @@ export declare class NativeClient {
   request(method: string, path: string, query?: any | undefined | null, body?: any | undefined | null, raw?: boolean | undefined | null): Promise<any | Buffer>
   /**
    * Call an operation of the Looker API by `operationId` (the generated methods use this).
-   * Resolves to decoded JSON, a string (text replies) or a Buffer (binary replies).
+   * JSON replies come back as their bytes for `JSON.parse` on the JS side, which builds
+   * objects faster than creating them one napi call at a time.
    */
-  call(operationId: string, args?: Record<string, any> | undefined | null): Promise<any>
+  call(operationId: string, args?: Record<string, any> | undefined | null): Promise<NativeReply>
   /** A client acting as `userId` (sudo). */
   loginUser(userId: string): NativeClient
   close(): Promise<void>
@@ -118,6 +119,13 @@ export interface FaultOptions {
   delay?: number
   dropConnection?: boolean
   count?: number
+}
+
+/** An operation's reply: `json` (its UTF-8 bytes in `data`), `text` (`text`) or `binary` (`data`). */
+export interface NativeReply {
+  kind: string
+  text?: string
+  data?: Buffer
 }
 
 /** Start a FakeLooker on a random port of 127.0.0.1. */

@@ -33,7 +33,7 @@ mod transport;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use api::OperationOutput;
+pub use api::{OperationOutput, RawReply};
 pub use client::{ApiCall, LookerClient};
 pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
 pub use error::{ApiError, Error, FieldError, Result};

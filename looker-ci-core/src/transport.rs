@@ -124,6 +124,23 @@ impl Reply {
     }
 }
 
+/// Most a reply's `Content-Length` may reserve up front (a larger body still arrives, in steps).
+const MAX_BODY_RESERVATION: u64 = 256 * 1024 * 1024;
+
+/// Read a whole reply body into one buffer sized by its `Content-Length`, so a large reply is
+/// never held twice (its chunks plus their concatenation) and the buffer never regrows.
+async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::Bytes> {
+    let expected = response
+        .content_length()
+        .unwrap_or(0)
+        .min(MAX_BODY_RESERVATION);
+    let mut body = Vec::with_capacity(expected as usize);
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.into())
+}
+
 /// Apply the CA bundle and proxy of `settings` to an HTTP client builder (the Looker transport
 /// and the credential providers' client share these).
 pub(crate) fn with_network_settings(
@@ -270,8 +287,7 @@ impl Transport {
             .map_err(|e| self.map_error(e, request))?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
-        let body = response
-            .bytes()
+        let body = read_body(response)
             .await
             .map_err(|e| self.map_error(e, request))?;
         tracing::debug!(method = %request.method, path = request.path, status, bytes = body.len(), "Looker reply");

@@ -7,6 +7,18 @@ const { installOperations } = require('./operations')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
 
+/** Parse a JSON reply; a parse error never quotes the reply (it may hold data). */
+function parseReply(operationId, data) {
+  try {
+    return JSON.parse(data.toString('utf8'))
+  } catch {
+    throw new LookerCIError({
+      code: 'LOOKER_CI_DECODE',
+      message: `${operationId}: could not decode the reply: it is not valid JSON`,
+    })
+  }
+}
+
 /**
  * A Looker API 4.0 client with a self-refreshing session. Cheap to share: concurrent calls share
  * one login. `clientSecret` lives only in the native core and is never printed.
@@ -41,8 +53,16 @@ class LookerClient {
   }
 
   /** The generic call path behind the generated operation methods (see operations.d.ts). */
-  _call(operationId, params) {
-    return callAsync(() => this.#native.call(operationId, params ?? {}))
+  async _call(operationId, params) {
+    const reply = await callAsync(() => this.#native.call(operationId, params ?? {}))
+    switch (reply.kind) {
+      case 'json':
+        return reply.data.length === 0 ? null : parseReply(operationId, reply.data)
+      case 'text':
+        return reply.text
+      default:
+        return reply.data
+    }
   }
 
   /** The current user (`GET /user`). */

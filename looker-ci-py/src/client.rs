@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
 
-use crate::convert::{Json, NativeError, Output, Raw, parse_args, parse_json};
+use crate::convert::{Json, NativeError, Raw, Reply, parse_args, parse_json};
 use crate::provider::PyCredentialProvider;
 
 /// Run a core future to completion with the GIL released, so other Python threads keep running
@@ -213,10 +213,10 @@ impl NativeClient {
         let args = parse_args(args_json)?;
         let client = self.client.clone();
         let operation_id = operation_id.to_owned();
-        let output = block_on(py, async move {
-            client.call_operation(&operation_id, args).await
+        let reply = block_on(py, async move {
+            client.call_operation_raw(&operation_id, args).await
         })?;
-        Output(output).into_pyobject(py)
+        Reply(reply).into_pyobject(py)
     }
 
     fn call_async<'py>(
@@ -229,9 +229,9 @@ impl NativeClient {
         let client = self.client.clone();
         let operation_id = operation_id.to_owned();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            Ok(Output(
+            Ok(Reply(
                 client
-                    .call_operation(&operation_id, args)
+                    .call_operation_raw(&operation_id, args)
                     .await
                     .map_err(NativeError)?,
             ))

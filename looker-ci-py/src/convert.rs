@@ -37,6 +37,41 @@ impl<'py> IntoPyObject<'py> for Output {
     }
 }
 
+/// An operation's undecoded reply: JSON becomes Python objects straight from the bytes, text
+/// `str`, binary `bytes`.
+pub struct Reply(pub looker_ci_core::RawReply);
+
+impl<'py> IntoPyObject<'py> for Reply {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let reply = self.0;
+        if !reply.is_json() {
+            let output = reply.output().map_err(NativeError)?;
+            return Output(output).into_pyobject(py);
+        }
+        if reply.bytes().is_empty() {
+            return Ok(py.None().into_bound(py));
+        }
+        crate::json_to_py::json_to_py(py, reply.bytes()).map_err(|e| {
+            let op = reply.operation();
+            PyErr::from(NativeError(Error::Decode {
+                method: op.method.into(),
+                path: op.path.into(),
+                // Position and category only: serde's message may quote reply content.
+                message: format!(
+                    "{:?} error at line {} column {}",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+            }))
+        })
+    }
+}
+
 /// JSON text of an operation's arguments (the facade drops `None` values before sending).
 pub fn parse_args(
     args_json: &str,

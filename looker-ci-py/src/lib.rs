@@ -5,6 +5,7 @@
 mod client;
 mod convert;
 mod fake;
+mod json_to_py;
 mod provider;
 
 use std::sync::OnceLock;

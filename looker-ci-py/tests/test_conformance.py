@@ -18,7 +18,7 @@ VALUES: dict[str, Any] = {
     "str": "1",
     "int": 1,
     "bool": True,
-    "Sequence[Any]": ["1"],
+    "Sequence[str]": ["1"],
     "Mapping[str, Any]": {},
 }
 

@@ -26,10 +26,15 @@ def test_validate_test_check_content_and_deploy(
     world: tuple[FakeLooker, looker_ci.LookerClient],
 ) -> None:
     fake, client = world
-    assert client.validate_project("thelook")["errors"] == []
+    clean = client.validate_project("thelook")
+    assert clean["errors"] == [] and clean["computation_time"] == 0.01
+    # Built straight from the reply bytes: escapes and non-ASCII text come through intact.
+    fake.add_lookml_error('Vue « clients » inconnue \u2603 "quoted" \\ back')
+    (error,) = client.validate_project("thelook")["errors"] or []
+    assert error["message"] == 'Vue « clients » inconnue \u2603 "quoted" \\ back'
     fake.add_lookml_error('Unknown view "customers"')
     reported = client.validate_project("thelook")["errors"] or []
-    assert [e["message"] for e in reported] == ['Unknown view "customers"']
+    assert [e["message"] for e in reported][1:] == ['Unknown view "customers"']
     fake.fail_lookml_test("users_are_unique")
     failed = [t["test_name"] for t in client.run_lookml_test("thelook") if not t["success"]]
     assert failed == ["users_are_unique"]

@@ -124,15 +124,38 @@ pub(crate) fn decode_error(op: &Operation, e: &serde_json::Error) -> Error {
     }
 }
 
-/// The raw reply of an operation: its `Content-Type` (lower case, empty when absent) and body.
-pub(crate) struct RawReply {
-    pub op: &'static Operation,
-    pub content_type: String,
-    pub bytes: Bytes,
+/// The undecoded reply of an operation, for callers that build their own objects from the bytes
+/// (the Python binding builds Python objects straight from them).
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    op: &'static Operation,
+    content_type: String,
+    bytes: Bytes,
 }
 
 impl RawReply {
-    fn is_json(&self) -> bool {
+    /// The operation that was called.
+    pub fn operation(&self) -> &'static Operation {
+        self.op
+    }
+
+    /// The reply's `Content-Type`, lower case (empty when absent).
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The reply body.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// The reply body, owned (no copy).
+    pub fn into_bytes(self) -> Bytes {
+        self.bytes
+    }
+
+    /// Whether the body is JSON (by content type; a missing one counts as JSON).
+    pub fn is_json(&self) -> bool {
         self.content_type.starts_with("application/json") || self.content_type.is_empty()
     }
 
@@ -181,10 +204,11 @@ impl LookerClient {
         operation_id: &str,
         args: Map<String, Value>,
     ) -> Result<OperationOutput> {
-        self.send_operation(operation_id, args).await?.output()
+        self.call_operation_raw(operation_id, args).await?.output()
     }
 
-    pub(crate) async fn send_operation(
+    /// [`LookerClient::call_operation`] without decoding the reply.
+    pub async fn call_operation_raw(
         &self,
         operation_id: &str,
         args: Map<String, Value>,

@@ -10,7 +10,7 @@ pub mod models;
 mod operations;
 mod typed;
 
-pub use call::OperationOutput;
+pub use call::{OperationOutput, RawReply};
 pub use methods::*;
 pub use operations::OPERATIONS;
 pub use typed::ResponseFuture;

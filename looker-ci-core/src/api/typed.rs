@@ -66,7 +66,7 @@ impl TypedCall {
             }
             let reply = self
                 .client
-                .send_operation(self.operation_id, self.args)
+                .call_operation_raw(self.operation_id, self.args)
                 .await?;
             reply.model()
         })
