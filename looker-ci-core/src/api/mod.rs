@@ -1,6 +1,6 @@
 //! The whole Looker API 4.0 as data: one entry per operation of the official spec (generated into
 //! `operations.rs` by `looker-ci-codegen`), one generic call path,
-//! [`LookerClient::call_operation`], that the Python and Node bindings use for every operation,
+//! [`crate::LookerClient::call_operation`], that the Python and Node bindings use for every operation,
 //! and a typed method per operation on top of it (generated into `methods.rs`, one module per tag:
 //! `client.lookml_model_explore("thelook", "orders").fields(["id"]).await?`).
 
@@ -132,6 +132,31 @@ mod tests {
         assert_eq!(query.id.as_deref(), Some("42"));
         let sent = serde_json::to_value(&query).unwrap();
         assert_eq!(sent, serde_json::json!({"model": "m", "view": "v"}));
+    }
+
+    #[test]
+    fn arrays_the_spec_gives_an_enum_also_accept_a_bare_value() {
+        // Spec defect: `enum` on the array instead of its items; a mock derives a bare string.
+        use models::LookmlModelExploreField;
+        let bare: LookmlModelExploreField = serde_json::from_value(serde_json::json!({
+            "user_attribute_filter_types": "advanced_filter_string"
+        }))
+        .unwrap();
+        let list: LookmlModelExploreField = serde_json::from_value(serde_json::json!({
+            "user_attribute_filter_types": ["advanced_filter_string", "number"]
+        }))
+        .unwrap();
+        assert_eq!(
+            bare.user_attribute_filter_types,
+            Some(vec!["advanced_filter_string".to_owned()])
+        );
+        assert_eq!(list.user_attribute_filter_types.map(|l| l.len()), Some(2));
+        let missing: LookmlModelExploreField =
+            serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(missing.user_attribute_filter_types, None);
+        let integration: models::Integration =
+            serde_json::from_value(serde_json::json!({"supported_formats": "csv"})).unwrap();
+        assert_eq!(integration.supported_formats, Some(vec!["csv".to_owned()]));
     }
 
     #[test]
