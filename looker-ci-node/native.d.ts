@@ -13,7 +13,7 @@ export declare class NativeClient {
   request(method: string, path: string, query?: any | undefined | null, body?: any | undefined | null, raw?: boolean | undefined | null): Promise<any | Buffer>
   /**
    * Call an operation of the Looker API by `operationId` (the generated methods use this).
-   * JSON replies come back as their bytes for `JSON.parse` on the JS side, which builds
+   * JSON replies come back as one string for `JSON.parse` on the JS side, which builds
    * objects faster than creating them one napi call at a time.
    */
   call(operationId: string, args?: Record<string, any> | undefined | null): Promise<NativeReply>
@@ -121,10 +121,12 @@ export interface FaultOptions {
   count?: number
 }
 
-/** An operation's reply: `json` (its UTF-8 bytes in `data`), `text` (`text`) or `binary` (`data`). */
+/** An operation's reply: `json` (its text in `json`), `text` (`text`) or `binary` (`data`). */
 export interface NativeReply {
   kind: string
   text?: string
+  /** The JSON text, for `JSON.parse`. */
+  json?: string
   data?: Buffer
 }
 

@@ -8,9 +8,9 @@ const { installOperations } = require('./operations')
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
 
 /** Parse a JSON reply; a parse error never quotes the reply (it may hold data). */
-function parseReply(operationId, data) {
+function parseReply(operationId, text) {
   try {
-    return JSON.parse(data.toString('utf8'))
+    return JSON.parse(text)
   } catch {
     throw new LookerCIError({
       code: 'LOOKER_CI_DECODE',
@@ -57,7 +57,7 @@ class LookerClient {
     const reply = await callAsync(() => this.#native.call(operationId, params ?? {}))
     switch (reply.kind) {
       case 'json':
-        return reply.data.length === 0 ? null : parseReply(operationId, reply.data)
+        return reply.json === '' ? null : parseReply(operationId, reply.json)
       case 'text':
         return reply.text
       default:

@@ -14,13 +14,53 @@ use secrecy::SecretString;
 use crate::errors::{invalid, to_js};
 use crate::provider::{CredentialsFn, JsCredentialProvider};
 
-/// An operation's reply: `json` (its UTF-8 bytes in `data`), `text` (`text`) or `binary` (`data`).
+/// An operation's reply: `json` (its text in `json`), `text` (`text`) or `binary` (`data`).
 #[napi(object, object_from_js = false)]
 pub struct NativeReply {
     pub kind: String,
     pub text: Option<String>,
+    /// The JSON text, for `JSON.parse`.
+    #[napi(ts_type = "string")]
+    pub json: Option<JsonText>,
     #[napi(ts_type = "Buffer")]
     pub data: Option<CopiedBuffer>,
+}
+
+/// A JSON reply on its way to a JS string. An ASCII body (the usual case: Looker escapes little)
+/// is copied as Latin-1, a plain byte copy into a one-byte V8 string; anything else is decoded as
+/// UTF-8 (invalid sequences become U+FFFD, as with `fetch` and `res.text()`).
+pub struct JsonText(bytes::Bytes);
+
+impl TypeName for JsonText {
+    fn type_name() -> &'static str {
+        "string"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::String
+    }
+}
+
+impl ToNapiValue for JsonText {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        let mut string = std::ptr::null_mut();
+        let (ptr, len) = (val.0.as_ptr().cast(), val.0.len());
+        // SAFETY: `env` is the live env napi hands to this conversion; `ptr`/`len` describe
+        // `val.0`, which outlives the call, and V8 copies the characters.
+        let status = unsafe {
+            if val.0.is_ascii() {
+                sys::napi_create_string_latin1(env, ptr, len as isize, &mut string)
+            } else {
+                sys::napi_create_string_utf8(env, ptr, len as isize, &mut string)
+            }
+        };
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason(
+                "could not create a string for the reply",
+            ));
+        }
+        Ok(string)
+    }
 }
 
 /// Bytes that become a `Buffer` allocated by Node (copied once): V8 counts its size, so the
@@ -234,7 +274,7 @@ impl NativeClient {
     }
 
     /// Call an operation of the Looker API by `operationId` (the generated methods use this).
-    /// JSON replies come back as their bytes for `JSON.parse` on the JS side, which builds
+    /// JSON replies come back as one string for `JSON.parse` on the JS side, which builds
     /// objects faster than creating them one napi call at a time.
     #[napi]
     pub async fn call(
@@ -251,7 +291,8 @@ impl NativeClient {
             return Ok(NativeReply {
                 kind: "json".into(),
                 text: None,
-                data: Some(CopiedBuffer(reply.into_bytes())),
+                json: Some(JsonText(reply.into_bytes())),
+                data: None,
             });
         }
         Ok(match reply.output().map_err(to_js)? {
@@ -259,16 +300,19 @@ impl NativeClient {
             OperationOutput::Json(_) => NativeReply {
                 kind: "json".into(),
                 text: None,
-                data: Some(CopiedBuffer(bytes::Bytes::new())),
+                json: Some(JsonText(bytes::Bytes::new())),
+                data: None,
             },
             OperationOutput::Text(text) => NativeReply {
                 kind: "text".into(),
                 text: Some(text),
+                json: None,
                 data: None,
             },
             OperationOutput::Binary(bytes) => NativeReply {
                 kind: "binary".into(),
                 text: None,
+                json: None,
                 data: Some(CopiedBuffer(bytes)),
             },
         })

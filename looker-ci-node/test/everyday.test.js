@@ -21,9 +21,13 @@ async function world(t) {
 test('validate, test, check content and deploy', async (t) => {
   const { fake, client } = await world(t)
   assert.deepEqual((await client.validateProject({ project_id: 'thelook' })).errors, [])
+  // Non-ASCII and escaped text: the reply goes to JS as UTF-8 rather than the ASCII fast path.
+  fake.addLookmlError('Vue « clients » inconnue \u2603 "quoted" \\ back')
+  const [unicode] = (await client.validateProject({ project_id: 'thelook' })).errors
+  assert.equal(unicode.message, 'Vue « clients » inconnue \u2603 "quoted" \\ back')
   fake.addLookmlError('Unknown view "customers"')
   const { errors } = await client.validateProject({ project_id: 'thelook' })
-  assert.deepEqual(errors.map((e) => e.message), ['Unknown view "customers"'])
+  assert.deepEqual(errors.map((e) => e.message).slice(1), ['Unknown view "customers"'])
   fake.failLookmlTest('users_are_unique')
   const failed = (await client.runLookmlTest({ project_id: 'thelook' })).filter((r) => !r.success)
   assert.deepEqual(failed.map((r) => r.test_name), ['users_are_unique'])
