@@ -127,6 +127,11 @@ impl Reply {
 /// Most a reply's `Content-Length` may reserve up front (a larger body still arrives, in steps).
 const MAX_BODY_RESERVATION: u64 = 256 * 1024 * 1024;
 
+/// Bodies announced at least this large get their own anonymous memory mapping, which goes back
+/// to the system the moment the body is dropped. Freed through the allocator instead, they stay
+/// resident in a thread's malloc arena (glibc raises its mmap threshold after a large free).
+const MAPPED_BODY_MIN: u64 = 1024 * 1024;
+
 /// Read a whole reply body into one buffer sized by its `Content-Length`, so a large reply is
 /// never held twice (its chunks plus their concatenation) and the buffer never regrows.
 async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::Bytes> {
@@ -134,11 +139,45 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::By
         .content_length()
         .unwrap_or(0)
         .min(MAX_BODY_RESERVATION);
-    let mut body = Vec::with_capacity(expected as usize);
+    let mut body = Vec::new();
+    if expected >= MAPPED_BODY_MIN
+        && let Ok(mut map) = memmap2::MmapMut::map_anon(expected as usize)
+    {
+        let mut filled = 0;
+        while let Some(chunk) = response.chunk().await? {
+            let end = filled + chunk.len();
+            if end > map.len() {
+                // Longer than announced: carry on in an ordinary buffer.
+                body.reserve(end);
+                body.extend_from_slice(&map[..filled]);
+                body.extend_from_slice(&chunk);
+                break;
+            }
+            map[filled..end].copy_from_slice(&chunk);
+            filled = end;
+        }
+        if body.is_empty() {
+            return Ok(bytes::Bytes::from_owner(MappedBody { map, len: filled }));
+        }
+    } else {
+        body.reserve(expected as usize);
+    }
     while let Some(chunk) = response.chunk().await? {
         body.extend_from_slice(&chunk);
     }
     Ok(body.into())
+}
+
+/// A body in its own memory mapping (see [`MAPPED_BODY_MIN`]).
+struct MappedBody {
+    map: memmap2::MmapMut,
+    len: usize,
+}
+
+impl AsRef<[u8]> for MappedBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.map[..self.len]
+    }
 }
 
 /// Apply the CA bundle and proxy of `settings` to an HTTP client builder (the Looker transport

@@ -181,3 +181,18 @@ async fn run_a_scheduled_plan_once_and_trigger_a_datagroup() {
         serde_json::Value::Null
     );
 }
+
+#[tokio::test]
+async fn a_reply_of_several_megabytes_arrives_whole() {
+    // Above 1 MiB the body is read into its own memory mapping; below, into a plain buffer.
+    let (fake, client) = common::fake_and_client().await;
+    let long = "é".repeat(1_500_000); // 3 MB of UTF-8
+    fake.add_lookml_error(&long);
+    let reply = client.validate_project("thelook").await.unwrap();
+    assert_eq!(
+        reply.errors.unwrap()[0].message.as_deref(),
+        Some(long.as_str())
+    );
+    let small = client.all_lookml_models().await.unwrap();
+    assert_eq!(small.len(), 1);
+}
