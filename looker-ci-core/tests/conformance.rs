@@ -211,6 +211,11 @@ async fn typed_methods_are_accepted_and_decode() {
     let spawned = tokio::spawn(client.user_roles("1").send());
     assert!(!spawned.await.unwrap().unwrap().is_empty());
 
+    // The session's own sudo login (`login_user`) against the spec too: all 483 operations.
+    let sudo = client.login_user("1").unwrap();
+    assert!(sudo.me().await.unwrap().id.is_some());
+    sudo.close().await.unwrap();
+
     let missing = client.validate_project("").await.unwrap_err();
     assert!(
         missing.to_string().contains("project_id"),
