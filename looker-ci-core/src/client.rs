@@ -264,17 +264,7 @@ impl LookerClient {
         let path = call.path.clone();
         let bytes = self.request_bytes(call).await?;
         let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        serde_json::from_slice(json).map_err(|e| Error::Decode {
-            method: method.as_str().to_owned(),
-            path,
-            // Position and category only: serde's message may quote reply content.
-            message: format!(
-                "{:?} error at line {} column {}",
-                e.classify(),
-                e.line(),
-                e.column()
-            ),
-        })
+        serde_json::from_slice(json).map_err(|e| Error::decode(method.as_str(), &path, &e))
     }
 
     /// Send a request and return the raw reply body (CSV, PNG, ...).

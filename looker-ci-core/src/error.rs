@@ -205,6 +205,21 @@ impl Error {
         }
     }
 
+    /// A reply of `method path` that is not the JSON expected. Position and category only:
+    /// serde's message may quote reply content.
+    pub fn decode(method: &str, path: &str, error: &serde_json::Error) -> Self {
+        Error::Decode {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            message: format!(
+                "{:?} error at line {} column {}",
+                error.classify(),
+                error.line(),
+                error.column()
+            ),
+        }
+    }
+
     pub(crate) fn invalid_argument(
         argument: impl Into<String>,
         message: impl Into<String>,

@@ -22,8 +22,7 @@ pub struct NativeReply {
     /// The JSON text, for `JSON.parse`.
     #[napi(ts_type = "string")]
     pub json: Option<JsonText>,
-    #[napi(ts_type = "Buffer")]
-    pub data: Option<CopiedBuffer>,
+    pub data: Option<Buffer>,
 }
 
 /// A JSON reply on its way to a JS string. An ASCII body (the usual case: Looker escapes little)
@@ -60,45 +59,6 @@ impl ToNapiValue for JsonText {
             ));
         }
         Ok(string)
-    }
-}
-
-/// Bytes that become a `Buffer` allocated by Node (copied once): V8 counts its size, so the
-/// garbage collector frees large replies promptly, and the Rust buffer is freed at once. (A
-/// zero-copy external buffer is invisible to the collector and lingers.)
-pub struct CopiedBuffer(bytes::Bytes);
-
-impl TypeName for CopiedBuffer {
-    fn type_name() -> &'static str {
-        "Buffer"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Object
-    }
-}
-
-impl ToNapiValue for CopiedBuffer {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let mut data = std::ptr::null_mut();
-        let mut buffer = std::ptr::null_mut();
-        // SAFETY: `env` is the live env napi hands to this conversion; the source pointer and
-        // length describe `val.0`, which outlives the call, and Node copies the bytes.
-        let status = unsafe {
-            sys::napi_create_buffer_copy(
-                env,
-                val.0.len(),
-                val.0.as_ptr().cast(),
-                &mut data,
-                &mut buffer,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            return Err(napi::Error::from_reason(
-                "could not allocate a Buffer for the reply",
-            ));
-        }
-        Ok(buffer)
     }
 }
 
@@ -313,7 +273,7 @@ impl NativeClient {
                 kind: "binary".into(),
                 text: None,
                 json: None,
-                data: Some(CopiedBuffer(bytes)),
+                data: Some(Vec::from(bytes).into()),
             },
         })
     }

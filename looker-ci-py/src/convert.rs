@@ -55,20 +55,8 @@ impl<'py> IntoPyObject<'py> for Reply {
         if reply.bytes().is_empty() {
             return Ok(py.None().into_bound(py));
         }
-        crate::json_to_py::json_to_py(py, reply.bytes()).map_err(|e| {
-            let op = reply.operation();
-            PyErr::from(NativeError(Error::Decode {
-                method: op.method.into(),
-                path: op.path.into(),
-                // Position and category only: serde's message may quote reply content.
-                message: format!(
-                    "{:?} error at line {} column {}",
-                    e.classify(),
-                    e.line(),
-                    e.column()
-                ),
-            }))
-        })
+        crate::json_to_py::json_to_py(py, reply.bytes())
+            .map_err(|e| PyErr::from(NativeError(reply.decode_error(&e))))
     }
 }
 

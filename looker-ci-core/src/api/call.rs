@@ -110,20 +110,6 @@ pub(crate) fn build_call(op: &Operation, mut args: Map<String, Value>) -> Result
     Ok(call)
 }
 
-/// A decode error that names the operation but never quotes the reply (it may hold data).
-pub(crate) fn decode_error(op: &Operation, e: &serde_json::Error) -> Error {
-    Error::Decode {
-        method: op.method.into(),
-        path: op.path.into(),
-        message: format!(
-            "{:?} error at line {} column {}",
-            e.classify(),
-            e.line(),
-            e.column()
-        ),
-    }
-}
-
 /// The undecoded reply of an operation, for callers that build their own objects from the bytes
 /// (the Python binding builds Python objects straight from them).
 #[derive(Debug, Clone)]
@@ -154,6 +140,11 @@ impl RawReply {
         self.bytes
     }
 
+    /// The error for a body that is not the JSON expected (never quotes the body).
+    pub fn decode_error(&self, error: &serde_json::Error) -> Error {
+        Error::decode(self.op.method, self.op.path, error)
+    }
+
     /// Whether the body is JSON (by content type; a missing one counts as JSON).
     pub fn is_json(&self) -> bool {
         self.content_type.starts_with("application/json") || self.content_type.is_empty()
@@ -173,7 +164,7 @@ impl RawReply {
         } else {
             &self.bytes
         };
-        serde_json::from_slice(json).map_err(|e| decode_error(self.op, &e))
+        serde_json::from_slice(json).map_err(|e| self.decode_error(&e))
     }
 
     /// Decode the reply by its content type.
