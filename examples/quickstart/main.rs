@@ -2,13 +2,14 @@
 //! log out, and print a short summary. With `LOOKERSDK_BASE_URL` (or `./looker.ini`) set it runs
 //! against that Looker instance; otherwise against an embedded FakeLooker.
 //!
-//! Run: `cargo run -p looker-ci-quickstart` (set `RUST_LOG=debug` to see what happens; no secret
+//! Run: `cargo run -p looker-ci-examples` (set `RUST_LOG=debug` to see what happens; no secret
 //! is ever printed).
 
 use std::time::{Duration, Instant};
 
-use looker_ci_core::testing::FakeLooker;
-use looker_ci_core::{LookerClient, Result};
+use looker_ci_api::prelude::*;
+use looker_ci_api::testing::FakeLooker;
+use looker_ci_api::{LookerClient, Result};
 
 const TASKS: usize = 64;
 
@@ -42,7 +43,7 @@ async fn run() -> Result<u64> {
     } else {
         let fake = FakeLooker::start()
             .await
-            .map_err(|e| looker_ci_core::Error::Connection {
+            .map_err(|e| looker_ci_api::Error::Connection {
                 method: "BIND".into(),
                 path: "127.0.0.1".into(),
                 message: e.to_string(),

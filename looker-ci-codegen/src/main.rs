@@ -1,9 +1,9 @@
-//! `cargo run -p looker-ci-codegen [SPEC]`: read the Looker API 4.0 OpenAPI spec (default
-//! `../shared/looker/Looker.4.0.oas.json` beside the workspace) and write the generated sources:
+//! `cargo run -p looker-ci-codegen [SPEC]`: read the Looker API 4.0 OpenAPI spec (default: the
+//! copy vendored in the repository, `spec/Looker.4.0.oas.json`) and write the generated sources:
 //!
 //! - `looker-ci-core/src/api/operations.rs`: the operation table of the core;
-//! - `looker-ci-core/src/api/methods.rs`: a typed `LookerClient` method per operation, by tag;
-//! - `looker-ci-core/src/api/models.rs`: a serde model per schema;
+//! - `looker-ci-api/src/methods/`: a typed method per operation, one file and trait per tag;
+//! - `looker-ci-api/src/models.rs`: a serde model per schema;
 //! - `looker-ci-py/python/looker_ci/_operations.py`: a method per operation for the Python clients;
 //! - `looker-ci-node/lib/operations.js` and `operations.d.ts`: the same for Node.
 //!
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let spec = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/looker/Looker.4.0.oas.json"));
+        .unwrap_or_else(|| root.join("spec/Looker.4.0.oas.json"));
     let text = match std::fs::read_to_string(&spec) {
         Ok(text) => text,
         Err(e) => {
@@ -49,17 +49,20 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outputs = [
+    // The methods directory holds only generated files: clear it so a tag that left the spec
+    // leaves no stale module behind.
+    let methods_dir = root.join("looker-ci-api/src/methods");
+    if let Err(e) = clear_generated_dir(&methods_dir) {
+        eprintln!("cannot clear {}: {e}", methods_dir.display());
+        return ExitCode::FAILURE;
+    }
+    let mut outputs = vec![
         (
             root.join("looker-ci-core/src/api/operations.rs"),
             rust::generate(&operations),
         ),
         (
-            root.join("looker-ci-core/src/api/methods.rs"),
-            rust_methods::generate(&operations),
-        ),
-        (
-            root.join("looker-ci-core/src/api/models.rs"),
+            root.join("looker-ci-api/src/models.rs"),
             rust_models::generate(&spec_value),
         ),
         (
@@ -83,6 +86,11 @@ fn main() -> ExitCode {
             node::generate_dts(&operations),
         ),
     ];
+    outputs.extend(
+        rust_methods::generate(&operations)
+            .into_iter()
+            .map(|(file, content)| (methods_dir.join(file), content)),
+    );
     for (path, content) in outputs {
         if let Err(e) = std::fs::write(&path, content) {
             eprintln!("cannot write {}: {e}", path.display());
@@ -103,4 +111,16 @@ fn main() -> ExitCode {
     }
     println!("{} operations", operations.len());
     ExitCode::SUCCESS
+}
+
+/// Create `dir` if needed and remove the `.rs` files in it.
+fn clear_generated_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(())
 }

@@ -124,8 +124,10 @@ pub fn generate(operations: &[Operation]) -> String {
          \"\"\"A method for every operation of the Looker API 4.0.\"\"\"\n\n\
          from __future__ import annotations\n\n\
          from collections.abc import Mapping, Sequence\n\
-         from typing import Any\n\n\
-         from looker_ci import models\n\n\n",
+         from typing import TYPE_CHECKING, Any\n\n\
+         # Types only: executing the 364 TypedDicts would cost most of `import looker_ci`.\n\
+         if TYPE_CHECKING:\n\
+         \x20   from looker_ci import models\n\n\n",
     );
     let usable: Vec<&Operation> = operations
         .iter()

@@ -1,4 +1,4 @@
-//! `looker-ci-core/src/api/models.rs`: a serde model per schema of the spec. Every field is an
+//! `looker-ci-api/src/models.rs`: a serde model per schema of the spec. Every field is an
 //! `Option` (Looker omits fields freely, and nullable ones may be `null`); read-only fields are
 //! never serialized; unknown fields are ignored; string enums keep values they do not know in an
 //! `Unknown(String)` variant. Plus `normalize` (by schema name) and `normalize_reply` (by
@@ -48,6 +48,23 @@ fn pascal(text: &str) -> String {
         out.insert(0, 'V');
     }
     out
+}
+
+/// An enum variant for a wire value: `EQUAL_TO` -> `EqualTo`, `dimension` -> `Dimension`,
+/// `lookmlModel` -> `LookmlModel` (an all-capitals word keeps its boundaries, not its case).
+fn variant_name(value: &str) -> String {
+    let words: Vec<String> = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.chars().any(|c| c.is_ascii_lowercase()) {
+                w.to_owned()
+            } else {
+                w.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    pascal(&words.join("_"))
 }
 
 struct Enum {
@@ -175,7 +192,7 @@ fn write_enum(out: &mut String, e: &Enum) {
     let mut variants: Vec<(String, &str)> = Vec::new();
     let mut used = BTreeSet::new();
     for value in &e.values {
-        let mut variant = pascal(value);
+        let mut variant = variant_name(value);
         while !used.insert(variant.clone()) || variant == "Unknown" {
             variant.push('_');
         }

@@ -74,7 +74,7 @@ async fn main() {
     let url = format!("{}/api/4.0/user", fake.base_url());
     // Warm both connection pools and the client's token.
     for _ in 0..sequential_calls.min(500) {
-        client.me().await.unwrap();
+        client.me_json().await.unwrap();
         bare_me(&http, &url, &auth).await;
     }
 
@@ -82,7 +82,7 @@ async fn main() {
     for _ in 0..ROUNDS {
         let t = Instant::now();
         for _ in 0..sequential_calls {
-            std::hint::black_box(client.me().await.unwrap());
+            std::hint::black_box(client.me_json().await.unwrap());
         }
         ours_seq.push(t.elapsed() / sequential_calls);
 
@@ -99,7 +99,7 @@ async fn main() {
                 let client = client.clone();
                 tokio::spawn(async move {
                     for _ in 0..concurrent_calls_per_task {
-                        std::hint::black_box(client.me().await.unwrap());
+                        std::hint::black_box(client.me_json().await.unwrap());
                     }
                 })
             })

@@ -253,7 +253,7 @@ impl LookerClient {
     }
 
     /// The current user (`GET /user`) as the JSON Looker sent, every field kept (the typed
-    /// [`LookerClient::me`] decodes it into [`crate::api::models::User`]).
+    /// the `looker-ci-api` crate's typed `me()` decodes it into its `models::User`).
     pub async fn me_json(&self) -> Result<serde_json::Value> {
         self.request(ApiCall::get("/user")?).await
     }

@@ -108,6 +108,11 @@ pub enum Error {
     /// The client was closed; create a new one to make further calls.
     #[error("the Looker client is closed; create a new client to make further calls")]
     Closed,
+
+    /// A bug stopped the operation (a panic, in looker-ci or in a user callback). Nothing shared
+    /// was left half-done: the next call starts afresh. Please report it.
+    #[error("internal error: {message}")]
+    Internal { message: String },
 }
 
 impl Error {
@@ -122,6 +127,7 @@ impl Error {
             Error::Credentials { .. } => "LOOKER_CI_CREDENTIALS",
             Error::InvalidArgument { .. } => "LOOKER_CI_INVALID_ARGUMENT",
             Error::Closed => "LOOKER_CI_CLOSED",
+            Error::Internal { .. } => "LOOKER_CI_INTERNAL",
         }
     }
 
@@ -185,7 +191,7 @@ impl Error {
             Error::Decode { method, path, .. } => json!({"method": method, "path": path}),
             Error::Credentials { provider, .. } => json!({"provider": provider}),
             Error::InvalidArgument { argument, .. } => json!({"argument": argument}),
-            Error::Closed => json!({}),
+            Error::Closed | Error::Internal { .. } => json!({}),
         };
         if let (Some(target), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
             target.extend(extra);
@@ -220,10 +226,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_argument(
-        argument: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    /// An invalid argument, named as the caller spelled it.
+    pub fn invalid_argument(argument: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             argument: argument.into(),
             message: message.into(),

@@ -5,16 +5,21 @@
 //! backoff, typed errors that never carry a secret, and [`testing::FakeLooker`] (feature
 //! `testing`), a local emulator.
 //!
+//! This crate is the runtime: every operation of the API is reachable through one generic call
+//! path ([`LookerClient::call_operation`], by operation id). The typed method per operation and
+//! the model per schema are the `looker-ci-api` crate on top of it, which re-exports this one;
+//! most applications depend on that crate alone.
+//!
 //! ```no_run
 //! # async fn run() -> looker_ci_core::Result<()> {
 //! let client = looker_ci_core::LookerClient::from_env()?;
-//! let me = client.me().await?; // typed: `api::models::User`
-//! println!("logged in as {}", me.display_name.unwrap_or_default());
-//! let explore = client
-//!     .lookml_model_explore("thelook", "orders")
-//!     .fields("id,name")
-//!     .await?;
-//! println!("{} fields", explore.fields.and_then(|f| f.dimensions).map_or(0, |d| d.len()));
+//! let me = client.me_json().await?;
+//! println!("logged in as {}", me["display_name"]);
+//! let mut args = serde_json::Map::new();
+//! args.insert("lookml_model_name".into(), "thelook".into());
+//! args.insert("explore_name".into(), "orders".into());
+//! let explore = client.call_operation("lookml_model_explore", args).await?;
+//! println!("{explore:?}");
 //! client.close().await?;
 //! # Ok(()) }
 //! ```
@@ -24,6 +29,8 @@ mod client;
 pub mod credentials;
 mod error;
 mod ini;
+pub mod log_writer;
+mod panic_guard;
 pub mod retry;
 mod session;
 pub mod settings;
@@ -37,6 +44,7 @@ pub use api::{OperationOutput, RawReply};
 pub use client::{ApiCall, LookerClient};
 pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
 pub use error::{ApiError, Error, FieldError, Result};
+pub use panic_guard::catch_panic;
 pub use retry::RetryPolicy;
 pub use session::Stats;
 pub use settings::{Settings, SettingsBuilder, SettingsOptions};

@@ -286,8 +286,12 @@ impl<T: Clone + Send + Sync + 'static> TokenCache<T> {
     {
         // Weak: the in-flight future is stored in the state it updates.
         let inner: Weak<Inner<T>> = Arc::downgrade(&self.inner);
+        let what = self.inner.what;
         let refresh = async move {
-            let result = fetch.await;
+            // A panicking fetch must not poison the shared future: every later caller would
+            // await it and panic too. It fails this refresh like any error, and is forgotten.
+            let during = format!("the refresh of the {what}");
+            let result = crate::panic_guard::catch_panic(&during, fetch).await;
             let Some(inner) = inner.upgrade() else {
                 return result.map(|e| Cached {
                     value: e.value,
@@ -421,6 +425,45 @@ mod tests {
                 .value,
             2
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_refresh_fails_its_waiters_and_is_not_kept() {
+        let cache: TokenCache<u32> = TokenCache::new("test token", RefreshPolicy::default());
+        let calls = Arc::new(AtomicU32::new(0));
+        let panicking = |calls: &Arc<AtomicU32>| {
+            let calls = Arc::clone(calls);
+            move || {
+                async move {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    panic!("provider bug");
+                }
+                .boxed()
+            }
+        };
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let cache = cache.clone();
+                let f = panicking(&calls);
+                tokio::spawn(async move { cache.get(f).await })
+            })
+            .collect();
+        for t in tasks {
+            let error = t
+                .await
+                .expect("the waiter itself does not panic")
+                .unwrap_err();
+            assert_eq!(error.code(), "LOOKER_CI_INTERNAL");
+            assert!(error.to_string().contains("test token"), "{error}");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "one shared refresh");
+        // The next caller starts a fresh refresh instead of awaiting the poisoned one.
+        let fresh = cache
+            .get(counter_fetch(&calls, Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert_eq!(fresh.value, 2);
     }
 
     #[tokio::test(start_paused = true)]

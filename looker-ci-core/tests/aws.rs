@@ -59,8 +59,8 @@ async fn gitlab_token_to_sts_to_secrets_manager_to_looker_and_back() {
     assert!(report.detail.contains("env:LOOKER_ID_TOKEN"), "{report}");
     assert!(report.detail.contains(&moto.role_arn), "{report}");
 
-    let me = client.me().await.unwrap();
-    assert_eq!(me.id.as_deref(), Some("1"));
+    let me = client.me_json().await.unwrap();
+    assert_eq!(me["id"].as_str(), Some("1"));
     client.close().await.unwrap();
     let counters = fake.counters();
     assert_eq!((counters.logins, counters.logouts), (1, 1));
@@ -134,10 +134,10 @@ async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
     let client =
         LookerClient::with_provider_and_policy(settings, provider.clone(), policy).unwrap();
 
-    client.me().await.unwrap(); // t=0: STS #1, Looker login #1
+    client.me_json().await.unwrap(); // t=0: STS #1, Looker login #1
     let first_aws = provider.aws_credentials().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    client.me().await.unwrap(); // Looker token expired, AWS credentials still fresh
+    client.me_json().await.unwrap(); // Looker token expired, AWS credentials still fresh
     assert_eq!(
         (
             fake.counters().logins,
@@ -146,7 +146,7 @@ async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
         (2, 1)
     );
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    client.me().await.unwrap(); // both expired: one STS exchange, one Looker login
+    client.me_json().await.unwrap(); // both expired: one STS exchange, one Looker login
     assert_eq!(
         (
             fake.counters().logins,
@@ -180,7 +180,7 @@ async fn a_role_without_access_to_the_secret_says_which_permission_is_missing() 
     let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
     let env = job_env(&moto, &fake, &token, &moto.denied_role_arn);
     let client = LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     assert!(
         matches!(&err, Error::Credentials { provider, .. } if provider == "aws-secrets-manager"),
         "{err:?}"
@@ -210,7 +210,7 @@ async fn an_expired_or_misaddressed_token_fails_before_any_exchange() {
             .with_var("LOOKER_CI_ID_TOKEN_AUDIENCE", "sts.amazonaws.com");
         let client =
             LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
-        let err = client.me().await.unwrap_err();
+        let err = client.me_json().await.unwrap_err();
         assert!(err.to_string().contains(expect), "{err}");
         assert!(!err.to_string().contains(&token));
     }

@@ -199,7 +199,7 @@ async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
         "{report}"
     );
     for _ in 0..5 {
-        assert_eq!(client.me().await.unwrap().id.as_deref(), Some("1"));
+        assert_eq!(client.me_json().await.unwrap()["id"].as_str(), Some("1"));
     }
     let proxy = fake
         .last_header("x-forwarded-access-token")

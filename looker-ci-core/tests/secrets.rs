@@ -31,16 +31,16 @@ async fn no_secret_appears_in_trace_logs_debug_or_errors() {
 
     // Logins, a refresh across expiry, a 401 recovery, retries, sudo, absurd expires_in.
     fake.set_token_lifetime(Duration::from_secs(1));
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     fake.revoke_all_tokens();
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     fake.inject_fault(Fault::status(503).retry_after("0"), 1);
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     fake.set_reported_expires_in(Some(json!(-1)));
     let sudo = client.login_user("2").unwrap();
-    sudo.me().await.unwrap();
+    sudo.me_json().await.unwrap();
     shown.push(format!("{sudo:?}"));
     sudo.close().await.unwrap();
 
@@ -55,10 +55,10 @@ async fn no_secret_appears_in_trace_logs_debug_or_errors() {
             .unwrap(),
     )
     .unwrap();
-    let err = wrong.me().await.unwrap_err();
+    let err = wrong.me_json().await.unwrap_err();
     shown.push(format!("{err} {err:?}"));
     client.close().await.unwrap();
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     shown.push(format!("{err} {err:?}"));
 
     let logs = captured.text();

@@ -14,11 +14,11 @@ use serde_json::{Value, json};
 async fn burst(client: &LookerClient, callers: usize) {
     let calls = (0..callers).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { client.me().await })
+        tokio::spawn(async move { client.me_json().await })
     });
     for result in join_all(calls).await {
         let me = result.expect("task").expect("me() succeeds");
-        assert_eq!(me.id.as_deref(), Some("1"));
+        assert_eq!(me["id"].as_str(), Some("1"));
     }
 }
 
@@ -52,7 +52,7 @@ async fn continuous_load_across_expiries_refreshes_ahead_once_per_lifetime() {
         tokio::spawn(async move {
             let mut calls = 0u32;
             while started.elapsed() < Duration::from_millis(6500) {
-                client.me().await.expect("no caller sees an error");
+                client.me_json().await.expect("no caller sees an error");
                 calls += 1;
             }
             calls
@@ -80,7 +80,7 @@ async fn zero_or_one_second_expires_in_never_degrades_to_a_login_per_call() {
         let started = Instant::now();
         let mut calls = 0u64;
         while calls < 300 || started.elapsed() < Duration::from_millis(1500) {
-            client.me().await.unwrap();
+            client.me_json().await.unwrap();
             calls += 1;
         }
         let elapsed = started.elapsed().as_secs_f64();
@@ -109,7 +109,7 @@ async fn absurd_expires_in_is_clamped_and_still_works() {
         let (fake, client) = common::fake_and_client().await;
         fake.set_reported_expires_in(reported.clone());
         for _ in 0..20 {
-            client.me().await.unwrap();
+            client.me_json().await.unwrap();
         }
         assert_eq!(fake.counters().logins, 1, "expires_in={reported:?}");
     }
@@ -120,9 +120,9 @@ async fn a_server_lifetime_shorter_than_reported_is_recovered_by_one_relogin() {
     let (fake, client) = common::fake_and_client().await;
     fake.set_token_lifetime(Duration::from_millis(300));
     fake.set_reported_expires_in(Some(json!(3600)));
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     let counters = fake.counters();
     assert_eq!(counters.logins, 2);
     assert_eq!(counters.unauthorized, 1);
@@ -132,14 +132,14 @@ async fn a_server_lifetime_shorter_than_reported_is_recovered_by_one_relogin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoking_every_token_mid_run_costs_one_shared_relogin_and_no_errors() {
     let (fake, client) = common::fake_and_client().await;
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     let fake = Arc::new(fake);
     let stop = Instant::now() + Duration::from_millis(1500);
     let workers = (0..200).map(|_| {
         let client = client.clone();
         tokio::spawn(async move {
             while Instant::now() < stop {
-                client.me().await.expect("callers see no error");
+                client.me_json().await.expect("callers see no error");
             }
         })
     });
@@ -169,7 +169,7 @@ async fn wrong_credentials_give_a_clear_api_error_without_the_secret() {
         .build()
         .unwrap();
     let client = LookerClient::new(settings).unwrap();
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     let api = err.api().expect("an API error");
     assert_eq!(
         (api.status, api.method.as_str(), api.path.as_str()),
@@ -186,12 +186,12 @@ async fn wrong_credentials_give_a_clear_api_error_without_the_secret() {
 #[tokio::test]
 async fn close_logs_out_and_later_calls_are_refused() {
     let (fake, client) = common::fake_and_client().await;
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     assert_eq!(fake.live_tokens(), 1);
     client.close().await.unwrap();
     assert_eq!(fake.counters().logouts, 1);
     assert_eq!(fake.live_tokens(), 0);
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     assert!(matches!(err, Error::Closed));
     assert!(err.to_string().contains("create a new client"));
     client.close().await.unwrap();
@@ -236,26 +236,26 @@ async fn several_sudo_sessions_at_once() {
     fake.add_user("3", "Alan", "Turing");
     let grace = admin.login_user("2").unwrap();
     let alan = admin.login_user("3").unwrap();
-    let (g, a, me) = tokio::join!(grace.me(), alan.me(), admin.me());
-    assert_eq!(g.unwrap().display_name.as_deref(), Some("Grace Hopper"));
-    assert_eq!(a.unwrap().display_name.as_deref(), Some("Alan Turing"));
-    assert_eq!(me.unwrap().id.as_deref(), Some("1"));
+    let (g, a, me) = tokio::join!(grace.me_json(), alan.me_json(), admin.me_json());
+    assert_eq!(g.unwrap()["display_name"].as_str(), Some("Grace Hopper"));
+    assert_eq!(a.unwrap()["display_name"].as_str(), Some("Alan Turing"));
+    assert_eq!(me.unwrap()["id"].as_str(), Some("1"));
     assert_eq!(fake.counters().sudo_logins, 2);
     grace.close().await.unwrap();
-    assert!(matches!(grace.me().await, Err(Error::Closed)));
-    assert_eq!(alan.me().await.unwrap().id.as_deref(), Some("3"));
+    assert!(matches!(grace.me_json().await, Err(Error::Closed)));
+    assert_eq!(alan.me_json().await.unwrap()["id"].as_str(), Some("3"));
     // Revocation: the sudo session re-logs in through its parent, which re-logs in too.
     fake.revoke_all_tokens();
-    assert_eq!(alan.me().await.unwrap().id.as_deref(), Some("3"));
+    assert_eq!(alan.me_json().await.unwrap()["id"].as_str(), Some("3"));
     admin.close().await.unwrap();
     assert!(
-        matches!(alan.me().await, Err(Error::Closed)),
+        matches!(alan.me_json().await, Err(Error::Closed)),
         "closing the parent ends sudo sessions"
     );
     let unknown = admin_for(&fake)
         .login_user("99")
         .unwrap()
-        .me()
+        .me_json()
         .await
         .unwrap_err();
     assert_eq!(unknown.status(), Some(404));
@@ -305,4 +305,55 @@ async fn request_sends_query_and_json_body_and_can_return_raw_bytes() {
             .unwrap()
             .starts_with("looker-ci/")
     );
+}
+
+/// A provider with a bug: its first call panics, the later ones answer with the fake's key.
+#[derive(Debug)]
+struct PanicsOnce {
+    calls: std::sync::atomic::AtomicU32,
+    inner: looker_ci_core::StaticCredentials,
+}
+
+#[looker_ci_core::async_trait]
+impl looker_ci_core::CredentialProvider for PanicsOnce {
+    fn name(&self) -> &str {
+        "panics-once"
+    }
+
+    async fn api_credentials(&self) -> looker_ci_core::Result<looker_ci_core::ApiCredentials> {
+        if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            panic!("a provider bug");
+        }
+        self.inner.api_credentials().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_provider_fails_the_waiting_calls_with_a_typed_error_and_the_next_call_logs_in()
+{
+    use looker_ci_core::CredentialProvider;
+    let fake = FakeLooker::start().await.unwrap();
+    let provider = Arc::new(PanicsOnce {
+        calls: Default::default(),
+        inner: looker_ci_core::StaticCredentials::new(fake.client_id(), fake.client_secret()),
+    });
+    assert_eq!(provider.name(), "panics-once");
+    let settings = Settings::builder()
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let client = LookerClient::with_provider(settings, provider.clone()).unwrap();
+    let first = join_all((0..20).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.me_json().await })
+    }))
+    .await;
+    for result in first {
+        let error = result.expect("no caller task panics").unwrap_err();
+        assert_eq!(error.code(), "LOOKER_CI_INTERNAL", "{error}");
+    }
+    assert_eq!(provider.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Nothing shared is poisoned: the next call logs in and succeeds.
+    assert_eq!(client.me_json().await.unwrap()["id"].as_str(), Some("1"));
+    assert_eq!(fake.counters().logins, 1);
 }

@@ -23,7 +23,7 @@ async fn logged_in(
 ) -> (FakeLooker, looker_ci_core::LookerClient) {
     let fake = FakeLooker::start().await.unwrap();
     let client = common::client_with(common::settings(&fake, timeout, retry));
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     fake.reset_counters();
     (fake, client)
 }
@@ -37,7 +37,7 @@ async fn retry_after_on_429_is_honoured_in_seconds_and_as_a_date() {
     let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
     fake.inject_fault(Fault::status(429).retry_after(date), 1);
     let started = Instant::now();
-    client.me().await.expect("succeeds after two 429s");
+    client.me_json().await.expect("succeeds after two 429s");
     // The hints were obeyed: 1 s, then at least 0.9 s (backoff alone would be under 0.1 s).
     assert!(
         started.elapsed() >= Duration::from_millis(1800),
@@ -51,12 +51,12 @@ async fn retry_after_on_429_is_honoured_in_seconds_and_as_a_date() {
 async fn a_503_storm_is_retried_within_the_attempt_bound() {
     let (fake, client) = logged_in(quick_retries(4), Duration::from_secs(10)).await;
     fake.inject_fault(Fault::status(503), 2);
-    client.me().await.expect("two 503s are absorbed");
+    client.me_json().await.expect("two 503s are absorbed");
     assert_eq!(fake.counters().requests, 3);
 
     fake.reset_counters();
     fake.inject_fault(Fault::status(503), 10);
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert_eq!(fake.counters().requests, 4, "max_attempts bounds the storm");
     assert_eq!(fake.pending_faults(), 6);
@@ -67,11 +67,11 @@ async fn gateway_errors_are_retried_but_500_is_not() {
     let (fake, client) = logged_in(quick_retries(4), Duration::from_secs(10)).await;
     fake.inject_fault(Fault::status(502), 1);
     fake.inject_fault(Fault::status(504), 1);
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     assert_eq!(fake.counters().requests, 3);
     fake.reset_counters();
     fake.inject_fault(Fault::status(500), 1);
-    assert_eq!(client.me().await.unwrap_err().status(), Some(500));
+    assert_eq!(client.me_json().await.unwrap_err().status(), Some(500));
     assert_eq!(fake.counters().requests, 1);
 }
 
@@ -83,7 +83,7 @@ async fn a_retry_after_beyond_the_wait_budget_fails_at_once() {
     };
     let (fake, client) = logged_in(retry, Duration::from_secs(10)).await;
     fake.inject_fault(Fault::status(429).retry_after("120"), 1);
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     assert_eq!(err.status(), Some(429));
     assert_eq!(fake.counters().requests, 1);
 }
@@ -108,11 +108,11 @@ async fn non_idempotent_requests_are_not_retried() {
 async fn a_dropped_connection_is_retried_for_idempotent_requests() {
     let (fake, client) = logged_in(quick_retries(3), Duration::from_secs(10)).await;
     fake.inject_fault(Fault::drop_connection(), 1);
-    client.me().await.expect("the retry succeeds");
+    client.me_json().await.expect("the retry succeeds");
     assert_eq!(fake.counters().me_calls, 1);
 
     fake.inject_fault(Fault::drop_connection(), 5);
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     assert_eq!(err.code(), "LOOKER_CI_CONNECTION");
 }
@@ -122,7 +122,7 @@ async fn a_hung_server_hits_the_total_timeout() {
     let (fake, client) = logged_in(RetryPolicy::none(), Duration::from_millis(500)).await;
     fake.inject_fault(Fault::delay(Duration::from_secs(30)), 1);
     let started = Instant::now();
-    let err = client.me().await.unwrap_err();
+    let err = client.me_json().await.unwrap_err();
     match &err {
         Error::Timeout {
             method,
@@ -148,6 +148,6 @@ async fn login_is_retried_on_503_too() {
         quick_retries(3),
     ));
     fake.inject_fault(Fault::status(503), 2);
-    client.me().await.unwrap();
+    client.me_json().await.unwrap();
     assert_eq!(fake.counters().logins, 1);
 }

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use looker_ci_core::OperationOutput;
 use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
+use looker_ci_core::{OperationOutput, catch_panic};
 use napi::bindgen_prelude::{Buffer, Either, ToNapiValue, TypeName};
 use napi::{ValueType, sys};
 use napi_derive::napi;
@@ -211,7 +211,9 @@ impl NativeClient {
 
     #[napi]
     pub async fn me(&self) -> napi::Result<serde_json::Value> {
-        self.client.me_json().await.map_err(to_js)
+        catch_panic("me()", self.client.me_json())
+            .await
+            .map_err(to_js)
     }
 
     /// `raw`: return the body as a `Buffer` instead of decoded JSON.
@@ -226,10 +228,15 @@ impl NativeClient {
     ) -> napi::Result<Either<serde_json::Value, Buffer>> {
         let call = api_call(method, path, query, body)?;
         if raw.unwrap_or(false) {
-            let bytes = self.client.request_bytes(call).await.map_err(to_js)?;
+            let bytes = catch_panic("request()", self.client.request_bytes(call))
+                .await
+                .map_err(to_js)?;
             Ok(Either::B(bytes.to_vec().into()))
         } else {
-            Ok(Either::A(self.client.request(call).await.map_err(to_js)?))
+            let value = catch_panic("request()", self.client.request(call))
+                .await
+                .map_err(to_js)?;
+            Ok(Either::A(value))
         }
     }
 
@@ -242,9 +249,10 @@ impl NativeClient {
         operation_id: String,
         args: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> napi::Result<NativeReply> {
-        let reply = self
+        let call = self
             .client
-            .call_operation_raw(&operation_id, args.unwrap_or_default())
+            .call_operation_raw(&operation_id, args.unwrap_or_default());
+        let reply = catch_panic("an operation call", call)
             .await
             .map_err(to_js)?;
         if reply.is_json() {
@@ -288,7 +296,9 @@ impl NativeClient {
 
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
-        self.client.close().await.map_err(to_js)
+        catch_panic("close()", self.client.close())
+            .await
+            .map_err(to_js)
     }
 
     #[napi]

@@ -10,7 +10,7 @@ const path = require('node:path')
 const { LookerClient } = require('..')
 const { OPERATIONS } = require('../lib/operations')
 
-const SPEC_PATH = path.resolve(__dirname, '../../../shared/looker/Looker.4.0.oas.json')
+const SPEC_PATH = path.resolve(__dirname, '../../spec/Looker.4.0.oas.json')
 const FORMATS = {
   'date-time': '2026-01-01T00:00:00Z',
   date: '2026-01-01',

@@ -23,7 +23,8 @@ where
     T: Send,
 {
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
-    py.detach(|| runtime.block_on(future)).map_err(NativeError)
+    let guarded = looker_ci_core::catch_panic("a call of the client", future);
+    py.detach(|| runtime.block_on(guarded)).map_err(NativeError)
 }
 
 #[pyclass(module = "looker_ci._native", frozen)]

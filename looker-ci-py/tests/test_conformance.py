@@ -15,7 +15,7 @@ import pytest
 from looker_ci._operations import SyncOperations
 
 SAMPLE_SIZE = 60
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "looker" / "Looker.4.0.oas.json"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "Looker.4.0.oas.json"
 VALUES: dict[str, Any] = {
     "str": "1",
     "int": 1,

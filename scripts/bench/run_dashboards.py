@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SPEC = ROOT.parent / "shared" / "looker" / "Looker.4.0.oas.json"
+SPEC = ROOT / "spec" / "Looker.4.0.oas.json"
 PYTHON_CLIENTS = ("ours", "requests", "looker_sdk")
 NODE_CLIENTS = ("ours", "fetch", "looker_sdk")
 

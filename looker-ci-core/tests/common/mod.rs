@@ -73,4 +73,3 @@ pub fn client_with(settings: Settings) -> LookerClient {
 pub mod jwt;
 pub mod moto;
 pub mod oidc;
-pub mod spec;

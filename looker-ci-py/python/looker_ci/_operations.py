@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from looker_ci import models
+# Types only: executing the 364 TypedDicts would cost most of `import looker_ci`.
+if TYPE_CHECKING:
+    from looker_ci import models
 
 
 class SyncOperations:

@@ -90,6 +90,13 @@ class ClientClosedError(LookerCIError):
     code = "LOOKER_CI_CLOSED"
 
 
+class InternalError(LookerCIError):
+    """A bug stopped the call (a panic in looker-ci or in a credential callback); nothing shared
+    was left half-done, so the next call starts afresh. Please report it."""
+
+    code = "LOOKER_CI_INTERNAL"
+
+
 class NativeCause(Exception):
     """The lower-level cause of an error (e.g. the socket error), chained as ``__cause__``."""
 
@@ -105,6 +112,7 @@ _BY_CODE: dict[str, type[LookerCIError]] = {
         CredentialsError,
         InvalidArgumentError,
         ClientClosedError,
+        InternalError,
     )
 }
 
@@ -128,6 +136,7 @@ __all__ = [
     "ConnectionError",
     "CredentialsError",
     "DecodeError",
+    "InternalError",
     "InvalidArgumentError",
     "LookerCIError",
     "NativeCause",

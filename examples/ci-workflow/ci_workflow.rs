@@ -2,10 +2,11 @@
 //! deploy the ref to production only if all three are clean. Against LOOKERSDK_* when set, else
 //! an embedded FakeLooker.
 //!
-//! `cargo run -p looker-ci-core --example ci_workflow --features testing`
+//! `cargo run -p looker-ci-examples --bin ci_workflow`
 
-use looker_ci_core::LookerClient;
-use looker_ci_core::testing::FakeLooker;
+use looker_ci_api::LookerClient;
+use looker_ci_api::prelude::*;
+use looker_ci_api::testing::FakeLooker;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -40,7 +41,7 @@ async fn main() -> std::process::ExitCode {
             println!("deployed main to production");
         }
         client.close().await?;
-        Ok::<bool, looker_ci_core::Error>(clean)
+        Ok::<bool, looker_ci_api::Error>(clean)
     }
     .await;
     match outcome {

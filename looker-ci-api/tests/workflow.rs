@@ -4,8 +4,9 @@
 
 mod common;
 
-use looker_ci_core::OperationOutput;
-use looker_ci_core::api::models::{Datagroup, Query, ScheduledPlan, ScheduledPlanDestination};
+use looker_ci_api::OperationOutput;
+use looker_ci_api::models::{Datagroup, Query, ScheduledPlan, ScheduledPlanDestination};
+use looker_ci_api::prelude::*;
 
 #[tokio::test]
 async fn validate_test_check_content_and_deploy() {

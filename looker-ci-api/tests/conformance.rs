@@ -9,15 +9,17 @@ use std::time::Duration;
 mod common;
 
 use common::spec::{Fill, first_difference, resolve, same, spec, synthesize, writable};
-use looker_ci_core::api::{Location, OPERATIONS, ParamKind, models};
-use looker_ci_core::{LookerClient, OperationOutput, RetryPolicy, Settings};
+use looker_ci_api::api::{Location, OPERATIONS, ParamKind};
+use looker_ci_api::models;
+use looker_ci_api::prelude::*;
+use looker_ci_api::{LookerClient, OperationOutput, RetryPolicy, Settings};
 use serde_json::{Map, Value, json};
 
 /// (operation id, why it cannot pass against the mock). Kept in step with docs/api-coverage.md;
 /// empty since the served spec copy corrects the array-enum defect (scripts/peers/prism).
 const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[];
 
-fn arguments(spec: &Value, op: &looker_ci_core::api::Operation) -> Map<String, Value> {
+fn arguments(spec: &Value, op: &looker_ci_api::api::Operation) -> Map<String, Value> {
     let mut args = Map::new();
     for p in op.params.iter().filter(|p| p.required) {
         let value = match (p.location, p.kind) {
@@ -44,7 +46,7 @@ fn arguments(spec: &Value, op: &looker_ci_core::api::Operation) -> Map<String, V
 }
 
 /// The JSON schema of `op`'s success reply.
-fn reply_schema<'a>(spec: &'a Value, op: &looker_ci_core::api::Operation) -> &'a Value {
+fn reply_schema<'a>(spec: &'a Value, op: &looker_ci_api::api::Operation) -> &'a Value {
     let responses = &spec["paths"][op.path][op.method.to_ascii_lowercase()]["responses"];
     let ok = ["200", "201", "204"]
         .iter()
@@ -136,7 +138,7 @@ async fn every_operation_is_accepted_by_the_spec_and_its_reply_decodes() {
 /// and futures spawned on their own (`'static`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_methods_are_accepted_and_decode() {
-    use looker_ci_core::api::models::{CreateDashboardRenderTask, Query, SqlQueryCreate};
+    use looker_ci_api::models::{CreateDashboardRenderTask, Query, SqlQueryCreate};
     let base = std::env::var("LOOKER_CI_TEST_PRISM")
         .expect("LOOKER_CI_TEST_PRISM is not set: scripts/test-all starts Prism");
     let settings = Settings::builder()

@@ -3,11 +3,12 @@
 //! instance): list models and explores, run an inline query as CSV, run a scheduled plan once,
 //! trigger a datagroup.
 //!
-//! `cargo run -p looker-ci-core --example everyday --features testing`
+//! `cargo run -p looker-ci-examples --bin everyday`
 
-use looker_ci_core::api::models::{Datagroup, Query, ScheduledPlan, ScheduledPlanDestination};
-use looker_ci_core::testing::FakeLooker;
-use looker_ci_core::{LookerClient, OperationOutput, Result};
+use looker_ci_api::models::{Datagroup, Query, ScheduledPlan, ScheduledPlanDestination};
+use looker_ci_api::prelude::*;
+use looker_ci_api::testing::FakeLooker;
+use looker_ci_api::{LookerClient, OperationOutput, Result};
 
 #[tokio::main]
 async fn main() -> Result<()> {

@@ -1,16 +1,13 @@
 //! What the generated typed methods share: a request under construction (arguments kept as the
-//! spec names them) that is sent through the generic call path and decoded into its model.
+//! spec names them) that is sent through the core's generic call path and decoded into its model.
 
 use std::future::Future;
 use std::pin::Pin;
 
+use looker_ci_core::{Error, LookerClient, OperationOutput, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-
-use super::OperationOutput;
-use crate::client::LookerClient;
-use crate::error::{Error, Result};
 
 /// The future of a typed request: owns everything it needs, so it can be spawned.
 pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;

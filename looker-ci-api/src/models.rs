@@ -9493,35 +9493,35 @@ pub struct WriteScheduledPlan {
 #[serde(from = "String", into = "String")]
 pub enum AlertComparisonType {
     /// `EQUAL_TO`
-    EQUALTO,
+    EqualTo,
     /// `GREATER_THAN`
-    GREATERTHAN,
+    GreaterThan,
     /// `GREATER_THAN_OR_EQUAL_TO`
-    GREATERTHANOREQUALTO,
+    GreaterThanOrEqualTo,
     /// `LESS_THAN`
-    LESSTHAN,
+    LessThan,
     /// `LESS_THAN_OR_EQUAL_TO`
-    LESSTHANOREQUALTO,
+    LessThanOrEqualTo,
     /// `INCREASES_BY`
-    INCREASESBY,
+    IncreasesBy,
     /// `DECREASES_BY`
-    DECREASESBY,
+    DecreasesBy,
     /// `CHANGES_BY`
-    CHANGESBY,
+    ChangesBy,
     Unknown(String),
 }
 
 impl From<String> for AlertComparisonType {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "EQUAL_TO" => Self::EQUALTO,
-            "GREATER_THAN" => Self::GREATERTHAN,
-            "GREATER_THAN_OR_EQUAL_TO" => Self::GREATERTHANOREQUALTO,
-            "LESS_THAN" => Self::LESSTHAN,
-            "LESS_THAN_OR_EQUAL_TO" => Self::LESSTHANOREQUALTO,
-            "INCREASES_BY" => Self::INCREASESBY,
-            "DECREASES_BY" => Self::DECREASESBY,
-            "CHANGES_BY" => Self::CHANGESBY,
+            "EQUAL_TO" => Self::EqualTo,
+            "GREATER_THAN" => Self::GreaterThan,
+            "GREATER_THAN_OR_EQUAL_TO" => Self::GreaterThanOrEqualTo,
+            "LESS_THAN" => Self::LessThan,
+            "LESS_THAN_OR_EQUAL_TO" => Self::LessThanOrEqualTo,
+            "INCREASES_BY" => Self::IncreasesBy,
+            "DECREASES_BY" => Self::DecreasesBy,
+            "CHANGES_BY" => Self::ChangesBy,
             _ => Self::Unknown(value),
         }
     }
@@ -9530,14 +9530,14 @@ impl From<String> for AlertComparisonType {
 impl From<AlertComparisonType> for String {
     fn from(value: AlertComparisonType) -> Self {
         match value {
-            AlertComparisonType::EQUALTO => "EQUAL_TO".to_owned(),
-            AlertComparisonType::GREATERTHAN => "GREATER_THAN".to_owned(),
-            AlertComparisonType::GREATERTHANOREQUALTO => "GREATER_THAN_OR_EQUAL_TO".to_owned(),
-            AlertComparisonType::LESSTHAN => "LESS_THAN".to_owned(),
-            AlertComparisonType::LESSTHANOREQUALTO => "LESS_THAN_OR_EQUAL_TO".to_owned(),
-            AlertComparisonType::INCREASESBY => "INCREASES_BY".to_owned(),
-            AlertComparisonType::DECREASESBY => "DECREASES_BY".to_owned(),
-            AlertComparisonType::CHANGESBY => "CHANGES_BY".to_owned(),
+            AlertComparisonType::EqualTo => "EQUAL_TO".to_owned(),
+            AlertComparisonType::GreaterThan => "GREATER_THAN".to_owned(),
+            AlertComparisonType::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO".to_owned(),
+            AlertComparisonType::LessThan => "LESS_THAN".to_owned(),
+            AlertComparisonType::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO".to_owned(),
+            AlertComparisonType::IncreasesBy => "INCREASES_BY".to_owned(),
+            AlertComparisonType::DecreasesBy => "DECREASES_BY".to_owned(),
+            AlertComparisonType::ChangesBy => "CHANGES_BY".to_owned(),
             AlertComparisonType::Unknown(other) => other,
         }
     }
@@ -9548,17 +9548,17 @@ impl From<AlertComparisonType> for String {
 #[serde(from = "String", into = "String")]
 pub enum AlertEnhancements {
     /// `NONE`
-    NONE,
+    None,
     /// `STRATEGIC_NARRATIVE`
-    STRATEGICNARRATIVE,
+    StrategicNarrative,
     Unknown(String),
 }
 
 impl From<String> for AlertEnhancements {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "NONE" => Self::NONE,
-            "STRATEGIC_NARRATIVE" => Self::STRATEGICNARRATIVE,
+            "NONE" => Self::None,
+            "STRATEGIC_NARRATIVE" => Self::StrategicNarrative,
             _ => Self::Unknown(value),
         }
     }
@@ -9567,8 +9567,8 @@ impl From<String> for AlertEnhancements {
 impl From<AlertEnhancements> for String {
     fn from(value: AlertEnhancements) -> Self {
         match value {
-            AlertEnhancements::NONE => "NONE".to_owned(),
-            AlertEnhancements::STRATEGICNARRATIVE => "STRATEGIC_NARRATIVE".to_owned(),
+            AlertEnhancements::None => "NONE".to_owned(),
+            AlertEnhancements::StrategicNarrative => "STRATEGIC_NARRATIVE".to_owned(),
             AlertEnhancements::Unknown(other) => other,
         }
     }
@@ -9606,17 +9606,17 @@ impl From<AlertInvestigativeContentType> for String {
 #[serde(from = "String", into = "String")]
 pub enum AlertDestinationDestinationType {
     /// `EMAIL`
-    EMAIL,
+    Email,
     /// `ACTION_HUB`
-    ACTIONHUB,
+    ActionHub,
     Unknown(String),
 }
 
 impl From<String> for AlertDestinationDestinationType {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "EMAIL" => Self::EMAIL,
-            "ACTION_HUB" => Self::ACTIONHUB,
+            "EMAIL" => Self::Email,
+            "ACTION_HUB" => Self::ActionHub,
             _ => Self::Unknown(value),
         }
     }
@@ -9625,8 +9625,8 @@ impl From<String> for AlertDestinationDestinationType {
 impl From<AlertDestinationDestinationType> for String {
     fn from(value: AlertDestinationDestinationType) -> Self {
         match value {
-            AlertDestinationDestinationType::EMAIL => "EMAIL".to_owned(),
-            AlertDestinationDestinationType::ACTIONHUB => "ACTION_HUB".to_owned(),
+            AlertDestinationDestinationType::Email => "EMAIL".to_owned(),
+            AlertDestinationDestinationType::ActionHub => "ACTION_HUB".to_owned(),
             AlertDestinationDestinationType::Unknown(other) => other,
         }
     }
@@ -9637,17 +9637,17 @@ impl From<AlertDestinationDestinationType> for String {
 #[serde(from = "String", into = "String")]
 pub enum AlertPatchEnhancements {
     /// `NONE`
-    NONE,
+    None,
     /// `STRATEGIC_NARRATIVE`
-    STRATEGICNARRATIVE,
+    StrategicNarrative,
     Unknown(String),
 }
 
 impl From<String> for AlertPatchEnhancements {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "NONE" => Self::NONE,
-            "STRATEGIC_NARRATIVE" => Self::STRATEGICNARRATIVE,
+            "NONE" => Self::None,
+            "STRATEGIC_NARRATIVE" => Self::StrategicNarrative,
             _ => Self::Unknown(value),
         }
     }
@@ -9656,8 +9656,8 @@ impl From<String> for AlertPatchEnhancements {
 impl From<AlertPatchEnhancements> for String {
     fn from(value: AlertPatchEnhancements) -> Self {
         match value {
-            AlertPatchEnhancements::NONE => "NONE".to_owned(),
-            AlertPatchEnhancements::STRATEGICNARRATIVE => "STRATEGIC_NARRATIVE".to_owned(),
+            AlertPatchEnhancements::None => "NONE".to_owned(),
+            AlertPatchEnhancements::StrategicNarrative => "STRATEGIC_NARRATIVE".to_owned(),
             AlertPatchEnhancements::Unknown(other) => other,
         }
     }
@@ -9805,17 +9805,17 @@ impl From<CreateQueryTaskResultFormat> for String {
 #[serde(from = "String", into = "String")]
 pub enum EmbedSecretSecretType {
     /// `SSO`
-    SSO,
+    Sso,
     /// `JWT`
-    JWT,
+    Jwt,
     Unknown(String),
 }
 
 impl From<String> for EmbedSecretSecretType {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "SSO" => Self::SSO,
-            "JWT" => Self::JWT,
+            "SSO" => Self::Sso,
+            "JWT" => Self::Jwt,
             _ => Self::Unknown(value),
         }
     }
@@ -9824,8 +9824,8 @@ impl From<String> for EmbedSecretSecretType {
 impl From<EmbedSecretSecretType> for String {
     fn from(value: EmbedSecretSecretType) -> Self {
         match value {
-            EmbedSecretSecretType::SSO => "SSO".to_owned(),
-            EmbedSecretSecretType::JWT => "JWT".to_owned(),
+            EmbedSecretSecretType::Sso => "SSO".to_owned(),
+            EmbedSecretSecretType::Jwt => "JWT".to_owned(),
             EmbedSecretSecretType::Unknown(other) => other,
         }
     }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::spec::{Fill, first_difference, same, spec, synthesize, writable};
-use looker_ci_core::api::models;
+use looker_ci_api::models;
 use serde_json::{Value, json};
 
 #[test]

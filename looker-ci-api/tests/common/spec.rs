@@ -4,11 +4,8 @@
 use serde_json::{Map, Value, json};
 
 pub fn spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/looker/Looker.4.0.oas.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("the spec beside the workspace"))
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/Looker.4.0.oas.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the spec vendored in spec/"))
         .unwrap()
 }
 
