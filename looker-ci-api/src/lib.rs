@@ -57,3 +57,13 @@ pub mod prelude {
     pub use crate::models;
     pub use crate::{AsLookerClient, LookerClient, OperationOutput};
 }
+
+// The Rust snippets users copy from the README and the getting-started guide compile (rustdoc
+// runs them as doctests; `no_run` where they need a real Looker).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeSnippets;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/getting-started-rust.md")]
+struct GettingStartedRustSnippets;

