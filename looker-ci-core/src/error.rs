@@ -79,6 +79,20 @@ pub enum Error {
         after: Duration,
     },
 
+    /// The server answered with a redirect. No client of looker-ci follows one: a redirect could
+    /// carry the login's client secret, a token or a proxy header to another origin.
+    #[error(
+        "{method} {path} was redirected (HTTP {status}) to {location}; looker-ci never follows \
+         redirects: set the base URL (or the endpoint) to the final address"
+    )]
+    Redirect {
+        method: String,
+        path: String,
+        status: u16,
+        /// Where the redirect pointed: scheme, host, port and path (never the query).
+        location: String,
+    },
+
     /// The connection failed (refused, reset, TLS, proxy, DNS) after all retries.
     #[error("{method} {path}: connection failed: {message}")]
     Connection {
@@ -122,6 +136,7 @@ impl Error {
             Error::Config { .. } => "LOOKER_CI_CONFIG",
             Error::Api(_) => "LOOKER_CI_API",
             Error::Timeout { .. } => "LOOKER_CI_TIMEOUT",
+            Error::Redirect { .. } => "LOOKER_CI_REDIRECT",
             Error::Connection { .. } => "LOOKER_CI_CONNECTION",
             Error::Decode { .. } => "LOOKER_CI_DECODE",
             Error::Credentials { .. } => "LOOKER_CI_CREDENTIALS",
@@ -189,6 +204,12 @@ impl Error {
                 json!({"method": method, "path": path, "cause": message})
             }
             Error::Decode { method, path, .. } => json!({"method": method, "path": path}),
+            Error::Redirect {
+                method,
+                path,
+                status,
+                location,
+            } => json!({"method": method, "path": path, "status": status, "location": location}),
             Error::Credentials { provider, .. } => json!({"provider": provider}),
             Error::InvalidArgument { argument, .. } => json!({"argument": argument}),
             Error::Closed | Error::Internal { .. } => json!({}),

@@ -213,6 +213,33 @@ pub(crate) fn with_network_settings(
     Ok(builder)
 }
 
+/// A redirect reply as [`Error::Redirect`]: where it pointed (resolved against the request URL),
+/// without its query or fragment, which may carry values.
+pub(crate) fn redirect_error(
+    request: &ApiRequest<'_>,
+    status: u16,
+    url: &reqwest::Url,
+    headers: &HeaderMap,
+) -> Error {
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url.join(v).ok())
+        .map(|mut target| {
+            target.set_query(None);
+            target.set_fragment(None);
+            target.to_string()
+        })
+        .unwrap_or_else(|| "an address it did not give".to_owned());
+    tracing::warn!(method = %request.method, path = request.path, status, %location, "redirect refused");
+    Error::Redirect {
+        method: request.method.as_str().to_owned(),
+        path: request.path.to_owned(),
+        status,
+        location,
+    }
+}
+
 /// Sends requests to one Looker instance.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
@@ -234,6 +261,8 @@ impl Transport {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(30)))
             .pool_idle_timeout(Duration::from_secs(60))
+            // A redirect could carry the login body or the bearer token to another origin.
+            .redirect(reqwest::redirect::Policy::none())
             // Only this client: never switch verification off for the process.
             .danger_accept_invalid_certs(!settings.verify_ssl);
         builder = with_network_settings(builder, settings)?;
@@ -325,6 +354,14 @@ impl Transport {
             .await
             .map_err(|e| self.map_error(e, request))?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() && status != 304 {
+            return Err(redirect_error(
+                request,
+                status,
+                response.url(),
+                response.headers(),
+            ));
+        }
         let headers = std::mem::take(response.headers_mut());
         let body = read_body(response)
             .await

@@ -38,7 +38,9 @@ use crate::settings::Settings;
 pub fn provider_http_client(settings: &Settings) -> Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
         .user_agent(crate::transport::USER_AGENT)
-        .timeout(settings.timeout);
+        .timeout(settings.timeout)
+        // Never follow one: the identity token or signed AWS requests would go along.
+        .redirect(reqwest::redirect::Policy::none());
     crate::transport::with_network_settings(builder, settings)?
         .build()
         .map_err(|e| Error::config("http_client", "settings", format!("cannot be built: {e}")))

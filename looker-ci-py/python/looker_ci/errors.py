@@ -54,6 +54,13 @@ class TimeoutError(LookerCIError, builtins.TimeoutError):  # noqa: A001 - mirror
     timeout_secs: float
 
 
+class RedirectError(LookerCIError):
+    """The server answered with a redirect, which looker-ci never follows (it could carry a
+    secret to another origin). ``location`` says where it pointed (never its query)."""
+
+    code = "LOOKER_CI_REDIRECT"
+
+
 class ConnectionError(LookerCIError, builtins.ConnectionError):  # noqa: A001
     """The connection failed after all retries."""
 
@@ -108,6 +115,7 @@ _BY_CODE: dict[str, type[LookerCIError]] = {
         ApiError,
         TimeoutError,
         ConnectionError,
+        RedirectError,
         DecodeError,
         CredentialsError,
         InvalidArgumentError,
@@ -140,5 +148,6 @@ __all__ = [
     "InvalidArgumentError",
     "LookerCIError",
     "NativeCause",
+    "RedirectError",
     "TimeoutError",
 ]
