@@ -380,6 +380,7 @@ mod tests {
             documentation_url: Some("https://docs".into()),
             request_id: Some("r-1".into()),
             field_errors: Vec::new(),
+            hint: None,
         }));
         let d = err.details();
         assert_eq!(d["code"], "LOOKER_CI_API");

@@ -29,6 +29,9 @@ pub struct ApiError {
     /// Looker's per-field validation errors (the `errors` of a 422 reply), so the message says
     /// which field to fix.
     pub field_errors: Vec<FieldError>,
+    /// What the error means and what to do, where looker-ci knows more than Looker's `message`
+    /// says (for example a rejected API key, which Looker answers with a bare 404).
+    pub hint: Option<String>,
 }
 
 /// One invalid field of a request, as Looker's 422 reply names it.
@@ -66,7 +69,8 @@ pub enum Error {
     },
 
     /// Looker answered with an error status.
-    #[error("{} {} failed with HTTP {}: {}{}{}", .0.method, .0.path, .0.status, .0.message,
+    #[error("{} {} failed with HTTP {}: {}{}{}{}", .0.method, .0.path, .0.status, .0.message,
+        .0.hint.as_deref().map(|h| format!(" — {h}")).unwrap_or_default(),
         .0.field_summary(),
         .0.documentation_url.as_deref().map(|u| format!(" (see {u})")).unwrap_or_default())]
     Api(Box<ApiError>),
@@ -187,6 +191,7 @@ impl Error {
                 "status": api.status, "method": api.method, "path": api.path,
                 "api_message": api.message, "documentation_url": api.documentation_url,
                 "request_id": api.request_id, "field_errors": api.field_errors,
+                "hint": api.hint,
             }),
             Error::Timeout {
                 method,

@@ -255,7 +255,17 @@ async fn login_with_api_key(
         })
         .await?;
     if !reply.is_success() {
-        return Err(reply.to_error(&Method::POST, "/login"));
+        let mut error = reply.to_error(&Method::POST, "/login");
+        // Looker answers an unknown or wrong API key with a bare 404 "Not found".
+        if let (Error::Api(api), 401 | 403 | 404) = (&mut error, reply.status) {
+            api.hint = Some(format!(
+                "Looker rejected the API client id/secret: client id \"{}\" (credentials from \
+                 `{}`); check that this API key exists on this instance and is enabled",
+                credentials.client_id,
+                provider.name(),
+            ));
+        }
+        return Err(error);
     }
     tracing::debug!(provider = provider.name(), "logged in to Looker");
     parse_token_reply(&reply, "/login")

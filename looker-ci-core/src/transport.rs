@@ -120,6 +120,7 @@ impl Reply {
             documentation_url,
             request_id,
             field_errors,
+            hint: None,
         }))
     }
 }

@@ -176,6 +176,17 @@ async fn wrong_credentials_give_a_clear_api_error_without_the_secret() {
         (404, "POST", "/login")
     );
     assert_eq!(api.message, "Not found");
+    // Looker's bare "Not found" is explained: the key was rejected, which key, from where.
+    let hint = api.hint.as_deref().expect("a hint");
+    assert!(
+        hint.starts_with("Looker rejected the API client id/secret"),
+        "{hint}"
+    );
+    assert!(
+        hint.contains(&format!("\"{}\"", fake.client_id())),
+        "{hint}"
+    );
+    assert!(err.to_string().contains(hint), "{err}");
     assert!(api.documentation_url.is_some());
     for shown in [err.to_string(), format!("{err:?}")] {
         assert!(!shown.contains("definitely-wrong-secret"), "{shown}");

@@ -17,6 +17,7 @@ const FIELDS = {
   argument: 'argument',
   provider: 'provider',
   timeout_secs: 'timeoutSecs',
+  hint: 'hint',
   location: 'location',
 }
 

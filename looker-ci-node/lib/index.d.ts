@@ -70,6 +70,9 @@ export type LookerCIErrorCode =
   | 'LOOKER_CI_CREDENTIALS'
   | 'LOOKER_CI_INVALID_ARGUMENT'
   | 'LOOKER_CI_CLOSED'
+  | 'LOOKER_CI_REDIRECT'
+  | 'LOOKER_CI_INTERNAL'
+  | 'LOOKER_CI_INSTALL'
 
 /** Every error looker-ci throws. No field ever holds a secret. */
 export declare class LookerCIError extends Error {
@@ -84,6 +87,10 @@ export declare class LookerCIError extends Error {
   readonly requestId?: string
   /** Looker's per-field validation errors (HTTP 422). */
   readonly fieldErrors?: Array<{ field: string; code: string; message: string }>
+  /** What the error means and what to do, where looker-ci knows more than Looker says. */
+  readonly hint?: string
+  /** Where a refused redirect pointed (redirect errors; never its query). */
+  readonly location?: string
   /** The setting at fault and where its value came from (config errors). */
   readonly setting?: string
   readonly origin?: string

@@ -43,6 +43,9 @@ class ApiError(LookerCIError):
     request_id: str | None
     #: Looker's per-field validation errors (422): ``[{"field", "code", "message"}]``.
     field_errors: list[dict[str, str]]
+    #: What the error means and what to do, where looker-ci knows more than Looker says
+    #: (e.g. a rejected API key, which Looker answers with a bare 404).
+    hint: str | None
 
 
 class TimeoutError(LookerCIError, builtins.TimeoutError):  # noqa: A001 - mirrors the builtin
@@ -59,6 +62,10 @@ class RedirectError(LookerCIError):
     secret to another origin). ``location`` says where it pointed (never its query)."""
 
     code = "LOOKER_CI_REDIRECT"
+    method: str
+    path: str
+    status: int
+    location: str
 
 
 class ConnectionError(LookerCIError, builtins.ConnectionError):  # noqa: A001
