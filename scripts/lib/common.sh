@@ -11,6 +11,10 @@ cd "$root"
 # One target dir for everything; the bindings, examples and packages build with the light `ci`
 # profile, so they share one build of the dependencies.
 export CARGO_TARGET_DIR="$root/target"
+# Every build names the target triple explicitly, as `napi build` always does: otherwise the addon
+# would not share one build of the dependencies with the tests, examples and the Python module.
+host_triple=$(rustc -vV | sed -n 's/^host: //p')
+export CARGO_BUILD_TARGET="$host_triple"
 export CARGO_TERM_COLOR=never
 export LOOKER_CI_CARGO_PROFILE=ci
 export MATURIN_PEP517_ARGS="--profile ci"
