@@ -216,7 +216,7 @@ pub(crate) fn with_network_settings(
 
 /// A redirect reply as [`Error::Redirect`]: where it pointed (resolved against the request URL),
 /// without its query or fragment, which may carry values.
-pub(crate) fn redirect_error(
+fn redirect_error(
     request: &ApiRequest<'_>,
     status: u16,
     url: &reqwest::Url,

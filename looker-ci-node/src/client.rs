@@ -3,15 +3,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use looker_ci_core::OperationOutput;
 use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
-use looker_ci_core::{OperationOutput, catch_panic};
 use napi::bindgen_prelude::{Buffer, Either, ToNapiValue, TypeName};
 use napi::{ValueType, sys};
 use napi_derive::napi;
 use secrecy::SecretString;
 
-use crate::errors::{invalid, to_js};
+use crate::errors::{guarded, invalid, to_js};
 use crate::provider::{CredentialsFn, JsCredentialProvider};
 
 /// An operation's reply: `json` (its text in `json`), `text` (`text`) or `binary` (`data`).
@@ -211,9 +211,7 @@ impl NativeClient {
 
     #[napi]
     pub async fn me(&self) -> napi::Result<serde_json::Value> {
-        catch_panic("me()", self.client.me_json())
-            .await
-            .map_err(to_js)
+        guarded("me()", self.client.me_json()).await
     }
 
     /// `raw`: return the body as a `Buffer` instead of decoded JSON.
@@ -228,14 +226,10 @@ impl NativeClient {
     ) -> napi::Result<Either<serde_json::Value, Buffer>> {
         let call = api_call(method, path, query, body)?;
         if raw.unwrap_or(false) {
-            let bytes = catch_panic("request()", self.client.request_bytes(call))
-                .await
-                .map_err(to_js)?;
+            let bytes = guarded("request()", self.client.request_bytes(call)).await?;
             Ok(Either::B(bytes.to_vec().into()))
         } else {
-            let value = catch_panic("request()", self.client.request(call))
-                .await
-                .map_err(to_js)?;
+            let value = guarded("request()", self.client.request(call)).await?;
             Ok(Either::A(value))
         }
     }
@@ -252,9 +246,7 @@ impl NativeClient {
         let call = self
             .client
             .call_operation_raw(&operation_id, args.unwrap_or_default());
-        let reply = catch_panic("an operation call", call)
-            .await
-            .map_err(to_js)?;
+        let reply = guarded("an operation call", call).await?;
         if reply.is_json() {
             return Ok(NativeReply {
                 kind: "json".into(),
@@ -296,9 +288,7 @@ impl NativeClient {
 
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
-        catch_panic("close()", self.client.close())
-            .await
-            .map_err(to_js)
+        guarded("close()", self.client.close()).await
     }
 
     #[napi]

@@ -19,3 +19,14 @@ pub fn invalid(argument: &str, message: impl Into<String>) -> napi::Error {
         message: message.into(),
     })
 }
+
+/// Run a core future for an async JS method: a panic inside it becomes the core's typed
+/// `LOOKER_CI_INTERNAL` error (never napi's bare "Panic in async function"), every error a JS one.
+pub async fn guarded<T>(
+    what: &str,
+    future: impl std::future::Future<Output = looker_ci_core::Result<T>>,
+) -> napi::Result<T> {
+    looker_ci_core::catch_panic(what, future)
+        .await
+        .map_err(to_js)
+}
