@@ -58,7 +58,7 @@ pub mod prelude {
     pub use crate::{AsLookerClient, LookerClient, OperationOutput};
 }
 
-// The Rust snippets users copy from the README and the getting-started guide compile (rustdoc
+// The Rust snippets users copy from the README and the guides compile (rustdoc
 // runs them as doctests; `no_run` where they need a real Looker).
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
@@ -67,3 +67,11 @@ struct ReadmeSnippets;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/getting-started-rust.md")]
 struct GettingStartedRustSnippets;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/testing.md")]
+struct TestingGuideSnippets;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/ci.md")]
+struct CiGuideSnippets;

@@ -315,6 +315,27 @@ impl LookerClient {
         })
     }
 
+    /// A client on a new Looker session in the dev workspace (`dev == true`) or in production,
+    /// sharing this client's login and connection pool; this client itself is unchanged. Returns
+    /// a clone when this client is already in that workspace. The workspace is applied again
+    /// after every re-login. Close it when done.
+    pub fn in_workspace(&self, dev: bool) -> LookerClient {
+        if self.session.dev_workspace() == dev {
+            return self.clone();
+        }
+        LookerClient {
+            session: self.session.in_workspace(dev, self.policy.clone()),
+            settings: Arc::clone(&self.settings),
+            policy: self.policy.clone(),
+            report: Arc::clone(&self.report),
+        }
+    }
+
+    /// Whether this client's session works in the dev workspace.
+    pub fn is_dev_workspace(&self) -> bool {
+        self.session.dev_workspace()
+    }
+
     /// Log out and refuse further calls with [`Error::Closed`]. Calling it again does nothing.
     pub async fn close(&self) -> Result<()> {
         self.session.close().await

@@ -127,6 +127,11 @@ pub enum Error {
     #[error("the Looker client is closed; create a new client to make further calls")]
     Closed,
 
+    /// The operation was cancelled (a CI runner's SIGTERM, Ctrl-C) after cleaning up what it
+    /// had changed in Looker.
+    #[error("cancelled: {message}")]
+    Cancelled { message: String },
+
     /// A bug stopped the operation (a panic, in looker-ci or in a user callback). Nothing shared
     /// was left half-done: the next call starts afresh. Please report it.
     #[error("internal error: {message}")]
@@ -146,6 +151,7 @@ impl Error {
             Error::Credentials { .. } => "LOOKER_CI_CREDENTIALS",
             Error::InvalidArgument { .. } => "LOOKER_CI_INVALID_ARGUMENT",
             Error::Closed => "LOOKER_CI_CLOSED",
+            Error::Cancelled { .. } => "LOOKER_CI_CANCELLED",
             Error::Internal { .. } => "LOOKER_CI_INTERNAL",
         }
     }
@@ -217,7 +223,7 @@ impl Error {
             } => json!({"method": method, "path": path, "status": status, "location": location}),
             Error::Credentials { provider, .. } => json!({"provider": provider}),
             Error::InvalidArgument { argument, .. } => json!({"argument": argument}),
-            Error::Closed | Error::Internal { .. } => json!({}),
+            Error::Closed | Error::Internal { .. } | Error::Cancelled { .. } => json!({}),
         };
         if let (Some(target), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
             target.extend(extra);

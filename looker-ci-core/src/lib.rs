@@ -25,9 +25,12 @@
 //! ```
 
 pub mod api;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod client;
 pub mod credentials;
 mod error;
+pub mod gate;
 mod ini;
 pub mod log_writer;
 mod panic_guard;

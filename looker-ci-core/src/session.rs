@@ -112,6 +112,24 @@ impl Session {
         })
     }
 
+    /// A new Looker session with the same login and connection pool, in the dev workspace
+    /// (`dev == true`) or production. It logs in on first use and re-applies the workspace after
+    /// every re-login; it shares this session's counters.
+    pub fn in_workspace(self: &Arc<Self>, dev: bool, policy: RefreshPolicy) -> Arc<Session> {
+        Arc::new(Session {
+            transport: self.transport.clone(),
+            login: self.login.clone(),
+            token: TokenCache::new("looker access token", policy),
+            dev_workspace: dev,
+            closed: AtomicBool::new(false),
+            counters: Arc::clone(&self.counters),
+        })
+    }
+
+    pub fn dev_workspace(&self) -> bool {
+        self.dev_workspace
+    }
+
     pub fn stats(&self) -> Stats {
         Stats {
             logins: self.counters.logins.load(Ordering::Relaxed),

@@ -1,3 +1,4 @@
+import type { ValidateOptions, ValidationResult, Validator } from './gate'
 import type { LookerOperations } from './operations'
 
 /** Settings of a client; every field is optional. Given values override `looker.ini` and
@@ -72,6 +73,7 @@ export type LookerCIErrorCode =
   | 'LOOKER_CI_CLOSED'
   | 'LOOKER_CI_REDIRECT'
   | 'LOOKER_CI_INTERNAL'
+  | 'LOOKER_CI_CANCELLED'
   | 'LOOKER_CI_INSTALL'
 
 /** Every error looker-ci throws. No field ever holds a secret. */
@@ -112,6 +114,14 @@ export declare class LookerClient implements AsyncDisposable {
   me(): Promise<Record<string, unknown>>
   request(method: string, path: string, options: RequestOptions & { raw: true }): Promise<Buffer>
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
+  /** Run a validator of the CI gate; resolves to its result document (docs/ci.md). */
+  validate(validator: Validator, options: ValidateOptions): Promise<ValidationResult>
+  /** Deploy the head of `branch`, or `commit`, of `project` to production. */
+  deploy(target: { project: string; branch?: string; commit?: string }): Promise<void>
+  /** Run a scheduled plan once now; resolves to the plan Looker ran. */
+  runSchedule(planId: string | number): Promise<Record<string, unknown>>
+  /** Mark a datagroup stale now so Looker rebuilds what depends on it. */
+  triggerDatagroup(model: string, datagroup: string): Promise<Record<string, unknown>>
   /** A client acting as another user (sudo). */
   loginUser(userId: string | number): LookerClient
   stats(): ClientStats
@@ -123,3 +133,16 @@ export declare class LookerClient implements AsyncDisposable {
 }
 
 export declare const version: string
+
+export type {
+  CheckedExplore,
+  Counts,
+  Finding,
+  ReportFormat,
+  Severity,
+  ValidateOptions,
+  ValidationResult,
+  Validator,
+} from './gate'
+export { renderReport } from './gate'
+

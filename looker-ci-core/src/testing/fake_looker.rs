@@ -22,7 +22,10 @@ use crate::settings::Settings;
 ///
 /// It knows one API key (random per instance), user `1` (the key's owner) and any users added
 /// with [`FakeLooker::add_user`] for sudo. It serves `POST /login`, `POST /login/{user_id}`,
-/// `DELETE /logout`, `GET /user`, `GET`/`PATCH /session`; everything else is 404.
+/// `DELETE /logout`, `GET /user`, `GET`/`PATCH /session`, and the Looker world of the CI gate
+/// (a LookML project with git branches, a fake warehouse behind queries and query tasks, LookML
+/// validation, data tests, content, deploys, scheduled plans, datagroups: see the world controls
+/// such as [`FakeLooker::set_project`]); everything else is 404.
 pub struct FakeLooker {
     addr: SocketAddr,
     state: Arc<Mutex<FakeState>>,
@@ -132,37 +135,6 @@ impl FakeLooker {
         }
     }
 
-    /// Make project validation report this LookML error.
-    pub fn add_lookml_error(&self, message: &str) {
-        self.lock().world.lookml_errors.push(message.to_owned());
-    }
-
-    /// Make this LookML data test (`orders_have_ids` or `users_are_unique`) fail.
-    pub fn fail_lookml_test(&self, test: &str) {
-        self.lock().world.failing_tests.push(test.to_owned());
-    }
-
-    /// Make content validation report this Look as broken.
-    pub fn break_content(&self, title: &str) {
-        self.lock().world.broken_content.push(title.to_owned());
-    }
-
-    /// The ref last deployed to production, if any.
-    pub fn deployed_ref(&self) -> Option<String> {
-        self.lock().world.deployed_ref.clone()
-    }
-
-    /// Every scheduled plan run once so far, as sent, with the id FakeLooker gave it.
-    pub fn scheduled_plan_runs(&self) -> Vec<serde_json::Value> {
-        self.lock().world.scheduled_runs.clone()
-    }
-
-    /// Datagroup `orders_etl` or `daily` of model `thelook`, as `GET /datagroups/{id}` shows it
-    /// (`stale_before`/`triggered_at` show whether it was triggered).
-    pub fn datagroup(&self, name: &str) -> Option<serde_json::Value> {
-        self.lock().world.datagroup(name)
-    }
-
     /// Drop every queued fault.
     pub fn clear_faults(&self) {
         self.lock().faults.clear();
@@ -182,9 +154,12 @@ impl FakeLooker {
         self.lock().live_tokens()
     }
 
-    /// Set every counter back to zero.
+    /// Set every counter back to zero, the warehouse's too (see
+    /// [`FakeLooker::reset_warehouse_counters`]).
     pub fn reset_counters(&self) {
-        self.lock().counters = FakeCounters::default();
+        let mut state = self.lock();
+        state.counters = FakeCounters::default();
+        state.world.queries.reset_counters();
     }
 
     /// Every access token this server has issued (for tests that search output for secrets).
@@ -205,7 +180,7 @@ impl FakeLooker {
             .map(|(_, v)| v.clone())
     }
 
-    fn lock(&self) -> MutexGuard<'_, FakeState> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, FakeState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -247,7 +222,7 @@ async fn handle(
     request: Request<Incoming>,
     state: Arc<Mutex<FakeState>>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
-    let fault = {
+    let (fault, latency) = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
         state.counters.requests += 1;
         state.last_headers = request
@@ -256,8 +231,16 @@ async fn handle(
             .filter(|(name, _)| *name != hyper::header::AUTHORIZATION)
             .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
             .collect();
-        state.faults.pop_front()
+        let latency = state.latency.map(|(min, max)| {
+            let spread = max.saturating_sub(min).as_micros();
+            let extra = u64::try_from(spread).map_or(0, |s| fastrand::u64(0..=s));
+            min + Duration::from_micros(extra)
+        });
+        (state.faults.pop_front(), latency)
     };
+    if let Some(latency) = latency {
+        tokio::time::sleep(latency).await;
+    }
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),

@@ -1,8 +1,23 @@
-//! Test support (feature `testing`): [`FakeLooker`], a local Looker emulator.
+//! Test support (feature `testing`): [`FakeLooker`], a local Looker emulator, and
+//! [`FakeProject`], the LookML project it serves, described as data.
 
+mod content;
+mod controls;
 mod fake_looker;
+mod fixtures;
+mod git;
+mod lookml;
+mod project;
+mod query_tasks;
+mod schedules;
 mod state;
+mod warehouse;
 mod world;
 
 pub use fake_looker::FakeLooker;
+pub use project::{
+    FakeDashboard, FakeDashboardElement, FakeDataTest, FakeExplore, FakeField, FakeFolder,
+    FakeJoin, FakeLook, FakeLookmlError, FakeModel, FakeProject, FakeView, FakeWorldError,
+};
+pub use query_tasks::WarehouseCounters;
 pub use state::{FakeCounters, Fault};

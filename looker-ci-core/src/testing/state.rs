@@ -6,9 +6,20 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::world::World;
+use super::world::{Caller, World};
 
 const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
+/// What every user may do until a test says otherwise (`develop` and `deploy` are enforced).
+pub(crate) const DEFAULT_PERMISSIONS: [&str; 8] = [
+    "access_data",
+    "explore",
+    "see_lookml",
+    "develop",
+    "deploy",
+    "save_content",
+    "see_schedules",
+    "schedule_look_emails",
+];
 
 /// One injected fault, applied to one request (of any path, login included).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -98,7 +109,11 @@ pub(crate) struct FakeState {
     pub issued: Vec<String>,
     /// Headers of the last request, `authorization` left out.
     pub last_headers: Vec<(String, String)>,
-    /// The small LookML world of the CI workflow endpoints.
+    /// Permissions of users a test restricted; others have [`DEFAULT_PERMISSIONS`].
+    pub permissions: HashMap<String, Vec<String>>,
+    /// Every request waits a duration drawn from this range before it is handled.
+    pub latency: Option<(Duration, Duration)>,
+    /// The LookML world of the CI endpoints.
     pub world: World,
 }
 
@@ -187,6 +202,8 @@ impl FakeState {
             counters: FakeCounters::default(),
             issued: Vec::new(),
             last_headers: Vec::new(),
+            permissions: HashMap::new(),
+            latency: None,
             world: World::new(),
         }
     }
@@ -229,10 +246,6 @@ impl FakeState {
                 }
                 Err(reply) => reply,
             },
-            (method, r) if World::serves(method, r) => match self.authenticate(request) {
-                Ok(_) => self.world.handle(method, r, request.query, request.body),
-                Err(reply) => reply,
-            },
             ("GET", "/session") => match self.authenticate(request) {
                 Ok(token) => FakeReply::json(200, session_json(&self.tokens[&token])),
                 Err(reply) => reply,
@@ -241,10 +254,49 @@ impl FakeState {
                 Ok(token) => self.patch_session(&token, request.body),
                 Err(reply) => reply,
             },
-            _ => match self.authenticate(request) {
-                Ok(_) => FakeReply::error(404, "Not found"),
+            (method, r) => match self.authenticate(request) {
+                Ok(token) => {
+                    let caller = self.caller(&token);
+                    let now = Instant::now();
+                    self.world
+                        .handle(&caller, method, r, request.query, request.body, now)
+                }
                 Err(reply) => reply,
             },
+        }
+    }
+
+    /// The permissions of `user_id`.
+    fn permissions_of(&self, user_id: &str) -> Vec<String> {
+        match self.permissions.get(user_id) {
+            Some(granted) => granted.clone(),
+            None => DEFAULT_PERMISSIONS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
+        }
+    }
+
+    /// Who holds `token`, and in which workspace.
+    fn caller(&self, token: &str) -> Caller {
+        let token = &self.tokens[token];
+        self.caller_for(&token.user_id, token.workspace == "dev")
+    }
+
+    /// `user_id` in the dev workspace or in production.
+    fn caller_for(&self, user_id: &str, dev: bool) -> Caller {
+        let user = self.users.get(user_id);
+        let name = |key: &str| {
+            user.and_then(|u| u[key].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Caller {
+            user_id: user_id.to_owned(),
+            first_name: name("first_name"),
+            last_name: name("last_name"),
+            dev,
+            permissions: self.permissions_of(user_id),
         }
     }
 
@@ -312,6 +364,20 @@ impl FakeState {
         });
         match workspace.as_deref() {
             Some(ws @ ("dev" | "production")) => {
+                if ws == "dev" {
+                    // Only developers have a dev workspace; theirs holds a personal branch.
+                    let caller = self.caller_for(&self.tokens[token].user_id, true);
+                    if !caller.can("develop") {
+                        return FakeReply::error(
+                            403,
+                            &format!(
+                                "User {} does not have the \"develop\" permission",
+                                caller.user_id
+                            ),
+                        );
+                    }
+                    self.world.enter_dev(&caller);
+                }
                 let entry = self.tokens.get_mut(token).expect("authenticated token");
                 entry.workspace = ws.to_owned();
                 FakeReply::json(200, session_json(entry))

@@ -1,373 +1,403 @@
-//! FakeLooker's small, stateful Looker world behind the everyday CI calls: project `thelook` with
-//! model `thelook` (explores `orders` and `users`, three rows each), LookML validation, data
-//! tests, content validation, deploy to production, inline queries (`json`, `csv`, `sql`),
-//! scheduled plans run once, and datagroups that can be triggered.
+//! FakeLooker's stateful Looker world behind the CI calls: the project's git branches and the
+//! code each workspace sees, models and explores, queries and async query tasks over a fake
+//! warehouse, LookML validation, data tests, content validation and folders, deploys, scheduled
+//! plans and datagroups. This file routes requests; each concern lives in its own module.
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
+use super::content;
+use super::git::{Code, Repo};
+use super::lookml::{self, ValidationCache};
+use super::project::{FakeModel, FakeProject};
+use super::query_tasks::{Queries, comma_list, parse_limit, string_list};
+use super::schedules::Schedules;
 use super::state::FakeReply;
+use super::warehouse::{explore_fields_json, title_case};
 
-const PROJECT: &str = "thelook";
-const LOOKML_TESTS: [&str; 2] = ["orders_have_ids", "users_are_unique"];
-const RESULT_FORMATS: [&str; 3] = ["json", "csv", "sql"];
-
-/// One explore: its dimensions, its measure, and its rows (in dimension order, then the measure).
-struct Explore {
-    name: &'static str,
-    dimensions: [&'static str; 2],
-    measure: &'static str,
-    rows: [(i64, &'static str); 3],
+/// Who is asking, and in which workspace.
+pub(crate) struct Caller {
+    pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// The session's workspace is `dev` (else `production`).
+    pub dev: bool,
+    pub permissions: Vec<String>,
 }
 
-const EXPLORES: [Explore; 2] = [
-    Explore {
-        name: "orders",
-        dimensions: ["orders.id", "orders.status"],
-        measure: "orders.count",
-        rows: [(1, "complete"), (2, "pending"), (3, "complete")],
-    },
-    Explore {
-        name: "users",
-        dimensions: ["users.id", "users.name"],
-        measure: "users.count",
-        rows: [(1, "Ada"), (2, "Grace"), (3, "Alan")],
-    },
-];
-
-fn explore(name: &str) -> Option<&'static Explore> {
-    EXPLORES.iter().find(|e| e.name == name)
-}
-
-impl Explore {
-    /// One row as the Looker `json` format gives it: field name -> value.
-    fn row(&self, index: usize) -> serde_json::Map<String, Value> {
-        let (id, text) = self.rows[index];
-        let mut row = serde_json::Map::new();
-        row.insert(self.dimensions[0].into(), json!(id));
-        row.insert(self.dimensions[1].into(), json!(text));
-        row.insert(self.measure.into(), json!(1));
-        row
+impl Caller {
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
     }
 
-    fn fields_json(&self) -> Value {
-        json!({
-            "dimensions": self.dimensions.iter().map(|d| json!({"name": d, "type": "string"})).collect::<Vec<_>>(),
-            "measures": [{"name": self.measure, "type": "count"}],
-        })
-    }
-}
-
-/// One datagroup of model `thelook`.
-#[derive(Debug, Clone)]
-struct Datagroup {
-    id: &'static str,
-    name: &'static str,
-    stale_before: Option<i64>,
-    triggered_at: Option<i64>,
-}
-
-impl Datagroup {
-    fn to_json(&self) -> Value {
-        json!({"id": self.id, "model_name": PROJECT, "name": self.name,
-               "stale_before": self.stale_before, "triggered_at": self.triggered_at,
-               "trigger_check_at": 0, "trigger_error": null, "trigger_value": null,
-               "can": {"update": true}})
+    /// The workspace whose validation results are cached together.
+    fn workspace_key(&self) -> String {
+        if self.dev {
+            format!("dev:{}", self.user_id)
+        } else {
+            "production".into()
+        }
     }
 }
 
 /// The world's state, changed by requests and by the test controls.
-#[derive(Debug, Clone)]
 pub(crate) struct World {
-    pub lookml_errors: Vec<String>,
-    pub failing_tests: Vec<String>,
-    pub broken_content: Vec<String>,
+    pub repo: Repo,
+    pub queries: Queries,
+    pub schedules: Schedules,
+    validation: ValidationCache,
+    /// The ref (or branch) last deployed to production, as sent.
     pub deployed_ref: Option<String>,
-    /// Every scheduled plan run once, as sent, with the id FakeLooker gave it.
-    pub scheduled_runs: Vec<Value>,
-    datagroups: Vec<Datagroup>,
+}
+
+/// Decode `%XX` escapes of one path segment (a branch name may hold an encoded `/`).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let value = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(u8::try_from(value).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl World {
     pub fn new() -> Self {
         World {
-            lookml_errors: Vec::new(),
-            failing_tests: Vec::new(),
-            broken_content: Vec::new(),
+            repo: Repo::new(FakeProject::thelook()),
+            queries: Queries::new(),
+            schedules: Schedules::new(),
+            validation: ValidationCache::default(),
             deployed_ref: None,
-            scheduled_runs: Vec::new(),
-            datagroups: vec![
-                Datagroup {
-                    id: "1",
-                    name: "orders_etl",
-                    stale_before: None,
-                    triggered_at: None,
-                },
-                Datagroup {
-                    id: "2",
-                    name: "daily",
-                    stale_before: None,
-                    triggered_at: None,
-                },
-            ],
         }
     }
 
-    /// The datagroup called `name`, as `GET /datagroups/{id}` shows it.
-    pub fn datagroup(&self, name: &str) -> Option<Value> {
-        self.datagroups
-            .iter()
-            .find(|d| d.name == name)
-            .map(Datagroup::to_json)
+    /// Enter the dev workspace: the user's personal branch exists from now on.
+    pub fn enter_dev(&mut self, caller: &Caller) {
+        self.repo.checked_out(caller);
     }
 
-    /// Whether this world answers `method route` (after authentication).
-    pub fn serves(method: &str, route: &str) -> bool {
-        matches!(
-            (method, route),
-            ("GET", "/lookml_models") | ("GET", "/content_validation")
-        ) || [
-            "/lookml_models/",
-            "/projects/",
-            "/queries/run/",
-            "/scheduled_plans/",
-            "/datagroups",
-        ]
-        .iter()
-        .any(|prefix| route.starts_with(prefix))
-    }
-
-    pub fn handle(&mut self, method: &str, route: &str, query: &str, body: &[u8]) -> FakeReply {
-        let query: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
-        let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
+    pub fn handle(
+        &mut self,
+        caller: &Caller,
+        method: &str,
+        route: &str,
+        query: &str,
+        body: &[u8],
+        now: Instant,
+    ) -> FakeReply {
+        self.queries.advance(now);
+        let params: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let param = |name: &str| params.get(name).map(String::as_str);
+        let segments: Vec<String> = route
+            .trim_start_matches('/')
+            .split('/')
+            .map(percent_decode)
+            .collect();
+        let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let user = caller.user_id.as_str();
         match (method, parts.as_slice()) {
-            ("GET", ["lookml_models"]) => FakeReply::json(200, json!([Self::model_json(true)])),
-            ("GET", ["lookml_models", PROJECT]) => FakeReply::json(200, Self::model_json(false)),
-            ("GET", ["lookml_models", PROJECT, "explores", name]) => match explore(name) {
-                Some(e) => FakeReply::json(
-                    200,
-                    json!({"name": e.name, "model_name": PROJECT, "fields": e.fields_json()}),
-                ),
-                None => FakeReply::error(404, "Not found"),
-            },
-            ("POST", ["projects", PROJECT, "validate"]) => self.validate(),
-            ("GET", ["projects", PROJECT, "lookml_tests", "run"]) => {
-                self.run_tests(query.get("test").map(String::as_str))
+            ("GET", ["lookml_models"]) => {
+                let code = self.repo.code_for(caller);
+                let models: Vec<Value> = code
+                    .project
+                    .models
+                    .iter()
+                    .map(|m| model_json(&code.project, m))
+                    .collect();
+                FakeReply::json(200, Value::Array(models))
             }
-            ("GET", ["content_validation"]) => self.content_validation(),
-            ("POST", ["projects", PROJECT, "deploy_ref_to_production"]) => {
-                match query.get("ref").or_else(|| query.get("branch")) {
-                    Some(target) => {
-                        self.deployed_ref = Some(target.clone());
-                        FakeReply::empty(204)
-                    }
-                    None => FakeReply::error(400, "ref or branch is required"),
+            ("GET", ["lookml_models", model]) => {
+                let code = self.repo.code_for(caller);
+                match code.project.model(model) {
+                    Some(m) => FakeReply::json(200, model_json(&code.project, m)),
+                    None => FakeReply::error(404, "Not found"),
                 }
             }
-            ("POST", ["queries", "run", format]) => run_inline_query(format, body),
-            ("POST", ["scheduled_plans", "run_once"]) => self.run_once(body),
-            ("GET", ["datagroups"]) => FakeReply::json(
-                200,
-                Value::Array(self.datagroups.iter().map(Datagroup::to_json).collect()),
-            ),
-            ("GET", ["datagroups", id]) => match self.datagroups.iter().find(|d| d.id == *id) {
-                Some(d) => FakeReply::json(200, d.to_json()),
-                None => FakeReply::error(404, "Not found"),
-            },
-            ("PATCH", ["datagroups", id]) => self.update_datagroup(id, body),
+            ("GET", ["lookml_models", model, "explores", explore]) => {
+                let code = self.repo.code_for(caller);
+                explore_json(&code.project, model, explore)
+            }
+            ("GET", ["projects"]) => FakeReply::json(200, json!([self.project_json()])),
+            (_, ["projects", project, rest @ ..]) => {
+                if *project != self.repo.project_id() {
+                    return FakeReply::error(404, "Not found");
+                }
+                self.project_route(caller, method, rest, &params, body)
+            }
+            ("GET", ["content_validation"]) => {
+                let code = self.repo.code_for(caller);
+                let folders = param("space_ids").map(comma_list);
+                let production = self.repo.production();
+                content::validate(&production.project, &code.project, folders.as_deref())
+            }
+            ("GET", ["folders", id]) => content::folder(&self.repo.production().project, id),
+            ("GET", ["folders", id, "ancestors"]) => {
+                content::folder_ancestors(&self.repo.production().project, id)
+            }
+            ("POST", ["queries"]) => {
+                let code = self.repo.code_for(caller);
+                self.queries.create_query(&code.project, body)
+            }
+            ("GET", ["queries", id]) => self.queries.query_json(id),
+            ("GET", ["queries", id, "run", format]) => {
+                let code = self.repo.code_for(caller);
+                let limit = param("limit").and_then(|l| parse_limit(&json!(l)));
+                self.queries.run_saved(&code.project, id, format, limit)
+            }
+            ("POST", ["queries", "run", format]) => self.run_inline(caller, format, body),
+            ("POST", ["query_tasks"]) => {
+                let code = if param("force_production") == Some("true") {
+                    self.repo.production()
+                } else {
+                    self.repo.code_for(caller)
+                };
+                self.queries.create_task(user, &code.project, body, now)
+            }
+            ("GET", ["query_tasks", "multi_results"]) => {
+                let ids = comma_list(param("query_task_ids").unwrap_or(""));
+                self.queries.multi_results(user, &ids, now)
+            }
+            ("GET", ["query_tasks", id]) => self.queries.task(user, id, now),
+            ("GET", ["query_tasks", id, "results"]) => self.queries.results(user, id, now),
+            ("DELETE", ["running_queries", id]) => self.queries.kill(user, id, now),
+            ("POST", ["scheduled_plans", "run_once"]) => self.schedules.run_once(body),
+            ("GET", ["scheduled_plans", id]) => self.schedules.plan(id),
+            ("POST", ["scheduled_plans", id, "run_once"]) => {
+                self.schedules.run_once_by_id(id, body)
+            }
+            ("GET", ["datagroups"]) => self.schedules.datagroups(),
+            ("GET", ["datagroups", id]) => self.schedules.datagroup_by_id(id),
+            ("PATCH", ["datagroups", id]) => self.schedules.update_datagroup(id, body),
             _ => FakeReply::error(404, "Not found"),
         }
     }
 
-    fn model_json(with_label: bool) -> Value {
-        let explores: Vec<Value> = EXPLORES.iter().map(|e| json!({"name": e.name})).collect();
-        let mut model = json!({"name": PROJECT, "project_name": PROJECT, "explores": explores});
-        if with_label {
-            model["label"] = json!("The Look");
+    /// Routes under `/projects/{project_id}/`.
+    fn project_route(
+        &mut self,
+        caller: &Caller,
+        method: &str,
+        rest: &[&str],
+        params: &HashMap<String, String>,
+        body: &[u8],
+    ) -> FakeReply {
+        let param = |name: &str| params.get(name).map(String::as_str);
+        let json_body = || serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+        match (method, rest) {
+            ("GET", []) => FakeReply::json(200, self.project_json()),
+            ("POST", ["validate"]) => {
+                let code = self.repo.code_for(caller);
+                self.validation.validate(caller.workspace_key(), &code)
+            }
+            ("GET", ["validate"]) => {
+                let code = self.repo.code_for(caller);
+                self.validation.cached(&caller.workspace_key(), &code)
+            }
+            ("GET", ["lookml_tests"]) => {
+                let code = self.repo.code_for(caller);
+                lookml::list_tests(&code.project, param("file_id"))
+            }
+            ("GET", ["lookml_tests", "run"]) => {
+                let code = self.repo.code_for(caller);
+                lookml::run_tests(
+                    &code.project,
+                    param("test"),
+                    param("model"),
+                    param("file_id"),
+                    &mut self.queries.counters.queries_run,
+                )
+            }
+            ("POST", ["deploy_ref_to_production"]) => {
+                self.deploy(caller, param("ref"), param("branch"))
+            }
+            ("GET", ["git_branch"]) => self.repo.current(caller),
+            ("POST", ["git_branch"]) => self.repo.create(caller, &json_body()),
+            ("PUT", ["git_branch"]) => self.repo.update(caller, &json_body()),
+            ("GET", ["git_branches"]) => self.repo.all(caller),
+            ("GET", ["git_branch", name]) => self.repo.find(name, caller),
+            ("DELETE", ["git_branch", name]) => self.repo.delete(caller, name),
+            _ => FakeReply::error(404, "Not found"),
         }
-        model
     }
 
-    fn validate(&self) -> FakeReply {
-        let errors: Vec<Value> = self
-            .lookml_errors
-            .iter()
-            .map(|m| {
-                json!({"severity": "error", "kind": "lookml", "message": m,
-                            "file_path": "thelook/orders.view.lkml"})
-            })
-            .collect();
-        FakeReply::json(
-            200,
-            json!({"errors": errors, "project_digest": "f00d", "computation_time": 0.01}),
-        )
+    fn project_json(&self) -> Value {
+        let id = self.repo.project_id();
+        json!({"id": id, "name": id, "uses_git": true,
+               "git_remote_url": format!("git@example.com:looker/{id}.git"),
+               "git_production_branch_name": super::git::PRODUCTION, "pull_request_mode": "off",
+               "validation_required": false, "allow_warnings": true, "is_example": false,
+               "can": {}})
     }
 
-    fn run_tests(&self, only: Option<&str>) -> FakeReply {
-        let results: Vec<Value> = LOOKML_TESTS
-            .iter()
-            .filter(|test| only.is_none_or(|only| only == **test))
-            .map(|test| {
-                let failed = self.failing_tests.iter().any(|t| t == test);
-                let errors = if failed {
-                    json!([{"message": format!("{test} failed")}])
-                } else {
-                    json!([])
-                };
-                json!({"model_name": PROJECT, "test_name": test, "assertions_count": 1,
-                       "assertions_failed": u8::from(failed), "success": !failed, "errors": errors})
-            })
-            .collect();
-        FakeReply::json(200, Value::Array(results))
-    }
-
-    fn content_validation(&self) -> FakeReply {
-        let broken: Vec<Value> = self
-            .broken_content
-            .iter()
-            .map(
-                |title| json!({"look": {"title": title}, "errors": [{"message": "Unknown field"}]}),
-            )
-            .collect();
-        FakeReply::json(
-            200,
-            json!({"content_with_errors": broken, "total_looks_validated": 3,
-                   "total_dashboards_validated": 2, "computation_time": 0.02}),
-        )
-    }
-
-    /// `POST /scheduled_plans/run_once`: a destination and something to deliver are required.
-    fn run_once(&mut self, body: &[u8]) -> FakeReply {
-        let Ok(Value::Object(mut plan)) = serde_json::from_slice::<Value>(body) else {
-            return FakeReply::error(400, "the body must be a JSON object");
-        };
-        let destinations = plan
-            .get("scheduled_plan_destination")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        if destinations == 0 {
-            return FakeReply::invalid("scheduled_plan_destination", "at least one is required");
-        }
-        let has_content = ["look_id", "dashboard_id", "lookml_dashboard_id", "query_id"]
-            .iter()
-            .any(|k| plan.get(*k).is_some_and(|v| !v.is_null()));
-        if !has_content {
-            return FakeReply::invalid(
-                "look_id",
-                "one of look_id, dashboard_id, lookml_dashboard_id or query_id is required",
+    /// `POST /projects/{p}/deploy_ref_to_production?ref=|branch=`: production takes that
+    /// commit. A `ref` FakeLooker does not know is recorded and accepted without changing the
+    /// code (tests deploy made-up shas); an unknown `branch` is refused.
+    fn deploy(
+        &mut self,
+        caller: &Caller,
+        reference: Option<&str>,
+        branch: Option<&str>,
+    ) -> FakeReply {
+        if !caller.can("deploy") {
+            return FakeReply::error(
+                403,
+                &format!(
+                    "User {} does not have the \"deploy\" permission",
+                    caller.user_id
+                ),
             );
         }
-        plan.insert(
-            "id".into(),
-            json!((self.scheduled_runs.len() + 1).to_string()),
-        );
-        plan.insert("run_once".into(), json!(true));
-        let plan = Value::Object(plan);
-        self.scheduled_runs.push(plan.clone());
-        FakeReply::json(200, plan)
+        let target = match (reference, branch) {
+            (Some(_), Some(_)) => {
+                return FakeReply::error(400, "Can only specify either a branch or a ref");
+            }
+            (None, None) => return FakeReply::error(400, "ref or branch is required"),
+            (Some(reference), None) => {
+                let sha = self.repo.resolve(reference);
+                self.deployed_ref = Some(reference.to_owned());
+                sha
+            }
+            (None, Some(branch)) => match self.repo.branch_commit(branch) {
+                Some(sha) => {
+                    let sha = sha.to_owned();
+                    self.deployed_ref = Some(branch.to_owned());
+                    Some(sha)
+                }
+                None => return FakeReply::error(400, &format!("Branch '{branch}' not found")),
+            },
+        };
+        if let Some(sha) = target {
+            self.repo.set_branch(super::git::PRODUCTION, &sha);
+        }
+        FakeReply::empty(204)
     }
 
-    /// `PATCH /datagroups/{id}`: `stale_before` and `triggered_at` are epoch seconds.
-    fn update_datagroup(&mut self, id: &str, body: &[u8]) -> FakeReply {
-        let Some(datagroup) = self.datagroups.iter_mut().find(|d| d.id == id) else {
-            return FakeReply::error(404, "Not found");
+    /// `POST /queries/run/{result_format}` over the session's code.
+    fn run_inline(&mut self, caller: &Caller, format: &str, body: &[u8]) -> FakeReply {
+        let Ok(query) = serde_json::from_slice::<Value>(body) else {
+            return FakeReply::error(400, "the body must be a JSON query");
         };
-        let Ok(Value::Object(update)) = serde_json::from_slice::<Value>(body) else {
-            return FakeReply::error(400, "the body must be a JSON object");
-        };
-        for (field, slot) in [
-            ("stale_before", &mut datagroup.stale_before),
-            ("triggered_at", &mut datagroup.triggered_at),
-        ] {
-            match update.get(field) {
-                None => {}
-                Some(value) => match value.as_i64() {
-                    Some(seconds) => *slot = Some(seconds),
-                    None => return FakeReply::invalid(field, "must be an integer (epoch seconds)"),
-                },
-            }
-        }
-        FakeReply::json(200, datagroup.to_json())
+        let code: Code = self.repo.code_for(caller);
+        let fields = string_list(&query["fields"]);
+        self.queries.run_now(
+            &code.project,
+            query["model"].as_str().unwrap_or(""),
+            query["view"].as_str().unwrap_or(""),
+            &fields,
+            parse_limit(&query["limit"]),
+            format,
+        )
     }
 }
 
-/// `POST /queries/run/{result_format}` over the explore named by the query's `view`.
-fn run_inline_query(format: &str, body: &[u8]) -> FakeReply {
-    if !RESULT_FORMATS.contains(&format) {
-        return FakeReply::error(
-            400,
-            &format!("FakeLooker runs inline queries as {RESULT_FORMATS:?}, not `{format}`"),
-        );
-    }
-    let Ok(query) = serde_json::from_slice::<Value>(body) else {
-        return FakeReply::error(400, "the body must be a JSON query");
-    };
-    if query["model"] != PROJECT {
-        return FakeReply::invalid("model", "unknown model");
-    }
-    let Some(explore) = query["view"].as_str().and_then(explore) else {
-        return FakeReply::invalid("view", "unknown explore");
-    };
-    let fields: Vec<&str> = query["fields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    if fields.is_empty() {
-        return FakeReply::invalid("fields", "at least one field is required");
-    }
-    if let Some(unknown) = fields
+/// A LookmlModel.
+fn model_json(project: &FakeProject, model: &FakeModel) -> Value {
+    let explores: Vec<Value> = model
+        .explores
         .iter()
-        .find(|f| !explore.dimensions.contains(f) && **f != explore.measure)
-    {
-        return FakeReply::invalid("fields", &format!("unknown field `{unknown}`"));
-    }
-    // The spec types `limit` as a string; a number is taken too.
-    let limit = query["limit"]
-        .as_str()
-        .and_then(|l| l.parse().ok())
-        .or_else(|| query["limit"].as_u64().map(|l| l as usize))
-        .unwrap_or(explore.rows.len())
-        .min(explore.rows.len());
-    let rows: Vec<serde_json::Map<String, Value>> = (0..limit)
-        .map(|i| {
-            let full = explore.row(i);
-            fields
-                .iter()
-                .map(|f| ((*f).to_owned(), full[*f].clone()))
-                .collect()
+        .map(|e| {
+            let label = e.label.clone().unwrap_or_else(|| title_case(&e.name));
+            json!({"name": e.name, "label": label, "description": e.description,
+                   "hidden": e.hidden, "group_label": model.label})
         })
         .collect();
-    match format {
-        "json" => FakeReply::json(
-            200,
-            Value::Array(rows.into_iter().map(Value::Object).collect()),
-        ),
-        "csv" => {
-            let mut csv = fields.join(",");
-            csv.push('\n');
-            for row in rows {
-                let cells: Vec<String> = fields
-                    .iter()
-                    .map(|f| match &row[*f] {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                csv.push_str(&cells.join(","));
-                csv.push('\n');
-            }
-            FakeReply::text("text/csv", csv)
-        }
-        _ => FakeReply::text(
-            "text/plain",
-            format!(
-                "SELECT {} FROM {PROJECT}.{} LIMIT {limit}",
-                fields.join(", "),
-                explore.name
-            ),
-        ),
-    }
+    json!({
+        "name": model.name,
+        "project_name": project.name,
+        "label": model.label.clone().unwrap_or_else(|| title_case(&model.name)),
+        "explores": explores,
+        "has_content": true,
+        "allowed_db_connection_names": [model.connection],
+        "unlimited_db_connections": false,
+        "can": {"index": true, "show": true},
+    })
+}
+
+/// `GET /lookml_models/{model}/explores/{explore}`: a LookmlModelExplore.
+fn explore_json(project: &FakeProject, model_name: &str, explore_name: &str) -> FakeReply {
+    let (Some(model), Some(explore)) = (
+        project.model(model_name),
+        project.explore(model_name, explore_name),
+    ) else {
+        return FakeReply::error(404, "Not found");
+    };
+    let views = project.explore_views(explore);
+    let (dimensions, measures) = explore_fields_json(project, explore);
+    let joins: Vec<Value> = explore
+        .joins
+        .iter()
+        .map(|j| {
+            let view = project.view(&j.name);
+            let fields: Vec<&str> = view
+                .map(|v| v.fields().map(|f| f.name.as_str()).collect())
+                .unwrap_or_default();
+            json!({
+                "name": j.name,
+                "from": null,
+                "sql_on": j.sql_on,
+                "relationship": j.relationship,
+                "type": j.join_type,
+                "view_label": title_case(&j.name),
+                "sql_table_name": view.map(|v| v.sql_table_name.clone()),
+                "fields": fields,
+                "dependent_fields": [],
+                "required_joins": [],
+                "outer_only": false,
+                "foreign_key": null,
+                "sql_foreign_key": null,
+            })
+        })
+        .collect();
+    let mut files = vec![model.file.clone()];
+    files.extend(views.iter().map(|v| v.file.clone()));
+    let label = explore
+        .label
+        .clone()
+        .unwrap_or_else(|| title_case(&explore.name));
+    FakeReply::json(
+        200,
+        json!({
+            "id": format!("{model_name}::{explore_name}"),
+            "name": explore.name,
+            "label": label,
+            "title": label,
+            "description": explore.description,
+            "hidden": explore.hidden,
+            "tags": explore.tags,
+            "model_name": model_name,
+            "project_name": project.name,
+            "view_name": explore.base_view(),
+            "sql_table_name": views.first().map(|v| v.sql_table_name.clone()),
+            "connection_name": model.connection,
+            "dialect_name": "postgres",
+            "source_file": model.file,
+            "files": files,
+            "lookml_link":
+                format!("/projects/{}/files/{}?line={}", project.name, model.file, explore.line),
+            "can_develop": true,
+            "can_see_lookml": true,
+            "can_explain": true,
+            "can_save": true,
+            "can_total": true,
+            "errors": [],
+            "always_join": [],
+            "joins": joins,
+            "fields": {"dimensions": dimensions, "measures": measures,
+                       "filters": [], "parameters": []},
+        }),
+    )
 }

@@ -8,8 +8,15 @@ Log records of the core go to the standard ``logging`` module under ``looker_ci_
 are cached for speed: call :func:`refresh_logging` after changing them.
 """
 
-from looker_ci import errors
+from looker_ci import errors, gate
 from looker_ci._client import AsyncLookerClient, LookerClient
 from looker_ci._native import __version__, refresh_logging
 
-__all__ = ["AsyncLookerClient", "LookerClient", "errors", "refresh_logging", "__version__"]
+__all__ = [
+    "AsyncLookerClient",
+    "LookerClient",
+    "errors",
+    "gate",
+    "refresh_logging",
+    "__version__",
+]

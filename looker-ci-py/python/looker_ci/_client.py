@@ -9,7 +9,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
+
+    from looker_ci.gate import ValidateOptions, ValidationResult, Validator
 
 from looker_ci._native import NativeClient
 from looker_ci._operations import AsyncOperations, SyncOperations
@@ -111,6 +113,11 @@ class _Base:
         return f"<{type(self).__name__} base_url={self.base_url!r}>"
 
 
+def _options(options: Mapping[str, Any]) -> str:
+    """JSON of validator options; the core refuses unknown keys, naming the valid ones."""
+    return json.dumps({name: value for name, value in options.items() if value is not None})
+
+
 class LookerClient(_Base, SyncOperations):
     """A synchronous Looker API 4.0 client. Safe to share between threads.
 
@@ -139,6 +146,30 @@ class LookerClient(_Base, SyncOperations):
         with commas, as the Looker API expects.
         """
         return self._native.request(method, path, _dumps(query), _dumps(body), raw)
+
+    def validate(
+        self, validator: Validator, **options: Unpack[ValidateOptions]
+    ) -> ValidationResult:
+        """Run a validator of the CI gate (``"lookml"``, ``"sql"``, ``"assert"``, ``"content"``)
+        with the options of docs/ci.md, e.g. ``validate("sql", project="thelook",
+        commit=sha, explores=["thelook/*"])``. Returns the result document; render it with
+        :func:`looker_ci.gate.render_report`. A commit is checked out on a temporary branch that
+        is removed afterwards."""
+        return self._native.validate(validator, _options(options))  # type: ignore[return-value]
+
+    def deploy(
+        self, project: str, *, branch: str | None = None, commit: str | None = None
+    ) -> None:
+        """Deploy the head of ``branch``, or ``commit``, of ``project`` to production."""
+        self._native.deploy(project, branch, commit)
+
+    def run_schedule(self, plan_id: str | int) -> dict[str, JSON]:
+        """Run scheduled plan ``plan_id`` once now; returns the plan Looker ran."""
+        return self._native.run_schedule(str(plan_id))
+
+    def trigger_datagroup(self, model: str, datagroup: str) -> dict[str, JSON]:
+        """Mark ``datagroup`` of ``model`` stale now so Looker rebuilds what depends on it."""
+        return self._native.trigger_datagroup(model, datagroup)
 
     def login_user(self, user_id: str | int) -> LookerClient:
         """A client acting as another user (sudo). Close it when done."""
@@ -178,6 +209,14 @@ class AsyncLookerClient(_Base, AsyncOperations):
     ) -> Any:
         """As :meth:`LookerClient.request`, awaited."""
         return await self._native.request_async(method, path, _dumps(query), _dumps(body), raw)
+
+    async def validate(
+        self, validator: Validator, **options: Unpack[ValidateOptions]
+    ) -> ValidationResult:
+        """As :meth:`LookerClient.validate`, awaited."""
+        return await self._native.validate_async(  # type: ignore[no-any-return]
+            validator, _options(options)
+        )
 
     def login_user(self, user_id: str | int) -> AsyncLookerClient:
         """A client acting as another user (sudo). Close it when done."""

@@ -111,6 +111,13 @@ class InternalError(LookerCIError):
     code = "LOOKER_CI_INTERNAL"
 
 
+class CancelledError(LookerCIError):
+    """The operation was cancelled (SIGINT/SIGTERM from a CI runner) after cleaning up what it
+    had changed in Looker (a temporary branch, the user's checked-out branch)."""
+
+    code = "LOOKER_CI_CANCELLED"
+
+
 class NativeCause(Exception):
     """The lower-level cause of an error (e.g. the socket error), chained as ``__cause__``."""
 
@@ -127,6 +134,7 @@ _BY_CODE: dict[str, type[LookerCIError]] = {
         CredentialsError,
         InvalidArgumentError,
         ClientClosedError,
+        CancelledError,
         InternalError,
     )
 }
@@ -152,6 +160,7 @@ __all__ = [
     "CredentialsError",
     "DecodeError",
     "InternalError",
+    "CancelledError",
     "InvalidArgumentError",
     "LookerCIError",
     "NativeCause",

@@ -1,0 +1,274 @@
+//! The `looker-ci` binary end to end against FakeLooker: exit codes, reports on disk, and the
+//! messages a user sees. The server runs in this process; the command in a child process.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use looker_ci_core::ExposeSecret;
+use looker_ci_core::testing::FakeLooker;
+
+fn looker_ci() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_looker-ci"))
+}
+
+/// A scratch directory for reports, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "looker-ci-cli-{name}-{}-{}",
+            std::process::id(),
+            fastrand_suffix()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fastrand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// Run the command against `fake` (its API key in the environment, nothing else of the caller's).
+async fn run(fake: Option<&FakeLooker>, cwd: &Path, args: &[&str]) -> Output {
+    let mut command = looker_ci();
+    command.args(args).current_dir(cwd).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    if let Some(fake) = fake {
+        command
+            .env("LOOKERSDK_BASE_URL", fake.base_url())
+            .env("LOOKERSDK_CLIENT_ID", fake.client_id())
+            .env(
+                "LOOKERSDK_CLIENT_SECRET",
+                fake.client_secret().expose_secret(),
+            );
+    }
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_lists_the_validators_and_the_exit_codes() {
+    let scratch = Scratch::new("help");
+    let out = run(None, &scratch.0, &["--help"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for word in [
+        "lookml", "sql", "assert", "content", "deploy", "merge", "130", "Examples",
+    ] {
+        assert!(help.contains(word), "--help lacks {word}: {help}");
+    }
+    let out = run(None, &scratch.0, &["sql", "--concurency", "3"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--concurrency"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lookml_findings_fail_the_gate_and_land_in_every_report() {
+    let fake = FakeLooker::start().await.unwrap();
+    let scratch = Scratch::new("lookml");
+    let clean = run(Some(&fake), &scratch.0, &["lookml", "--project", "thelook"]).await;
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
+    assert!(
+        text(&clean.stdout).contains("PASSED"),
+        "{}",
+        text(&clean.stdout)
+    );
+
+    fake.add_lookml_error("Unknown view `userz`");
+    let (json, junit, quality, md) = (
+        scratch.path("out/lookml.json"),
+        scratch.path("lookml.xml"),
+        scratch.path("quality.json"),
+        scratch.path("lookml.md"),
+    );
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &[
+            "lookml",
+            "--project",
+            "thelook",
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--codequality",
+            quality.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Unknown view `userz`") && stdout.contains("FAILED"),
+        "{stdout}"
+    );
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(document["validator"], "lookml");
+    assert_eq!(document["passed"], false);
+    assert_eq!(document["findings"][0]["message"], "Unknown view `userz`");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<failure")
+    );
+    let issues: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&quality).unwrap()).unwrap();
+    assert_eq!(issues.as_array().unwrap().len(), 1);
+    assert!(std::fs::read_to_string(&md).unwrap().contains("userz"));
+    // No report is left half-written next to the real one.
+    assert!(std::fs::read_dir(scratch.path("out")).unwrap().count() == 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_a_configuration_error_that_names_it() {
+    let fake = FakeLooker::start().await.unwrap();
+    let scratch = Scratch::new("bad");
+    let out = run(Some(&fake), &scratch.0, &["lookml", "--project", "nope"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("`nope`") && err.contains("thelook"), "{err}");
+
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &["sql", "--project", "thelook", "--explores", "thelook/ordrs"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no explore `ordrs`"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &["sql", "--project", "thelook", "--shard", "5/4"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("5/4"));
+
+    // No Looker configured at all: a configuration error, not a crash.
+    let out = run(None, &scratch.0, &["lookml", "--project", "thelook"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("base_url"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_api_key_is_a_looker_error() {
+    let fake = FakeLooker::start().await.unwrap();
+    let scratch = Scratch::new("key");
+    let mut command = looker_ci();
+    command
+        .args(["lookml", "--project", "thelook"])
+        .current_dir(&scratch.0)
+        .env_clear()
+        .env("LOOKERSDK_BASE_URL", fake.base_url())
+        .env("LOOKERSDK_CLIENT_ID", fake.client_id())
+        .env("LOOKERSDK_CLIENT_SECRET", "not-the-secret");
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("not-the-secret"));
+    assert!(!all.contains(fake.client_secret().expose_secret()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_and_merge_work_from_the_command() {
+    let fake = FakeLooker::start().await.unwrap();
+    let scratch = Scratch::new("deploy");
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &["deploy", "--project", "thelook", "--branch", "main"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(fake.deployed_ref().as_deref(), Some("main"));
+
+    fake.fail_lookml_test("orders_have_ids");
+    let (a, b) = (scratch.path("a.json"), scratch.path("b.json"));
+    for (shard, path) in [("1/2", &a), ("2/2", &b)] {
+        let out = run(
+            Some(&fake),
+            &scratch.0,
+            &[
+                "assert",
+                "--project",
+                "thelook",
+                "--shard",
+                shard,
+                "--json",
+                path.to_str().unwrap(),
+            ],
+        )
+        .await;
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let merged = scratch.path("merged.json");
+    let out = run(
+        None,
+        &scratch.0,
+        &[
+            "merge",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--json",
+            merged.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    // Both shards together ran every test once.
+    let tests = document["counts"]["tests_run"].as_u64().unwrap();
+    assert!(tests >= 2, "{document}");
+    assert_eq!(
+        document["findings"].as_array().unwrap().len(),
+        1,
+        "{document}"
+    );
+    assert!(document.get("shard").is_none());
+}

@@ -1,0 +1,330 @@
+//! The `looker-ci` command: parse the arguments, build the client from the environment (the same
+//! settings and credential chain as every client), run the validator with live progress on
+//! stderr, write the reports, print the summary on stdout, and exit with a code a pipeline can
+//! branch on. `cargo install looker-ci`, the wheel's `looker-ci`/`python -m looker_ci` and
+//! `npx looker-ci` all call [`run`].
+
+mod args;
+mod output;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use crate::client::LookerClient;
+use crate::error::{Error, Result};
+use crate::gate::report::{self, ReportFormat};
+use crate::gate::{self, Progress, ValidateOptions, ValidationResult, ValidatorKind};
+use crate::settings::{ProcessEnvironment, SettingsOptions};
+use crate::token_cache::RefreshPolicy;
+
+use args::{Cli, Command, ReportArgs, ValidateArgs};
+
+/// Exit codes (also in `--help`).
+pub mod exit {
+    pub const PASSED: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const CONFIGURATION: u8 = 2;
+    pub const LOOKER: u8 = 3;
+    pub const INTERNAL: u8 = 4;
+    pub const CANCELLED: u8 = 130;
+}
+
+/// Run the command with `args` (the program name first) and return its exit code.
+pub fn run(args: Vec<OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::CONFIGURATION
+            } else {
+                exit::PASSED
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("looker-ci: error: cannot start the async runtime: {e}");
+            return exit::INTERNAL;
+        }
+    };
+    let code = runtime.block_on(execute(cli));
+    // Background work (a dropped branch restore) gets a moment; nothing else is waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    code
+}
+
+/// The exit code for an error.
+pub fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::Config { .. } | Error::InvalidArgument { .. } => exit::CONFIGURATION,
+        Error::Cancelled { .. } => exit::CANCELLED,
+        Error::Internal { .. } => exit::INTERNAL,
+        _ => exit::LOOKER,
+    }
+}
+
+async fn execute(cli: Cli) -> u8 {
+    let outcome = match cli.command {
+        Command::Lookml(a) => validate(&cli.ini, &cli.section, ValidatorKind::Lookml, a).await,
+        Command::Sql(a) => validate(&cli.ini, &cli.section, ValidatorKind::Sql, a).await,
+        Command::Assert(a) => validate(&cli.ini, &cli.section, ValidatorKind::Assert, a).await,
+        Command::Content(a) => validate(&cli.ini, &cli.section, ValidatorKind::Content, a).await,
+        Command::Merge(a) => merge(&a.inputs, &a.reports),
+        Command::Deploy(a) => {
+            with_client(&cli.ini, &cli.section, |client| async move {
+                gate::deploy::deploy(
+                    &client,
+                    &a.project,
+                    a.branch.as_deref(),
+                    a.commit.as_deref(),
+                )
+                .await?;
+                let what = a.branch.or(a.commit).unwrap_or_default();
+                println!("deployed {what} of project {} to production", a.project);
+                Ok(exit::PASSED)
+            })
+            .await
+        }
+        Command::RunSchedule(a) => {
+            with_client(&cli.ini, &cli.section, |client| async move {
+                let plan = gate::deploy::run_schedule(&client, &a.plan_id).await?;
+                println!(
+                    "scheduled plan {} ({}) is running once",
+                    a.plan_id,
+                    plan["name"].as_str().unwrap_or("unnamed")
+                );
+                Ok(exit::PASSED)
+            })
+            .await
+        }
+        Command::TriggerDatagroup(a) => {
+            with_client(&cli.ini, &cli.section, |client| async move {
+                gate::deploy::trigger_datagroup(&client, &a.model, &a.datagroup).await?;
+                println!("datagroup {}::{} triggered", a.model, a.datagroup);
+                Ok(exit::PASSED)
+            })
+            .await
+        }
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("looker-ci: error: {error}");
+            exit_code(&error)
+        }
+    }
+}
+
+fn client_from_environment(
+    ini: &Option<std::path::PathBuf>,
+    section: &Option<String>,
+) -> Result<LookerClient> {
+    let env: Arc<dyn crate::settings::Environment> = Arc::new(ProcessEnvironment);
+    let settings = SettingsOptions {
+        config_file: ini.clone(),
+        section: section.clone(),
+        read_env: true,
+        environment: Some(Arc::clone(&env)),
+        ..SettingsOptions::default()
+    }
+    .build()?;
+    LookerClient::with_default_chain(settings, env, RefreshPolicy::default())
+}
+
+/// Run `work` with a client, then log out whatever happened.
+async fn with_client<F, Fut>(
+    ini: &Option<std::path::PathBuf>,
+    section: &Option<String>,
+    work: F,
+) -> Result<u8>
+where
+    F: FnOnce(LookerClient) -> Fut,
+    Fut: std::future::Future<Output = Result<u8>>,
+{
+    let client = client_from_environment(ini, section)?;
+    let outcome = work(client.clone()).await;
+    let closed = client.close().await;
+    let code = outcome?;
+    closed?;
+    Ok(code)
+}
+
+async fn validate(
+    ini: &Option<std::path::PathBuf>,
+    section: &Option<String>,
+    validator: ValidatorKind,
+    args: ValidateArgs,
+) -> Result<u8> {
+    let options = options_from(&args)?;
+    let reports = args.reports;
+    with_client(ini, section, |client| async move {
+        let progress = Arc::new(Progress::new());
+        let ticker =
+            (!reports.quiet).then(|| output::spawn_progress(validator, Arc::clone(&progress)));
+        let result = gate::validate_with(
+            &client,
+            validator,
+            &options,
+            &progress,
+            cancelled(),
+            |name| std::env::var(name).ok(),
+        )
+        .await;
+        if let Some(ticker) = ticker {
+            ticker.abort();
+            output::clear_progress_line();
+        }
+        finish(&result?, &reports)
+    })
+    .await
+}
+
+/// Flags over the `--options` file over the defaults; the shard defaults to GitLab's
+/// `parallel:` variables.
+fn options_from(args: &ValidateArgs) -> Result<ValidateOptions> {
+    let mut options = match &args.options {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::invalid_argument("options", format!("cannot read {}: {e}", path.display()))
+            })?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Error::invalid_argument("options", format!("{} is not JSON: {e}", path.display()))
+            })?;
+            serde_json::from_value(value).map_err(|e| {
+                Error::invalid_argument("options", format!("in {}: {e}", path.display()))
+            })?
+        }
+        None => ValidateOptions::default(),
+    };
+    let a = args;
+    if let Some(project) = &a.project {
+        options.project = project.clone();
+    }
+    if !a.explores.is_empty() {
+        options.explores = a.explores.clone();
+    }
+    if a.branch.is_some() || a.commit.is_some() {
+        options.branch = a.branch.clone();
+        options.commit = a.commit.clone();
+    }
+    set(&mut options.concurrency, a.concurrency);
+    if a.query_timeout.is_some() {
+        options.query_timeout = a.query_timeout;
+    }
+    options.shard = a
+        .shard
+        .clone()
+        .or(options.shard)
+        .or_else(|| gate::shard::from_ci_environment(|n| std::env::var(n).ok()));
+    options.fail_fast |= a.fail_fast;
+    options.skip_hidden |= a.skip_hidden;
+    options.dimensions_only |= a.dimensions_only;
+    options.exclude_personal |= a.exclude_personal;
+    if a.severity.is_some() {
+        options.severity = a.severity.clone();
+    }
+    if !a.folders.is_empty() {
+        options.folders = a.folders.clone();
+    }
+    if !a.exclude_folders.is_empty() {
+        options.exclude_folders = a.exclude_folders.clone();
+    }
+    if a.incremental.is_some() {
+        options.incremental = a.incremental.clone();
+    }
+    options.check()?;
+    Ok(options)
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+/// Completes on SIGINT or SIGTERM (what CI runners send on cancel or timeout).
+async fn cancelled() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn merge(inputs: &[std::path::PathBuf], reports: &ReportArgs) -> Result<u8> {
+    let mut parts = Vec::new();
+    for path in inputs {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid_argument("inputs", format!("cannot read {}: {e}", path.display()))
+        })?;
+        let part: ValidationResult = serde_json::from_str(&text).map_err(|e| {
+            Error::invalid_argument(
+                "inputs",
+                format!("{} is not a looker-ci result document: {e}", path.display()),
+            )
+        })?;
+        parts.push(part);
+    }
+    finish(&ValidationResult::merge(parts)?, reports)
+}
+
+/// Write the reports, print the summary, and give the exit code of the result.
+fn finish(result: &ValidationResult, reports: &ReportArgs) -> Result<u8> {
+    for (path, format) in [
+        (&reports.json, ReportFormat::Json),
+        (&reports.junit, ReportFormat::Junit),
+        (&reports.codequality, ReportFormat::CodeQuality),
+        (&reports.markdown, ReportFormat::Markdown),
+    ] {
+        if let Some(path) = path {
+            write_report(path, &report::render(result, format))?;
+        }
+    }
+    let github = reports.github || std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    if github {
+        print!("{}", report::render(result, ReportFormat::Github));
+    }
+    output::print_summary(result, reports.quiet, std::io::stdout().is_terminal());
+    Ok(if result.passed {
+        exit::PASSED
+    } else {
+        exit::FINDINGS
+    })
+}
+
+/// Write through a temporary file and rename, so a killed job never leaves half a report.
+fn write_report(path: &Path, text: &str) -> Result<()> {
+    let fail = |e: std::io::Error| {
+        Error::invalid_argument("report", format!("cannot write {}: {e}", path.display()))
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let temporary = path.with_extension("looker-ci-tmp");
+    std::fs::write(&temporary, text).map_err(fail)?;
+    std::fs::rename(&temporary, path).map_err(fail)
+}

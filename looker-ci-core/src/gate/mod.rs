@@ -1,0 +1,194 @@
+//! The CI gate: LookML, SQL, data-test and content validators, branch handling, deploy and
+//! refresh, and the reports CI systems read. One implementation; the `looker-ci` command and the
+//! Python and Node bindings only call [`validate`] and the functions of [`deploy`].
+//!
+//! ```no_run
+//! # async fn run() -> looker_ci_core::Result<()> {
+//! use looker_ci_core::gate::{self, ValidateOptions, ValidatorKind};
+//! let client = looker_ci_core::LookerClient::from_env()?;
+//! let options = ValidateOptions {
+//!     project: "thelook".into(),
+//!     commit: std::env::var("CI_COMMIT_SHA").ok(),
+//!     explores: vec!["thelook/*".into(), "-thelook/legacy_*".into()],
+//!     ..ValidateOptions::default()
+//! };
+//! let result = gate::validate(&client, ValidatorKind::Sql, &options).await?;
+//! println!("{}", gate::report::render(&result, gate::report::ReportFormat::Text));
+//! # Ok(()) }
+//! ```
+
+mod catalog;
+mod content;
+mod data_tests;
+pub mod deploy;
+pub mod git_ref;
+mod lookml;
+pub mod options;
+pub mod progress;
+pub mod report;
+pub mod result;
+pub mod selector;
+pub mod shard;
+mod sql;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub use git_ref::RefSpec;
+pub use options::ValidateOptions;
+pub use progress::{Progress, ProgressSnapshot};
+pub use result::{
+    CheckedExplore, Counts, Finding, FindingScope, GitRefValidated, Severity, Shard,
+    ValidationResult, ValidatorKind,
+};
+
+use crate::client::LookerClient;
+use crate::error::{Error, Result};
+
+/// Run one validator on the code `options` names (production, a branch, or a commit on a
+/// temporary branch that is removed afterwards).
+pub async fn validate(
+    client: &LookerClient,
+    validator: ValidatorKind,
+    options: &ValidateOptions,
+) -> Result<ValidationResult> {
+    let progress = Arc::new(Progress::new());
+    validate_with(
+        client,
+        validator,
+        options,
+        &progress,
+        std::future::pending(),
+        |name| std::env::var(name).ok(),
+    )
+    .await
+}
+
+/// [`validate`] with live progress, a cancellation signal (when `cancel` completes, the work
+/// stops, the branch is restored and the result is [`Error::Cancelled`]), and the environment
+/// that names the CI run (for the temporary branch).
+pub async fn validate_with(
+    client: &LookerClient,
+    validator: ValidatorKind,
+    options: &ValidateOptions,
+    progress: &Arc<Progress>,
+    cancel: impl Future<Output = ()>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ValidationResult> {
+    options.check()?;
+    if options.incremental.is_some() && validator != ValidatorKind::Content {
+        return Err(Error::invalid_argument(
+            "incremental",
+            format!(
+                "incremental mode is available for `content` in this version, not for `{}`; \
+                 leave --incremental out of this step",
+                validator.as_str()
+            ),
+        ));
+    }
+    let started = Instant::now();
+    let requests_before = client.stats().requests;
+    let spec = RefSpec::new(options.branch.as_deref(), options.commit.as_deref());
+    let mut result =
+        ValidationResult::new(validator, &options.project, GitRefValidated::production());
+    result.shard = options
+        .shard
+        .as_deref()
+        .map(options::parse_shard)
+        .transpose()?;
+    result.incremental_target = options.incremental.clone();
+
+    catalog::check_project(client, &options.project).await?;
+    let mut existing = Vec::new();
+    if let Some(target) = &options.incremental {
+        let target_spec = if target == "production" {
+            RefSpec::Production
+        } else {
+            RefSpec::Branch(target.clone())
+        };
+        let mut on_target =
+            ValidationResult::new(validator, &options.project, GitRefValidated::production());
+        run_on_ref(
+            client,
+            validator,
+            options,
+            progress,
+            &target_spec,
+            &env,
+            &mut on_target,
+            &mut std::pin::pin!(std::future::pending()),
+        )
+        .await?;
+        existing = on_target
+            .findings
+            .iter()
+            .map(|f| f.fingerprint(validator))
+            .collect();
+    }
+    let mut cancel = std::pin::pin!(cancel);
+    run_on_ref(
+        client,
+        validator,
+        options,
+        progress,
+        &spec,
+        &env,
+        &mut result,
+        &mut cancel,
+    )
+    .await?;
+
+    let threshold = options.threshold();
+    let before = result.findings.len();
+    result
+        .findings
+        .retain(|f| !existing.contains(&f.fingerprint(validator)));
+    result.counts.findings_existing_on_target = (before - result.findings.len()) as u64;
+    result.findings.retain(|f| f.severity >= threshold);
+    result.passed = result
+        .findings
+        .iter()
+        .all(|f| f.severity < Severity::Error.max(threshold));
+    result.counts.findings = result.findings.len() as u64;
+    result.counts.api_requests = client.stats().requests - requests_before;
+    result.counts.seconds = started.elapsed().as_secs_f64();
+    Ok(result)
+}
+
+/// Check out `spec`, run the validator, and restore, whether the run succeeded, failed or was
+/// cancelled.
+#[allow(clippy::too_many_arguments)]
+async fn run_on_ref(
+    client: &LookerClient,
+    validator: ValidatorKind,
+    options: &ValidateOptions,
+    progress: &Arc<Progress>,
+    spec: &RefSpec,
+    env: &impl Fn(&str) -> Option<String>,
+    result: &mut ValidationResult,
+    cancel: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> Result<()> {
+    let checked = git_ref::check_out(client, &options.project, spec, env).await?;
+    result.git_ref = checked.validated.clone();
+    let work = async {
+        let on = checked.client();
+        match validator {
+            ValidatorKind::Lookml => lookml::validate_lookml(on, options, result).await,
+            ValidatorKind::Sql => sql::validate_sql(on, options, progress, result).await,
+            ValidatorKind::Assert => {
+                data_tests::run_data_tests(on, options, progress, result).await
+            }
+            ValidatorKind::Content => content::validate_content(on, options, result).await,
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = work => outcome,
+        () = cancel.as_mut() => Err(Error::Cancelled {
+            message: "the validation was interrupted; the Looker branch was restored".into(),
+        }),
+    };
+    let restored = checked.restore().await;
+    outcome?;
+    restored
+}

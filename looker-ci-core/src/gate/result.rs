@@ -1,0 +1,404 @@
+//! The one result every validator returns. Reports (JSON, JUnit, Code Quality, GitHub
+//! annotations, Markdown, human text) are renderings of it; the JSON form is the documented,
+//! stable `--json` document (see docs/ci.md), so fields are only ever added.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON document; bumped only on an incompatible change.
+pub const RESULT_FORMAT_VERSION: u32 = 1;
+
+/// Which validator produced a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValidatorKind {
+    Lookml,
+    Sql,
+    Assert,
+    Content,
+}
+
+impl ValidatorKind {
+    /// `lookml`, `sql`, `assert` or `content`.
+    pub fn parse(text: &str) -> crate::Result<ValidatorKind> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "lookml" => Ok(ValidatorKind::Lookml),
+            "sql" => Ok(ValidatorKind::Sql),
+            "assert" | "data_tests" => Ok(ValidatorKind::Assert),
+            "content" => Ok(ValidatorKind::Content),
+            _ => Err(crate::Error::invalid_argument(
+                "validator",
+                format!("`{text}` is not a validator: use lookml, sql, assert or content"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValidatorKind::Lookml => "lookml",
+            ValidatorKind::Sql => "sql",
+            ValidatorKind::Assert => "assert",
+            ValidatorKind::Content => "content",
+        }
+    }
+}
+
+/// How serious a finding is, in Looker's LookML-validation vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+    Fatal,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Fatal => "fatal",
+        }
+    }
+
+    /// Parse Looker's (or a user's) severity name; unknown names are `None`.
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            "fatal" => Some(Severity::Fatal),
+            _ => None,
+        }
+    }
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingScope {
+    /// A LookML validation error (file and line).
+    Lookml,
+    /// One dimension or measure whose SQL fails on its own.
+    Field,
+    /// A join: every field of one joined view fails the same way (a bad `sql_on`, a missing table).
+    Join,
+    /// The explore: every field fails (a missing base table), or only a set of fields fails
+    /// together (`fields` lists the smallest such set), or a query timed out.
+    Explore,
+    /// A LookML data test that failed.
+    Test,
+    /// A Look, dashboard or other content that no longer validates.
+    Content,
+}
+
+/// Which code a result was validated against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitRefValidated {
+    /// `production`, `branch` or `commit`.
+    pub kind: String,
+    /// The branch name or commit as given (`production` for production).
+    pub name: String,
+    /// The commit Looker reported for the checked-out code, when it reported one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+impl GitRefValidated {
+    pub fn production() -> Self {
+        GitRefValidated {
+            kind: "production".into(),
+            name: "production".into(),
+            commit: None,
+        }
+    }
+}
+
+/// One problem found. Fields that do not apply to a validator are left out of the JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub scope: FindingScope,
+    /// What Looker or the database said, unchanged.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explore: Option<String>,
+    /// The failing dimension or measure (`view.field`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For an explore-level SQL finding: the smallest set of fields that fails together; for a
+    /// join finding: the joined view's fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// The joined view, for a join finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<String>,
+    /// LookML file (project-relative) and line, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The SQL that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// The data test's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    /// `look`, `dashboard`, `dashboard_element`, `scheduled_plan`, ... for content findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The content's folder, as `Shared/Sales/EMEA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// A link that opens the problem in Looker, where there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Finding {
+    /// A finding with only the required fields set.
+    pub fn new(severity: Severity, scope: FindingScope, message: impl Into<String>) -> Self {
+        Finding {
+            severity,
+            scope,
+            message: message.into(),
+            model: None,
+            explore: None,
+            field: None,
+            fields: Vec::new(),
+            view: None,
+            file: None,
+            line: None,
+            sql: None,
+            test: None,
+            content_type: None,
+            content_id: None,
+            title: None,
+            folder: None,
+            url: None,
+        }
+    }
+
+    /// `model/explore`, `model/explore/field`, `file:line`, the test or content named: where a
+    /// reader should look.
+    pub fn location(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(model) = &self.model {
+            match &self.explore {
+                Some(explore) => parts.push(format!("{model}/{explore}")),
+                None => parts.push(model.clone()),
+            }
+        }
+        if let Some(field) = &self.field {
+            parts.push(field.clone());
+        } else if let Some(view) = &self.view {
+            parts.push(format!("join {view}"));
+        }
+        if let Some(test) = &self.test {
+            parts.push(format!("test {test}"));
+        }
+        if let Some(kind) = &self.content_type {
+            let what = match (&self.title, &self.content_id) {
+                (Some(title), Some(id)) => format!("{kind} {id} \"{title}\""),
+                (None, Some(id)) => format!("{kind} {id}"),
+                (Some(title), None) => format!("{kind} \"{title}\""),
+                (None, None) => kind.clone(),
+            };
+            parts.push(what);
+        }
+        if let Some(file) = &self.file {
+            match self.line {
+                Some(line) => parts.push(format!("{file}:{line}")),
+                None => parts.push(file.clone()),
+            }
+        }
+        if parts.is_empty() {
+            "project".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+
+    /// A stable identifier of this problem, the same across runs while the problem stays
+    /// (GitLab Code Quality uses it to tell new findings from old ones). The message is part of
+    /// it; line numbers are not, so moving code does not make a finding "new".
+    pub fn fingerprint(&self, validator: ValidatorKind) -> String {
+        let key = [
+            validator.as_str(),
+            &format!("{:?}", self.scope),
+            self.model.as_deref().unwrap_or(""),
+            self.explore.as_deref().unwrap_or(""),
+            self.field.as_deref().unwrap_or(""),
+            &self.fields.join(","),
+            self.view.as_deref().unwrap_or(""),
+            self.file.as_deref().unwrap_or(""),
+            self.test.as_deref().unwrap_or(""),
+            self.content_type.as_deref().unwrap_or(""),
+            self.content_id.as_deref().unwrap_or(""),
+            &self.message,
+        ]
+        .join("\u{1f}");
+        // FNV-1a, twice with different offsets, for a 128-bit hex id that needs no hash crate.
+        let fnv = |offset: u64| {
+            key.bytes().fold(offset, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            })
+        };
+        format!(
+            "{:016x}{:016x}",
+            fnv(0xcbf2_9ce4_8422_2325),
+            fnv(0x6c62_272e_07bb_0142)
+        )
+    }
+}
+
+/// What was checked, in numbers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Explores whose SQL was run (SQL) or whose tests were run (assert).
+    #[serde(default)]
+    pub explores_checked: u64,
+    /// Dimensions and measures whose SQL was proved (SQL).
+    #[serde(default)]
+    pub fields_checked: u64,
+    /// Warehouse queries run (SQL, assert; a data test counts as one).
+    #[serde(default)]
+    pub queries_run: u64,
+    /// Queries cancelled in Looker after the per-query timeout.
+    #[serde(default)]
+    pub queries_cancelled: u64,
+    /// Data tests run (assert).
+    #[serde(default)]
+    pub tests_run: u64,
+    /// Looks, dashboards and other content validated (content).
+    #[serde(default)]
+    pub content_checked: u64,
+    /// Looker API requests made by this validation (logins included).
+    #[serde(default)]
+    pub api_requests: u64,
+    /// Findings reported (after the severity threshold and incremental filtering).
+    #[serde(default)]
+    pub findings: u64,
+    /// Findings left out because they exist on the target ref too (incremental mode).
+    #[serde(default)]
+    pub findings_existing_on_target: u64,
+    /// Wall time of the validation.
+    #[serde(default)]
+    pub seconds: f64,
+}
+
+/// One explore and how its check went (SQL and assert validators).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckedExplore {
+    pub model: String,
+    pub explore: String,
+    /// `passed`, `failed`, `skipped` (unchanged in incremental mode), or `timed_out`.
+    pub status: String,
+    #[serde(default)]
+    pub fields: u64,
+    #[serde(default)]
+    pub queries: u64,
+    #[serde(default)]
+    pub seconds: f64,
+}
+
+/// Which part of a sharded run this is (`--shard I/N`, GitLab `parallel:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// 1-based, as CI_NODE_INDEX is.
+    pub index: u32,
+    pub total: u32,
+}
+
+/// The structured result of one validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationResult {
+    /// Always [`RESULT_FORMAT_VERSION`] for documents this version writes.
+    pub format_version: u32,
+    pub validator: ValidatorKind,
+    pub project: String,
+    #[serde(rename = "ref")]
+    pub git_ref: GitRefValidated,
+    /// `true` when no finding is at or above the severity threshold.
+    pub passed: bool,
+    pub findings: Vec<Finding>,
+    pub counts: Counts,
+    /// Explores checked (SQL, assert), in the order they were selected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explores: Vec<CheckedExplore>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// The target ref compared against in incremental mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental_target: Option<String>,
+}
+
+impl ValidationResult {
+    pub fn new(
+        validator: ValidatorKind,
+        project: impl Into<String>,
+        git_ref: GitRefValidated,
+    ) -> Self {
+        ValidationResult {
+            format_version: RESULT_FORMAT_VERSION,
+            validator,
+            project: project.into(),
+            git_ref,
+            passed: true,
+            findings: Vec::new(),
+            counts: Counts::default(),
+            explores: Vec::new(),
+            shard: None,
+            incremental_target: None,
+        }
+    }
+
+    /// Merge shard results of the same validator into one (`looker-ci merge`): findings and
+    /// explores concatenated, counts summed, seconds the slowest shard's.
+    pub fn merge(parts: Vec<ValidationResult>) -> crate::Result<ValidationResult> {
+        let mut parts = parts.into_iter();
+        let Some(mut merged) = parts.next() else {
+            return Err(crate::Error::invalid_argument(
+                "results",
+                "nothing to merge: give at least one result document",
+            ));
+        };
+        for part in parts {
+            if part.validator != merged.validator || part.project != merged.project {
+                return Err(crate::Error::invalid_argument(
+                    "results",
+                    format!(
+                        "cannot merge a `{}` result for project `{}` into a `{}` result for `{}`",
+                        part.validator.as_str(),
+                        part.project,
+                        merged.validator.as_str(),
+                        merged.project
+                    ),
+                ));
+            }
+            merged.passed &= part.passed;
+            merged.findings.extend(part.findings);
+            merged.explores.extend(part.explores);
+            let (c, p) = (&mut merged.counts, part.counts);
+            c.explores_checked += p.explores_checked;
+            c.fields_checked += p.fields_checked;
+            c.queries_run += p.queries_run;
+            c.queries_cancelled += p.queries_cancelled;
+            c.tests_run += p.tests_run;
+            c.content_checked += p.content_checked;
+            c.api_requests += p.api_requests;
+            c.findings += p.findings;
+            c.findings_existing_on_target += p.findings_existing_on_target;
+            c.seconds = c.seconds.max(p.seconds);
+        }
+        merged.shard = None;
+        Ok(merged)
+    }
+}

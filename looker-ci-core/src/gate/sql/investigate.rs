@@ -1,0 +1,436 @@
+//! Finding every failing field of an explore with as few warehouse queries as possible.
+//!
+//! One query runs all the explore's fields. When it fails, the database's message is read first:
+//! a message that names a column points at the fields whose SQL uses it (confirmed with one query
+//! each, and one query for the rest); a message that names a joined table points at that join.
+//! Otherwise the fields are split (by view first: a bad join fails exactly its view's fields,
+//! then in halves) and each failing part is searched the same way. A part whose single probe
+//! field fails with the part's message is reported once, as a broken join or a wholly broken
+//! explore, not as one finding per field. A set that fails while every part of it passes is an
+//! interaction (a column that becomes ambiguous once a join is in the query): it is shrunk to
+//! the smallest set that still fails and reported at explore level, never dropped.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::future::join_all;
+
+use super::message::{named_identifiers, normalized, sql_mentions};
+use super::runner::{QueryFailure, QueryOutcome, QueryRunner};
+use super::{ExploreInfo, FieldInfo};
+use crate::error::Result;
+use crate::gate::result::{Finding, FindingScope, Severity};
+
+type Found<'a> = Pin<Box<dyn Future<Output = Result<Vec<Finding>>> + Send + 'a>>;
+
+/// The result of one query, as the search sees it.
+enum Verdict {
+    Pass,
+    Fail(QueryFailure),
+    TimedOut(std::time::Duration),
+}
+
+pub(crate) struct ExploreCheck<'a> {
+    pub runner: &'a QueryRunner,
+    pub explore: &'a ExploreInfo,
+    pub queries: AtomicU64,
+}
+
+fn same(a: &QueryFailure, b: &QueryFailure) -> bool {
+    normalized(&a.message) == normalized(&b.message)
+}
+
+impl<'a> ExploreCheck<'a> {
+    pub fn new(runner: &'a QueryRunner, explore: &'a ExploreInfo) -> Self {
+        ExploreCheck {
+            runner,
+            explore,
+            queries: AtomicU64::new(0),
+        }
+    }
+
+    /// Check `fields` (one chunk of the explore). With `fail_fast`, a failing chunk is one
+    /// explore-level finding and is not searched further.
+    pub async fn check(&self, fields: Vec<&'a FieldInfo>, fail_fast: bool) -> Result<Vec<Finding>> {
+        match self.query(&fields).await? {
+            Verdict::Pass => Ok(Vec::new()),
+            Verdict::TimedOut(after) => Ok(vec![self.timed_out(&fields, after)]),
+            Verdict::Fail(failure) if fail_fast => {
+                let mut finding = self.finding(FindingScope::Explore, &failure);
+                finding.message = failure.message.clone();
+                Ok(vec![finding])
+            }
+            Verdict::Fail(failure) => self.top_level(fields, failure).await,
+        }
+    }
+
+    async fn query(&self, fields: &[&FieldInfo]) -> Result<Verdict> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+        Ok(
+            match self
+                .runner
+                .run(&self.explore.model, &self.explore.name, &names)
+                .await?
+            {
+                QueryOutcome::Passed => Verdict::Pass,
+                QueryOutcome::Failed(failure) => Verdict::Fail(failure),
+                QueryOutcome::TimedOut { after } => Verdict::TimedOut(after),
+            },
+        )
+    }
+
+    /// The first failure of a chunk: a wholly broken explore (its base table) costs one more
+    /// query and gives one finding.
+    async fn top_level(
+        &self,
+        set: Vec<&'a FieldInfo>,
+        failure: QueryFailure,
+    ) -> Result<Vec<Finding>> {
+        // A message that names a field or a join points elsewhere than the base table.
+        if set.len() > 1
+            && self.named_fields(&failure, &set).is_empty()
+            && self.named_join(&failure).is_none()
+            && let Some(probe) = self.base_probe()
+            && let Verdict::Fail(probe_failure) = self.query(&[probe]).await?
+            && same(&probe_failure, &failure)
+        {
+            let mut finding = self.finding(FindingScope::Explore, &failure);
+            finding.view = Some(self.explore.base_view.clone());
+            return Ok(vec![finding]);
+        }
+        self.investigate(set, failure).await
+    }
+
+    /// A field of the explore's base view (its primary key if it has one).
+    fn base_probe(&self) -> Option<&'a FieldInfo> {
+        let base = &self.explore.base_view;
+        let fields = &self.explore.fields;
+        fields
+            .iter()
+            .find(|f| &f.view == base && f.primary_key && !f.is_measure)
+            .or_else(|| fields.iter().find(|f| &f.view == base && !f.is_measure))
+            .or_else(|| fields.iter().find(|f| &f.view == base))
+    }
+
+    /// Fields of `set` whose SQL (or name) mentions an identifier the message names.
+    fn named_fields(&self, failure: &QueryFailure, set: &[&'a FieldInfo]) -> Vec<&'a FieldInfo> {
+        let identifiers = named_identifiers(&failure.message);
+        set.iter()
+            .copied()
+            .filter(|f| {
+                identifiers
+                    .iter()
+                    .any(|id| f.name.eq_ignore_ascii_case(id) || sql_mentions(&f.sql, &f.view, id))
+            })
+            .collect()
+    }
+
+    /// A joined view the message names (by its alias or its table).
+    fn named_join(&self, failure: &QueryFailure) -> Option<String> {
+        let identifiers = named_identifiers(&failure.message);
+        self.explore
+            .joins
+            .iter()
+            .find(|join| {
+                identifiers.iter().any(|id| {
+                    id.eq_ignore_ascii_case(&join.name)
+                        || join
+                            .sql_table_name
+                            .as_deref()
+                            .is_some_and(|t| id.eq_ignore_ascii_case(t.trim()))
+                        || join
+                            .sql_on
+                            .as_deref()
+                            .is_some_and(|on| sql_mentions(on, &join.name, id))
+                })
+            })
+            .map(|join| join.name.clone())
+    }
+
+    fn investigate(&self, set: Vec<&'a FieldInfo>, failure: QueryFailure) -> Found<'_> {
+        Box::pin(async move {
+            if set.len() == 1 {
+                return Ok(vec![self.field_finding(set[0], &failure)]);
+            }
+            let named = self.named_fields(&failure, &set);
+            if named.is_empty() {
+                if let Some(view) = self.named_join(&failure) {
+                    let group: Vec<&FieldInfo> =
+                        set.iter().copied().filter(|f| f.view == view).collect();
+                    if !group.is_empty() {
+                        return self.view_group(set, group, failure).await;
+                    }
+                }
+            } else if named.len() < set.len() {
+                return self.confirm_named(set, named, failure).await;
+            }
+            self.split(set, failure).await
+        })
+    }
+
+    /// The message named a join: one probe of the view proves it; the rest is searched apart.
+    async fn view_group(
+        &self,
+        set: Vec<&'a FieldInfo>,
+        group: Vec<&'a FieldInfo>,
+        failure: QueryFailure,
+    ) -> Result<Vec<Finding>> {
+        let rest: Vec<&FieldInfo> = set
+            .iter()
+            .copied()
+            .filter(|f| !group.iter().any(|g| g.name == f.name))
+            .collect();
+        let (probe, rest_verdict) = futures::join!(self.query(&group[..1]), async {
+            if rest.is_empty() {
+                Ok(Verdict::Pass)
+            } else {
+                self.query(&rest).await
+            }
+        });
+        let mut findings = match probe? {
+            Verdict::Fail(probe_failure) if same(&probe_failure, &failure) => {
+                vec![self.join_finding(&group, &failure)]
+            }
+            // The guess was wrong: search the view's fields like any other set.
+            Verdict::Fail(other) => self.investigate(group, other).await?,
+            Verdict::Pass => self.split(group, failure).await?,
+            Verdict::TimedOut(after) => vec![self.timed_out(&group, after)],
+        };
+        findings.extend(self.follow(rest, rest_verdict?).await?);
+        Ok(findings)
+    }
+
+    /// The message named columns: confirm each named field alone and run the rest once.
+    async fn confirm_named(
+        &self,
+        set: Vec<&'a FieldInfo>,
+        named: Vec<&'a FieldInfo>,
+        failure: QueryFailure,
+    ) -> Result<Vec<Finding>> {
+        let rest: Vec<&FieldInfo> = set
+            .iter()
+            .copied()
+            .filter(|f| !named.iter().any(|n| n.name == f.name))
+            .collect();
+        let singles = join_all(named.iter().map(|f| self.query(std::slice::from_ref(f))));
+        let (singles, rest_verdict) = futures::join!(singles, self.query(&rest));
+        let mut findings = Vec::new();
+        let mut confirmed = 0;
+        for (field, verdict) in named.iter().zip(singles) {
+            match verdict? {
+                Verdict::Fail(f) => {
+                    confirmed += 1;
+                    findings.push(self.field_finding(field, &f));
+                }
+                Verdict::TimedOut(after) => findings.push(self.timed_out(&[*field], after)),
+                Verdict::Pass => {}
+            }
+        }
+        let rest_verdict = rest_verdict?;
+        let rest_passed = matches!(rest_verdict, Verdict::Pass);
+        findings.extend(self.follow(rest, rest_verdict).await?);
+        if confirmed == 0 && rest_passed {
+            // Every named field passes alone and the rest passes: the error needs fields
+            // together. Try the named fields as a group first: usually that is the whole set.
+            let minimal = match self.query(&named).await? {
+                Verdict::Fail(f) if same(&f, &failure) => self.minimize(named, &failure).await?,
+                _ => self.minimize(set, &failure).await?,
+            };
+            findings.push(self.interaction_finding(&minimal, &failure));
+        }
+        Ok(findings)
+    }
+
+    /// Search a set whose verdict is known.
+    async fn follow(&self, set: Vec<&'a FieldInfo>, verdict: Verdict) -> Result<Vec<Finding>> {
+        match verdict {
+            Verdict::Pass => Ok(Vec::new()),
+            Verdict::TimedOut(after) => Ok(vec![self.timed_out(&set, after)]),
+            Verdict::Fail(f) => self.investigate(set, f).await,
+        }
+    }
+
+    /// Split by view when the set spans several (a bad join fails exactly its view's fields),
+    /// else in halves; search each failing part.
+    async fn split(&self, set: Vec<&'a FieldInfo>, failure: QueryFailure) -> Result<Vec<Finding>> {
+        let mut views: Vec<&str> = set.iter().map(|f| f.view.as_str()).collect();
+        views.sort_unstable();
+        views.dedup();
+        let by_view = views.len() > 1;
+        let parts: Vec<Vec<&FieldInfo>> = if by_view {
+            views
+                .iter()
+                .map(|v| set.iter().copied().filter(|f| f.view == *v).collect())
+                .collect()
+        } else {
+            let (a, b) = set.split_at(set.len() / 2);
+            vec![a.to_vec(), b.to_vec()]
+        };
+        let verdicts = join_all(parts.iter().map(|p| self.query(p))).await;
+        let mut findings = Vec::new();
+        let mut all_passed = true;
+        for (part, verdict) in parts.into_iter().zip(verdicts) {
+            match verdict? {
+                Verdict::Pass => {}
+                Verdict::TimedOut(after) => {
+                    all_passed = false;
+                    findings.push(self.timed_out(&part, after));
+                }
+                Verdict::Fail(f) => {
+                    all_passed = false;
+                    findings.extend(self.part_failed(part, f, by_view).await?);
+                }
+            }
+        }
+        if all_passed {
+            let minimal = self.minimize(set, &failure).await?;
+            findings.push(self.interaction_finding(&minimal, &failure));
+        }
+        Ok(findings)
+    }
+
+    /// A failing view group whose message names none of its fields: when one field of the view
+    /// fails the same way, the whole view (a join or the base table) is broken.
+    async fn part_failed(
+        &self,
+        part: Vec<&'a FieldInfo>,
+        failure: QueryFailure,
+        by_view: bool,
+    ) -> Result<Vec<Finding>> {
+        if by_view && part.len() > 1 && self.named_fields(&failure, &part).is_empty() {
+            let probe = part
+                .iter()
+                .copied()
+                .find(|f| f.primary_key)
+                .unwrap_or(part[0]);
+            if let Verdict::Fail(f) = self.query(&[probe]).await?
+                && same(&f, &failure)
+            {
+                return Ok(vec![if part[0].view == self.explore.base_view {
+                    let mut finding = self.finding(FindingScope::Explore, &failure);
+                    finding.view = Some(self.explore.base_view.clone());
+                    finding
+                } else {
+                    self.join_finding(&part, &failure)
+                }]);
+            }
+        }
+        self.investigate(part, failure).await
+    }
+
+    /// Shrink a failing set to a smallest one that still fails with the same message: drop
+    /// chunks while it keeps failing, halving the chunk size down to single fields.
+    async fn minimize(
+        &self,
+        set: Vec<&'a FieldInfo>,
+        failure: &QueryFailure,
+    ) -> Result<Vec<&'a FieldInfo>> {
+        let mut current = set;
+        let mut pieces = 2usize;
+        while current.len() >= 2 {
+            let size = current.len().div_ceil(pieces);
+            let complements: Vec<Vec<&FieldInfo>> = (0..current.len())
+                .step_by(size)
+                .map(|start| {
+                    current
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i < start || *i >= start + size)
+                        .map(|(_, f)| *f)
+                        .collect()
+                })
+                .filter(|c: &Vec<&FieldInfo>| !c.is_empty())
+                .collect();
+            let verdicts = join_all(complements.iter().map(|c| self.query(c))).await;
+            let mut reduced = None;
+            for (complement, verdict) in complements.into_iter().zip(verdicts) {
+                if let Verdict::Fail(f) = verdict?
+                    && same(&f, failure)
+                    && reduced.is_none()
+                {
+                    reduced = Some(complement);
+                }
+            }
+            match reduced {
+                Some(smaller) => {
+                    current = smaller;
+                    pieces = (pieces - 1).max(2);
+                }
+                None if size <= 1 => break,
+                None => pieces = (pieces * 2).min(current.len()),
+            }
+        }
+        Ok(current)
+    }
+
+    fn finding(&self, scope: FindingScope, failure: &QueryFailure) -> Finding {
+        let mut finding = Finding::new(Severity::Error, scope, failure.message.clone());
+        finding.model = Some(self.explore.model.clone());
+        finding.explore = Some(self.explore.name.clone());
+        finding.sql = failure.sql.clone();
+        finding.url = self.explore.url.clone();
+        finding
+    }
+
+    fn field_finding(&self, field: &FieldInfo, failure: &QueryFailure) -> Finding {
+        let mut finding = self.finding(FindingScope::Field, failure);
+        finding.field = Some(field.name.clone());
+        finding.file = field.file.clone();
+        finding.line = field.line;
+        if field.url.is_some() {
+            finding.url = field.url.clone();
+        }
+        finding
+    }
+
+    fn join_finding(&self, group: &[&FieldInfo], failure: &QueryFailure) -> Finding {
+        let mut finding = self.finding(FindingScope::Join, failure);
+        finding.view = group.first().map(|f| f.view.clone());
+        finding.fields = group.iter().map(|f| f.name.clone()).collect();
+        if let Some(join) = self
+            .explore
+            .joins
+            .iter()
+            .find(|j| Some(&j.name) == finding.view.as_ref())
+        {
+            finding.file = join.file.clone();
+            finding.line = join.line;
+        }
+        finding
+    }
+
+    fn interaction_finding(&self, minimal: &[&FieldInfo], failure: &QueryFailure) -> Finding {
+        let mut finding = self.finding(FindingScope::Explore, failure);
+        finding.fields = minimal.iter().map(|f| f.name.clone()).collect();
+        finding.message = format!(
+            "{} (fails only when these fields are queried together: {})",
+            failure.message,
+            finding.fields.join(", ")
+        );
+        finding
+    }
+
+    fn timed_out(&self, fields: &[&FieldInfo], after: std::time::Duration) -> Finding {
+        let message = format!(
+            "the query did not finish within {}s and was cancelled in Looker; raise \
+             --query-timeout or look for a slow join or field",
+            after.as_secs_f64()
+        );
+        let mut finding = Finding::new(Severity::Error, FindingScope::Explore, message);
+        finding.model = Some(self.explore.model.clone());
+        finding.explore = Some(self.explore.name.clone());
+        match fields {
+            [one] => {
+                finding.scope = FindingScope::Field;
+                finding.field = Some(one.name.clone());
+            }
+            many if many.len() < self.explore.fields.len() => {
+                finding.fields = many.iter().map(|f| f.name.clone()).collect();
+            }
+            _ => {}
+        }
+        finding
+    }
+}

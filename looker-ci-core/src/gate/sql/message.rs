@@ -1,0 +1,155 @@
+//! Reading database error messages: which identifiers a message names (to point at the likely
+//! culprit before any bisection) and a normalised form to tell "the same error" apart from a
+//! different one.
+
+/// Words after which databases put the identifier they could not resolve.
+const NAMING_WORDS: [&str; 6] = ["column", "name", "identifier", "field", "table", "relation"];
+
+/// Identifiers a database error names, lower-cased, most specific first: quoted names (`"x"`,
+/// `'x'`, `` `x` ``) and the word after `column`, `name:`, `identifier`, ... .
+pub(crate) fn named_identifiers(message: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut push = |ident: &str| {
+        let ident = ident
+            .trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .to_ascii_lowercase();
+        if ident.len() >= 2
+            && ident.chars().any(|c| c.is_ascii_alphabetic())
+            && !found.contains(&ident)
+        {
+            found.push(ident);
+        }
+    };
+    for quote in ['"', '\'', '`'] {
+        let mut parts = message.split(quote);
+        parts.next();
+        while let Some(inside) = parts.next() {
+            if is_identifier(inside) {
+                push(inside);
+            }
+            parts.next();
+        }
+    }
+    let words: Vec<&str> = message.split_whitespace().collect();
+    for pair in words.windows(2) {
+        let keyword = pair[0].trim_end_matches(':').to_ascii_lowercase();
+        if NAMING_WORDS.contains(&keyword.as_str()) {
+            let candidate = pair[1].trim_end_matches([',', ';', ':']);
+            if is_identifier(candidate.trim_matches(['"', '\'', '`'])) {
+                push(candidate);
+            }
+        }
+    }
+    found
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 128
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$'))
+}
+
+/// Whether `sql` mentions `identifier` as a whole word (`orders.statuz`, or `statuz` qualified by
+/// `view`). `sql` is the field's LookML SQL with `${TABLE}` standing for its view.
+pub(crate) fn sql_mentions(sql: &str, view: &str, identifier: &str) -> bool {
+    let sql = sql
+        .to_ascii_lowercase()
+        .replace("${table}", &view.to_ascii_lowercase());
+    if contains_word(&sql, identifier) {
+        return true;
+    }
+    match identifier.rsplit_once('.') {
+        Some((qualifier, column)) => {
+            let qualifier = qualifier.rsplit('.').next().unwrap_or(qualifier);
+            qualifier == view.to_ascii_lowercase() && contains_word(&sql, column)
+        }
+        None => false,
+    }
+}
+
+fn contains_word(haystack: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    haystack.match_indices(word).any(|(at, _)| {
+        let before = haystack[..at].chars().next_back();
+        let after = haystack[at + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// The message without positions, so one error reported at two places compares equal.
+pub(crate) fn normalized(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut last_space = false;
+    for c in message.chars() {
+        if c.is_ascii_digit() {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            last_space = false;
+        }
+    }
+    out.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_come_from_quotes_and_naming_words() {
+        assert_eq!(
+            named_identifiers("ERROR: column orders.statuz does not exist"),
+            ["orders.statuz"]
+        );
+        assert_eq!(
+            named_identifiers(r#"column "statuz" does not exist"#),
+            ["statuz"]
+        );
+        assert_eq!(
+            named_identifiers("Unrecognized name: statuz at [3:5]"),
+            ["statuz"]
+        );
+        assert_eq!(
+            named_identifiers("SQL compilation error: invalid identifier 'ORDERS.STATUZ'"),
+            ["orders.statuz"]
+        );
+        assert_eq!(
+            named_identifiers(r#"relation "public.orderz" does not exist"#),
+            ["public.orderz"]
+        );
+        assert!(named_identifiers(r#"syntax error at or near ")""#).is_empty());
+    }
+
+    #[test]
+    fn sql_mentions_whole_words_and_qualified_columns() {
+        assert!(sql_mentions("${TABLE}.statuz", "orders", "orders.statuz"));
+        assert!(sql_mentions("${TABLE}.statuz", "orders", "statuz"));
+        assert!(!sql_mentions("${TABLE}.status", "orders", "statu"));
+        assert!(!sql_mentions("${TABLE}.statuz", "users", "orders.statuz"));
+        assert!(sql_mentions(
+            "UPPER(${TABLE}.STATUZ)",
+            "orders",
+            "public.orders.statuz"
+        ));
+    }
+
+    #[test]
+    fn normalisation_drops_positions_and_case() {
+        assert_eq!(
+            normalized("Unrecognized name: x at [3:5]"),
+            normalized("unrecognized name: x at [12:1]")
+        );
+        assert_ne!(
+            normalized("column a missing"),
+            normalized("column b missing")
+        );
+    }
+}

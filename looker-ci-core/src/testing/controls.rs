@@ -1,0 +1,292 @@
+//! Test controls of FakeLooker's Looker world: the project on each branch, injected faults,
+//! users' permissions, the warehouse's timing, and what the world recorded.
+//!
+//! A change to a branch's project is a new commit on that branch, as a push would be: cached
+//! LookML validation of that branch turns stale, and users who branched off earlier keep the
+//! code they branched from.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::fake_looker::FakeLooker;
+use super::git::PRODUCTION;
+use super::project::{FakeLook, FakeLookmlError, FakeProject, FakeWorldError};
+use super::query_tasks::WarehouseCounters;
+
+/// A field no project defines, for content that must not validate.
+const REMOVED_FIELD: &str = "removed_field";
+
+impl FakeLooker {
+    /// Make `project` production's code: a new commit on branch `main`. Returns its sha. The
+    /// project id (`/projects/{id}`) is the project's `name`.
+    pub fn set_project(&self, project: FakeProject) -> String {
+        self.create_branch(PRODUCTION, project)
+    }
+
+    /// Production's project (branch `main`).
+    pub fn project(&self) -> FakeProject {
+        self.lock().world.repo.production().project.as_ref().clone()
+    }
+
+    /// The project at the head of `branch`, if the branch exists.
+    pub fn branch_project(&self, branch: &str) -> Option<FakeProject> {
+        let state = self.lock();
+        let repo = &state.world.repo;
+        repo.branch_commit(branch)
+            .map(|sha| repo.project_at(sha).as_ref().clone())
+    }
+
+    /// Point branch `name` at a new commit holding `project` (creating the branch, shared and
+    /// not personal, if needed). Returns the commit's sha.
+    pub fn create_branch(&self, name: &str, project: FakeProject) -> String {
+        let mut state = self.lock();
+        let sha = state.world.repo.commit(project);
+        state.world.repo.set_branch(name, &sha);
+        sha
+    }
+
+    /// Store a commit holding `project` on no branch (a ref to create a branch at, reset to or
+    /// deploy by its sha). Returns the sha.
+    pub fn add_commit(&self, project: FakeProject) -> String {
+        self.lock().world.repo.commit(project)
+    }
+
+    /// Every branch name, sorted: personal branches, `main`, and those created over the API
+    /// (so a test can check that temporary branches were removed).
+    pub fn branches(&self) -> Vec<String> {
+        self.lock().world.repo.branch_names()
+    }
+
+    /// The branch `user_id` has checked out in the dev workspace, if they ever entered it.
+    pub fn checked_out_branch(&self, user_id: &str) -> Option<String> {
+        self.lock().world.repo.checkout_of(user_id)
+    }
+
+    /// Change the project at the head of `branch` (`"main"` is production) with `edit`, as a new
+    /// commit. Returns the new sha; nothing changes when `edit` fails.
+    pub fn edit_branch(
+        &self,
+        branch: &str,
+        edit: impl FnOnce(&mut FakeProject) -> Result<(), FakeWorldError>,
+    ) -> Result<String, FakeWorldError> {
+        let mut state = self.lock();
+        let repo = &mut state.world.repo;
+        let sha = repo
+            .branch_commit(branch)
+            .ok_or_else(|| FakeWorldError(format!("no branch `{branch}`")))?
+            .to_owned();
+        let mut project = repo.project_at(&sha).as_ref().clone();
+        edit(&mut project)?;
+        let sha = repo.commit(project);
+        repo.set_branch(branch, &sha);
+        Ok(sha)
+    }
+
+    /// On `branch`, make the SQL of `field` (`view.field`) fail with the database `message`,
+    /// e.g. `ERROR: column orders.statuz does not exist`.
+    pub fn break_field(
+        &self,
+        branch: &str,
+        field: &str,
+        message: &str,
+    ) -> Result<String, FakeWorldError> {
+        self.edit_branch(branch, |p| p.break_field(field, message))
+    }
+
+    /// On `branch`, make the join of `view` into `model`'s `explore` fail with `message`
+    /// (e.g. `missing FROM-clause entry for table "userz"`) in every query that includes it.
+    pub fn break_join(
+        &self,
+        branch: &str,
+        model: &str,
+        explore: &str,
+        view: &str,
+        message: &str,
+    ) -> Result<String, FakeWorldError> {
+        self.edit_branch(branch, |p| p.break_join(model, explore, view, message))
+    }
+
+    /// On `branch`, make `view`'s table missing: every query including the view fails with
+    /// `message`, e.g. `relation "public.orderz" does not exist`.
+    pub fn break_table(
+        &self,
+        branch: &str,
+        view: &str,
+        message: &str,
+    ) -> Result<String, FakeWorldError> {
+        self.edit_branch(branch, |p| p.break_table(view, message))
+    }
+
+    /// On `branch`, make `field` select a bare column that is ambiguous whenever a field of
+    /// `other_view` is in the same query (`column reference "id" is ambiguous`).
+    pub fn make_ambiguous(
+        &self,
+        branch: &str,
+        field: &str,
+        other_view: &str,
+    ) -> Result<String, FakeWorldError> {
+        self.edit_branch(branch, |p| p.make_ambiguous(field, other_view))
+    }
+
+    /// On `branch`, make every query selecting `field` run `extra` longer.
+    pub fn slow_field(
+        &self,
+        branch: &str,
+        field: &str,
+        extra: Duration,
+    ) -> Result<String, FakeWorldError> {
+        self.edit_branch(branch, |p| p.slow_field(field, extra))
+    }
+
+    /// On `branch`, delete `field` (content using it no longer validates there).
+    pub fn remove_field(&self, branch: &str, field: &str) -> Result<String, FakeWorldError> {
+        self.edit_branch(branch, |p| p.remove_field(field))
+    }
+
+    /// Give `user_id` exactly these permissions (every user starts with all of them). Enforced:
+    /// `develop` (the dev workspace and changing branches) and `deploy`.
+    pub fn set_user_permissions(&self, user_id: &str, permissions: &[&str]) {
+        self.lock().permissions.insert(
+            user_id.to_owned(),
+            permissions.iter().map(|p| (*p).to_owned()).collect(),
+        );
+    }
+
+    /// How many query tasks one user may run at once (Looker's default is 15; at least 1); more
+    /// wait as `added` and start, in order, when a slot frees.
+    pub fn set_query_concurrency_limit(&self, limit: usize) {
+        let mut state = self.lock();
+        state.world.queries.advance(Instant::now());
+        state.world.queries.limit = limit.max(1);
+    }
+
+    /// How long every query task runs (default zero), before its slow fields' extra time.
+    pub fn set_query_duration(&self, duration: Duration) {
+        self.lock().world.queries.base_duration = duration;
+    }
+
+    /// Delay every request by a duration drawn uniformly from `min..=max` (both zero: none).
+    pub fn set_api_latency(&self, min: Duration, max: Duration) {
+        self.lock().latency = (!max.is_zero()).then_some((min.min(max), max));
+    }
+
+    /// The warehouse's counters, with the queue replayed up to now.
+    pub fn warehouse_counters(&self) -> WarehouseCounters {
+        let mut state = self.lock();
+        state.world.queries.advance(Instant::now());
+        state.world.queries.counters
+    }
+
+    /// Set the warehouse's counters back to zero (`running` and the maxima start from what is
+    /// running now).
+    pub fn reset_warehouse_counters(&self) {
+        let mut state = self.lock();
+        state.world.queries.advance(Instant::now());
+        state.world.queries.reset_counters();
+    }
+
+    /// Make production's LookML validation report this error (severity `error`, in the first
+    /// view's file).
+    pub fn add_lookml_error(&self, message: &str) {
+        let _ = self.edit_branch(PRODUCTION, |p| {
+            let file = p
+                .views
+                .first()
+                .map(|v| v.file.clone())
+                .or_else(|| p.models.first().map(|m| m.file.clone()))
+                .unwrap_or_default();
+            let model = p.models.first().map(|m| m.name.clone());
+            p.lookml_errors.push(FakeLookmlError {
+                message: message.to_owned(),
+                file,
+                model,
+                ..FakeLookmlError::default()
+            });
+            Ok(())
+        });
+    }
+
+    /// Make production's LookML data test `test` (e.g. `orders_have_ids` or `users_are_unique`)
+    /// fail; a name production does not have changes nothing.
+    pub fn fail_lookml_test(&self, test: &str) {
+        let _ = self.edit_branch(PRODUCTION, |p| {
+            let found = p
+                .data_tests
+                .iter_mut()
+                .find(|t| t.name == test)
+                .ok_or_else(|| FakeWorldError(format!("no data test `{test}`")))?;
+            found.passes = false;
+            Ok(())
+        });
+    }
+
+    /// Make content validation report the look (or dashboard) titled `title` as broken: it now
+    /// uses a field no project defines. A title no content has becomes a new broken look.
+    pub fn break_content(&self, title: &str) {
+        let _ = self.edit_branch(PRODUCTION, |p| {
+            let missing = |p: &FakeProject, model: &str, explore: &str| {
+                let view = p
+                    .explore(model, explore)
+                    .map_or(explore.to_owned(), |e| e.base_view().to_owned());
+                format!("{view}.{REMOVED_FIELD}")
+            };
+            if let Some(i) = p.looks.iter().position(|l| l.title == title) {
+                let field = missing(p, &p.looks[i].model, &p.looks[i].explore);
+                p.looks[i].fields.push(field);
+                return Ok(());
+            }
+            let tile = p
+                .dashboards
+                .iter()
+                .position(|d| d.title == title && !d.elements.is_empty());
+            if let Some(i) = tile {
+                let element = &p.dashboards[i].elements[0];
+                let field = missing(p, &element.model, &element.explore);
+                p.dashboards[i].elements[0].fields.push(field);
+                return Ok(());
+            }
+            let model = p.models.first().map(|m| m.name.clone()).unwrap_or_default();
+            let explore = p
+                .models
+                .first()
+                .and_then(|m| m.explores.first())
+                .map(|e| e.name.clone())
+                .unwrap_or_default();
+            let id = p
+                .looks
+                .iter()
+                .filter_map(|l| l.id.parse::<u64>().ok())
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let field = missing(p, &model, &explore);
+            p.looks.push(FakeLook {
+                id: id.to_string(),
+                title: title.to_owned(),
+                folder_id: p.folders.first().map_or("1".into(), |f| f.id.clone()),
+                model,
+                explore,
+                fields: vec![field],
+            });
+            Ok(())
+        });
+    }
+
+    /// The ref (or branch) last deployed to production, if any.
+    pub fn deployed_ref(&self) -> Option<String> {
+        self.lock().world.deployed_ref.clone()
+    }
+
+    /// Every scheduled plan run once so far (by body or by id), as run, with the id FakeLooker
+    /// gave it.
+    pub fn scheduled_plan_runs(&self) -> Vec<serde_json::Value> {
+        self.lock().world.schedules.runs.clone()
+    }
+
+    /// Datagroup `orders_etl` or `daily` of model `thelook`, as `GET /datagroups/{id}` shows it
+    /// (`stale_before`/`triggered_at` show whether it was triggered).
+    pub fn datagroup(&self, name: &str) -> Option<serde_json::Value> {
+        self.lock().world.schedules.datagroup(name)
+    }
+}

@@ -1,0 +1,671 @@
+//! The CI gate against FakeLooker: what each validator finds, how many warehouse queries it
+//! spends (logical counts, never wall-clock limits), the query slots it uses, branch handling and
+//! its cleanup, cancellation, and bad input.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use looker_ci_core::gate::{
+    self, FindingScope, Progress, Severity, ValidateOptions, ValidationResult, ValidatorKind,
+};
+use looker_ci_core::testing::{FakeLooker, FakeProject};
+use looker_ci_core::{Error, LookerClient};
+
+/// Branches other than the users' personal ones (created on first use of the dev workspace).
+fn shared_branches(fake: &FakeLooker) -> Vec<String> {
+    fake.branches()
+        .into_iter()
+        .filter(|b| !b.starts_with("dev-"))
+        .collect()
+}
+
+async fn fake() -> (FakeLooker, LookerClient) {
+    let fake = FakeLooker::start().await.expect("FakeLooker starts");
+    let client = LookerClient::new(fake.settings()).expect("client");
+    (fake, client)
+}
+
+fn options() -> ValidateOptions {
+    ValidateOptions {
+        project: "thelook".into(),
+        poll_interval: 0.02,
+        ..ValidateOptions::default()
+    }
+}
+
+async fn sql(client: &LookerClient, options: &ValidateOptions) -> ValidationResult {
+    gate::validate(client, ValidatorKind::Sql, options)
+        .await
+        .expect("the SQL validation runs")
+}
+
+fn queries_for(result: &ValidationResult, explore: &str) -> u64 {
+    result
+        .explores
+        .iter()
+        .find(|e| e.explore == explore)
+        .map(|e| e.queries)
+        .expect("explore checked")
+}
+
+#[tokio::test]
+async fn a_clean_project_passes_with_one_query_per_explore() {
+    let (fake, client) = fake().await;
+    let result = sql(&client, &options()).await;
+    assert!(result.passed, "{:#?}", result.findings);
+    assert_eq!(result.counts.explores_checked, 2);
+    assert_eq!(result.counts.queries_run, 2);
+    assert_eq!(fake.warehouse_counters().queries_run, 2);
+    // Measures are checked too: orders has dimensions and measures, and users' join fields.
+    assert!(result.counts.fields_checked >= 10, "{:?}", result.counts);
+    assert!(result.counts.api_requests > 0);
+    assert_eq!(result.git_ref.kind, "production");
+}
+
+#[tokio::test]
+async fn a_broken_dimension_is_found_from_the_database_message() {
+    let (fake, client) = fake().await;
+    fake.break_field(
+        "main",
+        "orders.status",
+        "ERROR: column orders.status does not exist",
+    )
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    assert!(!result.passed);
+    assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
+    let finding = &result.findings[0];
+    assert_eq!(finding.scope, FindingScope::Field);
+    assert_eq!(finding.field.as_deref(), Some("orders.status"));
+    assert_eq!(finding.explore.as_deref(), Some("orders"));
+    assert!(finding.message.contains("orders.status"));
+    assert!(finding.sql.as_deref().is_some_and(|s| s.contains("SELECT")));
+    assert_eq!(finding.severity, Severity::Error);
+    // The explore query, the culprit confirmed alone, the rest once: three queries.
+    assert_eq!(queries_for(&result, "orders"), 3, "{:?}", result.explores);
+    assert_eq!(queries_for(&result, "users"), 1);
+}
+
+#[tokio::test]
+async fn a_message_that_names_no_column_is_found_by_bisection() {
+    let (fake, client) = fake().await;
+    fake.break_field(
+        "main",
+        "orders.created_date",
+        r#"ERROR: syntax error at or near ")""#,
+    )
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    let fields: Vec<_> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.field.as_deref())
+        .collect();
+    assert_eq!(fields, ["orders.created_date"], "{:#?}", result.findings);
+}
+
+#[tokio::test]
+async fn measures_are_checked_unless_dimensions_only() {
+    let (fake, client) = fake().await;
+    fake.break_field(
+        "main",
+        "orders.total_amount",
+        "ERROR: function sum(text) does not exist",
+    )
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    let fields: Vec<_> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.field.as_deref())
+        .collect();
+    assert_eq!(fields, ["orders.total_amount"], "{:#?}", result.findings);
+    let dimensions_only = ValidateOptions {
+        dimensions_only: true,
+        ..options()
+    };
+    assert!(sql(&client, &dimensions_only).await.passed);
+}
+
+#[tokio::test]
+async fn a_broken_join_is_one_finding_not_one_per_field() {
+    let (fake, client) = fake().await;
+    // A typo in the join's `sql_on`: the database names the column, which only the join uses.
+    fake.edit_branch("main", |project| {
+        let join = project.models[0].explores[0]
+            .joins
+            .iter_mut()
+            .find(|j| j.name == "users")
+            .expect("orders joins users");
+        join.sql_on = "${orders.user_id} = ${users.idd}".into();
+        join.error = Some("ERROR: column users.idd does not exist".into());
+        Ok(())
+    })
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
+    let finding = &result.findings[0];
+    assert_eq!(finding.scope, FindingScope::Join);
+    assert_eq!(finding.view.as_deref(), Some("users"));
+    assert!(finding.fields.iter().all(|f| f.starts_with("users.")) && !finding.fields.is_empty());
+    // The explore query, one probe of the join, the rest once.
+    assert_eq!(queries_for(&result, "orders"), 3, "{:?}", result.explores);
+
+    // A message that names nothing: found by splitting by view, still one finding.
+    let (fake, client) = self::fake().await;
+    fake.break_join(
+        "main",
+        "thelook",
+        "orders",
+        "users",
+        r#"ERROR: syntax error at or near "=""#,
+    )
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
+    assert_eq!(result.findings[0].scope, FindingScope::Join);
+    assert!(queries_for(&result, "orders") <= 5, "{:?}", result.explores);
+}
+
+#[tokio::test]
+async fn a_missing_base_table_is_one_explore_finding() {
+    let (fake, client) = fake().await;
+    fake.break_table(
+        "main",
+        "orders",
+        r#"ERROR: relation "thelook.orderz" does not exist"#,
+    )
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    let on_orders: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.explore.as_deref() == Some("orders"))
+        .collect();
+    assert_eq!(on_orders.len(), 1, "{:#?}", result.findings);
+    assert_eq!(on_orders[0].scope, FindingScope::Explore);
+    assert!(queries_for(&result, "orders") <= 2, "{:?}", result.explores);
+}
+
+#[tokio::test]
+async fn an_error_that_needs_two_views_is_reported_with_the_smallest_failing_set() {
+    let (fake, client) = fake().await;
+    // `orders.status` fails only when a field of `users` is in the same query.
+    fake.make_ambiguous("main", "orders.status", "users")
+        .unwrap();
+    let result = sql(&client, &options()).await;
+    assert!(!result.passed, "an interaction error must not be dropped");
+    let finding = result
+        .findings
+        .iter()
+        .find(|f| f.scope == FindingScope::Explore)
+        .unwrap_or_else(|| panic!("{:#?}", result.findings));
+    assert!(finding.message.contains("ambiguous"), "{}", finding.message);
+    assert_eq!(finding.fields.len(), 2, "{:?}", finding.fields);
+    assert!(finding.fields.contains(&"orders.status".to_owned()));
+    assert!(finding.fields.iter().any(|f| f.starts_with("users.")));
+}
+
+#[tokio::test]
+async fn fail_fast_reports_the_explore_without_searching() {
+    let (fake, client) = fake().await;
+    fake.break_field(
+        "main",
+        "orders.status",
+        "ERROR: column orders.status does not exist",
+    )
+    .unwrap();
+    let fast = ValidateOptions {
+        fail_fast: true,
+        ..options()
+    };
+    let result = sql(&client, &fast).await;
+    assert_eq!(result.findings.len(), 1);
+    assert_eq!(result.findings[0].scope, FindingScope::Explore);
+    assert_eq!(result.counts.queries_run, 2);
+}
+
+#[tokio::test]
+async fn opted_out_and_hidden_fields_are_left_out() {
+    let (fake, client) = fake().await;
+    fake.edit_branch("main", |project| {
+        project.break_field(
+            "orders.status",
+            "ERROR: column orders.status does not exist",
+        )?;
+        project.break_field(
+            "orders.user_id",
+            "ERROR: column orders.user_idd does not exist",
+        )?;
+        for view in &mut project.views {
+            for field in view.dimensions.iter_mut() {
+                if field.name == "orders.status" {
+                    field.tags.push("looker-ci: ignore".into());
+                }
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    let result = sql(
+        &client,
+        &ValidateOptions {
+            skip_hidden: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(result.passed, "{:#?}", result.findings);
+    // Without --skip-hidden the hidden broken field is found.
+    let result = sql(&client, &options()).await;
+    let fields: Vec<_> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.field.as_deref())
+        .collect();
+    assert_eq!(fields, ["orders.user_id"]);
+}
+
+#[tokio::test]
+async fn the_query_slots_are_used_fully_and_never_exceeded() {
+    let (fake, client) = fake().await;
+    fake.set_project(FakeProject::synthetic(24, 6, 7));
+    fake.set_query_duration(Duration::from_millis(300));
+    fake.set_api_latency(Duration::from_millis(20), Duration::from_millis(60));
+    let options = ValidateOptions {
+        project: FakeProject::synthetic(1, 1, 7).name,
+        concurrency: 6,
+        ..options()
+    };
+    let result = sql(&client, &options).await;
+    assert!(result.passed, "{:#?}", result.findings);
+    assert_eq!(result.counts.explores_checked, 24);
+    let counters = fake.warehouse_counters();
+    assert_eq!(counters.queries_run, 24);
+    assert_eq!(
+        counters.max_running_per_user, 6,
+        "the six slots are all used at once and never a seventh"
+    );
+}
+
+#[tokio::test]
+async fn a_query_past_its_timeout_is_cancelled_in_looker_and_reported() {
+    let (fake, client) = fake().await;
+    fake.slow_field("main", "users.name", Duration::from_secs(30))
+        .unwrap();
+    let options = ValidateOptions {
+        query_timeout: Some(0.5),
+        explores: vec!["thelook/users".into()],
+        ..options()
+    };
+    let result = sql(&client, &options).await;
+    assert!(!result.passed);
+    assert!(
+        result.findings[0]
+            .message
+            .contains("did not finish within 0.5s"),
+        "{:#?}",
+        result.findings
+    );
+    assert_eq!(result.counts.queries_cancelled, 1);
+    assert_eq!(fake.warehouse_counters().queries_cancelled, 1);
+    assert_eq!(result.explores[0].status, "timed_out");
+}
+
+#[tokio::test]
+async fn tokens_revoked_mid_run_do_not_stall_the_run() {
+    let (fake, client) = fake().await;
+    fake.set_query_duration(Duration::from_millis(400));
+    let fake = Arc::new(fake);
+    let revoker = {
+        let fake = Arc::clone(&fake);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            fake.revoke_all_tokens();
+        })
+    };
+    let result = tokio::time::timeout(Duration::from_secs(30), sql(&client, &options()))
+        .await
+        .expect("the run ends");
+    revoker.await.unwrap();
+    assert!(result.passed, "{:#?}", result.findings);
+    assert!(client.stats().reauthentications >= 1);
+}
+
+#[tokio::test]
+async fn explores_are_sharded_deterministically_and_completely() {
+    let (fake, client) = fake().await;
+    let project = FakeProject::synthetic(13, 4, 3);
+    let name = project.name.clone();
+    fake.set_project(project);
+    let mut seen = Vec::new();
+    for index in 1..=4 {
+        let part = sql(
+            &client,
+            &ValidateOptions {
+                project: name.clone(),
+                shard: Some(format!("{index}/4")),
+                ..options()
+            },
+        )
+        .await;
+        assert_eq!(part.shard.map(|s| s.index), Some(index));
+        seen.extend(part.explores.into_iter().map(|e| e.explore));
+    }
+    seen.sort();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!((before, seen.len()), (13, 13));
+}
+
+#[tokio::test]
+async fn unknown_explores_and_projects_are_errors_that_name_them() {
+    let (_fake, client) = fake().await;
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Sql,
+        &ValidateOptions {
+            explores: vec!["thelook/ordrs".into()],
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+    assert!(err.to_string().contains("ordrs") && err.to_string().contains("orders"));
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Lookml,
+        &ValidateOptions {
+            project: "nope".into(),
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("`nope`"), "{err}");
+}
+
+// ------------------------------------------------------------------------------------------
+// Branches and commits
+
+#[tokio::test]
+async fn a_commit_is_validated_on_a_temporary_branch_that_is_removed() {
+    let (fake, client) = fake().await;
+    let mut broken = fake.project();
+    broken
+        .break_field(
+            "orders.status",
+            "ERROR: column orders.status does not exist",
+        )
+        .unwrap();
+    let sha = fake.add_commit(broken);
+    // The API user's own dev branch, to be restored afterwards.
+    let dev = client.in_workspace(true);
+    dev.me_json().await.unwrap();
+    let original = fake.checked_out_branch("1");
+    let branches_before = fake.branches();
+
+    let result = sql(
+        &client,
+        &ValidateOptions {
+            commit: Some(sha.clone()),
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(result.git_ref.kind, "commit");
+    assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
+    assert_eq!(
+        fake.branches(),
+        branches_before,
+        "the temporary branch is gone"
+    );
+    assert_eq!(fake.checked_out_branch("1"), original);
+    // Production was never touched: it still passes.
+    assert!(sql(&client, &options()).await.passed);
+    dev.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_branch_is_validated_and_the_users_branch_restored() {
+    let (fake, client) = fake().await;
+    let mut broken = fake.project();
+    broken
+        .break_field("users.name", "ERROR: column users.name does not exist")
+        .unwrap();
+    fake.create_branch("feature-x", broken);
+    let result = sql(
+        &client,
+        &ValidateOptions {
+            branch: Some("feature-x".into()),
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(result.git_ref.name, "feature-x");
+    assert!(result.git_ref.commit.is_some());
+    // Both explores that hold the field report it, each once.
+    let mut found: Vec<_> = result
+        .findings
+        .iter()
+        .map(|f| (f.explore.clone().unwrap(), f.field.clone().unwrap()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("orders".to_owned(), "users.name".to_owned()),
+            ("users".to_owned(), "users.name".to_owned())
+        ]
+    );
+    assert_ne!(fake.checked_out_branch("1").as_deref(), Some("feature-x"));
+    assert!(fake.branches().contains(&"feature-x".to_owned()));
+}
+
+#[tokio::test]
+async fn an_unknown_branch_or_commit_is_a_clear_error_and_leaves_nothing_behind() {
+    let (fake, client) = fake().await;
+    let before = shared_branches(&fake);
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Lookml,
+        &ValidateOptions {
+            branch: Some("feature-nope".into()),
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("feature-nope") && err.contains("branches:"),
+        "{err}"
+    );
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Lookml,
+        &ValidateOptions {
+            commit: Some("0123456789abcdef".into()),
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("0123456789abcdef"), "{err}");
+    assert_eq!(shared_branches(&fake), before);
+}
+
+#[tokio::test]
+async fn a_user_without_develop_permission_is_told_so() {
+    let (fake, client) = fake().await;
+    fake.set_user_permissions("1", &["access_data", "see_lookml"]);
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Lookml,
+        &ValidateOptions {
+            branch: Some("main".into()),
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`develop`"), "{err}");
+}
+
+#[tokio::test]
+async fn a_cancelled_run_restores_the_branch_and_removes_the_temporary_one() {
+    let (fake, client) = fake().await;
+    let sha = fake.add_commit(fake.project());
+    fake.set_query_duration(Duration::from_secs(30));
+    let before = shared_branches(&fake);
+    let progress = Arc::new(Progress::new());
+    let err = gate::validate_with(
+        &client,
+        ValidatorKind::Sql,
+        &ValidateOptions {
+            commit: Some(sha),
+            ..options()
+        },
+        &progress,
+        tokio::time::sleep(Duration::from_millis(500)),
+        |_| None,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+    assert_eq!(shared_branches(&fake), before);
+    assert!(progress.snapshot().total >= 1);
+}
+
+// ------------------------------------------------------------------------------------------
+// LookML, data tests, content, deploy
+
+#[tokio::test]
+async fn lookml_findings_carry_file_line_and_honour_the_threshold() {
+    let (fake, client) = fake().await;
+    fake.add_lookml_error("Unknown view `userz`");
+    let result = gate::validate(&client, ValidatorKind::Lookml, &options())
+        .await
+        .unwrap();
+    assert!(!result.passed);
+    let finding = &result.findings[0];
+    assert_eq!(finding.scope, FindingScope::Lookml);
+    assert!(
+        finding
+            .file
+            .as_deref()
+            .is_some_and(|f| f.ends_with(".lkml")),
+        "{finding:?}"
+    );
+    assert!(!finding.file.as_deref().unwrap().starts_with("thelook/"));
+    // A fatal threshold drops the error.
+    let fatal = ValidateOptions {
+        severity: Some("fatal".into()),
+        ..options()
+    };
+    let result = gate::validate(&client, ValidatorKind::Lookml, &fatal)
+        .await
+        .unwrap();
+    assert!(result.passed && result.findings.is_empty());
+}
+
+#[tokio::test]
+async fn data_tests_report_the_failing_test_by_name() {
+    let (fake, client) = fake().await;
+    fake.fail_lookml_test("orders_have_ids");
+    let result = gate::validate(&client, ValidatorKind::Assert, &options())
+        .await
+        .unwrap();
+    assert_eq!(result.counts.tests_run, 2);
+    assert_eq!(result.findings.len(), 1);
+    let finding = &result.findings[0];
+    assert_eq!(finding.test.as_deref(), Some("orders_have_ids"));
+    assert!(finding.file.is_some() && finding.line.is_some());
+    let only_users = ValidateOptions {
+        explores: vec!["thelook/users".into()],
+        ..options()
+    };
+    let result = gate::validate(&client, ValidatorKind::Assert, &only_users)
+        .await
+        .unwrap();
+    assert!(result.passed);
+    assert_eq!(result.counts.tests_run, 1);
+}
+
+#[tokio::test]
+async fn content_is_filtered_by_folder_and_compared_with_a_target_ref() {
+    let (fake, client) = fake().await;
+    fake.break_content("Orders by status");
+    let all = gate::validate(&client, ValidatorKind::Content, &options())
+        .await
+        .unwrap();
+    assert_eq!(all.findings.len(), 1, "{:#?}", all.findings);
+    let finding = &all.findings[0];
+    assert_eq!(finding.content_type.as_deref(), Some("look"));
+    assert!(
+        finding
+            .folder
+            .as_deref()
+            .is_some_and(|f| f.contains("Sales")),
+        "{finding:?}"
+    );
+    assert!(all.counts.content_checked > 0);
+    let without_shared = ValidateOptions {
+        exclude_folders: vec!["Shared".into()],
+        ..options()
+    };
+    let result = gate::validate(&client, ValidatorKind::Content, &without_shared)
+        .await
+        .unwrap();
+    assert!(result.findings.is_empty(), "{:#?}", result.findings);
+
+    // A branch that removes a field breaks more content; incremental mode reports only that.
+    let mut change = fake.project();
+    change.remove_field("users.email").unwrap();
+    fake.create_branch("drop-email", change);
+    let incremental = ValidateOptions {
+        branch: Some("drop-email".into()),
+        incremental: Some("production".into()),
+        ..options()
+    };
+    let result = gate::validate(&client, ValidatorKind::Content, &incremental)
+        .await
+        .unwrap();
+    assert!(!result.findings.is_empty());
+    assert!(
+        result
+            .findings
+            .iter()
+            .all(|f| f.field.as_deref() == Some("users.email"))
+    );
+    assert_eq!(result.counts.findings_existing_on_target, 1);
+}
+
+#[tokio::test]
+async fn deploy_run_schedule_and_trigger_datagroup() {
+    let (fake, client) = fake().await;
+    gate::deploy::deploy(&client, "thelook", Some("main"), None)
+        .await
+        .unwrap();
+    assert_eq!(fake.deployed_ref().as_deref(), Some("main"));
+    assert!(
+        gate::deploy::deploy(&client, "thelook", Some("main"), Some("abc"))
+            .await
+            .is_err()
+    );
+    let plan = gate::deploy::run_schedule(&client, "101").await.unwrap();
+    assert!(plan["id"].is_string());
+    assert_eq!(fake.scheduled_plan_runs().len(), 1);
+    gate::deploy::trigger_datagroup(&client, "thelook", "orders_etl")
+        .await
+        .unwrap();
+    assert!(!fake.datagroup("orders_etl").unwrap()["stale_before"].is_null());
+    let err = gate::deploy::trigger_datagroup(&client, "thelook", "nope")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("orders_etl"), "{err}");
+}

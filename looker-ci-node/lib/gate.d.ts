@@ -1,0 +1,93 @@
+// Types of the CI gate: what `LookerClient.validate` takes and returns (the documented JSON
+// document of docs/ci.md, keys in snake_case as written by `looker-ci --json`).
+
+export type Validator = 'lookml' | 'sql' | 'assert' | 'content'
+export type Severity = 'info' | 'warning' | 'error' | 'fatal'
+export type ReportFormat = 'json' | 'junit' | 'codequality' | 'github' | 'markdown' | 'text'
+
+/** Options of `validate`; `project` is required. Unknown keys are refused. */
+export interface ValidateOptions {
+  project: string
+  /** Validate this dev branch. */
+  branch?: string
+  /** Validate this commit, on a temporary branch that is always removed. */
+  commit?: string
+  /** `model/explore`, `*` wildcards, `-model/explore` excludes. */
+  explores?: string[]
+  /** Queries at once (Looker's per-user limit is 15 by default). */
+  concurrency?: number
+  /** Seconds before a query is cancelled in Looker and reported. */
+  queryTimeout?: number
+  failFast?: boolean
+  skipHidden?: boolean
+  dimensionsOnly?: boolean
+  chunkSize?: number
+  pollInterval?: number
+  /** `I/N`: run part I of N. */
+  shard?: string
+  severity?: Severity
+  folders?: string[]
+  excludeFolders?: string[]
+  excludePersonal?: boolean
+  /** Report only findings not on this ref too (`production` or a branch; content). */
+  incremental?: string
+}
+
+export interface Finding {
+  severity: Severity
+  scope: 'lookml' | 'field' | 'join' | 'explore' | 'test' | 'content'
+  message: string
+  model?: string
+  explore?: string
+  field?: string
+  /** The smallest failing set (explore scope) or the joined view's fields (join scope). */
+  fields?: string[]
+  view?: string
+  file?: string
+  line?: number
+  sql?: string
+  test?: string
+  content_type?: string
+  content_id?: string
+  title?: string
+  folder?: string
+  url?: string
+}
+
+export interface Counts {
+  explores_checked: number
+  fields_checked: number
+  queries_run: number
+  queries_cancelled: number
+  tests_run: number
+  content_checked: number
+  api_requests: number
+  findings: number
+  findings_existing_on_target: number
+  seconds: number
+}
+
+export interface CheckedExplore {
+  model: string
+  explore: string
+  status: 'passed' | 'failed' | 'skipped' | 'timed_out'
+  fields: number
+  queries: number
+  seconds: number
+}
+
+export interface ValidationResult {
+  format_version: number
+  validator: Validator
+  project: string
+  ref: { kind: 'production' | 'branch' | 'commit'; name: string; commit?: string }
+  passed: boolean
+  findings: Finding[]
+  counts: Counts
+  explores?: CheckedExplore[]
+  shard?: { index: number; total: number }
+  incremental_target?: string
+}
+
+/** Render a result as JSON, JUnit XML, GitLab Code Quality, GitHub annotations, Markdown or text. */
+export declare function renderReport(result: ValidationResult, format: ReportFormat): string
