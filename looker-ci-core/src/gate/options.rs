@@ -67,7 +67,7 @@ impl Default for ValidateOptions {
             skip_hidden: false,
             dimensions_only: false,
             chunk_size: 500,
-            poll_interval: 0.25,
+            poll_interval: 0.1,
             shard: None,
             severity: None,
             folders: Vec::new(),

@@ -232,15 +232,56 @@ impl<'a> ExploreCheck<'a> {
         let rest_passed = matches!(rest_verdict, Verdict::Pass);
         findings.extend(self.follow(rest, rest_verdict).await?);
         if confirmed == 0 && rest_passed {
-            // Every named field passes alone and the rest passes: the error needs fields
-            // together. Try the named fields as a group first: usually that is the whole set.
-            let minimal = match self.query(&named).await? {
-                Verdict::Fail(f) if same(&f, &failure) => self.minimize(named, &failure).await?,
-                _ => self.minimize(set, &failure).await?,
-            };
+            let minimal = self.interaction(set, named, &failure).await?;
             findings.push(self.interaction_finding(&minimal, &failure));
         }
         Ok(findings)
+    }
+
+    /// Every named field passes alone and the rest passes: the error needs fields together
+    /// (typically a named column and any field of another view, whose join makes it ambiguous).
+    /// Try the named fields as a group, then with each view's fields, before a blind search.
+    async fn interaction(
+        &self,
+        set: Vec<&'a FieldInfo>,
+        named: Vec<&'a FieldInfo>,
+        failure: &QueryFailure,
+    ) -> Result<Vec<&'a FieldInfo>> {
+        if named.len() >= 2
+            && let Verdict::Fail(f) = self.query(&named).await?
+            && same(&f, failure)
+        {
+            return self.minimize(named, failure).await;
+        }
+        let mut views: Vec<&str> = set
+            .iter()
+            .filter(|f| !named.iter().any(|n| n.name == f.name))
+            .map(|f| f.view.as_str())
+            .collect();
+        views.sort_unstable();
+        views.dedup();
+        let groups: Vec<Vec<&FieldInfo>> = views
+            .iter()
+            .map(|v| {
+                set.iter()
+                    .copied()
+                    .filter(|f| f.view == *v && !named.iter().any(|n| n.name == f.name))
+                    .collect()
+            })
+            .collect();
+        let trials: Vec<Vec<&FieldInfo>> = groups
+            .iter()
+            .map(|g| named.iter().chain(g.iter()).copied().collect())
+            .collect();
+        let verdicts = join_all(trials.iter().map(|t| self.query(t))).await;
+        for (group, verdict) in groups.into_iter().zip(verdicts) {
+            if let Verdict::Fail(f) = verdict?
+                && same(&f, failure)
+            {
+                return self.minimize_with(&named, group, failure).await;
+            }
+        }
+        self.minimize(set, failure).await
     }
 
     /// Search a set whose verdict is known.
@@ -327,6 +368,17 @@ impl<'a> ExploreCheck<'a> {
         set: Vec<&'a FieldInfo>,
         failure: &QueryFailure,
     ) -> Result<Vec<&'a FieldInfo>> {
+        self.minimize_with(&[], set, failure).await
+    }
+
+    /// [`Self::minimize`] of `set`, every trial including `pinned`; returns `pinned` and what
+    /// remains of `set`.
+    async fn minimize_with(
+        &self,
+        pinned: &[&'a FieldInfo],
+        set: Vec<&'a FieldInfo>,
+        failure: &QueryFailure,
+    ) -> Result<Vec<&'a FieldInfo>> {
         let mut current = set;
         let mut pieces = 2usize;
         while current.len() >= 2 {
@@ -342,6 +394,7 @@ impl<'a> ExploreCheck<'a> {
                         .collect()
                 })
                 .filter(|c: &Vec<&FieldInfo>| !c.is_empty())
+                .map(|c| pinned.iter().copied().chain(c).collect::<Vec<_>>())
                 .collect();
             let verdicts = join_all(complements.iter().map(|c| self.query(c))).await;
             let mut reduced = None;
@@ -350,7 +403,7 @@ impl<'a> ExploreCheck<'a> {
                     && same(&f, failure)
                     && reduced.is_none()
                 {
-                    reduced = Some(complement);
+                    reduced = Some(complement[pinned.len()..].to_vec());
                 }
             }
             match reduced {
@@ -362,7 +415,7 @@ impl<'a> ExploreCheck<'a> {
                 None => pieces = (pieces * 2).min(current.len()),
             }
         }
-        Ok(current)
+        Ok(pinned.iter().copied().chain(current).collect())
     }
 
     fn finding(&self, scope: FindingScope, failure: &QueryFailure) -> Finding {
