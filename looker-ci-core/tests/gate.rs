@@ -205,7 +205,11 @@ async fn an_error_that_needs_two_views_is_reported_with_the_smallest_failing_set
     assert!(finding.fields.contains(&"orders.status".to_owned()));
     assert!(finding.fields.iter().any(|f| f.starts_with("users.")));
     // Guided by the message and the views, not a blind search of every field.
-    assert!(queries_for(&result, "orders") <= 10, "{:?}", result.explores);
+    assert!(
+        queries_for(&result, "orders") <= 10,
+        "{:?}",
+        result.explores
+    );
 }
 
 #[tokio::test]
@@ -670,4 +674,84 @@ async fn deploy_run_schedule_and_trigger_datagroup() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("orders_etl"), "{err}");
+}
+
+#[tokio::test]
+async fn incremental_sql_checks_changed_explores_and_reports_only_new_errors() {
+    let (fake, client) = fake().await;
+    // Production already has a broken field in `orders`.
+    fake.break_field(
+        "main",
+        "orders.created_date",
+        "ERROR: column orders.created_date does not exist",
+    )
+    .unwrap();
+    // The branch changes `orders.status`'s SQL and breaks it; `users` is untouched.
+    let mut change = fake.project();
+    for view in &mut change.views {
+        for field in view.dimensions.iter_mut() {
+            if field.name == "orders.status" {
+                field.sql = "${TABLE}.state".into();
+                field.error = Some("ERROR: column orders.state does not exist".into());
+            }
+        }
+    }
+    fake.create_branch("rename-status", change);
+    let options = ValidateOptions {
+        branch: Some("rename-status".into()),
+        incremental: Some("production".into()),
+        ..options()
+    };
+    let result = sql(&client, &options).await;
+    let fields: Vec<_> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.field.as_deref())
+        .collect();
+    assert_eq!(fields, ["orders.status"], "{:#?}", result.findings);
+    let status = |name: &str| {
+        result
+            .explores
+            .iter()
+            .find(|e| e.explore == name)
+            .map(|e| e.status.clone())
+    };
+    assert_eq!(status("users").as_deref(), Some("skipped"));
+    assert_eq!(status("orders").as_deref(), Some("failed"));
+    assert_eq!(result.counts.findings_existing_on_target, 1);
+    assert_eq!(result.incremental_target.as_deref(), Some("production"));
+    // Without incremental mode both errors are reported.
+    let full = sql(
+        &client,
+        &ValidateOptions {
+            branch: Some("rename-status".into()),
+            ..self::options()
+        },
+    )
+    .await;
+    assert_eq!(full.findings.len(), 2, "{:#?}", full.findings);
+    // The unchanged explore ran no query at all.
+    assert_eq!(
+        result
+            .explores
+            .iter()
+            .find(|e| e.explore == "users")
+            .unwrap()
+            .queries,
+        0
+    );
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Sql,
+        &ValidateOptions {
+            incremental: Some("some-branch".into()),
+            ..self::options()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("--incremental production"),
+        "{err}"
+    );
 }

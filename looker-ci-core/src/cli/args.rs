@@ -133,7 +133,8 @@ pub(crate) struct ValidateArgs {
     /// Leave out content in personal folders (content).
     #[arg(long)]
     pub exclude_personal: bool,
-    /// Report only findings that are not on this ref too: `production` or a branch (content).
+    /// Report only what is new against REF: sql compares with `production`; content with
+    /// `production` or a branch.
     #[arg(long, value_name = "REF")]
     pub incremental: Option<String>,
     /// Read validator options from this JSON file (keys as in docs/ci.md); flags override it.

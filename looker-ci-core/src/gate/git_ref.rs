@@ -264,10 +264,10 @@ impl Undo {
                 first_error.get_or_insert(e);
             }
         }
-        if self.own_session {
-            if let Err(e) = self.client.close().await {
-                first_error.get_or_insert(e);
-            }
+        if self.own_session
+            && let Err(e) = self.client.close().await
+        {
+            first_error.get_or_insert(e);
         }
         match first_error {
             Some(e) => Err(e),

@@ -77,12 +77,14 @@ pub async fn validate_with(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ValidationResult> {
     options.check()?;
-    if options.incremental.is_some() && validator != ValidatorKind::Content {
+    if options.incremental.is_some()
+        && !matches!(validator, ValidatorKind::Content | ValidatorKind::Sql)
+    {
         return Err(Error::invalid_argument(
             "incremental",
             format!(
-                "incremental mode is available for `content` in this version, not for `{}`; \
-                 leave --incremental out of this step",
+                "incremental mode is for `sql` and `content`, not `{}`; leave --incremental out \
+                 of this step",
                 validator.as_str()
             ),
         ));
@@ -101,7 +103,12 @@ pub async fn validate_with(
 
     catalog::check_project(client, &options.project).await?;
     let mut existing = Vec::new();
-    if let Some(target) = &options.incremental {
+    // Content compares whole results; the SQL validator compares explore by explore itself.
+    if let Some(target) = options
+        .incremental
+        .as_ref()
+        .filter(|_| validator == ValidatorKind::Content)
+    {
         let target_spec = if target == "production" {
             RefSpec::Production
         } else {
@@ -144,7 +151,7 @@ pub async fn validate_with(
     result
         .findings
         .retain(|f| !existing.contains(&f.fingerprint(validator)));
-    result.counts.findings_existing_on_target = (before - result.findings.len()) as u64;
+    result.counts.findings_existing_on_target += (before - result.findings.len()) as u64;
     result.findings.retain(|f| f.severity >= threshold);
     result.passed = result
         .findings

@@ -49,8 +49,9 @@ pub struct ValidateOptions {
     pub exclude_folders: Vec<String>,
     /// Leave out content in users' personal folders (content).
     pub exclude_personal: bool,
-    /// Incremental mode: report only findings that do not exist on this ref (a branch, or
-    /// `production`) too (sql, content).
+    /// Incremental mode: report only what is new against this ref. sql: `production` only
+    /// (unchanged explores are skipped, failures production has too are not searched); content:
+    /// `production` or a branch.
     pub incremental: Option<String>,
 }
 

@@ -35,6 +35,12 @@ pub(crate) struct ExploreCheck<'a> {
     pub runner: &'a QueryRunner,
     pub explore: &'a ExploreInfo,
     pub queries: AtomicU64,
+    /// Incremental mode: the target's runner and the explore's fields there.
+    pub baseline: Option<(&'a QueryRunner, std::collections::HashSet<String>)>,
+    /// Failures found on the target too, left unsearched.
+    pub existing: AtomicU64,
+    /// Messages asked about on the target, and the answers.
+    on_target: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 fn same(a: &QueryFailure, b: &QueryFailure) -> bool {
@@ -47,6 +53,9 @@ impl<'a> ExploreCheck<'a> {
             runner,
             explore,
             queries: AtomicU64::new(0),
+            baseline: None,
+            existing: AtomicU64::new(0),
+            on_target: Default::default(),
         }
     }
 
@@ -63,6 +72,56 @@ impl<'a> ExploreCheck<'a> {
             }
             Verdict::Fail(failure) => self.top_level(fields, failure).await,
         }
+    }
+
+    /// Incremental mode: whether the target fails the same fields with the same message.
+    async fn exists_on_target(
+        &self,
+        fields: &[&FieldInfo],
+        failure: &QueryFailure,
+    ) -> Result<bool> {
+        let Some((target, known)) = &self.baseline else {
+            return Ok(false);
+        };
+        let there: Vec<String> = fields
+            .iter()
+            .filter(|f| known.contains(&f.name))
+            .map(|f| f.name.clone())
+            .collect();
+        if there.is_empty() {
+            return Ok(false);
+        }
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        Ok(
+            match target
+                .run(&self.explore.model, &self.explore.name, &there)
+                .await?
+            {
+                QueryOutcome::Failed(f) => same(&f, failure),
+                _ => false,
+            },
+        )
+    }
+
+    /// The failure exists on the target: it is not searched. The fields its message names are
+    /// set aside and the rest run once, so a new error behind the old one is still found.
+    async fn beyond_existing(
+        &self,
+        set: Vec<&'a FieldInfo>,
+        failure: QueryFailure,
+    ) -> Result<Vec<Finding>> {
+        self.existing.fetch_add(1, Ordering::Relaxed);
+        let named = self.named_fields(&failure, &set);
+        let rest: Vec<&FieldInfo> = set
+            .iter()
+            .copied()
+            .filter(|f| !named.iter().any(|n| n.name == f.name))
+            .collect();
+        if named.is_empty() || rest.is_empty() {
+            return Ok(Vec::new());
+        }
+        let verdict = self.query(&rest).await?;
+        self.follow(rest, verdict).await
     }
 
     async fn query(&self, fields: &[&FieldInfo]) -> Result<Verdict> {
@@ -151,6 +210,9 @@ impl<'a> ExploreCheck<'a> {
 
     fn investigate(&self, set: Vec<&'a FieldInfo>, failure: QueryFailure) -> Found<'_> {
         Box::pin(async move {
+            if self.exists_on_target(&set, &failure).await? {
+                return self.beyond_existing(set, failure).await;
+            }
             if set.len() == 1 {
                 return Ok(vec![self.field_finding(set[0], &failure)]);
             }

@@ -2,10 +2,12 @@
 //! warehouse, with as few queries as it can (see [`investigate`] for the search) and every
 //! query slot Looker allows in use (see [`runner`]).
 
+mod incremental;
 mod investigate;
 mod message;
 mod runner;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -70,7 +72,6 @@ pub async fn validate_sql(
     let selected = catalog::selected_explores(client, options).await?;
     let explores = fetch_explores(client, &selected, options).await?;
     let explores = shard::pick(explores, result.shard, |e| e.fields.len() as u64 + 1);
-    progress.set_total(explores.len() as u64);
     let runner = QueryRunner::new(
         client.clone(),
         Arc::clone(progress),
@@ -78,14 +79,52 @@ pub async fn validate_sql(
         options.query_timeout.map(Duration::from_secs_f64),
         Duration::from_secs_f64(options.poll_interval),
     );
+    // Incremental mode: production's code, on a session of its own, sharing the query slots
+    // (Looker's limit is per user).
+    let target = match options.incremental.as_deref() {
+        None => None,
+        Some("production") => Some(client.in_workspace(false)),
+        Some(other) => {
+            return Err(crate::Error::invalid_argument(
+                "incremental",
+                format!(
+                    "the SQL validator compares with `production`, not `{other}`: \
+                     give --incremental production"
+                ),
+            ));
+        }
+    };
+    let target_runner = target.as_ref().map(|t| {
+        QueryRunner::sharing(
+            t.clone(),
+            Arc::clone(progress),
+            runner.slots(),
+            options.query_timeout.map(Duration::from_secs_f64),
+            Duration::from_secs_f64(options.poll_interval),
+        )
+    });
+    let (explores, unchanged, target_fields) = match &target {
+        None => (explores, Vec::new(), HashMap::new()),
+        Some(target) => incremental::split_changed(client, target, explores, options).await?,
+    };
+    progress.set_total(explores.len() as u64);
     let runner = &runner;
+    let target_runner = target_runner.as_ref();
+    let target_fields = &target_fields;
     // Collected first: a stream over a lazy `map` would hold the closure across awaits, which
     // stops the future from being provably `Send` for the bindings.
     let checks: Vec<_> = explores
         .iter()
         .map(|explore| async move {
             let started = Instant::now();
-            let check = ExploreCheck::new(runner, explore);
+            let mut check = ExploreCheck::new(runner, explore);
+            if let Some(target) = target_runner {
+                let known = target_fields
+                    .get(&(explore.model.clone(), explore.name.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                check.baseline = Some((target, known));
+            }
             let chunks: Vec<Vec<&FieldInfo>> = explore
                 .fields
                 .chunks(options.chunk_size)
@@ -103,6 +142,7 @@ pub async fn validate_sql(
             }
             dedupe(&mut findings);
             progress.explore_done(findings.len() as u64);
+            let existing = check.existing.load(Ordering::Relaxed);
             let checked = CheckedExplore {
                 model: explore.model.clone(),
                 explore: explore.name.clone(),
@@ -111,22 +151,39 @@ pub async fn validate_sql(
                 queries: check.queries.load(Ordering::Relaxed),
                 seconds: started.elapsed().as_secs_f64(),
             };
-            Ok::<_, crate::Error>((checked, findings))
+            Ok::<_, crate::Error>((checked, findings, existing))
         })
         .collect();
     // Every explore starts at once: the runner's slots, not this loop, bound the queries, so a
     // slow explore never holds up the next one's first query.
-    let mut results: Vec<(CheckedExplore, Vec<Finding>)> = futures::stream::iter(checks)
+    let mut results: Vec<(CheckedExplore, Vec<Finding>, u64)> = futures::stream::iter(checks)
         .buffered(explores.len().max(1))
         .collect::<Vec<_>>()
         .await
         .into_iter()
         .collect::<Result<_>>()?;
-    for (checked, findings) in results.drain(..) {
+    for (checked, findings, existing) in results.drain(..) {
+        result.counts.findings_existing_on_target += existing;
         result.counts.explores_checked += 1;
         result.counts.fields_checked += checked.fields;
         result.explores.push(checked);
         result.findings.extend(findings);
+    }
+    for explore in unchanged {
+        result.explores.push(CheckedExplore {
+            model: explore.model,
+            explore: explore.name,
+            status: "skipped".into(),
+            fields: explore.fields.len() as u64,
+            queries: 0,
+            seconds: 0.0,
+        });
+    }
+    if let Some(target_runner) = target_runner {
+        result.counts.queries_run += target_runner.queries_run.load(Ordering::Relaxed);
+    }
+    if let Some(target) = target.filter(|t| !t.is_dev_workspace() && client.is_dev_workspace()) {
+        target.close().await?;
     }
     result.counts.queries_run += runner.queries_run.load(Ordering::Relaxed);
     result.counts.queries_cancelled += runner.queries_cancelled.load(Ordering::Relaxed);
@@ -162,7 +219,7 @@ fn dedupe(findings: &mut Vec<Finding>) {
 }
 
 /// The selected explores with their fields, fetched a few at a time (no warehouse queries).
-async fn fetch_explores(
+pub(crate) async fn fetch_explores(
     client: &LookerClient,
     selected: &[(String, String)],
     options: &ValidateOptions,

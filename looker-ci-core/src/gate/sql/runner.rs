@@ -65,10 +65,24 @@ impl Drop for QueryRunner {
 }
 
 impl QueryRunner {
+    /// A runner with its own `concurrency` slots.
     pub fn new(
         client: LookerClient,
         progress: Arc<Progress>,
         concurrency: usize,
+        timeout: Option<Duration>,
+        poll_interval: Duration,
+    ) -> Self {
+        let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+        Self::sharing(client, progress, slots, timeout, poll_interval)
+    }
+
+    /// A runner drawing on `slots` shared with another runner of the same Looker user (Looker's
+    /// limit is per user, whatever the session).
+    pub fn sharing(
+        client: LookerClient,
+        progress: Arc<Progress>,
+        slots: Arc<Semaphore>,
         timeout: Option<Duration>,
         poll_interval: Duration,
     ) -> Self {
@@ -83,7 +97,7 @@ impl QueryRunner {
         QueryRunner {
             client,
             progress,
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            slots,
             timeout,
             waiters,
             wake_poller,
@@ -151,6 +165,10 @@ impl QueryRunner {
                 message: "the query poller stopped".into(),
             }),
         }
+    }
+
+    pub fn slots(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.slots)
     }
 
     fn forget(&self, task_id: &str) {
