@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
-  0    passed (no finding at or above --severity)
+  0    passed (no error or fatal finding; warnings may be reported)
   1    findings: the gate failed
   2    configuration or usage error (an option, a setting, an unknown project/explore/branch)
   3    Looker or API error (HTTP error, connection, credentials, timeout)
@@ -121,7 +121,8 @@ pub(crate) struct ValidateArgs {
     /// Check dimensions only, not measures (sql).
     #[arg(long)]
     pub dimensions_only: bool,
-    /// Lowest severity reported: info, warning, error, fatal (default warning).
+    /// Lowest severity reported: info, warning, error, fatal (default warning); only error and
+    /// fatal findings fail the gate.
     #[arg(long, value_name = "LEVEL")]
     pub severity: Option<String>,
     /// Content in these folders (id or name, subfolders included) only (content).

@@ -41,7 +41,8 @@ pub struct ValidateOptions {
     /// Run part `I/N` of the explores, balanced by estimated cost (sql, assert). Defaults to
     /// GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL` when those are set.
     pub shard: Option<String>,
-    /// Report findings at or above this severity (lookml and the pass/fail of every validator; default `warning`).
+    /// Report findings at or above this severity (every validator; default `warning`); only
+    /// error and fatal findings fail the gate.
     pub severity: Option<String>,
     /// Content in these folders (ids or names, with their subfolders) only (content).
     pub folders: Vec<String>,
