@@ -272,3 +272,66 @@ async fn deploy_and_merge_work_from_the_command() {
     );
     assert!(document.get("shard").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_from_the_runner_removes_the_temporary_branch_and_exits_130() {
+    let fake = FakeLooker::start().await.unwrap();
+    let sha = fake.add_commit(fake.project());
+    fake.set_query_duration(std::time::Duration::from_secs(60));
+    let scratch = Scratch::new("sigterm");
+    let mut command = looker_ci();
+    command
+        .args(["sql", "--project", "thelook", "--commit", &sha])
+        .current_dir(&scratch.0)
+        .env_clear()
+        .env("LOOKERSDK_BASE_URL", fake.base_url())
+        .env("LOOKERSDK_CLIENT_ID", fake.client_id())
+        .env(
+            "LOOKERSDK_CLIENT_SECRET",
+            fake.client_secret().expose_secret(),
+        )
+        .env("CI_PIPELINE_ID", "4242")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn().unwrap();
+    // Wait until the temporary branch exists and queries run, then cancel as a runner does.
+    let mut waited = 0;
+    while !fake
+        .branches()
+        .iter()
+        .any(|b| b.starts_with("looker-ci-tmp-4242-"))
+        || fake.warehouse_counters().running == 0
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+        assert!(
+            waited < 400,
+            "the validation never started: {:?}",
+            fake.branches()
+        );
+    }
+    let pid = child.id().to_string();
+    let killed = tokio::task::spawn_blocking(move || {
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cancelled"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !fake
+            .branches()
+            .iter()
+            .any(|b| b.starts_with("looker-ci-tmp-")),
+        "{:?}",
+        fake.branches()
+    );
+}
