@@ -22,6 +22,9 @@ use super::{ExploreInfo, FieldInfo};
 use crate::error::Result;
 use crate::gate::result::{Finding, FindingScope, Severity};
 
+/// How a timed-out query's finding begins (the explore's status reads it).
+pub(crate) const TIMED_OUT: &str = "the query did not finish within";
+
 type Found<'a> = Pin<Box<dyn Future<Output = Result<Vec<Finding>>> + Send + 'a>>;
 
 /// The result of one query, as the search sees it.
@@ -529,8 +532,8 @@ impl<'a> ExploreCheck<'a> {
 
     fn timed_out(&self, fields: &[&FieldInfo], after: std::time::Duration) -> Finding {
         let message = format!(
-            "the query did not finish within {}s and was cancelled in Looker; raise \
-             --query-timeout or look for a slow join or field",
+            "{TIMED_OUT} {}s and was cancelled in Looker; raise --query-timeout or look for a \
+             slow join or field",
             after.as_secs_f64()
         );
         let mut finding = Finding::new(Severity::Error, FindingScope::Explore, message);
