@@ -755,3 +755,55 @@ async fn incremental_sql_checks_changed_explores_and_reports_only_new_errors() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn another_job_switching_the_users_branch_mid_run_is_reported_not_hidden() {
+    let (fake, client) = fake().await;
+    let sha = fake.add_commit(fake.project());
+    let mut other = fake.project();
+    other.remove_field("users.email").unwrap();
+    fake.create_branch("other-job", other);
+    fake.set_query_duration(Duration::from_millis(600));
+    let validation = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            gate::validate(
+                &client,
+                ValidatorKind::Sql,
+                &ValidateOptions {
+                    commit: Some(sha),
+                    ..options()
+                },
+            )
+            .await
+        })
+    };
+    // Another job of the same API user checks out its own branch while queries run.
+    while fake.warehouse_counters().running == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let other_job = client.in_workspace(true);
+    let checkout = looker_ci_core::ApiCall::new("PUT", "/projects/thelook/git_branch")
+        .unwrap()
+        .json(serde_json::json!({"name": "other-job"}));
+    other_job.request_bytes(checkout).await.unwrap();
+    let result = validation.await.unwrap().expect("the validation ends");
+    assert!(!result.passed);
+    assert!(
+        result
+            .findings
+            .iter()
+            .any(|f| f.message.contains("moved to `other-job`")),
+        "{:#?}",
+        result.findings
+    );
+    // The other job's branch is left checked out for it; our temporary branch is gone.
+    assert_eq!(fake.checked_out_branch("1").as_deref(), Some("other-job"));
+    assert!(
+        !fake
+            .branches()
+            .iter()
+            .any(|b| b.starts_with("looker-ci-tmp-"))
+    );
+    other_job.close().await.unwrap();
+}

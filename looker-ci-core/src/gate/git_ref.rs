@@ -29,6 +29,9 @@ impl RefSpec {
     }
 }
 
+/// The prefix of every temporary branch looker-ci creates.
+pub const TEMPORARY_PREFIX: &str = "looker-ci-tmp-";
+
 /// A temporary branch name unique to this CI job: `looker-ci-tmp-<pipeline>-<job>-<random>`.
 /// `env` reads GitLab's `CI_PIPELINE_ID`/`CI_JOB_ID` or GitHub's `GITHUB_RUN_ID`,
 /// `GITHUB_RUN_ATTEMPT`, `GITHUB_JOB`; the random part keeps two runs on a laptop apart too.
@@ -39,7 +42,7 @@ pub fn temporary_branch_name(env: impl Fn(&str) -> Option<String>) -> String {
             .take(40)
             .collect()
     };
-    let mut parts = vec!["looker-ci-tmp".to_owned()];
+    let mut parts = vec![TEMPORARY_PREFIX.trim_end_matches('-').to_owned()];
     for name in [
         "CI_PIPELINE_ID",
         "CI_JOB_ID",
@@ -81,6 +84,9 @@ struct Undo {
     /// Whether `client` is a session of our own, to log out of.
     own_session: bool,
 }
+
+/// Stands for the project's production branch in `Undo::original_branch`, resolved at restore.
+const PRODUCTION_BRANCH: &str = "\u{0}production";
 
 fn branch_path(project: &str) -> String {
     format!("/projects/{project}/git_branch")
@@ -133,7 +139,13 @@ pub async fn check_out(
                  project must exist",
             )
         })?;
-    let current_name = current["name"].as_str().map(str::to_owned);
+    // Another job's temporary branch (jobs of one API user share its dev workspace) will be
+    // gone by the time we restore: production's branch is put back instead.
+    let current_name = current["name"]
+        .as_str()
+        .filter(|name| !name.starts_with(TEMPORARY_PREFIX))
+        .map(str::to_owned)
+        .or_else(|| Some(PRODUCTION_BRANCH.to_owned()));
     match spec {
         RefSpec::Production => unreachable!("handled above"),
         RefSpec::Branch(branch) => {
@@ -216,6 +228,38 @@ async fn branch_names(client: &LookerClient, project: &str) -> String {
 }
 
 impl CheckedOut {
+    /// Whether the API user's dev workspace still holds the code validated. Another job of the
+    /// same API user can check out its own branch meanwhile (Looker keeps one checked-out
+    /// branch per user): then the result may mix two versions of the code. `None` means it
+    /// still does (or production was validated).
+    pub async fn switched_meanwhile(&self) -> Result<Option<String>> {
+        let Some(commit) = &self.validated.commit else {
+            return Ok(None);
+        };
+        if self.validated.kind == "production" {
+            return Ok(None);
+        }
+        let project = self
+            .undo
+            .as_ref()
+            .map(|u| u.project.clone())
+            .unwrap_or_default();
+        let current: Value = self
+            .client
+            .request(ApiCall::get(&branch_path(&project))?)
+            .await?;
+        match current["ref"].as_str() {
+            Some(now) if now != commit => Ok(Some(format!(
+                "the API user's dev branch moved to `{}` ({now}) during this validation, so \
+                 queries may have run on other code than {commit}: another job of the same API \
+                 user checked out its own branch. Give concurrent jobs that validate different \
+                 code their own API user, or serialise them (GitLab `resource_group`)",
+                current["name"].as_str().unwrap_or("?")
+            ))),
+            _ => Ok(None),
+        }
+    }
+
     /// The client to validate with (on the checked-out code).
     pub fn client(&self) -> &LookerClient {
         &self.client
@@ -242,16 +286,62 @@ impl CheckedOut {
 }
 
 impl Undo {
+    /// The project's production branch (`git_production_branch_name`, else `main`).
+    async fn production_branch(&self) -> Result<String> {
+        let project: Value = self
+            .client
+            .request(ApiCall::get(&format!("/projects/{}", self.project))?)
+            .await?;
+        Ok(project["git_production_branch_name"]
+            .as_str()
+            .unwrap_or("main")
+            .to_owned())
+    }
+
     async fn run(self) -> Result<()> {
         let mut first_error = None;
         let path = branch_path(&self.project);
-        if let Some(original) = &self.original_branch {
+        // Jobs of one API user share its dev workspace (parallel CI jobs, other pipelines):
+        // put the original branch back only while our temporary branch is still the one checked
+        // out; when another job checked out its own since, that job restores after it.
+        let ours = match &self.temporary {
+            None => true,
+            Some(temporary) => {
+                let current: Result<Value> =
+                    async { self.client.request(ApiCall::get(&path)?).await }.await;
+                match current {
+                    Ok(current) => current["name"].as_str() == Some(temporary.as_str()),
+                    Err(_) => true,
+                }
+            }
+        };
+        if ours && let Some(original) = &self.original_branch {
             let step = async {
-                let call = ApiCall::new("PUT", &path)?.json(json!({"name": original}));
+                let name = if original == PRODUCTION_BRANCH {
+                    self.production_branch().await?
+                } else {
+                    original.clone()
+                };
+                let call = ApiCall::new("PUT", &path)?.json(json!({"name": name}));
                 self.client.request_bytes(call).await.map(drop)
             };
-            if let Err(e) = step.await {
-                first_error.get_or_insert(e);
+            match step.await {
+                Ok(()) => {}
+                // The original was another job's temporary branch, deleted since: fall back on
+                // the production branch so that ours is no longer checked out.
+                Err(Error::Api(api)) if api.status == 404 => {
+                    let fallback = async {
+                        let production = self.production_branch().await?;
+                        let call = ApiCall::new("PUT", &path)?.json(json!({"name": production}));
+                        self.client.request_bytes(call).await.map(drop)
+                    };
+                    if let Err(e) = fallback.await {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
         if let Some(temporary) = &self.temporary {

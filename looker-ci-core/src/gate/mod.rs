@@ -189,12 +189,23 @@ async fn run_on_ref(
             ValidatorKind::Content => content::validate_content(on, options, result).await,
         }
     };
-    let outcome = tokio::select! {
+    let mut outcome = tokio::select! {
         outcome = work => outcome,
         () = cancel.as_mut() => Err(Error::Cancelled {
             message: "the validation was interrupted; the Looker branch was restored".into(),
         }),
     };
+    if outcome.is_ok() {
+        match checked.switched_meanwhile().await {
+            Ok(None) => {}
+            Ok(Some(message)) => {
+                result
+                    .findings
+                    .push(Finding::new(Severity::Error, FindingScope::Lookml, message))
+            }
+            Err(e) => outcome = Err(e),
+        }
+    }
     let restored = checked.restore().await;
     outcome?;
     restored

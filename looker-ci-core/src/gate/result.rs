@@ -363,6 +363,13 @@ impl ValidationResult {
     /// Merge shard results of the same validator into one (`looker-ci merge`): findings and
     /// explores concatenated, counts summed, seconds the slowest shard's.
     pub fn merge(parts: Vec<ValidationResult>) -> crate::Result<ValidationResult> {
+        let shards: Vec<Shard> = parts.iter().filter_map(|p| p.shard).collect();
+        if !shards.is_empty() && shards.len() != parts.len() {
+            return Err(crate::Error::invalid_argument(
+                "results",
+                "some results are shards and some are not: merge the results of one sharded run",
+            ));
+        }
         let mut parts = parts.into_iter();
         let Some(mut merged) = parts.next() else {
             return Err(crate::Error::invalid_argument(
@@ -398,7 +405,79 @@ impl ValidationResult {
             c.findings_existing_on_target += p.findings_existing_on_target;
             c.seconds = c.seconds.max(p.seconds);
         }
+        if let Some(total) = shards.first().map(|s| s.total) {
+            let mut indices: Vec<u32> = shards.iter().map(|s| s.index).collect();
+            indices.sort_unstable();
+            let expected: Vec<u32> = (1..=total).collect();
+            if shards.iter().any(|s| s.total != total) || indices != expected {
+                let missing: Vec<String> = expected
+                    .iter()
+                    .filter(|i| !indices.contains(i))
+                    .map(u32::to_string)
+                    .collect();
+                return Err(crate::Error::invalid_argument(
+                    "results",
+                    format!(
+                        "the shard results do not make a whole run: got shards {indices:?} of \
+                         {total}{}; merge one result of every shard 1..{total} (a missing shard \
+                         would hide its findings)",
+                        if missing.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", missing {}", missing.join(", "))
+                        }
+                    ),
+                ));
+            }
+        }
         merged.shard = None;
         Ok(merged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(index: u32, total: u32, finding: Option<&str>) -> ValidationResult {
+        let mut result =
+            ValidationResult::new(ValidatorKind::Sql, "thelook", GitRefValidated::production());
+        result.shard = Some(Shard { index, total });
+        result.counts.queries_run = 2;
+        result.counts.seconds = f64::from(index);
+        if let Some(message) = finding {
+            result.passed = false;
+            result
+                .findings
+                .push(Finding::new(Severity::Error, FindingScope::Field, message));
+        }
+        result
+    }
+
+    #[test]
+    fn merging_shards_needs_every_shard_once() {
+        let merged = ValidationResult::merge(vec![
+            shard(2, 3, Some("bad")),
+            shard(1, 3, None),
+            shard(3, 3, None),
+        ])
+        .unwrap();
+        assert!(!merged.passed);
+        assert_eq!(merged.findings.len(), 1);
+        assert_eq!(merged.counts.queries_run, 6);
+        assert_eq!(merged.counts.seconds, 3.0);
+        assert!(merged.shard.is_none());
+        let err = ValidationResult::merge(vec![shard(1, 4, None), shard(3, 4, None)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing 2, 4"), "{err}");
+        let twice = ValidationResult::merge(vec![shard(1, 2, None), shard(1, 2, None)]);
+        assert!(twice.is_err());
+        let mut lookml = shard(2, 2, None);
+        lookml.validator = ValidatorKind::Lookml;
+        assert!(ValidationResult::merge(vec![shard(1, 2, None), lookml]).is_err());
+        let mut unsharded = shard(1, 1, None);
+        unsharded.shard = None;
+        assert!(ValidationResult::merge(vec![shard(1, 2, None), unsharded]).is_err());
     }
 }

@@ -77,7 +77,8 @@ impl<'a> ExploreCheck<'a> {
         }
     }
 
-    /// Incremental mode: whether the target fails the same fields with the same message.
+    /// Incremental mode: whether the target fails the same fields with the same message. Asked
+    /// once per message: the answer holds for every set of the explore that fails with it.
     async fn exists_on_target(
         &self,
         fields: &[&FieldInfo],
@@ -86,6 +87,16 @@ impl<'a> ExploreCheck<'a> {
         let Some((target, known)) = &self.baseline else {
             return Ok(false);
         };
+        let key = normalized(&failure.message);
+        let asked = self
+            .on_target
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .copied();
+        if let Some(answer) = asked {
+            return Ok(answer);
+        }
         let there: Vec<String> = fields
             .iter()
             .filter(|f| known.contains(&f.name))
@@ -95,15 +106,18 @@ impl<'a> ExploreCheck<'a> {
             return Ok(false);
         }
         self.queries.fetch_add(1, Ordering::Relaxed);
-        Ok(
-            match target
-                .run(&self.explore.model, &self.explore.name, &there)
-                .await?
-            {
-                QueryOutcome::Failed(f) => same(&f, failure),
-                _ => false,
-            },
-        )
+        let answer = match target
+            .run(&self.explore.model, &self.explore.name, &there)
+            .await?
+        {
+            QueryOutcome::Failed(f) => same(&f, failure),
+            _ => false,
+        };
+        self.on_target
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, answer);
+        Ok(answer)
     }
 
     /// The failure exists on the target: it is not searched. The fields its message names are
