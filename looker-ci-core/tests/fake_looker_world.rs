@@ -1446,6 +1446,26 @@ async fn saved_scheduled_plans_run_once_by_id() {
     assert_eq!(status_of(unknown.unwrap_err()), 404);
 }
 
+/// Spectacles (and Looker's SDKs) ask `GET /versions` for the release; Looker answers it with or
+/// without a token.
+#[tokio::test]
+async fn versions_name_the_release_with_or_without_a_token() {
+    let (fake, client) = common::fake_and_client().await;
+    let versions = get(&client, "/versions").await;
+    assert_schema("ApiVersion", &versions);
+    assert_eq!(versions["looker_release_version"], "25.0.0");
+    assert_eq!(versions["current_version"]["version"], "4.0");
+    assert_eq!(versions["supported_versions"][0]["version"], "4.0");
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}/api/4.0/versions", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 200);
+    let body: Value = serde_json::from_str(&anonymous.text().await.unwrap()).unwrap();
+    assert_eq!(body, versions);
+}
+
 #[tokio::test]
 async fn unknown_paths_stay_404_and_everything_needs_a_token() {
     let (fake, client) = common::fake_and_client().await;

@@ -21,11 +21,12 @@ use crate::settings::Settings;
 /// A running FakeLooker. Stops when dropped (or on [`FakeLooker::stop`]).
 ///
 /// It knows one API key (random per instance), user `1` (the key's owner) and any users added
-/// with [`FakeLooker::add_user`] for sudo. It serves `POST /login`, `POST /login/{user_id}`,
-/// `DELETE /logout`, `GET /user`, `GET`/`PATCH /session`, and the Looker world of the CI gate
-/// (a LookML project with git branches, a fake warehouse behind queries and query tasks, LookML
-/// validation, data tests, content, deploys, scheduled plans, datagroups: see the world controls
-/// such as [`FakeLooker::set_project`]); everything else is 404.
+/// with [`FakeLooker::add_user`] for sudo. It serves `GET /versions`, `POST /login`,
+/// `POST /login/{user_id}`, `DELETE /logout`, `GET /user`, `GET`/`PATCH /session`, and the
+/// Looker world of the CI gate (a LookML project with git branches, a fake warehouse behind
+/// queries and query tasks, LookML validation, data tests, content, deploys, scheduled plans,
+/// datagroups: see the world controls such as [`FakeLooker::set_project`]); everything else is
+/// 404.
 pub struct FakeLooker {
     addr: SocketAddr,
     state: Arc<Mutex<FakeState>>,

@@ -9,6 +9,8 @@ use tokio::time::Instant;
 use super::world::{Caller, World};
 
 const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
+/// The Looker release `GET /versions` reports.
+const FAKE_LOOKER_RELEASE: &str = "25.0.0";
 /// What every user may do until a test says otherwise (`develop` and `deploy` are enforced).
 pub(crate) const DEFAULT_PERMISSIONS: [&str; 8] = [
     "access_data",
@@ -227,6 +229,8 @@ impl FakeState {
             return FakeReply::error(404, "Not found");
         };
         match (request.method, route) {
+            // Looker answers this one without a token (clients ask it before logging in).
+            ("GET", "/versions") => FakeReply::json(200, versions_json()),
             ("POST", "/login") => self.login(request),
             ("POST", r) if r.starts_with("/login/") => self.login_user(request, &r[7..]),
             ("DELETE", "/logout") => match self.authenticate(request) {
@@ -418,6 +422,17 @@ fn user_json(id: &str, first: &str, last: &str) -> Value {
         "is_disabled": false,
         "role_ids": ["2"],
         "locale": "en",
+    })
+}
+
+/// An ApiVersion: the Looker release FakeLooker poses as, and API 4.0 as the only version.
+fn versions_json() -> Value {
+    let version = json!({"version": "4.0", "full_version": "4.0.25.0", "status": "current",
+                         "swagger_url": "/api/4.0/swagger.json"});
+    json!({
+        "looker_release_version": FAKE_LOOKER_RELEASE,
+        "current_version": version,
+        "supported_versions": [version],
     })
 }
 

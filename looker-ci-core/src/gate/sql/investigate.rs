@@ -1,8 +1,9 @@
 //! Finding every failing field of an explore with as few warehouse queries as possible.
 //!
 //! One query runs all the explore's fields. When it fails, the database's message is read first:
-//! a message that names a column points at the fields whose SQL uses it (confirmed with one query
-//! each, and one query for the rest); a message that names a joined table points at that join.
+//! a message that names a column points at the fields whose SQL uses it (the rest is run once:
+//! when it passes, a single named field is proved; several are confirmed with a query each); a
+//! message that names a joined table points at that join.
 //! Otherwise the fields are split (by view first: a bad join fails exactly its view's fields,
 //! then in halves) and each failing part is searched the same way. A part whose single probe
 //! field fails with the part's message is reported once, as a broken join or a wholly broken
@@ -293,6 +294,27 @@ impl<'a> ExploreCheck<'a> {
             .copied()
             .filter(|f| !named.iter().any(|n| n.name == f.name))
             .collect();
+        // One named field, and a message that is not about ambiguity (which needs two views):
+        // when the rest passes, the set failed with the field and passes without it, which
+        // proves the field: it needs no query of its own.
+        if let [field] = named[..]
+            && !failure.message.to_ascii_lowercase().contains("ambiguous")
+        {
+            let rest_verdict = self.query(&rest).await?;
+            if matches!(rest_verdict, Verdict::Pass) {
+                return Ok(vec![self.field_finding(field, &failure)]);
+            }
+            let alone = [field];
+            let (single, rest_findings) =
+                futures::join!(self.query(&alone), self.follow(rest, rest_verdict));
+            let mut findings = match single? {
+                Verdict::Fail(f) => vec![self.field_finding(field, &f)],
+                Verdict::TimedOut(after) => vec![self.timed_out(&[field], after)],
+                Verdict::Pass => Vec::new(),
+            };
+            findings.extend(rest_findings?);
+            return Ok(findings);
+        }
         let singles = join_all(named.iter().map(|f| self.query(std::slice::from_ref(f))));
         let (singles, rest_verdict) = futures::join!(singles, self.query(&rest));
         let mut findings = Vec::new();

@@ -241,8 +241,9 @@ pub(crate) async fn fetch_explores(
             }
         })
         .collect();
+    // Metadata only (no warehouse query): more at once shortens the start of a run.
     futures::stream::iter(fetches)
-        .buffered(8)
+        .buffered(16)
         .collect::<Vec<_>>()
         .await
         .into_iter()
