@@ -17,6 +17,14 @@ export declare class NativeClient {
    * objects faster than creating them one napi call at a time.
    */
   call(operationId: string, args?: Record<string, any> | undefined | null): Promise<NativeReply>
+  /**
+   * Run a validator of the CI gate; `options` holds `ValidateOptions` keys (snake_case, as
+   * `lib/index.js` maps them). Returns the result document as JSON text for `JSON.parse`.
+   */
+  validate(validator: string, options: any): Promise<string>
+  deploy(project: string, branch?: string | undefined | null, commit?: string | undefined | null): Promise<void>
+  runSchedule(planId: string): Promise<any>
+  triggerDatagroup(model: string, datagroup: string): Promise<any>
   /** A client acting as `userId` (sudo). */
   loginUser(userId: string): NativeClient
   close(): Promise<void>
@@ -52,6 +60,26 @@ export declare class NativeFakeLooker {
   deployedRef(): string | null
   scheduledPlanRuns(): Array<any>
   datagroup(name: string): any | null
+  /** Make `project` (a `FakeProject`) production's code; returns the commit's sha. */
+  setProject(project: any): string
+  project(): any
+  branchProject(branch: string): any | null
+  createBranch(name: string, project: any): string
+  addCommit(project: any): string
+  branches(): Array<string>
+  checkedOutBranch(userId: string): string | null
+  breakField(branch: string, field: string, message: string): string
+  breakJoin(branch: string, model: string, explore: string, view: string, message: string): string
+  breakTable(branch: string, view: string, message: string): string
+  makeAmbiguous(branch: string, field: string, otherView: string): string
+  slowField(branch: string, field: string, seconds: number): string
+  removeField(branch: string, field: string): string
+  setUserPermissions(userId: string, permissions: Array<string>): void
+  setQueryConcurrencyLimit(limit: number): void
+  setQueryDuration(seconds: number): void
+  setApiLatency(minSeconds: number, maxSeconds: number): void
+  warehouseCounters(): WarehouseCounters
+  resetWarehouseCounters(): void
   stop(): void
 }
 
@@ -130,5 +158,28 @@ export interface NativeReply {
   data?: Buffer
 }
 
+/**
+ * Render a validation result (its JSON text) as `json`, `junit`, `codequality`, `github`,
+ * `markdown` or `text`.
+ */
+export declare function renderReport(resultJson: string, format: string): string
+
+/**
+ * Run the `looker-ci` command with `argv` (program name first); returns its exit code. Blocks
+ * the calling thread: it is the whole of `bin/looker-ci.js`.
+ */
+export declare function runCli(argv: Array<string>): number
+
 /** Start a FakeLooker on a random port of 127.0.0.1. */
 export declare function startFakeLooker(): Promise<NativeFakeLooker>
+
+/** What the fake warehouse did; see `FakeLooker.warehouseCounters`. */
+export interface WarehouseCounters {
+  queriesRun: number
+  queriesCancelled: number
+  queryTasksCreated: number
+  queriesCreated: number
+  maxRunning: number
+  maxRunningPerUser: number
+  running: number
+}

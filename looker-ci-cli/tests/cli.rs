@@ -326,6 +326,7 @@ async fn sigterm_from_the_runner_removes_the_temporary_branch_and_exits_130() {
         "{}",
         text(&out.stderr)
     );
+    assert!(fake.warehouse_counters().queries_cancelled >= 1);
     assert!(
         !fake
             .branches()

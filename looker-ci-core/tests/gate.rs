@@ -545,6 +545,10 @@ async fn a_cancelled_run_restores_the_branch_and_removes_the_temporary_one() {
     assert!(matches!(err, Error::Cancelled { .. }), "{err}");
     assert_eq!(shared_branches(&fake), before);
     assert!(progress.snapshot().total >= 1);
+    // The queries the cancelled run had started were cancelled in Looker too.
+    let counters = fake.warehouse_counters();
+    assert!(counters.queries_cancelled >= 1, "{counters:?}");
+    assert_eq!(counters.running, 0, "{counters:?}");
 }
 
 // ------------------------------------------------------------------------------------------

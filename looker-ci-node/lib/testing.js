@@ -142,6 +142,105 @@ class FakeLooker {
     return this.#native.datagroup(name) ?? undefined
   }
 
+  // The LookML world the CI gate runs against (docs/testing.md): a `FakeProject` as a plain
+  // object (snake_case keys, unknown keys refused), git branches and commits, faults, users'
+  // permissions and the warehouse. Branch `'main'` is production. A bad name throws a
+  // `LookerCIError` with code `LOOKER_CI_INVALID_ARGUMENT`.
+
+  /** Make `project` production's code (a new commit on `main`); returns its sha. */
+  setProject(project) {
+    return callSync(() => this.#native.setProject(project))
+  }
+
+  /** Production's project. */
+  project() {
+    return this.#native.project()
+  }
+
+  /** The project at the head of `branch`, or `undefined` if there is no such branch. */
+  branchProject(branch) {
+    return this.#native.branchProject(branch) ?? undefined
+  }
+
+  /** Point branch `name` at a new commit holding `project`; returns its sha. */
+  createBranch(name, project) {
+    return callSync(() => this.#native.createBranch(name, project))
+  }
+
+  /** Store a commit holding `project` on no branch; returns its sha. */
+  addCommit(project) {
+    return callSync(() => this.#native.addCommit(project))
+  }
+
+  /** Every branch name, sorted (temporary branches included while they exist). */
+  branches() {
+    return this.#native.branches()
+  }
+
+  /** The branch `userId` has checked out in the dev workspace, if any. */
+  checkedOutBranch(userId) {
+    return this.#native.checkedOutBranch(String(userId)) ?? undefined
+  }
+
+  /** On `branch`, make `field` (`view.field`) fail with this database message. */
+  breakField(branch, field, message) {
+    return callSync(() => this.#native.breakField(branch, field, message))
+  }
+
+  /** On `branch`, make the join of `view` into `model`'s `explore` fail with `message`. */
+  breakJoin(branch, model, explore, view, message) {
+    return callSync(() => this.#native.breakJoin(branch, model, explore, view, message))
+  }
+
+  /** On `branch`, make `view`'s table missing (every query with it fails with `message`). */
+  breakTable(branch, view, message) {
+    return callSync(() => this.#native.breakTable(branch, view, message))
+  }
+
+  /** On `branch`, make `field` ambiguous whenever `otherView` is in the same query. */
+  makeAmbiguous(branch, field, otherView) {
+    return callSync(() => this.#native.makeAmbiguous(branch, field, otherView))
+  }
+
+  /** On `branch`, make every query selecting `field` run `seconds` longer. */
+  slowField(branch, field, seconds) {
+    return callSync(() => this.#native.slowField(branch, field, seconds))
+  }
+
+  /** On `branch`, delete `field` (content using it stops validating there). */
+  removeField(branch, field) {
+    return callSync(() => this.#native.removeField(branch, field))
+  }
+
+  /** Give `userId` exactly these permissions (`develop` and `deploy` are enforced). */
+  setUserPermissions(userId, permissions) {
+    this.#native.setUserPermissions(String(userId), [...permissions])
+  }
+
+  /** Query tasks one user may run at once (Looker's default: 15). */
+  setQueryConcurrencyLimit(limit) {
+    this.#native.setQueryConcurrencyLimit(limit)
+  }
+
+  /** How long every query task runs, in seconds (default 0). */
+  setQueryDuration(seconds) {
+    callSync(() => this.#native.setQueryDuration(seconds))
+  }
+
+  /** Delay every request by a random time between `minSeconds` and `maxSeconds`. */
+  setApiLatency(minSeconds, maxSeconds) {
+    callSync(() => this.#native.setApiLatency(minSeconds, maxSeconds))
+  }
+
+  /** What the warehouse did: queries run, cancelled, created, the most running at once. */
+  warehouseCounters() {
+    return this.#native.warehouseCounters()
+  }
+
+  resetWarehouseCounters() {
+    this.#native.resetWarehouseCounters()
+  }
+
   stop() {
     this.#native.stop()
   }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use looker_ci_core::testing::{FakeLooker, Fault};
+use looker_ci_core::testing::{FakeLooker, FakeProject, FakeWorldError, Fault};
 use napi_derive::napi;
 use secrecy::ExposeSecret;
 
@@ -30,6 +30,18 @@ pub struct FakeCounters {
     pub me_calls: i64,
 }
 
+/// What the fake warehouse did; see `FakeLooker.warehouseCounters`.
+#[napi(object)]
+pub struct WarehouseCounters {
+    pub queries_run: i64,
+    pub queries_cancelled: i64,
+    pub query_tasks_created: i64,
+    pub queries_created: i64,
+    pub max_running: i64,
+    pub max_running_per_user: i64,
+    pub running: i64,
+}
+
 #[napi]
 pub struct NativeFakeLooker {
     fake: FakeLooker,
@@ -44,6 +56,30 @@ fn seconds(name: &str, value: f64) -> napi::Result<Duration> {
             format!("must be a non-negative number of seconds, not {value}"),
         ))
     }
+}
+
+/// A `FakeProject` from a JS object (unknown keys refused).
+fn project_from(project: serde_json::Value) -> napi::Result<FakeProject> {
+    serde_json::from_value(project)
+        .map_err(|e| invalid("project", format!("is not a FakeProject: {e}")))
+}
+
+fn project_to(project: &FakeProject) -> napi::Result<serde_json::Value> {
+    serde_json::to_value(project)
+        .map_err(|e| napi::Error::from_reason(format!("the project could not be encoded: {e}")))
+}
+
+/// A change of the fake world that could not be made: the library's invalid-argument error,
+/// naming `branch` when the branch is unknown and `argument` otherwise.
+fn world(argument: &str, result: Result<String, FakeWorldError>) -> napi::Result<String> {
+    result.map_err(|FakeWorldError(message)| {
+        let argument = if message.starts_with("no branch") {
+            "branch"
+        } else {
+            argument
+        };
+        invalid(argument, message)
+    })
 }
 
 /// Start a FakeLooker on a random port of 127.0.0.1.
@@ -200,6 +236,149 @@ impl NativeFakeLooker {
     #[napi]
     pub fn datagroup(&self, name: String) -> Option<serde_json::Value> {
         self.fake.datagroup(&name)
+    }
+
+    /// Make `project` (a `FakeProject`) production's code; returns the commit's sha.
+    #[napi]
+    pub fn set_project(&self, project: serde_json::Value) -> napi::Result<String> {
+        Ok(self.fake.set_project(project_from(project)?))
+    }
+
+    #[napi]
+    pub fn project(&self) -> napi::Result<serde_json::Value> {
+        project_to(&self.fake.project())
+    }
+
+    #[napi]
+    pub fn branch_project(&self, branch: String) -> napi::Result<Option<serde_json::Value>> {
+        self.fake
+            .branch_project(&branch)
+            .map(|p| project_to(&p))
+            .transpose()
+    }
+
+    #[napi]
+    pub fn create_branch(&self, name: String, project: serde_json::Value) -> napi::Result<String> {
+        Ok(self.fake.create_branch(&name, project_from(project)?))
+    }
+
+    #[napi]
+    pub fn add_commit(&self, project: serde_json::Value) -> napi::Result<String> {
+        Ok(self.fake.add_commit(project_from(project)?))
+    }
+
+    #[napi]
+    pub fn branches(&self) -> Vec<String> {
+        self.fake.branches()
+    }
+
+    #[napi]
+    pub fn checked_out_branch(&self, user_id: String) -> Option<String> {
+        self.fake.checked_out_branch(&user_id)
+    }
+
+    #[napi]
+    pub fn break_field(
+        &self,
+        branch: String,
+        field: String,
+        message: String,
+    ) -> napi::Result<String> {
+        world("field", self.fake.break_field(&branch, &field, &message))
+    }
+
+    #[napi]
+    pub fn break_join(
+        &self,
+        branch: String,
+        model: String,
+        explore: String,
+        view: String,
+        message: String,
+    ) -> napi::Result<String> {
+        let result = self
+            .fake
+            .break_join(&branch, &model, &explore, &view, &message);
+        world("view", result)
+    }
+
+    #[napi]
+    pub fn break_table(
+        &self,
+        branch: String,
+        view: String,
+        message: String,
+    ) -> napi::Result<String> {
+        world("view", self.fake.break_table(&branch, &view, &message))
+    }
+
+    #[napi]
+    pub fn make_ambiguous(
+        &self,
+        branch: String,
+        field: String,
+        other_view: String,
+    ) -> napi::Result<String> {
+        world(
+            "field",
+            self.fake.make_ambiguous(&branch, &field, &other_view),
+        )
+    }
+
+    #[napi]
+    pub fn slow_field(&self, branch: String, field: String, seconds_: f64) -> napi::Result<String> {
+        let extra = seconds("seconds", seconds_)?;
+        world("field", self.fake.slow_field(&branch, &field, extra))
+    }
+
+    #[napi]
+    pub fn remove_field(&self, branch: String, field: String) -> napi::Result<String> {
+        world("field", self.fake.remove_field(&branch, &field))
+    }
+
+    #[napi]
+    pub fn set_user_permissions(&self, user_id: String, permissions: Vec<String>) {
+        let permissions: Vec<&str> = permissions.iter().map(String::as_str).collect();
+        self.fake.set_user_permissions(&user_id, &permissions);
+    }
+
+    #[napi]
+    pub fn set_query_concurrency_limit(&self, limit: u32) {
+        self.fake.set_query_concurrency_limit(limit as usize);
+    }
+
+    #[napi]
+    pub fn set_query_duration(&self, seconds_: f64) -> napi::Result<()> {
+        self.fake.set_query_duration(seconds("seconds", seconds_)?);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn set_api_latency(&self, min_seconds: f64, max_seconds: f64) -> napi::Result<()> {
+        self.fake.set_api_latency(
+            seconds("minSeconds", min_seconds)?,
+            seconds("maxSeconds", max_seconds)?,
+        );
+        Ok(())
+    }
+
+    #[napi]
+    pub fn warehouse_counters(&self) -> WarehouseCounters {
+        let c = self.fake.warehouse_counters();
+        WarehouseCounters {
+            queries_run: c.queries_run as i64,
+            queries_cancelled: c.queries_cancelled as i64,
+            query_tasks_created: c.query_tasks_created as i64,
+            queries_created: c.queries_created as i64,
+            max_running: c.max_running as i64,
+            max_running_per_user: c.max_running_per_user as i64,
+            running: c.running as i64,
+        }
+    }
+
+    #[napi]
+    pub fn reset_warehouse_counters(&self) {
+        self.fake.reset_warehouse_counters();
     }
 
     #[napi]

@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
 
+use crate::awaitable;
 use crate::convert::{Json, NativeError, Raw, Reply, parse_args, parse_json};
 use crate::provider::PyCredentialProvider;
 
@@ -26,6 +27,51 @@ where
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     let guarded = looker_ci_core::catch_panic("a call of the client", future);
     py.detach(|| runtime.block_on(guarded)).map_err(NativeError)
+}
+
+/// How often a blocking validation lets Python handle signals (Ctrl-C, a handler of SIGTERM).
+const SIGNAL_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Run a validation to completion with the GIL released, handling Python's signals meanwhile: when
+/// a handler raises (`KeyboardInterrupt`, or `SystemExit` from a SIGTERM handler) the validation
+/// is cancelled, restores the Looker branch, and then that exception is raised.
+fn block_on_interruptible<F, T>(
+    py: Python<'_>,
+    future: F,
+    cancel: tokio::sync::oneshot::Sender<()>,
+) -> PyResult<T>
+where
+    F: std::future::Future<Output = Result<T, looker_ci_core::Error>> + Send,
+    T: Send,
+{
+    let runtime = pyo3_async_runtimes::tokio::get_runtime();
+    let mut future = std::pin::pin!(looker_ci_core::catch_panic("validate()", future));
+    let mut cancel = Some(cancel);
+    let mut interrupted: Option<PyErr> = None;
+    loop {
+        // `timeout` needs the runtime's timer: built inside `block_on`.
+        let step = py.detach(|| {
+            runtime.block_on(async { tokio::time::timeout(SIGNAL_CHECK, future.as_mut()).await })
+        });
+        match step {
+            Ok(result) => {
+                return match interrupted {
+                    Some(signal) => Err(signal),
+                    None => result.map_err(|e| NativeError(e).into()),
+                };
+            }
+            Err(_) if interrupted.is_none() => {
+                if let Err(signal) = py.check_signals() {
+                    interrupted = Some(signal);
+                    if let Some(cancel) = cancel.take() {
+                        let _ = cancel.send(());
+                    }
+                }
+            }
+            // Cancelling: wait for the branch to be restored.
+            Err(_) => {}
+        }
+    }
 }
 
 /// The validator and its options, checked before any request.
@@ -169,9 +215,7 @@ impl NativeClient {
 
     fn me_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            Ok(Json(client.me_json().await.map_err(NativeError)?))
-        })
+        awaitable::future_into_py(py, "me()", async move { client.me_json().await.map(Json) })
     }
 
     #[pyo3(signature = (method, path, query_json=None, body_json=None, raw=false))]
@@ -208,15 +252,12 @@ impl NativeClient {
         let call = api_call(method, path, query_json, body_json)?;
         let client = self.client.clone();
         if raw {
-            pyo3_async_runtimes::tokio::future_into_py(py, async move {
-                Ok(Raw(client
-                    .request_bytes(call)
-                    .await
-                    .map_err(NativeError)?))
+            awaitable::future_into_py(py, "request()", async move {
+                client.request_bytes(call).await.map(Raw)
             })
         } else {
-            pyo3_async_runtimes::tokio::future_into_py(py, async move {
-                Ok(Json(client.request(call).await.map_err(NativeError)?))
+            awaitable::future_into_py(py, "request()", async move {
+                client.request(call).await.map(Json)
             })
         }
     }
@@ -246,13 +287,11 @@ impl NativeClient {
         let args = parse_args(args_json)?;
         let client = self.client.clone();
         let operation_id = operation_id.to_owned();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            Ok(Reply(
-                client
-                    .call_operation_raw(&operation_id, args)
-                    .await
-                    .map_err(NativeError)?,
-            ))
+        awaitable::future_into_py(py, "an operation", async move {
+            client
+                .call_operation_raw(&operation_id, args)
+                .await
+                .map(Reply)
         })
     }
 
@@ -261,10 +300,20 @@ impl NativeClient {
     fn validate(&self, py: Python<'_>, validator: &str, options_json: &str) -> PyResult<Json> {
         let (kind, options) = gate_request(validator, options_json)?;
         let client = self.client.clone();
-        Ok(Json(block_on(py, async move {
-            let result = gate::validate(&client, kind, &options).await?;
+        let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel::<()>();
+        let run = async move {
+            let progress = Arc::new(gate::Progress::new());
+            let cancelled = async move {
+                if cancel_rx.await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            let env = |name: &str| std::env::var(name).ok();
+            let result =
+                gate::validate_with(&client, kind, &options, &progress, cancelled, env).await?;
             to_json(&result)
-        })?))
+        };
+        Ok(Json(block_on_interruptible(py, run, cancel_tx)?))
     }
 
     fn validate_async<'py>(
@@ -275,12 +324,9 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (kind, options) = gate_request(validator, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let result = gate::validate(&client, kind, &options)
-                .await
-                .and_then(|r| to_json(&r))
-                .map_err(NativeError)?;
-            Ok(Json(result))
+        awaitable::future_into_py(py, "validate()", async move {
+            let result = gate::validate(&client, kind, &options).await?;
+            to_json(&result).map(Json)
         })
     }
 
@@ -296,6 +342,20 @@ impl NativeClient {
         Ok(block_on(py, async move {
             gate::deploy::deploy(&client, &project, branch.as_deref(), commit.as_deref()).await
         })?)
+    }
+
+    #[pyo3(signature = (project, branch=None, commit=None))]
+    fn deploy_async<'py>(
+        &self,
+        py: Python<'py>,
+        project: String,
+        branch: Option<String>,
+        commit: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        awaitable::future_into_py(py, "deploy()", async move {
+            gate::deploy::deploy(&client, &project, branch.as_deref(), commit.as_deref()).await
+        })
     }
 
     fn run_schedule(&self, py: Python<'_>, plan_id: String) -> PyResult<Json> {
@@ -317,6 +377,33 @@ impl NativeClient {
         })?))
     }
 
+    fn run_schedule_async<'py>(
+        &self,
+        py: Python<'py>,
+        plan_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        awaitable::future_into_py(py, "run_schedule()", async move {
+            gate::deploy::run_schedule(&client, &plan_id)
+                .await
+                .map(Json)
+        })
+    }
+
+    fn trigger_datagroup_async<'py>(
+        &self,
+        py: Python<'py>,
+        model: String,
+        datagroup: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        awaitable::future_into_py(py, "trigger_datagroup()", async move {
+            gate::deploy::trigger_datagroup(&client, &model, &datagroup)
+                .await
+                .map(Json)
+        })
+    }
+
     /// A client acting as `user_id` (sudo).
     fn login_user(&self, user_id: &str) -> PyResult<NativeClient> {
         Ok(NativeClient {
@@ -331,10 +418,7 @@ impl NativeClient {
 
     fn close_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            client.close().await.map_err(NativeError)?;
-            Ok(())
-        })
+        awaitable::future_into_py(py, "close()", async move { client.close().await })
     }
 
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -2,27 +2,59 @@
 
 use std::time::Duration;
 
-use looker_ci_core::testing::{FakeLooker, Fault};
+use looker_ci_core::testing::{FakeLooker, FakeProject, FakeWorldError, Fault};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::ExposeSecret;
 
-use crate::convert::{Json, parse_json};
+use crate::convert::{Json, NativeError, parse_json};
 
 #[pyclass(module = "looker_ci._native", frozen)]
 pub struct NativeFakeLooker {
     fake: FakeLooker,
 }
 
+/// Seconds as a duration; anything else is the library's invalid-argument error.
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
     if value.is_finite() && value >= 0.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(PyValueError::new_err(format!(
-            "{name} must be a non-negative number of seconds, not {value}"
-        )))
+        Err(NativeError(looker_ci_core::Error::invalid_argument(
+            name,
+            format!("must be a non-negative number of seconds, not {value}"),
+        ))
+        .into())
     }
+}
+
+/// A `FakeProject` from the JSON text the facade sends (unknown keys refused).
+fn project_from(project_json: &str) -> Result<FakeProject, NativeError> {
+    serde_json::from_str(project_json).map_err(|e| {
+        NativeError(looker_ci_core::Error::invalid_argument(
+            "project",
+            format!("is not a FakeProject: {e}"),
+        ))
+    })
+}
+
+fn project_to(project: &FakeProject) -> PyResult<Json> {
+    serde_json::to_value(project)
+        .map(Json)
+        .map_err(|e| PyValueError::new_err(format!("the project could not be encoded: {e}")))
+}
+
+/// A change of the fake world that could not be made: the library's invalid-argument error,
+/// naming `branch` when the branch is unknown and `argument` otherwise.
+fn world(argument: &str, result: Result<String, FakeWorldError>) -> Result<String, NativeError> {
+    result.map_err(|FakeWorldError(message)| {
+        let argument = if message.starts_with("no branch") {
+            "branch"
+        } else {
+            argument
+        };
+        NativeError(looker_ci_core::Error::invalid_argument(argument, message))
+    })
 }
 
 #[pymethods]
@@ -170,6 +202,118 @@ impl NativeFakeLooker {
 
     fn datagroup(&self, name: &str) -> Option<Json> {
         self.fake.datagroup(name).map(Json)
+    }
+
+    /// Make `project_json` (a `FakeProject`) production's code; returns the commit's sha.
+    fn set_project(&self, project_json: &str) -> PyResult<String> {
+        Ok(self.fake.set_project(project_from(project_json)?))
+    }
+
+    fn project(&self) -> PyResult<Json> {
+        project_to(&self.fake.project())
+    }
+
+    fn branch_project(&self, branch: &str) -> PyResult<Option<Json>> {
+        self.fake
+            .branch_project(branch)
+            .map(|p| project_to(&p))
+            .transpose()
+    }
+
+    fn create_branch(&self, name: &str, project_json: &str) -> PyResult<String> {
+        Ok(self.fake.create_branch(name, project_from(project_json)?))
+    }
+
+    fn add_commit(&self, project_json: &str) -> PyResult<String> {
+        Ok(self.fake.add_commit(project_from(project_json)?))
+    }
+
+    fn branches(&self) -> Vec<String> {
+        self.fake.branches()
+    }
+
+    fn checked_out_branch(&self, user_id: &str) -> Option<String> {
+        self.fake.checked_out_branch(user_id)
+    }
+
+    fn break_field(&self, branch: &str, field: &str, message: &str) -> PyResult<String> {
+        Ok(world(
+            "field",
+            self.fake.break_field(branch, field, message),
+        )?)
+    }
+
+    fn break_join(
+        &self,
+        branch: &str,
+        model: &str,
+        explore: &str,
+        view: &str,
+        message: &str,
+    ) -> PyResult<String> {
+        let result = self.fake.break_join(branch, model, explore, view, message);
+        Ok(world("view", result)?)
+    }
+
+    fn break_table(&self, branch: &str, view: &str, message: &str) -> PyResult<String> {
+        Ok(world("view", self.fake.break_table(branch, view, message))?)
+    }
+
+    fn make_ambiguous(&self, branch: &str, field: &str, other_view: &str) -> PyResult<String> {
+        let result = self.fake.make_ambiguous(branch, field, other_view);
+        Ok(world("field", result)?)
+    }
+
+    fn slow_field(&self, branch: &str, field: &str, seconds_: f64) -> PyResult<String> {
+        let extra = seconds("seconds", seconds_)?;
+        Ok(world("field", self.fake.slow_field(branch, field, extra))?)
+    }
+
+    fn remove_field(&self, branch: &str, field: &str) -> PyResult<String> {
+        Ok(world("field", self.fake.remove_field(branch, field))?)
+    }
+
+    fn set_user_permissions(&self, user_id: &str, permissions: Vec<String>) {
+        let permissions: Vec<&str> = permissions.iter().map(String::as_str).collect();
+        self.fake.set_user_permissions(user_id, &permissions);
+    }
+
+    fn set_query_concurrency_limit(&self, limit: usize) {
+        self.fake.set_query_concurrency_limit(limit);
+    }
+
+    fn set_query_duration(&self, seconds_: f64) -> PyResult<()> {
+        self.fake.set_query_duration(seconds("seconds", seconds_)?);
+        Ok(())
+    }
+
+    fn set_api_latency(&self, min_seconds: f64, max_seconds: f64) -> PyResult<()> {
+        self.fake.set_api_latency(
+            seconds("min_seconds", min_seconds)?,
+            seconds("max_seconds", max_seconds)?,
+        );
+        Ok(())
+    }
+
+    fn warehouse_counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.fake.warehouse_counters();
+        let dict = PyDict::new(py);
+        for (name, value) in [
+            ("queries_run", c.queries_run),
+            ("queries_cancelled", c.queries_cancelled),
+            ("query_tasks_created", c.query_tasks_created),
+            ("queries_created", c.queries_created),
+            ("max_running", c.max_running),
+            ("max_running_per_user", c.max_running_per_user),
+            ("running", c.running),
+        ] {
+            dict.set_item(name, value)?;
+        }
+        Ok(dict)
+    }
+
+    fn reset_warehouse_counters(&self) {
+        self.fake.reset_warehouse_counters();
     }
 
     fn stop(&self) {

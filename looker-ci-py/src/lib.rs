@@ -2,6 +2,7 @@
 //! It only converts: Python arguments to core calls, core results to Python objects, core
 //! errors to the exceptions of `looker_ci.errors`.
 
+mod awaitable;
 mod client;
 mod convert;
 mod fake;
@@ -56,6 +57,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(refresh_logging, m)?)?;
     m.add_function(wrap_pyfunction!(render_report, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
+    // Results of async calls still being handed to an event loop get the GIL before the
+    // interpreter finalizes (see `awaitable`).
+    let hook = wrap_pyfunction!(awaitable::wait_for_deliveries, m)?;
+    m.py().import("atexit")?.call_method1("register", (hook,))?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<fake::NativeFakeLooker>()?;
     Ok(())

@@ -167,18 +167,14 @@ async fn validate(
 ) -> Result<u8> {
     let options = options_from(&args)?;
     let reports = args.reports;
+    let cancel = cancellation();
     with_client(ini, section, |client| async move {
         let progress = Arc::new(Progress::new());
         let ticker =
             (!reports.quiet).then(|| output::spawn_progress(validator, Arc::clone(&progress)));
-        let result = gate::validate_with(
-            &client,
-            validator,
-            &options,
-            &progress,
-            cancelled(),
-            |name| std::env::var(name).ok(),
-        )
+        let result = gate::validate_with(&client, validator, &options, &progress, cancel, |name| {
+            std::env::var(name).ok()
+        })
         .await;
         if let Some(ticker) = ticker {
             ticker.abort();
@@ -252,26 +248,35 @@ fn set<T>(slot: &mut T, value: Option<T>) {
     }
 }
 
-/// Completes on SIGINT or SIGTERM (what CI runners send on cancel or timeout).
-async fn cancelled() {
+/// Completes on SIGINT or SIGTERM (what CI runners send on cancel or timeout). The handlers
+/// are installed here, before the first request, so a signal that arrives while the branch is
+/// being checked out is not lost (it is seen as soon as the validation looks).
+fn cancellation() -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+            };
+            tokio::select! {
+                () = wait(term) => {}
+                () = wait(int) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

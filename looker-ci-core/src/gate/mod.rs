@@ -102,6 +102,9 @@ pub async fn validate_with(
     result.incremental_target = options.incremental.clone();
 
     catalog::check_project(client, &options.project).await?;
+    // One cancellation for every step: a completed cancel is never polled again (each step
+    // returns `Cancelled` at once).
+    let mut cancel = std::pin::pin!(cancel);
     let mut existing = Vec::new();
     // Content compares whole results; the SQL validator compares explore by explore itself.
     if let Some(target) = options
@@ -124,7 +127,7 @@ pub async fn validate_with(
             &target_spec,
             &env,
             &mut on_target,
-            &mut std::pin::pin!(std::future::pending()),
+            &mut cancel,
         )
         .await?;
         existing = on_target
@@ -133,7 +136,6 @@ pub async fn validate_with(
             .map(|f| f.fingerprint(validator))
             .collect();
     }
-    let mut cancel = std::pin::pin!(cancel);
     run_on_ref(
         client,
         validator,
@@ -191,9 +193,16 @@ async fn run_on_ref(
     };
     let mut outcome = tokio::select! {
         outcome = work => outcome,
-        () = cancel.as_mut() => Err(Error::Cancelled {
-            message: "the validation was interrupted; the Looker branch was restored".into(),
-        }),
+        () = cancel.as_mut() => {
+            // The queries the dropped work left running would go on in the warehouse.
+            let killed = progress.kill_running(checked.client()).await;
+            Err(Error::Cancelled {
+                message: format!(
+                    "the validation was interrupted; {killed} running queries were cancelled in \
+                     Looker and the Looker branch was restored"
+                ),
+            })
+        }
     };
     if outcome.is_ok() {
         match checked.switched_meanwhile().await {

@@ -84,8 +84,16 @@ impl ValidateOptions {
     /// Options from a JSON object (a Python dict, a Node object, a config file): unknown keys
     /// and wrong types are errors naming the key.
     pub fn from_json(value: serde_json::Value) -> Result<ValidateOptions> {
-        let options: ValidateOptions = serde_json::from_value(value)
-            .map_err(|e| Error::invalid_argument("options", e.to_string()))?;
+        let options: ValidateOptions = serde_json::from_value(value).map_err(|e| {
+            // Name the key at fault as the argument, as the CLI and the bindings do.
+            let text = e.to_string();
+            let key = text
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("options")
+                .to_owned();
+            Error::invalid_argument(key, text)
+        })?;
         options.check()?;
         Ok(options)
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -155,11 +155,9 @@ class LookerClient(_Base, SyncOperations):
         commit=sha, explores=["thelook/*"])``. Returns the result document; render it with
         :func:`looker_ci.gate.render_report`. A commit is checked out on a temporary branch that
         is removed afterwards."""
-        return self._native.validate(validator, _options(options))  # type: ignore[return-value]
+        return cast("ValidationResult", self._native.validate(validator, _options(options)))
 
-    def deploy(
-        self, project: str, *, branch: str | None = None, commit: str | None = None
-    ) -> None:
+    def deploy(self, project: str, *, branch: str | None = None, commit: str | None = None) -> None:
         """Deploy the head of ``branch``, or ``commit``, of ``project`` to production."""
         self._native.deploy(project, branch, commit)
 
@@ -214,9 +212,22 @@ class AsyncLookerClient(_Base, AsyncOperations):
         self, validator: Validator, **options: Unpack[ValidateOptions]
     ) -> ValidationResult:
         """As :meth:`LookerClient.validate`, awaited."""
-        return await self._native.validate_async(  # type: ignore[no-any-return]
-            validator, _options(options)
-        )
+        result = await self._native.validate_async(validator, _options(options))
+        return cast("ValidationResult", result)
+
+    async def deploy(
+        self, project: str, *, branch: str | None = None, commit: str | None = None
+    ) -> None:
+        """As :meth:`LookerClient.deploy`, awaited."""
+        await self._native.deploy_async(project, branch, commit)
+
+    async def run_schedule(self, plan_id: str | int) -> dict[str, JSON]:
+        """As :meth:`LookerClient.run_schedule`, awaited."""
+        return await self._native.run_schedule_async(str(plan_id))
+
+    async def trigger_datagroup(self, model: str, datagroup: str) -> dict[str, JSON]:
+        """As :meth:`LookerClient.trigger_datagroup`, awaited."""
+        return await self._native.trigger_datagroup_async(model, datagroup)
 
     def login_user(self, user_id: str | int) -> AsyncLookerClient:
         """A client acting as another user (sudo). Close it when done."""

@@ -17,7 +17,9 @@ class FakeLooker:
     datagroups).
 
     Controls: token lifetime, the ``expires_in`` it reports, revocation, counters and fault
-    injection. Use it as a context manager, or call :meth:`stop`.
+    injection, and the LookML world the CI gate runs against (projects on git branches, broken
+    fields, joins and tables, the warehouse's timing and counters; see docs/testing.md). Use it
+    as a context manager, or call :meth:`stop`.
     """
 
     def __init__(self) -> None:
@@ -136,6 +138,87 @@ class FakeLooker:
     def datagroup(self, name: str) -> dict[str, Any] | None:
         """Datagroup ``orders_etl`` or ``daily`` as ``GET /datagroups/{id}`` shows it."""
         return self._native.datagroup(name)
+
+    # The LookML world the CI gate runs against (docs/testing.md): a ``FakeProject`` as a dict
+    # (unknown keys are refused), git branches and commits, faults, users' permissions and the
+    # warehouse. Branch ``"main"`` is production. A bad name raises
+    # :class:`looker_ci.errors.InvalidArgumentError`.
+
+    def set_project(self, project: dict[str, Any]) -> str:
+        """Make ``project`` production's code (a new commit on ``main``); returns its sha."""
+        return self._native.set_project(json.dumps(project))
+
+    def project(self) -> dict[str, Any]:
+        """Production's project."""
+        return self._native.project()
+
+    def branch_project(self, branch: str) -> dict[str, Any] | None:
+        """The project at the head of ``branch``, if the branch exists."""
+        return self._native.branch_project(branch)
+
+    def create_branch(self, name: str, project: dict[str, Any]) -> str:
+        """Point branch ``name`` at a new commit holding ``project``; returns its sha."""
+        return self._native.create_branch(name, json.dumps(project))
+
+    def add_commit(self, project: dict[str, Any]) -> str:
+        """Store a commit holding ``project`` on no branch; returns its sha."""
+        return self._native.add_commit(json.dumps(project))
+
+    def branches(self) -> list[str]:
+        """Every branch name, sorted (temporary branches included while they exist)."""
+        return self._native.branches()
+
+    def checked_out_branch(self, user_id: str | int) -> str | None:
+        """The branch ``user_id`` has checked out in the dev workspace, if any."""
+        return self._native.checked_out_branch(str(user_id))
+
+    def break_field(self, branch: str, field: str, message: str) -> str:
+        """On ``branch``, make ``field`` (``view.field``) fail with this database message."""
+        return self._native.break_field(branch, field, message)
+
+    def break_join(self, branch: str, model: str, explore: str, view: str, message: str) -> str:
+        """On ``branch``, make the join of ``view`` into ``model``'s ``explore`` fail."""
+        return self._native.break_join(branch, model, explore, view, message)
+
+    def break_table(self, branch: str, view: str, message: str) -> str:
+        """On ``branch``, make ``view``'s table missing (every query with it fails)."""
+        return self._native.break_table(branch, view, message)
+
+    def make_ambiguous(self, branch: str, field: str, other_view: str) -> str:
+        """On ``branch``, make ``field`` ambiguous whenever ``other_view`` is in the query."""
+        return self._native.make_ambiguous(branch, field, other_view)
+
+    def slow_field(self, branch: str, field: str, seconds: float) -> str:
+        """On ``branch``, make every query selecting ``field`` run ``seconds`` longer."""
+        return self._native.slow_field(branch, field, seconds)
+
+    def remove_field(self, branch: str, field: str) -> str:
+        """On ``branch``, delete ``field`` (content using it stops validating there)."""
+        return self._native.remove_field(branch, field)
+
+    def set_user_permissions(self, user_id: str | int, permissions: list[str]) -> None:
+        """Give ``user_id`` exactly these permissions (``develop`` and ``deploy`` are enforced)."""
+        self._native.set_user_permissions(str(user_id), list(permissions))
+
+    def set_query_concurrency_limit(self, limit: int) -> None:
+        """Query tasks one user may run at once (Looker's default: 15)."""
+        self._native.set_query_concurrency_limit(limit)
+
+    def set_query_duration(self, seconds: float) -> None:
+        """How long every query task runs (default 0)."""
+        self._native.set_query_duration(seconds)
+
+    def set_api_latency(self, min_seconds: float, max_seconds: float) -> None:
+        """Delay every request by a random time in ``[min_seconds, max_seconds]``."""
+        self._native.set_api_latency(min_seconds, max_seconds)
+
+    def warehouse_counters(self) -> dict[str, int]:
+        """queries_run, queries_cancelled, query_tasks_created, queries_created, max_running,
+        max_running_per_user, running."""
+        return self._native.warehouse_counters()
+
+    def reset_warehouse_counters(self) -> None:
+        self._native.reset_warehouse_counters()
 
     def stop(self) -> None:
         self._native.stop()

@@ -134,7 +134,7 @@ impl QueryRunner {
             .await?;
         let task_id = id_of(&task, "POST /query_tasks")?;
         self.queries_run.fetch_add(1, Ordering::Relaxed);
-        self.progress.query_started();
+        self.progress.query_started(&task_id);
         let _running = Running(&self.progress);
         let (done, ended) = oneshot::channel();
         self.waiters
@@ -149,10 +149,12 @@ impl QueryRunner {
                 Err(_) => {
                     self.forget(&task_id);
                     self.kill(&task_id).await;
+                    self.progress.task_finished(&task_id);
                     return Ok(QueryOutcome::TimedOut { after: limit });
                 }
             },
         };
+        self.progress.task_finished(&task_id);
         match end {
             Ok(Ok(TaskEnd::Complete)) => Ok(QueryOutcome::Passed),
             Ok(Ok(TaskEnd::Error(failure))) => Ok(QueryOutcome::Failed(failure)),
@@ -193,7 +195,7 @@ impl QueryRunner {
     }
 }
 
-/// Counts a query as running until it ends, however it ends.
+/// Counts a query as running until its future ends, however it ends.
 struct Running<'a>(&'a Progress);
 
 impl Drop for Running<'_> {
