@@ -47,6 +47,14 @@ pub(crate) struct ExploreCheck<'a> {
     on_target: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
+/// `set` without the fields of `out`, in `set`'s order.
+fn without<'a>(set: &[&'a FieldInfo], out: &[&FieldInfo]) -> Vec<&'a FieldInfo> {
+    set.iter()
+        .copied()
+        .filter(|f| !out.iter().any(|o| o.name == f.name))
+        .collect()
+}
+
 fn same(a: &QueryFailure, b: &QueryFailure) -> bool {
     normalized(&a.message) == normalized(&b.message)
 }
@@ -130,11 +138,7 @@ impl<'a> ExploreCheck<'a> {
     ) -> Result<Vec<Finding>> {
         self.existing.fetch_add(1, Ordering::Relaxed);
         let named = self.named_fields(&failure, &set);
-        let rest: Vec<&FieldInfo> = set
-            .iter()
-            .copied()
-            .filter(|f| !named.iter().any(|n| n.name == f.name))
-            .collect();
+        let rest = without(&set, &named);
         if named.is_empty() || rest.is_empty() {
             return Ok(Vec::new());
         }
@@ -257,11 +261,7 @@ impl<'a> ExploreCheck<'a> {
         group: Vec<&'a FieldInfo>,
         failure: QueryFailure,
     ) -> Result<Vec<Finding>> {
-        let rest: Vec<&FieldInfo> = set
-            .iter()
-            .copied()
-            .filter(|f| !group.iter().any(|g| g.name == f.name))
-            .collect();
+        let rest = without(&set, &group);
         let (probe, rest_verdict) = futures::join!(self.query(&group[..1]), async {
             if rest.is_empty() {
                 Ok(Verdict::Pass)
@@ -289,11 +289,7 @@ impl<'a> ExploreCheck<'a> {
         named: Vec<&'a FieldInfo>,
         failure: QueryFailure,
     ) -> Result<Vec<Finding>> {
-        let rest: Vec<&FieldInfo> = set
-            .iter()
-            .copied()
-            .filter(|f| !named.iter().any(|n| n.name == f.name))
-            .collect();
+        let rest = without(&set, &named);
         // One named field, and a message that is not about ambiguity (which needs two views):
         // when the rest passes, the set failed with the field and passes without it, which
         // proves the field: it needs no query of its own.
@@ -354,21 +350,13 @@ impl<'a> ExploreCheck<'a> {
         {
             return self.minimize(named, failure).await;
         }
-        let mut views: Vec<&str> = set
-            .iter()
-            .filter(|f| !named.iter().any(|n| n.name == f.name))
-            .map(|f| f.view.as_str())
-            .collect();
+        let others = without(&set, &named);
+        let mut views: Vec<&str> = others.iter().map(|f| f.view.as_str()).collect();
         views.sort_unstable();
         views.dedup();
         let groups: Vec<Vec<&FieldInfo>> = views
             .iter()
-            .map(|v| {
-                set.iter()
-                    .copied()
-                    .filter(|f| f.view == *v && !named.iter().any(|n| n.name == f.name))
-                    .collect()
-            })
+            .map(|v| others.iter().copied().filter(|f| f.view == *v).collect())
             .collect();
         let trials: Vec<Vec<&FieldInfo>> = groups
             .iter()
