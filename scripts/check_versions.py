@@ -22,7 +22,7 @@ def main() -> int:
     version = workspace["workspace"]["package"]["version"]
     problems: list[str] = []
 
-    for crate in ("looker-ci-core", "looker-ci-api", "looker-ci-py", "looker-ci-node"):
+    for crate in ("looker-ci-core", "looker-ci-api", "looker-ci-cli", "looker-ci-py", "looker-ci-node"):
         manifest = tomllib.loads((ROOT / crate / "Cargo.toml").read_text())
         if manifest["package"].get("version") != {"workspace": True}:
             problems.append(f"{crate}/Cargo.toml: version must be `version.workspace = true`")
