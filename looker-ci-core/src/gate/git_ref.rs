@@ -78,15 +78,21 @@ struct Undo {
     client: LookerClient,
     project: String,
     /// The user's branch before, to check out again.
-    original_branch: Option<String>,
+    original_branch: Option<Original>,
     /// The temporary branch to delete.
     temporary: Option<String>,
     /// Whether `client` is a session of our own, to log out of.
     own_session: bool,
 }
 
-/// Stands for the project's production branch in `Undo::original_branch`, resolved at restore.
-const PRODUCTION_BRANCH: &str = "\u{0}production";
+/// The branch to check out again afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Original {
+    Branch(String),
+    /// The project's production branch, looked up at restore (the user was on another job's
+    /// temporary branch, which will be gone by then).
+    Production,
+}
 
 fn branch_path(project: &str) -> String {
     format!("/projects/{project}/git_branch")
@@ -141,18 +147,18 @@ pub async fn check_out(
         })?;
     // Another job's temporary branch (jobs of one API user share its dev workspace) will be
     // gone by the time we restore: production's branch is put back instead.
-    let current_name = current["name"]
-        .as_str()
-        .filter(|name| !name.starts_with(TEMPORARY_PREFIX))
-        .map(str::to_owned)
-        .or_else(|| Some(PRODUCTION_BRANCH.to_owned()));
+    let current_name = current["name"].as_str().map(str::to_owned);
+    let original = match &current_name {
+        Some(name) if !name.starts_with(TEMPORARY_PREFIX) => Original::Branch(name.clone()),
+        _ => Original::Production,
+    };
     match spec {
         RefSpec::Production => unreachable!("handled above"),
         RefSpec::Branch(branch) => {
             let reply: Value = if current_name.as_deref() == Some(branch.as_str()) {
                 current
             } else {
-                checked.undo_mut().original_branch = current_name;
+                checked.undo_mut().original_branch = Some(original);
                 let call = ApiCall::new("PUT", &path)?.json(json!({"name": branch}));
                 match checked.client.request(call).await {
                     Ok(reply) => reply,
@@ -177,7 +183,7 @@ pub async fn check_out(
             };
         }
         RefSpec::Commit(commit) => {
-            checked.undo_mut().original_branch = current_name;
+            checked.undo_mut().original_branch = Some(original);
             let name = temporary_branch_name(&env);
             let call = ApiCall::new("POST", &path)?.json(json!({"name": name, "ref": commit}));
             let reply: Value = match checked.client.request(call).await {
@@ -317,10 +323,9 @@ impl Undo {
         };
         if ours && let Some(original) = &self.original_branch {
             let step = async {
-                let name = if original == PRODUCTION_BRANCH {
-                    self.production_branch().await?
-                } else {
-                    original.clone()
+                let name = match original {
+                    Original::Production => self.production_branch().await?,
+                    Original::Branch(name) => name.clone(),
                 };
                 let call = ApiCall::new("PUT", &path)?.json(json!({"name": name}));
                 self.client.request_bytes(call).await.map(drop)
