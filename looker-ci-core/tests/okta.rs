@@ -138,6 +138,35 @@ async fn client_secret_basic_and_a_clear_invalid_client_error() {
 }
 
 #[tokio::test]
+async fn a_rejected_key_from_a_file_names_that_variable_the_client_and_the_kid_plainly() {
+    let peer = oidc::fixture();
+    // The RS256 client's key presented for the ES256 client: the provider refuses it.
+    let env = MapEnvironment::new()
+        .with_var(
+            "LOOKER_CI_OKTA_TOKEN_URL",
+            &format!("{}/token", peer.issuer),
+        )
+        .with_var("LOOKER_CI_OKTA_CLIENT_ID", &peer.es256.client_id)
+        .with_var("LOOKER_CI_OKTA_PRIVATE_KEY_FILE", "/secrets/okta.pem")
+        .with_var("LOOKER_CI_OKTA_KEY_ID", &peer.rs256.kid)
+        .with_var("LOOKER_CI_OKTA_SCOPES", "looker")
+        .with_file("/secrets/okta.pem", &peer.rs256.private_key);
+    let config = OktaConfig::from_env(&env).unwrap().unwrap();
+    let okta = OktaTokenSource::new(config, None, reqwest::Client::new());
+    let err = okta.access_token().await.unwrap_err().to_string();
+    assert!(err.contains("invalid_client"), "{err}");
+    assert!(
+        err.contains("LOOKER_CI_OKTA_PRIVATE_KEY_FILE")
+            && err.contains("/secrets/okta.pem")
+            && err.contains(&peer.es256.client_id)
+            && err.contains(&format!("key id \"{}\"", peer.rs256.kid)),
+        "{err}"
+    );
+    assert!(!err.contains("Some("), "{err}");
+    assert!(!err.contains("LOOKER_CI_OKTA_PRIVATE_KEY "), "{err}");
+}
+
+#[tokio::test]
 async fn token_exchange_of_the_ci_token_and_invalid_grant_for_an_expired_one() {
     let peer = oidc::fixture();
     let exchange = |subject: String| {

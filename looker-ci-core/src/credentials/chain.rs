@@ -79,11 +79,10 @@ pub(crate) fn resolve(
                     ));
                 }
             };
-            Ok(Some(Arc::new(OktaTokenSource::new(
-                config,
-                subject,
-                http.clone(),
-            ))))
+            Ok(Some(Arc::new(
+                OktaTokenSource::new(config, subject, http.clone())
+                    .with_discovery_timeout(settings.timeout),
+            )))
         };
     let mut okta = None;
     let proxy_auth = match env.var(ENV_PROXY_HEADER).filter(|h| !h.trim().is_empty()) {

@@ -56,6 +56,9 @@ pub enum ClientAuth {
         key: Arc<EncodingKey>,
         algorithm: Algorithm,
         key_id: Option<String>,
+        /// Where the key came from, for messages: the variable that held it (and the file it
+        /// named), or "the private key given in code".
+        source: String,
     },
     /// HTTP Basic with the client secret (`client_secret_basic`).
     ClientSecretBasic(SecretString),
@@ -65,8 +68,15 @@ impl fmt::Debug for ClientAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClientAuth::PrivateKeyJwt {
-                algorithm, key_id, ..
-            } => write!(f, "PrivateKeyJwt({algorithm:?}, kid {key_id:?})"),
+                algorithm,
+                key_id,
+                source,
+                ..
+            } => write!(
+                f,
+                "PrivateKeyJwt({algorithm:?}, {}, from {source})",
+                describe_key_id(key_id)
+            ),
             ClientAuth::ClientSecretBasic(_) => f.write_str("ClientSecretBasic([REDACTED])"),
         }
     }
@@ -79,7 +89,19 @@ impl ClientAuth {
         algorithm: &str,
         key_id: Option<String>,
     ) -> Result<Self> {
-        let bad = |why: String| Error::config("okta_private_key", "Okta settings", why);
+        Self::private_key_jwt_from(pem, algorithm, key_id, "the private key given in code")
+    }
+
+    /// As [`ClientAuth::private_key_jwt`], saying where the key came from (`source`, for
+    /// example `environment variable LOOKER_CI_OKTA_PRIVATE_KEY`): errors about the key name it.
+    pub fn private_key_jwt_from(
+        pem: &SecretString,
+        algorithm: &str,
+        key_id: Option<String>,
+        source: impl Into<String>,
+    ) -> Result<Self> {
+        let source = source.into();
+        let bad = |why: String| Error::config("okta_private_key", source.clone(), why);
         let bytes = pem.expose_secret().as_bytes();
         let (key, algorithm) = match algorithm.to_ascii_uppercase().as_str() {
             "RS256" => (EncodingKey::from_rsa_pem(bytes), Algorithm::RS256),
@@ -96,7 +118,16 @@ impl ClientAuth {
             key: Arc::new(key),
             algorithm,
             key_id,
+            source,
         })
+    }
+}
+
+/// `key id "abc"`, or that there is none, for messages.
+fn describe_key_id(key_id: &Option<String>) -> String {
+    match key_id {
+        Some(kid) => format!("key id \"{kid}\""),
+        None => format!("no key id ({ENV_KEY_ID} unset)"),
     }
 }
 
@@ -150,27 +181,34 @@ impl OktaConfig {
             }
         };
         let key_pem = match (var(ENV_PRIVATE_KEY), var(ENV_PRIVATE_KEY_FILE)) {
-            (Some(pem), _) => Some(SecretString::from(pem.replace("\\n", "\n"))),
-            (None, Some(path)) => Some(SecretString::from(
-                env.read_file(std::path::Path::new(&path))
-                    .map_err(|e| {
-                        Error::config(
-                            "okta_private_key",
-                            path.clone(),
-                            format!("cannot be read: {e}"),
-                        )
-                    })?
-                    .ok_or_else(|| {
-                        Error::config("okta_private_key", path.clone(), "does not exist")
-                    })?,
+            (Some(pem), _) => Some((
+                SecretString::from(pem.replace("\\n", "\n")),
+                format!("environment variable {ENV_PRIVATE_KEY}"),
+            )),
+            (None, Some(path)) => Some((
+                SecretString::from(
+                    env.read_file(std::path::Path::new(&path))
+                        .map_err(|e| {
+                            Error::config(
+                                "okta_private_key",
+                                path.clone(),
+                                format!("cannot be read: {e}"),
+                            )
+                        })?
+                        .ok_or_else(|| {
+                            Error::config("okta_private_key", path.clone(), "does not exist")
+                        })?,
+                ),
+                format!("the file {path} named by environment variable {ENV_PRIVATE_KEY_FILE}"),
             )),
             (None, None) => None,
         };
         let auth = match (key_pem, var(ENV_CLIENT_SECRET)) {
-            (Some(pem), _) => ClientAuth::private_key_jwt(
+            (Some((pem, source)), _) => ClientAuth::private_key_jwt_from(
                 &pem,
                 &var(ENV_SIGNING_ALG).unwrap_or_else(|| "RS256".into()),
                 var(ENV_KEY_ID),
+                source,
             )?,
             (None, Some(secret)) => ClientAuth::ClientSecretBasic(SecretString::from(secret)),
             (None, None) => {
@@ -219,6 +257,7 @@ pub struct OktaTokenSource {
     http: reqwest::Client,
     token_url: OnceCell<String>,
     retry: RetryPolicy,
+    discovery_timeout: Duration,
 }
 
 impl fmt::Debug for OktaTokenSource {
@@ -257,7 +296,15 @@ impl OktaTokenSource {
             http,
             token_url: OnceCell::new(),
             retry: RetryPolicy::default(),
+            discovery_timeout: crate::settings::DEFAULT_TIMEOUT,
         }
+    }
+
+    /// The time discovery may take in all, both documents together (default: the default
+    /// request timeout; the credential chain passes the `timeout` setting).
+    pub fn with_discovery_timeout(mut self, timeout: Duration) -> Self {
+        self.discovery_timeout = timeout;
+        self
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -292,34 +339,63 @@ impl OktaTokenSource {
             .map(String::as_str)
     }
 
+    /// The token endpoint from the issuer's discovery document: `openid-configuration`, then
+    /// `oauth-authorization-server`, within one deadline for both. The error reports each
+    /// attempt and whether it was refused, timed out, or answered with something unusable.
     async fn discover(&self, issuer: &str) -> Result<String> {
+        let budget = self.discovery_timeout;
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut attempts = Vec::new();
+        for document in ["openid-configuration", "oauth-authorization-server"] {
+            let url = format!("{issuer}/.well-known/{document}");
+            if tokio::time::Instant::now() >= deadline {
+                attempts.push(format!("{url}: not tried, no time left"));
+                continue;
+            }
+            match tokio::time::timeout_at(deadline, self.fetch_token_endpoint(&url)).await {
+                Ok(Ok(endpoint)) => return Ok(endpoint),
+                Ok(Err(why)) => attempts.push(format!("{url}: {why}")),
+                Err(_) => attempts.push(format!("{url}: timed out")),
+            }
+        }
+        Err(fail(format!(
+            "no token endpoint found for issuer {issuer} within {}s ({}); check {ENV_ISSUER} \
+             or set {ENV_TOKEN_URL}",
+            budget.as_secs_f64(),
+            attempts.join("; ")
+        )))
+    }
+
+    /// One discovery document's `token_endpoint`, or what went wrong, in words.
+    async fn fetch_token_endpoint(&self, url: &str) -> std::result::Result<String, String> {
         #[derive(serde::Deserialize)]
         struct Discovery {
             token_endpoint: Option<String>,
         }
-        let mut last = String::new();
-        for document in ["openid-configuration", "oauth-authorization-server"] {
-            let url = format!("{issuer}/.well-known/{document}");
-            match self.http.get(&url).send().await {
-                Ok(reply) if reply.status().is_success() => {
-                    let found = reply
-                        .bytes()
-                        .await
-                        .ok()
-                        .and_then(|b| serde_json::from_slice::<Discovery>(&b).ok())
-                        .and_then(|d| d.token_endpoint);
-                    if let Some(endpoint) = found {
-                        return Ok(endpoint);
-                    }
-                    last = format!("{url} has no token_endpoint");
-                }
-                Ok(reply) => last = format!("{url} answered HTTP {}", reply.status()),
-                Err(e) => last = format!("{url} is unreachable: {}", e.without_url()),
-            }
+        let reply = self
+            .http
+            .get(url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| describe_send_error(&e))?;
+        let status = reply.status();
+        if !status.is_success() {
+            return Err(format!("bad reply: HTTP {status}"));
         }
-        Err(fail(format!(
-            "no token endpoint found for issuer {issuer} ({last}); check {ENV_ISSUER} or set {ENV_TOKEN_URL}"
-        )))
+        let body = reply.bytes().await.map_err(|e| {
+            if e.is_timeout() {
+                "timed out reading the reply".to_owned()
+            } else {
+                "bad reply: the body could not be read".to_owned()
+            }
+        })?;
+        let discovery: Discovery = serde_json::from_slice(&body)
+            .map_err(|_| "bad reply: not a JSON discovery document".to_owned())?;
+        discovery
+            .token_endpoint
+            .filter(|e| !e.trim().is_empty())
+            .ok_or_else(|| "bad reply: no token_endpoint in the document".to_owned())
     }
 
     fn client_assertion(
@@ -449,6 +525,7 @@ impl OktaTokenSource {
                 key,
                 algorithm,
                 key_id,
+                ..
             } => {
                 form.push(("client_id", self.config.client_id.clone()));
                 form.push(("client_assertion_type", ASSERTION_TYPE.into()));
@@ -520,14 +597,17 @@ impl OktaTokenSource {
         let base = format!("Okta {code}: {description}");
         let hint = match code.as_str() {
             "invalid_client" => match &self.config.auth {
-                ClientAuth::PrivateKeyJwt { key_id, .. } => format!(
-                    ". Check {ENV_CLIENT_ID}, that the app's client authentication is \
-                     private_key_jwt and that its registered public key matches \
-                     {ENV_PRIVATE_KEY} (kid {key_id:?})"
+                ClientAuth::PrivateKeyJwt { key_id, source, .. } => format!(
+                    ". Check that Okta app {} exists and that its client authentication is \
+                     private_key_jwt with a registered public key ({}) that matches the private \
+                     key from {source}",
+                    self.config.client_id,
+                    describe_key_id(key_id),
                 ),
                 ClientAuth::ClientSecretBasic(_) => format!(
-                    ". Check {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}, and that the app's client \
-                     authentication is client_secret_basic"
+                    ". Check {ENV_CLIENT_ID} (client id {}) and {ENV_CLIENT_SECRET}, and that \
+                     the app's client authentication is client_secret_basic",
+                    self.config.client_id
                 ),
             },
             "invalid_grant" => match &self.subject {
@@ -551,6 +631,45 @@ impl OktaTokenSource {
     }
 }
 
+/// A failed request in words: refused, timed out, or another connection failure.
+fn describe_send_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".into();
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return "connection refused".into();
+            }
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return "timed out".into();
+            }
+        }
+        source = e.source();
+    }
+    if error.is_connect() {
+        format!("could not connect: {}", error_chain(error))
+    } else {
+        format!("failed: {}", error_chain(error))
+    }
+}
+
+/// The error and its causes, `: `-separated, without the URL (the caller names it).
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        parts.push(e.to_string());
+        source = e.source();
+    }
+    if parts.is_empty() {
+        "unknown error".into()
+    } else {
+        parts.join(": ")
+    }
+}
+
 #[async_trait]
 impl IdentityTokenSource for OktaTokenSource {
     fn name(&self) -> String {
@@ -566,6 +685,149 @@ impl IdentityTokenSource for OktaTokenSource {
 mod tests {
     use super::*;
     use crate::settings::MapEnvironment;
+
+    fn key_auth(key_id: Option<&str>, source: &str) -> ClientAuth {
+        // Any key will do: these tests never get as far as signing.
+        ClientAuth::PrivateKeyJwt {
+            key: Arc::new(EncodingKey::from_secret(b"unused")),
+            algorithm: Algorithm::RS256,
+            key_id: key_id.map(str::to_owned),
+            source: source.into(),
+        }
+    }
+
+    fn source(endpoint: TokenEndpoint, auth: ClientAuth) -> OktaTokenSource {
+        OktaTokenSource::new(
+            OktaConfig {
+                endpoint,
+                client_id: "0oa-client-7".into(),
+                auth,
+                scopes: None,
+                audience: None,
+                token_exchange: false,
+            },
+            None,
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(1))
+                .build()
+                .unwrap(),
+        )
+        .with_discovery_timeout(Duration::from_secs(1))
+    }
+
+    #[test]
+    fn a_rejected_key_names_its_variable_the_client_and_the_key_id_plainly() {
+        let body = br#"{"error":"invalid_client","error_description":"bad assertion"}"#;
+        let from_file =
+            format!("the file /run/okta.pem named by environment variable {ENV_PRIVATE_KEY_FILE}");
+        let okta = source(
+            TokenEndpoint::TokenUrl("https://x.okta.com/token".into()),
+            key_auth(Some("kid-42"), &from_file),
+        );
+        let text = okta.explain(401, body).to_string();
+        assert!(
+            text.contains(ENV_PRIVATE_KEY_FILE)
+                && text.contains("/run/okta.pem")
+                && text.contains("0oa-client-7")
+                && text.contains("key id \"kid-42\""),
+            "{text}"
+        );
+        assert!(!text.contains("Some("), "{text}");
+        assert!(!text.contains(&format!("{ENV_PRIVATE_KEY} ")), "{text}");
+        let okta = source(
+            TokenEndpoint::TokenUrl("https://x.okta.com/token".into()),
+            key_auth(None, "environment variable LOOKER_CI_OKTA_PRIVATE_KEY"),
+        );
+        let text = okta.explain(401, body).to_string();
+        assert!(
+            text.contains("no key id") && !text.contains("None"),
+            "{text}"
+        );
+        assert!(!format!("{:?}", okta.config.auth).contains("Some("));
+        // The configuration names the variable used, too: a bad key from a file names the file.
+        let env = MapEnvironment::new()
+            .with_var(ENV_CLIENT_ID, "0oa1")
+            .with_var(ENV_TOKEN_URL, "https://x.okta.com/token")
+            .with_var(ENV_PRIVATE_KEY_FILE, "/run/okta.pem")
+            .with_file("/run/okta.pem", "not a pem");
+        let err = OktaConfig::from_env(&env).unwrap_err().to_string();
+        assert!(
+            err.contains(ENV_PRIVATE_KEY_FILE) && err.contains("/run/okta.pem"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn discovery_of_a_silent_issuer_costs_one_timeout_and_reports_both_documents() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        // Accept connections and never answer.
+        let silent = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let okta = source(
+            TokenEndpoint::Issuer(issuer.clone()),
+            ClientAuth::ClientSecretBasic("s3cr3t".to_owned().into()),
+        );
+        let started = std::time::Instant::now();
+        let err = okta.access_token().await.unwrap_err().to_string();
+        let took = started.elapsed();
+        silent.abort();
+        assert!(took < Duration::from_millis(1800), "took {took:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{issuer}/.well-known/openid-configuration: timed out"
+            )) && err.contains(&format!(
+                "{issuer}/.well-known/oauth-authorization-server: not tried"
+            )) && err.contains("within 1s"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn discovery_says_refused_or_bad_reply_for_each_attempt() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let issuer = format!("http://127.0.0.1:{port}");
+        let okta = source(
+            TokenEndpoint::Issuer(issuer.clone()),
+            ClientAuth::ClientSecretBasic("s3cr3t".to_owned().into()),
+        );
+        let err = okta.access_token().await.unwrap_err().to_string();
+        assert!(
+            err.contains("openid-configuration: connection refused")
+                && err.contains("oauth-authorization-server: connection refused"),
+            "{err}"
+        );
+
+        use wiremock::matchers::path;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        Mock::given(path("/.well-known/oauth-authorization-server"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("<html>login</html>"))
+            .mount(&server)
+            .await;
+        let okta = source(
+            TokenEndpoint::Issuer(server.uri()),
+            ClientAuth::ClientSecretBasic("s3cr3t".to_owned().into()),
+        );
+        let err = okta.access_token().await.unwrap_err().to_string();
+        assert!(
+            err.contains("openid-configuration: bad reply: HTTP 404")
+                && err.contains("oauth-authorization-server: bad reply: not a JSON"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cr3t"));
+    }
 
     #[test]
     fn configuration_from_env() {
