@@ -297,11 +297,37 @@ fn login_as_user(
 ) -> BoxFuture<'static, Result<Expiring<AccessToken>>> {
     async move {
         let path = format!("/login/{}", encode_path_segment(&user_id));
-        let reply = parent.call(Method::POST, &path, &[], None).await?;
+        let reply = parent
+            .call(Method::POST, &path, &[], None)
+            .await
+            .map_err(|e| explain_sudo_failure(e, &path, &user_id))?;
         tracing::debug!(user_id, "logged in to Looker as another user (sudo)");
         parse_token_reply(&reply, "/login/{user_id}")
     }
     .boxed()
+}
+
+/// Say what a refused `POST /login/{user_id}` means: Looker answers a user that does not exist
+/// with a bare 404. Errors of the parent's own login (another path) pass through unchanged.
+fn explain_sudo_failure(mut error: Error, path: &str, user_id: &str) -> Error {
+    if let Error::Api(api) = &mut error
+        && api.path == path
+        && api.hint.is_none()
+    {
+        api.hint = match api.status {
+            404 => Some(format!(
+                "user id {user_id} was not found on this Looker instance, or this API user \
+                 cannot log in as it (login_user needs the `sudo` permission); check the id \
+                 with GET /users/{user_id} as an admin"
+            )),
+            403 => Some(format!(
+                "this API user may not log in as user id {user_id}: login_user needs the \
+                 `sudo` permission, and a sudo session cannot sudo again"
+            )),
+            _ => None,
+        };
+    }
+    error
 }
 
 async fn set_dev_workspace(transport: &Transport, token: &BearerToken) -> Result<()> {

@@ -272,6 +272,32 @@ async fn several_sudo_sessions_at_once() {
     assert_eq!(unknown.status(), Some(404));
 }
 
+#[tokio::test]
+async fn login_user_of_an_unknown_user_says_so() {
+    let (fake, admin) = common::fake_and_client().await;
+    let err = admin
+        .login_user("999")
+        .unwrap()
+        .me_json()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.path, "/login/999");
+    let hint = api.hint.as_deref().unwrap_or_default();
+    assert!(hint.contains("user id 999 was not found"), "{err}");
+    assert!(
+        err.to_string().contains("user id 999 was not found"),
+        "{err}"
+    );
+    // The parent's own session is unharmed, and its errors get no sudo hint.
+    assert_eq!(admin.me_json().await.unwrap()["id"].as_str(), Some("1"));
+    fake.add_user("2", "Grace", "Hopper");
+    assert!(admin.login_user("2").unwrap().me_json().await.is_ok());
+}
+
 fn admin_for(fake: &FakeLooker) -> LookerClient {
     LookerClient::new(fake.settings()).unwrap()
 }
