@@ -91,7 +91,9 @@ export interface ApiKey {
 
 /**
  * Client settings; every field is optional. `readEnv` layers `looker.ini` and `LOOKERSDK_*`
- * underneath the given values.
+ * underneath the given values; `configFile` reads that file (with or without `readEnv`), and
+ * `section` picks its section (or that of `./looker.ini` with `readEnv`). `lib/options.js`
+ * checks names and types before they reach this conversion.
  */
 export interface ClientOptions {
   baseUrl?: string
@@ -108,7 +110,8 @@ export interface ClientOptions {
   readEnv?: boolean
   /**
    * Variables of the environment contract (`AWS_ROLE_ARN`, `LOOKER_CI_OKTA_*`, ...) laid over
-   * the process environment for this client only.
+   * the process environment for this client only; an unknown `LOOKERSDK_*`/`LOOKER_CI_*` name
+   * is refused.
    */
   env?: Record<string, string>
 }

@@ -1,5 +1,6 @@
 //! A small `looker.ini` reader: `[section]` headers, `key = value` or `key: value` lines,
-//! `#` and `;` comment lines. Values may be wrapped in matching quotes, which are removed.
+//! `#` and `;` comment lines. Values may be wrapped in matching quotes, which are removed. A `#`
+//! or `;` after a value is part of the value, as the official SDKs read it.
 
 /// One `[section]` of the file, keys in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,15 @@ mod tests {
         assert_eq!(sections[0].get("base_url"), Some("https://a:19999"));
         assert_eq!(sections[0].get("CLIENT_ID"), Some("id"));
         assert_eq!(sections[1].get("k"), Some("v"));
+    }
+
+    #[test]
+    fn an_inline_comment_after_a_value_is_part_of_the_value() {
+        // As the official SDKs read the file (no inline comment prefixes): only whole lines
+        // starting with `#` or `;` are comments. docs/settings.md says so.
+        let sections = parse("[L]\ntimeout=30 ; seconds\nclient_id=abc # id\n").unwrap();
+        assert_eq!(sections[0].get("timeout"), Some("30 ; seconds"));
+        assert_eq!(sections[0].get("client_id"), Some("abc # id"));
     }
 
     #[test]

@@ -137,12 +137,111 @@ impl OverlayEnvironment {
     }
 
     /// The process environment, with `vars` laid over it when given (the bindings' `env` option).
-    pub fn process_with(vars: Option<HashMap<String, String>>) -> Arc<dyn Environment> {
-        match vars {
-            Some(vars) => Arc::new(Self::over_process(vars)),
+    /// The names are checked first with [`check_overlay_names`]: a misspelt `LOOKERSDK_*` or
+    /// `LOOKER_CI_*` name is refused instead of being silently ignored.
+    pub fn process_with(vars: Option<HashMap<String, String>>) -> Result<Arc<dyn Environment>> {
+        Ok(match vars {
+            Some(vars) => {
+                check_overlay_names(&vars, &ProcessEnvironment)?;
+                Arc::new(Self::over_process(vars))
+            }
             None => Arc::new(ProcessEnvironment),
+        })
+    }
+}
+
+/// Every variable looker-ci reads whose name starts with `LOOKERSDK_` or `LOOKER_CI_`.
+pub const KNOWN_VARIABLES: &[&str] = &[
+    ENV_BASE_URL,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_VERIFY_SSL,
+    ENV_TIMEOUT,
+    ENV_CA_BUNDLE,
+    ENV_HTTPS_PROXY,
+    crate::credentials::ENV_ID_TOKEN_VAR,
+    crate::credentials::ENV_ID_TOKEN_AUDIENCE,
+    crate::credentials::jwks::ENV_VERIFY,
+    crate::credentials::jwks::ENV_JWKS_URL,
+    crate::credentials::aws::ENV_SECRET_ID,
+    crate::credentials::aws::ENV_SECRET_CLIENT_ID_KEY,
+    crate::credentials::aws::ENV_SECRET_CLIENT_SECRET_KEY,
+    crate::credentials::aws::ENV_ROLE_DURATION,
+    crate::credentials::ENV_PROXY_HEADER,
+    crate::credentials::okta::ENV_ISSUER,
+    crate::credentials::okta::ENV_TOKEN_URL,
+    crate::credentials::okta::ENV_CLIENT_ID,
+    crate::credentials::okta::ENV_PRIVATE_KEY,
+    crate::credentials::okta::ENV_PRIVATE_KEY_FILE,
+    crate::credentials::okta::ENV_KEY_ID,
+    crate::credentials::okta::ENV_SIGNING_ALG,
+    crate::credentials::okta::ENV_CLIENT_SECRET,
+    crate::credentials::okta::ENV_SCOPES,
+    crate::credentials::okta::ENV_AUDIENCE,
+    crate::credentials::okta::ENV_TOKEN_EXCHANGE,
+];
+
+/// Check the names of an `env` overlay (the bindings' `env` option). A name in looker-ci's own
+/// namespaces (`LOOKERSDK_*`, `LOOKER_CI_*`) that looker-ci does not read is refused, with the
+/// closest known name: a typo there would otherwise be ignored without a word. Any other name
+/// (`AWS_*`, `CI_*`, `GITHUB_*`, a GitLab `id_tokens` variable) is allowed, since the credential
+/// chain reads such variables; so is the variable that `LOOKER_CI_ID_TOKEN_VAR` names.
+pub fn check_overlay_names(vars: &HashMap<String, String>, base: &dyn Environment) -> Result<()> {
+    let id_token_var = vars
+        .get(crate::credentials::ENV_ID_TOKEN_VAR)
+        .cloned()
+        .or_else(|| base.var(crate::credentials::ENV_ID_TOKEN_VAR));
+    let mut names: Vec<&String> = vars.keys().collect();
+    names.sort();
+    for name in names {
+        let ours = name.starts_with("LOOKERSDK_") || name.starts_with("LOOKER_CI_");
+        if !ours
+            || KNOWN_VARIABLES.contains(&name.as_str())
+            || id_token_var.as_deref().map(str::trim) == Some(name.as_str())
+        {
+            continue;
+        }
+        let upper = name.to_ascii_uppercase();
+        let closest = KNOWN_VARIABLES
+            .iter()
+            .min_by_key(|known| edit_distance(&upper, known))
+            .copied()
+            .unwrap_or(ENV_BASE_URL);
+        let hint = if name == "LOOKER_CI_LOG" {
+            " (logging is set up once per process: set LOOKER_CI_LOG in the process environment)"
+                .to_owned()
+        } else if edit_distance(&upper, closest) <= 4 {
+            format!(" (did you mean {closest}?)")
+        } else {
+            String::new()
+        };
+        return Err(Error::InvalidArgument {
+            argument: "env".into(),
+            message: format!(
+                "`{name}` is not a variable looker-ci reads{hint}; see docs/settings.md and \
+                 docs/credentials.md for the variables of the environment contract"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Levenshtein distance between two names, for "did you mean".
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let kept = row[j + 1];
+            row[j + 1] = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(previous + usize::from(ca != *cb));
+            previous = kept;
         }
     }
+    row[b.len()]
 }
 
 impl Environment for OverlayEnvironment {
@@ -287,8 +386,22 @@ impl SettingsOptions {
         if self.read_env {
             builder = builder.load_defaults_from_env();
         }
-        if let Some(path) = self.config_file {
-            builder = builder.ini_file(path, self.section.as_deref());
+        match (self.config_file, self.section) {
+            (Some(path), section) => builder = builder.ini_file(path, section.as_deref()),
+            // The section of the default `./looker.ini`, which `read_env` reads.
+            (None, Some(section)) if self.read_env => builder = builder.ini_section(section),
+            (None, Some(section)) => {
+                return Err(Error::config(
+                    "ini_section",
+                    "the `section` argument",
+                    format!(
+                        "names section [{section}] of a looker.ini, but no file is read: also \
+                         pass `read_env` (Node: `readEnv`) to read ./looker.ini, or \
+                         `config_file` (Node: `configFile`) to name one"
+                    ),
+                ));
+            }
+            (None, None) => {}
         }
         if let Some(v) = self.base_url {
             builder = builder.base_url(v);
@@ -303,11 +416,11 @@ impl SettingsOptions {
             builder = builder.verify_ssl(v);
         }
         if let Some(secs) = self.timeout {
-            if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
+            if !valid_timeout(secs) {
                 return Err(Error::config(
                     KEY_TIMEOUT,
                     "the `timeout` argument",
-                    format!("{secs} is not a number of seconds between 0 and 86400"),
+                    format!("`{secs}` is not a valid timeout: {TIMEOUT_RANGE}"),
                 ));
             }
             builder = builder.timeout(Duration::from_secs_f64(secs));
@@ -334,6 +447,8 @@ struct Raw {
 pub struct SettingsBuilder {
     env: Arc<dyn Environment>,
     ini: Option<(PathBuf, Option<String>, bool)>,
+    /// The section named apart from the file (see [`SettingsBuilder::ini_section`]).
+    ini_section: Option<String>,
     read_env_vars: bool,
     explicit: BTreeMap<&'static str, Raw>,
     client_secret: Option<SecretString>,
@@ -351,6 +466,7 @@ impl fmt::Debug for SettingsBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SettingsBuilder")
             .field("ini", &self.ini)
+            .field("ini_section", &self.ini_section)
             .field("read_env_vars", &self.read_env_vars)
             .field("explicit", &self.explicit.keys().collect::<Vec<_>>())
             .field(
@@ -386,6 +502,7 @@ impl SettingsBuilder {
         SettingsBuilder {
             env: Arc::new(ProcessEnvironment),
             ini: None,
+            ini_section: None,
             read_env_vars: false,
             explicit: BTreeMap::new(),
             client_secret: None,
@@ -412,6 +529,16 @@ impl SettingsBuilder {
     /// Read this `looker.ini`; it must exist. `section` defaults to the file's first section.
     pub fn ini_file(mut self, path: impl Into<PathBuf>, section: Option<&str>) -> Self {
         self.ini = Some((path.into(), section.map(str::to_owned), true));
+        self
+    }
+
+    /// Use this section of the `looker.ini` that is read: `./looker.ini` after
+    /// [`load_defaults_from_env`](Self::load_defaults_from_env), or the file of
+    /// [`ini_file`](Self::ini_file) when that names no section itself. A named section must exist:
+    /// a missing one (or a missing `./looker.ini`) is an error naming the file and its sections,
+    /// and naming a section while no file is read is an error too.
+    pub fn ini_section(mut self, section: impl Into<String>) -> Self {
+        self.ini_section = Some(section.into());
         self
     }
 
@@ -468,9 +595,24 @@ impl SettingsBuilder {
     /// Resolve all layers and validate every value.
     pub fn build(self) -> Result<Settings> {
         let mut raw: BTreeMap<&'static str, Raw> = BTreeMap::new();
-        if let Some((path, section, required)) = &self.ini {
-            for (key, value) in self.read_ini(path, section.as_deref(), *required)? {
-                raw.insert(key, value);
+        match &self.ini {
+            Some((path, section, required)) => {
+                let section = section.as_deref().or(self.ini_section.as_deref());
+                for (key, value) in self.read_ini(path, section, *required)? {
+                    raw.insert(key, value);
+                }
+            }
+            None => {
+                if let Some(section) = &self.ini_section {
+                    return Err(Error::config(
+                        "ini_section",
+                        "explicit settings",
+                        format!(
+                            "section [{section}] is named but no looker.ini is read; read \
+                             ./looker.ini (from_env) or name a file"
+                        ),
+                    ));
+                }
             }
         }
         if self.read_env_vars {
@@ -569,9 +711,16 @@ impl SettingsBuilder {
         let shown = path.display().to_string();
         let text = match self.env.read_file(path) {
             Ok(Some(text)) => text,
-            Ok(None) if !required => return Ok(Vec::new()),
+            // The default ./looker.ini is optional, unless a section of it is asked for.
+            Ok(None) if !required && section.is_none() => return Ok(Vec::new()),
             Ok(None) => {
-                return Err(Error::config("ini_file", shown, "the file does not exist"));
+                let why = match section {
+                    Some(name) => {
+                        format!("the file does not exist (section [{name}] was asked for)")
+                    }
+                    None => "the file does not exist".to_owned(),
+                };
+                return Err(Error::config("ini_file", shown, why));
             }
             Err(e) => {
                 return Err(Error::config(
@@ -586,10 +735,17 @@ impl SettingsBuilder {
         })?;
         let chosen = match section {
             Some(name) => sections.iter().find(|s| s.name == name).ok_or_else(|| {
+                let has = if sections.is_empty() {
+                    "it has no sections".to_owned()
+                } else {
+                    let names: Vec<String> =
+                        sections.iter().map(|s| format!("[{}]", s.name)).collect();
+                    format!("its sections are {}", names.join(", "))
+                };
                 Error::config(
                     "ini_section",
                     shown.clone(),
-                    format!("has no section [{name}]"),
+                    format!("has no section [{name}]; {has}"),
                 )
             })?,
             None => match sections.first() {
@@ -660,16 +816,22 @@ fn parse_bool(key: &str, raw: &Raw) -> Result<bool> {
     }
 }
 
+/// What a timeout may be, for the error message: 0 itself is refused (it would mean "no time").
+const TIMEOUT_RANGE: &str =
+    "it must be a number of seconds greater than 0 and at most 86400 (one day)";
+
+fn valid_timeout(secs: f64) -> bool {
+    secs.is_finite() && secs > 0.0 && secs <= 86_400.0
+}
+
 fn parse_timeout(raw: &Raw) -> Result<Duration> {
     let text = raw.value.trim();
     match text.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
-            Ok(Duration::from_secs_f64(secs))
-        }
+        Ok(secs) if valid_timeout(secs) => Ok(Duration::from_secs_f64(secs)),
         _ => Err(Error::config(
             KEY_TIMEOUT,
             raw.origin.clone(),
-            format!("`{text}` is not a number of seconds between 0 and 86400"),
+            format!("`{text}` is not a valid timeout: {TIMEOUT_RANGE}"),
         )),
     }
 }
@@ -847,6 +1009,191 @@ mod tests {
         assert_eq!(overlay.var("A").as_deref(), Some("1"));
         assert_eq!(overlay.vars().len(), 2);
         assert!(!format!("{overlay:?}").contains("overlay.example.com"));
+    }
+
+    fn options(env: MapEnvironment) -> SettingsOptions {
+        SettingsOptions {
+            environment: Some(Arc::new(env)),
+            ..SettingsOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_named_section_of_the_default_looker_ini_is_used() {
+        // The bindings' `from_env(section=...)`: ./looker.ini, the named section.
+        let s = SettingsBuilder::new()
+            .environment(Arc::new(env().with_file("looker.ini", INI)))
+            .load_defaults_from_env()
+            .ini_section("Other")
+            .build()
+            .unwrap();
+        assert_eq!(s.base_url.as_str(), "https://other.example.com/");
+        // `LookerClient(read_env=True, section=...)`: the same through the options.
+        let s = SettingsOptions {
+            read_env: true,
+            section: Some("Other".into()),
+            ..options(env().with_file("looker.ini", INI))
+        }
+        .build()
+        .unwrap();
+        assert_eq!(s.base_url.as_str(), "https://other.example.com/");
+    }
+
+    #[test]
+    fn a_missing_section_names_the_file_and_its_sections() {
+        let err = SettingsOptions {
+            read_env: true,
+            section: Some("Nope".into()),
+            ..options(env().with_file("looker.ini", INI))
+        }
+        .build()
+        .unwrap_err();
+        assert!(matches!(&err, Error::Config { setting, .. } if setting == "ini_section"));
+        let text = err.to_string();
+        assert!(
+            text.contains("looker.ini")
+                && text.contains("[Nope]")
+                && text.contains("[Looker], [Other]"),
+            "{text}"
+        );
+        // A section asked of a ./looker.ini that does not exist.
+        let err = SettingsOptions {
+            read_env: true,
+            section: Some("CI".into()),
+            ..options(env().with_var(ENV_BASE_URL, "https://h.example.com"))
+        }
+        .build()
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("looker.ini") && text.contains("does not exist") && text.contains("[CI]"),
+            "{text}"
+        );
+        // A section while no file is read at all.
+        let err = SettingsOptions {
+            section: Some("CI".into()),
+            base_url: Some("https://h.example.com".into()),
+            ..options(env().with_file("looker.ini", INI))
+        }
+        .build()
+        .unwrap_err();
+        assert!(err.to_string().contains("read_env"), "{err}");
+    }
+
+    #[test]
+    fn the_timeout_message_says_the_exact_range() {
+        for bad in ["0", "-1", "86401", "soon"] {
+            let err = build(
+                env()
+                    .with_var(ENV_BASE_URL, "https://h.example.com")
+                    .with_var(ENV_TIMEOUT, bad),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains(&format!("`{bad}`"))
+                    && err.contains("greater than 0 and at most 86400")
+                    && !err.contains("between"),
+                "{err}"
+            );
+        }
+        let err = SettingsOptions {
+            base_url: Some("https://h.example.com".into()),
+            timeout: Some(0.0),
+            ..SettingsOptions::default()
+        }
+        .build()
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("greater than 0 and at most 86400"), "{err}");
+        // Sub-second timeouts stay valid.
+        let s = build(
+            env()
+                .with_var(ENV_BASE_URL, "https://h.example.com")
+                .with_var(ENV_TIMEOUT, "0.5"),
+        )
+        .unwrap();
+        assert_eq!(s.timeout, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn overlay_names_in_our_namespaces_must_be_known() {
+        let check = |names: &[&str]| {
+            let vars = names
+                .iter()
+                .map(|n| ((*n).to_owned(), "v".to_owned()))
+                .collect();
+            check_overlay_names(&vars, &MapEnvironment::new())
+        };
+        check(&[
+            ENV_BASE_URL,
+            "LOOKER_CI_OKTA_PRIVATE_KEY_FILE",
+            "AWS_ROLE_ARN",
+            "CI_JOB_ID",
+            "GITHUB_ACTIONS",
+            "MY_TOKEN",
+        ])
+        .unwrap();
+        let err = check(&["LOOKERSDK_BASEURL"]).unwrap_err();
+        assert!(matches!(&err, Error::InvalidArgument { argument, .. } if argument == "env"));
+        assert!(
+            err.to_string().contains("did you mean LOOKERSDK_BASE_URL?"),
+            "{err}"
+        );
+        let err = check(&["LOOKER_CI_OKTA_ISUER"]).unwrap_err().to_string();
+        assert!(err.contains("LOOKER_CI_OKTA_ISSUER"), "{err}");
+        let err = check(&["LOOKER_CI_LOG"]).unwrap_err().to_string();
+        assert!(err.contains("process environment"), "{err}");
+        // The variable LOOKER_CI_ID_TOKEN_VAR names may be in our namespace.
+        check(&["LOOKER_CI_ID_TOKEN_VAR", "LOOKER_CI_JOB_JWT"]).unwrap_err();
+        let vars = [
+            (
+                "LOOKER_CI_ID_TOKEN_VAR".to_owned(),
+                "LOOKER_CI_JOB_JWT".to_owned(),
+            ),
+            ("LOOKER_CI_JOB_JWT".to_owned(), "v".to_owned()),
+        ]
+        .into();
+        check_overlay_names(&vars, &MapEnvironment::new()).unwrap();
+    }
+
+    #[test]
+    fn every_env_constant_of_ours_is_a_known_variable() {
+        // A new `pub const ENV_...: &str = "LOOKER_CI_..."` must join KNOWN_VARIABLES, or the
+        // bindings' `env` option would refuse it.
+        fn walk(dir: &Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for line in text.lines() {
+                        let line = line.trim();
+                        let constant =
+                            line.starts_with("pub const ENV_") || line.starts_with("const ENV_");
+                        if let Some(value) = line.split('"').nth(1)
+                            && constant
+                            && (value.starts_with("LOOKERSDK_") || value.starts_with("LOOKER_CI_"))
+                        {
+                            found.push(value.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(found.len() >= 20, "{found:?}");
+        for name in found {
+            assert!(
+                KNOWN_VARIABLES.contains(&name.as_str()),
+                "{name} is not in KNOWN_VARIABLES"
+            );
+        }
     }
 
     #[test]

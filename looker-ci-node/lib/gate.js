@@ -5,6 +5,7 @@
 
 const native = require('./native')
 const { LookerCIError, callSync } = require('./errors')
+const { distance } = require('./options')
 
 const OPTION_NAMES = {
   project: 'project',
@@ -24,21 +25,6 @@ const OPTION_NAMES = {
   excludeFolders: 'exclude_folders',
   excludePersonal: 'exclude_personal',
   incremental: 'incremental',
-}
-
-/** Levenshtein distance, for "did you mean" on a misspelt option. */
-function distance(a, b) {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const kept = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = kept
-    }
-  }
-  return row[b.length]
 }
 
 function invalidOption(key) {

@@ -2,7 +2,9 @@ import type { ValidateOptions, ValidationResult, Validator } from './gate'
 import type { LookerOperations } from './operations'
 
 /** Settings of a client; every field is optional. Given values override `looker.ini` and
- * `LOOKERSDK_*`, which are read only with `readEnv: true` (or when `configFile` is set). */
+ * `LOOKERSDK_*`: `readEnv: true` reads `./looker.ini` and `LOOKERSDK_*`; `configFile` reads that
+ * file (with or without `readEnv`). An unknown option (`base_url` for `baseUrl`) or a value of
+ * the wrong type throws a `LookerCIError` with code `LOOKER_CI_INVALID_ARGUMENT`. */
 export interface ClientOptions {
   baseUrl?: string
   clientId?: string
@@ -15,13 +17,18 @@ export interface ClientOptions {
   httpsProxy?: string
   /** Use the dev workspace; re-applied after every re-login. */
   devWorkspace?: boolean
+  /** A looker.ini to read (it must exist). */
   configFile?: string
+  /** The section of `configFile`, or of `./looker.ini` with `readEnv` (default: the first); a
+   * section that does not exist is a `LOOKER_CI_CONFIG` error naming the file and its sections. */
   section?: string
   /** Read looker.ini and LOOKERSDK_*; without an API key, use the default credential chain. */
   readEnv?: boolean
   /** Called at every login for the API key (a custom credential provider). */
   credentials?: () => ApiKey | Promise<ApiKey>
-  /** Variables of the environment contract laid over process.env for this client only. */
+  /** Variables of the environment contract laid over process.env for this client only. A
+   * `LOOKERSDK_*` or `LOOKER_CI_*` name that looker-ci does not read is refused
+   * (`LOOKER_CI_INVALID_ARGUMENT`, with the closest known name); other names are allowed. */
   env?: Record<string, string>
 }
 
@@ -40,9 +47,14 @@ export interface CredentialReport {
 }
 
 export interface FromEnvOptions {
+  /** A looker.ini to read instead of `./looker.ini` (it must exist). */
   configFile?: string
+  /** The section of the file read (default: the first); a section that does not exist is a
+   * `LOOKER_CI_CONFIG` error naming the file and its sections. */
   section?: string
-  /** Variables of the environment contract laid over process.env for this client only. */
+  /** Variables of the environment contract laid over process.env for this client only. A
+   * `LOOKERSDK_*` or `LOOKER_CI_*` name that looker-ci does not read is refused
+   * (`LOOKER_CI_INVALID_ARGUMENT`, with the closest known name); other names are allowed. */
   env?: Record<string, string>
 }
 

@@ -5,6 +5,7 @@ const native = require('./native')
 const { LookerCIError, callAsync, callSync } = require('./errors')
 const { installOperations } = require('./operations')
 const { coreOptions, renderReport } = require('./gate')
+const { CLIENT_OPTIONS, FROM_ENV_OPTIONS, checkOptions, fromConversionError } = require('./options')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
 
@@ -27,15 +28,27 @@ function parseReply(operationId, text) {
 class LookerClient {
   #native
 
-  /** @param {import('./index').ClientOptions} [options] */
+  /**
+   * An unknown option or a value of the wrong type throws a LookerCIError with code
+   * `LOOKER_CI_INVALID_ARGUMENT` (`base_url` suggests `baseUrl`).
+   * @param {import('./index').ClientOptions} [options]
+   */
   constructor(options = {}, nativeClient = undefined) {
-    const { credentials, ...settings } = options
-    if (credentials !== undefined && typeof credentials !== 'function') {
-      throw new TypeError('credentials must be a function returning { clientId, clientSecret }')
+    if (nativeClient !== undefined) {
+      this.#native = nativeClient
+      return
     }
+    const what = 'new LookerClient()'
+    const { credentials, ...settings } = checkOptions(options, CLIENT_OPTIONS, what)
     // Always hand the core a Promise-returning function, whatever the caller's returns.
     const provider = credentials && (async () => credentials())
-    this.#native = nativeClient ?? callSync(() => native.NativeClient.fromOptions(settings, provider))
+    this.#native = callSync(() => {
+      try {
+        return native.NativeClient.fromOptions(settings, provider)
+      } catch (error) {
+        throw fromConversionError(error, what)
+      }
+    })
   }
 
   /**
@@ -43,9 +56,15 @@ class LookerClient {
    * the default chain (API key in settings, else CI OIDC token -> AWS STS -> Secrets Manager).
    */
   static async fromEnv(options = {}) {
-    const handle = callSync(() =>
-      native.NativeClient.fromEnv(options.configFile ?? null, options.section ?? null, options.env ?? null),
-    )
+    const what = 'LookerClient.fromEnv()'
+    const { configFile, section, env } = checkOptions(options, FROM_ENV_OPTIONS, what)
+    const handle = callSync(() => {
+      try {
+        return native.NativeClient.fromEnv(configFile ?? null, section ?? null, env ?? null)
+      } catch (error) {
+        throw fromConversionError(error, what)
+      }
+    })
     return new LookerClient({}, handle)
   }
 

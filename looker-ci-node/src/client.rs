@@ -64,7 +64,9 @@ impl ToNapiValue for JsonText {
 }
 
 /// Client settings; every field is optional. `readEnv` layers `looker.ini` and `LOOKERSDK_*`
-/// underneath the given values.
+/// underneath the given values; `configFile` reads that file (with or without `readEnv`), and
+/// `section` picks its section (or that of `./looker.ini` with `readEnv`). `lib/options.js`
+/// checks names and types before they reach this conversion.
 #[napi(object)]
 pub struct ClientOptions {
     pub base_url: Option<String>,
@@ -80,7 +82,8 @@ pub struct ClientOptions {
     pub section: Option<String>,
     pub read_env: Option<bool>,
     /// Variables of the environment contract (`AWS_ROLE_ARN`, `LOOKER_CI_OKTA_*`, ...) laid over
-    /// the process environment for this client only.
+    /// the process environment for this client only; an unknown `LOOKERSDK_*`/`LOOKER_CI_*` name
+    /// is refused.
     pub env: Option<HashMap<String, String>>,
 }
 
@@ -140,12 +143,15 @@ impl NativeClient {
         env: Option<HashMap<String, String>>,
     ) -> napi::Result<Self> {
         crate::logging::init();
-        let environment = OverlayEnvironment::process_with(env);
+        let environment = OverlayEnvironment::process_with(env).map_err(to_js)?;
         let mut builder = Settings::builder()
             .environment(Arc::clone(&environment))
             .load_defaults_from_env();
-        if let Some(path) = config_file {
-            builder = builder.ini_file(path, section.as_deref());
+        match (config_file, section) {
+            (Some(path), section) => builder = builder.ini_file(path, section.as_deref()),
+            // A section of the default ./looker.ini.
+            (None, Some(section)) => builder = builder.ini_section(section),
+            (None, None) => {}
         }
         let settings = builder.build().map_err(to_js)?;
         let client =
@@ -163,7 +169,7 @@ impl NativeClient {
         >,
     ) -> napi::Result<Self> {
         crate::logging::init();
-        let environment = OverlayEnvironment::process_with(options.env);
+        let environment = OverlayEnvironment::process_with(options.env).map_err(to_js)?;
         let read_env = options.read_env.unwrap_or(false);
         let settings = SettingsOptions {
             base_url: options.base_url,

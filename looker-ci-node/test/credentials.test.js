@@ -137,7 +137,10 @@ test('a JS function is a credential provider, called once per login', async () =
     },
   })
   await assert.rejects(failing.me(), { code: 'LOOKER_CI_CREDENTIALS', message: /vault is sealed/ })
-  assert.throws(() => new LookerClient({ baseUrl: fake.baseUrl, credentials: 'nope' }), TypeError)
+  assert.throws(() => new LookerClient({ baseUrl: fake.baseUrl, credentials: 'nope' }), {
+    code: 'LOOKER_CI_INVALID_ARGUMENT',
+    argument: 'credentials',
+  })
   await client.close()
   fake.stop()
 })

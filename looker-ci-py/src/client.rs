@@ -129,12 +129,15 @@ impl NativeClient {
         section: Option<&str>,
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
-        let environment = OverlayEnvironment::process_with(env);
+        let environment = OverlayEnvironment::process_with(env).map_err(NativeError)?;
         let mut builder = Settings::builder()
             .environment(Arc::clone(&environment))
             .load_defaults_from_env();
-        if let Some(path) = config_file {
-            builder = builder.ini_file(path, section);
+        match (config_file, section) {
+            (Some(path), section) => builder = builder.ini_file(path, section),
+            // A section of the default ./looker.ini.
+            (None, Some(section)) => builder = builder.ini_section(section),
+            (None, None) => {}
         }
         let settings = builder.build().map_err(NativeError)?;
         let client =
@@ -166,7 +169,7 @@ impl NativeClient {
         credentials: Option<Py<PyAny>>,
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
-        let environment = OverlayEnvironment::process_with(env);
+        let environment = OverlayEnvironment::process_with(env).map_err(NativeError)?;
         let settings = SettingsOptions {
             base_url,
             client_id,

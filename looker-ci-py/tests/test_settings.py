@@ -107,3 +107,56 @@ def test_bad_ini_file_names_file_and_line(tmp_path: Path) -> None:
         looker_ci.LookerClient.from_env()
     with pytest.raises(errors.ConfigError, match="does not exist"):
         looker_ci.LookerClient.from_env(config_file=tmp_path / "missing.ini")
+
+
+def _two_sections(fake: FakeLooker, tmp_path: Path) -> None:
+    (tmp_path / "looker.ini").write_text(
+        "[First]\nbase_url=http://127.0.0.1:9\n"
+        f"[CI]\nbase_url={fake.base_url}\nclient_id={fake.client_id}\n"
+        f"client_secret={fake.client_secret}\n"
+    )
+
+
+def test_named_section_of_the_default_looker_ini(fake: FakeLooker, tmp_path: Path) -> None:
+    _two_sections(fake, tmp_path)
+    with looker_ci.LookerClient.from_env(section="CI") as client:
+        assert client.base_url == fake.base_url
+        assert client.me()["id"] == "1"
+    with looker_ci.LookerClient(read_env=True, section="CI") as client:
+        assert client.base_url == fake.base_url
+
+
+def test_a_missing_section_names_the_file_and_its_sections(
+    fake: FakeLooker, tmp_path: Path
+) -> None:
+    _two_sections(fake, tmp_path)
+    for make in (
+        lambda: looker_ci.LookerClient.from_env(section="Nope"),
+        lambda: looker_ci.LookerClient(read_env=True, section="Nope"),
+    ):
+        with pytest.raises(errors.ConfigError) as info:
+            make()
+        assert info.value.setting == "ini_section"
+        assert "looker.ini" in str(info.value)
+        assert "[First], [CI]" in str(info.value)
+    with pytest.raises(errors.ConfigError, match="read_env"):
+        looker_ci.LookerClient(base_url=fake.base_url, section="CI")
+
+
+def test_env_overlay_refuses_unknown_names_of_ours_and_allows_the_rest(fake: FakeLooker) -> None:
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        looker_ci.LookerClient.from_env(env={**fake.env(), "LOOKERSDK_BASEURL": fake.base_url})
+    assert info.value.argument == "env"
+    assert "did you mean LOOKERSDK_BASE_URL?" in str(info.value)
+    with pytest.raises(errors.InvalidArgumentError, match="LOOKER_CI_OKTA_CLIENT_ID"):
+        looker_ci.LookerClient(read_env=True, env={"LOOKER_CI_OKTA_CLIENTID": "x"})
+    # Names outside our namespaces are read by the chain (AWS_*, CI_*) or ignored: allowed.
+    env = {**fake.env(), "AWS_REGION": "eu-west-1", "CI_JOB_ID": "7", "SOMETHING_ELSE": "1"}
+    with looker_ci.LookerClient.from_env(env=env) as client:
+        assert client.me()["id"] == "1"
+
+
+def test_timeout_zero_is_refused_with_the_exact_range(fake: FakeLooker) -> None:
+    with pytest.raises(errors.ConfigError) as info:
+        looker_ci.LookerClient(base_url=fake.base_url, timeout=0)
+    assert "greater than 0 and at most 86400" in str(info.value)

@@ -52,10 +52,15 @@ class _Base:
         """Settings from the keyword arguments. With ``read_env=True`` the ``looker.ini`` file
         and ``LOOKERSDK_*`` variables are read first (the arguments override them) and, without
         an API key, the default credential chain finds one (CI OIDC token -> AWS STS -> Secrets
-        Manager). ``credentials`` is a callable returning ``{"client_id": ..., "client_secret":
-        ...}``, called at every login. ``env`` lays variables of the environment contract
-        (``AWS_ROLE_ARN``, ``LOOKER_CI_OKTA_*``...) over the process environment for this client
-        only. ``client_secret`` is held only in the native core."""
+        Manager). ``config_file`` names a ``looker.ini`` to read (with or without ``read_env``);
+        ``section`` picks its section, or that of ``./looker.ini`` with ``read_env`` (default:
+        the first; a section that does not exist raises ``ConfigError``). ``credentials`` is a
+        callable returning ``{"client_id": ..., "client_secret": ...}``, called at every login.
+        ``env`` lays variables of the environment contract (``AWS_ROLE_ARN``,
+        ``LOOKER_CI_OKTA_*``...) over the process environment for this client only; a
+        ``LOOKERSDK_*`` or ``LOOKER_CI_*`` name that looker-ci does not read raises
+        ``InvalidArgumentError`` (other names are allowed). ``client_secret`` is held only in
+        the native core."""
         self._native = NativeClient.from_settings(
             base_url=base_url,
             client_id=client_id,
@@ -80,8 +85,11 @@ class _Base:
         env: Mapping[str, str] | None = None,
     ) -> Self:
         """Settings from ``./looker.ini`` (or ``config_file``) and ``LOOKERSDK_*`` variables;
-        credentials from the default chain (see :meth:`describe`). ``env`` lays variables over
-        the process environment for this client only."""
+        credentials from the default chain (see :meth:`describe`). ``section`` picks the file's
+        section (default: the first; one that does not exist raises ``ConfigError`` naming the
+        file and its sections). ``env`` lays variables over the process environment for this
+        client only; a ``LOOKERSDK_*`` or ``LOOKER_CI_*`` name that looker-ci does not read
+        raises ``InvalidArgumentError``."""
         client = cls.__new__(cls)
         client._native = NativeClient.from_env(
             os.fspath(config_file) if config_file is not None else None,
