@@ -8,6 +8,10 @@ export declare class NativeClient {
   static fromOptions(options: ClientOptions, credentials?: (() => Promise<ApiKey>) | undefined | null): NativeClient
   /** Which credential source the client uses and why (never a secret). */
   describe(): CredentialReport
+  /** The identity behind the client as facts, and the CI run (`ci`) its requests name. */
+  identity(): any
+  /** `looker-ci doctor`: identity, stored secrets, privileges against `commands`, lifetimes. */
+  doctor(commands?: Array<string> | undefined | null): Promise<any>
   me(): Promise<any>
   /** `raw`: return the body as a `Buffer` instead of decoded JSON. */
   request(method: string, path: string, query?: any | undefined | null, body?: any | undefined | null, raw?: boolean | undefined | null): Promise<any | Buffer>
@@ -74,6 +78,13 @@ export declare class NativeFakeLooker {
   makeAmbiguous(branch: string, field: string, otherView: string): string
   slowField(branch: string, field: string, seconds: number): string
   removeField(branch: string, field: string): string
+  /**
+   * `roles`: `{ name, permissions, models }` each (checked in lib/testing.js); `models` null
+   * is the "All" model set; the name `Admin` is Looker's built-in Admin role.
+   */
+  setUserRoles(userId: string, roles: Array<FakeRoleSpec>): void
+  /** Every distinct `User-Agent` seen, in order. */
+  userAgents(): Array<string>
   setUserPermissions(userId: string, permissions: Array<string>): void
   setQueryConcurrencyLimit(limit: number): void
   setQueryDuration(seconds: number): void
@@ -142,7 +153,16 @@ export interface FakeCounters {
   meCalls: number
 }
 
-/** One injected fault; see `FakeLooker.injectFault`. */
+/**
+ * One injected fault; see `FakeLooker.injectFault`.
+ * One role for `setUserRoles`.
+ */
+export interface FakeRoleSpec {
+  name: string
+  permissions: Array<string>
+  models?: Array<string>
+}
+
 export interface FaultOptions {
   status?: number
   retryAfter?: string

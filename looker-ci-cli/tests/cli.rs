@@ -335,4 +335,165 @@ async fn sigterm_from_the_runner_removes_the_temporary_branch_and_exits_130() {
         "{:?}",
         fake.branches()
     );
+    // In CI the audit trail is on by default; the cancelled run closed it.
+    let records = audit_records(&scratch.path("looker-ci-audit.jsonl"));
+    assert_eq!(records[0]["type"], "run");
+    assert_eq!(records[0]["ci"]["pipeline"], "4242");
+    let last = records.last().unwrap();
+    assert_eq!(
+        (&last["type"], &last["outcome"]),
+        (&"end".into(), &"cancelled".into())
+    );
+}
+
+/// Every line of an audit file, parsed (a line that is not JSON fails the test).
+fn audit_records(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_run_leaves_a_readable_audit_trail_without_secrets() {
+    let fake = FakeLooker::start().await.unwrap();
+    fake.set_query_duration(std::time::Duration::from_secs(60));
+    let scratch = Scratch::new("killed");
+    let audit = scratch.path("audit/trail.jsonl");
+    std::fs::create_dir_all(audit.parent().unwrap()).unwrap();
+    let mut command = looker_ci();
+    command
+        .args(["sql", "--project", "thelook", "--audit"])
+        .arg(&audit)
+        .current_dir(&scratch.0)
+        .env_clear()
+        .env("LOOKERSDK_BASE_URL", fake.base_url())
+        .env("LOOKERSDK_CLIENT_ID", fake.client_id())
+        .env(
+            "LOOKERSDK_CLIENT_SECRET",
+            fake.client_secret().expose_secret(),
+        )
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", "acme/analytics")
+        .env("GITHUB_RUN_ID", "9001")
+        .env("GITHUB_JOB", "looker")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let mut waited = 0;
+    while fake.warehouse_counters().running == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+        assert!(waited < 400, "no query ever ran");
+    }
+    child.kill().unwrap(); // SIGKILL: no handler runs, nothing is flushed at exit
+    let _ = child.wait();
+    let records = audit_records(&audit);
+    assert_eq!(records[0]["type"], "run");
+    assert_eq!(records[0]["ci"]["system"], "github");
+    assert_eq!(records[0]["identity"]["source"], "settings");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "login" && r["looker_user_id"] == "1")
+    );
+    let requests: Vec<_> = records.iter().filter(|r| r["type"] == "request").collect();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["path"] == "/lookml_models/{lookml_model_name}/explores/{explore_name}"),
+        "{requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| r["status"].is_u64() && r["duration_ms"].is_number())
+    );
+    assert!(
+        !records.iter().any(|r| r["type"] == "end"),
+        "a killed run writes no end record"
+    );
+    // Every request FakeLooker saw came with the run in its User-Agent.
+    let agents = fake.user_agents();
+    assert!(
+        agents
+            .iter()
+            .all(|a| a.contains("(github; repository=acme/analytics; run=9001; job=looker")),
+        "{agents:?}"
+    );
+    let text = std::fs::read_to_string(&audit).unwrap();
+    assert!(!text.contains(fake.client_secret().expose_secret()));
+    for token in fake.issued_tokens() {
+        assert!(
+            !text.contains(token.expose_secret()),
+            "a token is in the audit file"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_passes_a_least_privilege_user_and_fails_an_admin() {
+    use looker_ci_core::testing::FakeRole;
+    let fake = FakeLooker::start().await.unwrap();
+    let scratch = Scratch::new("doctor");
+    fake.set_user_roles("1", vec![FakeRole::ci_validator(&["thelook"])]);
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &["doctor", "--json", "doctor.json", "--no-audit"],
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("CI Validator"), "{stdout}");
+    // The stored key in LOOKERSDK_CLIENT_SECRET is worth a warning, not a failure.
+    assert!(stdout.contains("secrets.static-key"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scratch.path("doctor.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["looker_user"]["id"], "1");
+    assert!(!scratch.path("looker-ci-audit.jsonl").exists());
+
+    fake.set_user_roles("1", vec![FakeRole::admin()]);
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &["doctor", "--command", "deploy", "--quiet"],
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("privilege.admin") && stdout.contains("privilege.sudo"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(fake.client_secret().expose_secret()));
+
+    let out = run(Some(&fake), &scratch.0, &["doctor", "--command", "publish"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("known: lookml, sql"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_403_names_the_permissions_the_command_needs() {
+    let fake = FakeLooker::start().await.unwrap();
+    let scratch = Scratch::new("forbidden");
+    fake.set_user_permissions("1", &["see_lookml", "develop"]);
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &["deploy", "--project", "thelook", "--branch", "main"],
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("`looker-ci deploy` needs the Looker permissions develop, deploy"),
+        "{stderr}"
+    );
 }

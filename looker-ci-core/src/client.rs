@@ -10,8 +10,11 @@ use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
+use crate::audit::{AuditTrail, ENV_AUDIT_FILE};
+use crate::ci_run::{CiRun, user_agent};
+use crate::credentials::summary::{IdentitySummary, identity_summary};
 use crate::credentials::{
-    CredentialProvider, CredentialReport, ProxyAuth, StaticCredentials, provider_http_client,
+    CredentialProvider, CredentialReport, ProxyAuth, StaticCredentials, provider_http_client_as,
     resolve_chain,
 };
 use crate::error::{Error, Result};
@@ -147,7 +150,16 @@ pub struct LookerClient {
     session: Arc<Session>,
     settings: Arc<Settings>,
     policy: RefreshPolicy,
-    report: Arc<CredentialReport>,
+    identity: Arc<Identity>,
+}
+
+/// Who a client acts as and for which CI run: fixed when it is built, shared by its clones.
+struct Identity {
+    report: CredentialReport,
+    summary: IdentitySummary,
+    ci_run: Option<CiRun>,
+    /// The environment the client was built from (the doctor reads it again).
+    env: Arc<dyn Environment>,
 }
 
 impl fmt::Debug for LookerClient {
@@ -180,16 +192,29 @@ impl LookerClient {
         env: Arc<dyn Environment>,
         policy: RefreshPolicy,
     ) -> Result<Self> {
-        let http = provider_http_client(&settings)?;
+        let ci_run = CiRun::from_env(env.as_ref());
+        let http = provider_http_client_as(&settings, &user_agent(ci_run.as_ref()))?;
         let chosen = resolve_chain(&settings, &env, http, &policy)?;
         tracing::debug!(report = %chosen.report, "credential source chosen");
-        Self::build(
+        let summary = identity_summary(&chosen.report, &env);
+        let identity = Identity {
+            report: chosen.report,
+            summary,
+            ci_run,
+            env: Arc::clone(&env),
+        };
+        let client = Self::build(
             settings,
             chosen.provider,
             policy,
-            chosen.report,
+            identity,
             chosen.proxy_auth,
-        )
+        )?;
+        // One setting turns the audit trail on for clients built from the environment.
+        match env.var(ENV_AUDIT_FILE).filter(|p| !p.trim().is_empty()) {
+            Some(path) => Ok(client.with_audit(Arc::new(AuditTrail::open(path.trim())?))),
+            None => Ok(client),
+        }
     }
 
     /// A client using the API key in `settings`.
@@ -200,7 +225,54 @@ impl LookerClient {
 
     /// Which credential source this client uses and why (never a secret).
     pub fn describe(&self) -> &CredentialReport {
-        &self.report
+        &self.identity.report
+    }
+
+    /// The identity behind this client as facts (source, the CI token's non-secret claims, the
+    /// AWS role and STS session name, the Okta client), read when the client was built.
+    pub fn identity(&self) -> &IdentitySummary {
+        &self.identity.summary
+    }
+
+    /// The CI run this client's requests are attributed to (in their `User-Agent` and in the
+    /// audit trail), `None` outside GitLab CI and GitHub Actions.
+    pub fn ci_run(&self) -> Option<&CiRun> {
+        self.identity.ci_run.as_ref()
+    }
+
+    /// The lifetime Looker gave this client's last access token (`expires_in`), once it has
+    /// logged in; the session refreshes it ahead of expiry.
+    pub fn token_ttl(&self) -> Option<std::time::Duration> {
+        self.session.token_ttl()
+    }
+
+    /// The environment this client's settings and credentials were read from.
+    pub fn environment(&self) -> &Arc<dyn Environment> {
+        &self.identity.env
+    }
+
+    /// The audit trail this client records its requests in, if any.
+    pub fn audit_trail(&self) -> Option<&Arc<AuditTrail>> {
+        self.session.audit_trail()
+    }
+
+    /// A client that records every request in `trail` (see [`AuditTrail`]), on a new Looker
+    /// session with this client's login, settings and connection settings; it writes the run's
+    /// header (CI run, identity) at once. Build it before the first request and close it when
+    /// done; clones, [`LookerClient::in_workspace`] and [`LookerClient::login_user`] share it.
+    pub fn with_audit(&self, trail: Arc<AuditTrail>) -> LookerClient {
+        trail.run_started(serde_json::json!({
+            "base_url": self.settings.base_url.as_str(),
+            "user_agent": user_agent(self.ci_run()),
+            "ci": self.ci_run(),
+            "identity": self.identity(),
+        }));
+        LookerClient {
+            session: self.session.with_audit(trail, self.policy.clone()),
+            settings: Arc::clone(&self.settings),
+            policy: self.policy.clone(),
+            identity: Arc::clone(&self.identity),
+        }
     }
 
     /// A client whose API key comes from `provider` at every login.
@@ -217,28 +289,40 @@ impl LookerClient {
         provider: Arc<dyn CredentialProvider>,
         policy: RefreshPolicy,
     ) -> Result<Self> {
+        let env: Arc<dyn Environment> = Arc::new(ProcessEnvironment);
         let report = CredentialReport {
             source: provider.name().to_owned(),
             detail: "credential provider given in code".into(),
             skipped: Vec::new(),
         };
-        Self::build(settings, provider, policy, report, None)
+        let mut summary = identity_summary(&report, &env);
+        // A provider given in code: the chain's AWS and Okta settings are not what it uses.
+        summary.aws = None;
+        summary.okta = None;
+        let identity = Identity {
+            report,
+            summary,
+            ci_run: CiRun::from_env(env.as_ref()),
+            env,
+        };
+        Self::build(settings, provider, policy, identity, None)
     }
 
     fn build(
         settings: Settings,
         provider: Arc<dyn CredentialProvider>,
         policy: RefreshPolicy,
-        report: CredentialReport,
+        identity: Identity,
         proxy_auth: Option<Arc<ProxyAuth>>,
     ) -> Result<Self> {
-        let transport = Transport::new(&settings)?.with_proxy_auth(proxy_auth);
+        let transport = Transport::new(&settings, &user_agent(identity.ci_run.as_ref()))?
+            .with_proxy_auth(proxy_auth);
         let session = Session::new(transport, provider, policy.clone(), settings.dev_workspace);
         Ok(LookerClient {
             session,
             settings: Arc::new(settings),
             policy,
-            report: Arc::new(report),
+            identity: Arc::new(identity),
         })
     }
 
@@ -311,7 +395,7 @@ impl LookerClient {
                 .sudo(user_id.trim().to_owned(), self.policy.clone()),
             settings: Arc::clone(&self.settings),
             policy: self.policy.clone(),
-            report: Arc::clone(&self.report),
+            identity: Arc::clone(&self.identity),
         })
     }
 
@@ -327,7 +411,7 @@ impl LookerClient {
             session: self.session.in_workspace(dev, self.policy.clone()),
             settings: Arc::clone(&self.settings),
             policy: self.policy.clone(),
-            report: Arc::clone(&self.report),
+            identity: Arc::clone(&self.identity),
         }
     }
 

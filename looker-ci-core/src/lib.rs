@@ -25,10 +25,13 @@
 //! ```
 
 pub mod api;
+pub mod audit;
+pub mod ci_run;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod client;
 pub mod credentials;
+pub mod doctor;
 mod error;
 pub mod gate;
 mod ini;
@@ -44,6 +47,8 @@ mod transport;
 pub mod testing;
 
 pub use api::{OperationOutput, RawReply};
+pub use audit::AuditTrail;
+pub use ci_run::CiRun;
 pub use client::{ApiCall, LookerClient};
 pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
 pub use error::{ApiError, Error, FieldError, Result};

@@ -37,6 +37,8 @@ pub(crate) struct Counters {
     pub logins: AtomicU64,
     pub requests: AtomicU64,
     pub reauthentications: AtomicU64,
+    /// The `expires_in` of the last login, in seconds (0 until one reported it).
+    pub last_token_ttl_secs: AtomicU64,
 }
 
 /// A snapshot of a client's counters.
@@ -126,6 +128,34 @@ impl Session {
         })
     }
 
+    /// The same login on a new session whose transport records every request in `trail`.
+    pub fn with_audit(
+        self: &Arc<Self>,
+        trail: Arc<crate::audit::AuditTrail>,
+        policy: RefreshPolicy,
+    ) -> Arc<Session> {
+        Arc::new(Session {
+            transport: self.transport.clone().with_audit(Some(trail)),
+            login: self.login.clone(),
+            token: TokenCache::new("looker access token", policy),
+            dev_workspace: self.dev_workspace,
+            closed: AtomicBool::new(false),
+            counters: Arc::clone(&self.counters),
+        })
+    }
+
+    pub fn audit_trail(&self) -> Option<&Arc<crate::audit::AuditTrail>> {
+        self.transport.audit()
+    }
+
+    /// The lifetime Looker gave the last token, if it said.
+    pub fn token_ttl(&self) -> Option<Duration> {
+        match self.counters.last_token_ttl_secs.load(Ordering::Relaxed) {
+            0 => None,
+            secs => Some(Duration::from_secs(secs)),
+        }
+    }
+
     pub fn dev_workspace(&self) -> bool {
         self.dev_workspace
     }
@@ -156,11 +186,32 @@ impl Session {
         let counters = Arc::clone(&self.counters);
         self.token
             .get(move || async move {
-                let token = match login {
-                    Login::ApiKey(provider) => login_with_api_key(&transport, provider).await?,
-                    Login::Sudo { parent, user_id } => login_as_user(parent, user_id).await?,
+                let (token, sudo_user) = match login {
+                    Login::ApiKey(provider) => {
+                        (login_with_api_key(&transport, provider).await?, None)
+                    }
+                    Login::Sudo { parent, user_id } => {
+                        (login_as_user(parent, user_id.clone()).await?, Some(user_id))
+                    }
                 };
                 counters.logins.fetch_add(1, Ordering::Relaxed);
+                if let Expiry::In(ttl) = token.expiry {
+                    counters
+                        .last_token_ttl_secs
+                        .store(ttl.as_secs(), Ordering::Relaxed);
+                }
+                if let Some(audit) = transport.audit() {
+                    let sudo = sudo_user.is_some();
+                    let user_id = match sudo_user {
+                        Some(id) => Some(id),
+                        None => whoami(&transport, &token.value).await,
+                    };
+                    let ttl = match token.expiry {
+                        Expiry::In(ttl) => Some(ttl),
+                        _ => None,
+                    };
+                    audit.login(user_id.as_deref(), sudo, ttl);
+                }
                 // A new login is a new Looker session: the workspace must be set again before
                 // anyone uses the token.
                 if dev {
@@ -305,6 +356,30 @@ fn login_as_user(
         parse_token_reply(&reply, "/login/{user_id}")
     }
     .boxed()
+}
+
+/// The id of the user a new token acts as (`GET /user?fields=id`), for the audit trail; `None`
+/// when Looker does not say (the login itself has succeeded either way).
+async fn whoami(transport: &Transport, token: &BearerToken) -> Option<String> {
+    let query = [("fields".to_owned(), "id".to_owned())];
+    let reply = transport
+        .send(ApiRequest {
+            method: Method::GET,
+            path: "/user",
+            query: &query,
+            body: RequestBody::None,
+            bearer: Some(token),
+            retry_safe: true,
+        })
+        .await
+        .ok()
+        .filter(Reply::is_success)?;
+    let user: serde_json::Value = serde_json::from_slice(&reply.body).ok()?;
+    match &user["id"] {
+        serde_json::Value::String(id) => Some(id.clone()),
+        serde_json::Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
 }
 
 /// Say what a refused `POST /login/{user_id}` means: Looker answers a user that does not exist

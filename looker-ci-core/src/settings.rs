@@ -179,6 +179,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     crate::credentials::okta::ENV_SCOPES,
     crate::credentials::okta::ENV_AUDIENCE,
     crate::credentials::okta::ENV_TOKEN_EXCHANGE,
+    crate::audit::ENV_AUDIT_FILE,
 ];
 
 /// Check the names of an `env` overlay (the bindings' `env` option). A name in looker-ci's own

@@ -9,12 +9,14 @@ use secrecy::{ExposeSecret, SecretString};
 
 use std::sync::Arc;
 
+use crate::audit::{AuditTrail, RequestRecord};
 use crate::credentials::ProxyAuth;
 use crate::error::{ApiError, Error, FieldError, Result};
 use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use crate::settings::Settings;
 
-/// The `User-Agent` and `x-looker-appid` value sent on every request.
+/// The product token of the `User-Agent` (outside CI the whole value; in CI the run follows it,
+/// see [`crate::ci_run::user_agent`]) and the `x-looker-appid` value sent on every request.
 pub const USER_AGENT: &str = concat!("looker-ci/", env!("CARGO_PKG_VERSION"));
 const APP_ID: &str = concat!("looker-ci ", env!("CARGO_PKG_VERSION"));
 
@@ -80,6 +82,13 @@ impl Reply {
         (200..300).contains(&self.status)
     }
 
+    /// The request id Looker (or a proxy in front of it) gave the reply.
+    pub fn request_id(&self) -> Option<&str> {
+        REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|name| self.headers.get(*name).and_then(|v| v.to_str().ok()))
+    }
+
     /// The API error for a non-success reply: Looker's `message` and `documentation_url`, the
     /// request id; never the raw body.
     pub fn to_error(&self, method: &Method, path: &str) -> Error {
@@ -106,12 +115,7 @@ impl Reply {
             ),
             None => (reason.to_owned(), None, Vec::new()),
         };
-        let request_id = REQUEST_ID_HEADERS.iter().find_map(|name| {
-            self.headers
-                .get(*name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
+        let request_id = self.request_id().map(str::to_owned);
         Error::Api(Box::new(ApiError {
             status: self.status,
             method: method.as_str().to_owned(),
@@ -250,14 +254,17 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     /// An identity-aware proxy's bearer header, sent on every request when configured.
     proxy_auth: Option<Arc<ProxyAuth>>,
+    /// Where every attempt is recorded, when auditing is on.
+    audit: Option<Arc<AuditTrail>>,
 }
 
 impl Transport {
-    pub fn new(settings: &Settings) -> Result<Transport> {
+    /// A transport for `settings` that sends `user_agent` (see [`crate::ci_run::user_agent`]).
+    pub fn new(settings: &Settings, user_agent: &str) -> Result<Transport> {
         let mut headers = HeaderMap::new();
         headers.insert("x-looker-appid", HeaderValue::from_static(APP_ID));
         let mut builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+            .user_agent(user_agent)
             .default_headers(headers)
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(30)))
@@ -280,7 +287,18 @@ impl Transport {
             timeout: settings.timeout,
             retry: settings.retry.clone(),
             proxy_auth: None,
+            audit: None,
         })
+    }
+
+    pub fn with_audit(mut self, audit: Option<Arc<AuditTrail>>) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// The audit trail requests are recorded in, if any.
+    pub fn audit(&self) -> Option<&Arc<AuditTrail>> {
+        self.audit.as_ref()
     }
 
     pub fn with_proxy_auth(mut self, proxy_auth: Option<Arc<ProxyAuth>>) -> Self {
@@ -294,7 +312,24 @@ impl Transport {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            let sent = std::time::Instant::now();
             let outcome = self.send_once(&request).await;
+            if let Some(audit) = &self.audit {
+                audit.request(RequestRecord {
+                    method: request.method.as_str(),
+                    path: request.path,
+                    status: outcome.as_ref().ok().map(|r| r.status),
+                    error: match &outcome {
+                        Ok(_) => None,
+                        Err(Error::Timeout { .. }) => Some("timeout"),
+                        Err(Error::Redirect { .. }) => Some("redirect"),
+                        Err(_) => Some("connection"),
+                    },
+                    request_id: outcome.as_ref().ok().and_then(Reply::request_id),
+                    duration: sent.elapsed(),
+                    attempt,
+                });
+            }
             let retry_after = match &outcome {
                 Ok(reply) if is_retryable_status(reply.status) => reply
                     .headers

@@ -138,10 +138,37 @@ export declare class LookerClient implements AsyncDisposable {
   loginUser(userId: string | number): LookerClient
   stats(): ClientStats
   describe(): CredentialReport
+  /** The identity behind the client and the CI run its requests name; never a secret. */
+  identity(): Record<string, unknown> & { source: string; ci: Record<string, unknown> | null }
+  /** `looker-ci doctor`: identity, stored secrets, privileges against `commands`, lifetimes. */
+  doctor(commands?: readonly string[]): Promise<DoctorReport>
   /** Log out; later calls reject with code `LOOKER_CI_CLOSED`. */
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
   toJSON(): { baseUrl: string }
+}
+
+/** One finding of `doctor()` (codes in docs/security.md). */
+export interface DoctorFinding {
+  area: 'identity' | 'secrets' | 'privilege' | 'lifetimes'
+  level: 'note' | 'warning' | 'error'
+  code: string
+  message: string
+  fix: string | null
+}
+
+/** The report of `doctor()` (`format_version` 1). */
+export interface DoctorReport {
+  format_version: number
+  passed: boolean
+  commands: string[]
+  ci: Record<string, unknown> | null
+  identity: Record<string, unknown>
+  looker_user: {
+    id: string
+    roles: { name: string; permission_set: string; permissions: string[]; models: string[] | null }[]
+  } | null
+  findings: DoctorFinding[]
 }
 
 export declare const version: string

@@ -137,6 +137,25 @@ class LookerClient {
     return this.#native.describe()
   }
 
+  /**
+   * The identity behind the client as facts: `source`, `detail`, `skipped`, the CI token's
+   * non-secret claims (`ci_token`), the `aws` role and STS session name, the `okta` client, and
+   * `ci`, the CI run its requests name (in their User-Agent and the audit trail). No secret.
+   */
+  identity() {
+    return callSync(() => this.#native.identity())
+  }
+
+  /**
+   * Check the set-up as `looker-ci doctor` does: identity, stored secrets, the API user's
+   * privileges against what `commands` need (default: lookml, sql, assert, content), lifetimes.
+   * Resolves to the report (`passed`, `findings` with `area`, `level`, `code`, `message`, `fix`;
+   * docs/security.md lists them).
+   */
+  doctor(commands) {
+    return callAsync(() => this.#native.doctor(commands == null ? null : [...commands].map(String)))
+  }
+
   /** Counts of logins, requests and re-authentications after a 401. */
   stats() {
     return this.#native.stats()

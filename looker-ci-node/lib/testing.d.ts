@@ -229,6 +229,13 @@ export declare class FakeLooker implements AsyncDisposable {
   removeField(branch: string, field: string): string
   /** Give `userId` exactly these permissions (`develop` and `deploy` are enforced). */
   setUserPermissions(userId: string | number, permissions: readonly string[]): void
+  /** Give `userId` exactly these roles (`models` null or left out: every model; `'Admin'`: the built-in Admin role). */
+  setUserRoles(
+    userId: string | number,
+    roles: readonly { name: string; permissions?: readonly string[]; models?: readonly string[] | null }[],
+  ): void
+  /** Every distinct `User-Agent` FakeLooker has seen, in order. */
+  userAgents(): string[]
   setQueryConcurrencyLimit(limit: number): void
   setQueryDuration(seconds: number): void
   setApiLatency(minSeconds: number, maxSeconds: number): void

@@ -217,6 +217,33 @@ class FakeLooker {
     this.#native.setUserPermissions(String(userId), [...permissions])
   }
 
+  /**
+   * Give `userId` exactly these roles, each `{ name, permissions, models }` (`models` left out
+   * or null: every model; the name `'Admin'`: Looker's built-in Admin role). The API key logs in
+   * as user 1.
+   */
+  setUserRoles(userId, roles) {
+    const specs = [...roles].map((role) => {
+      const unknown = Object.keys(role ?? {}).filter((k) => !['name', 'permissions', 'models'].includes(k))
+      if (typeof role?.name !== 'string' || unknown.length > 0) {
+        throw new TypeError(
+          `a role is { name, permissions, models }; got keys ${JSON.stringify(Object.keys(role ?? {}))}`,
+        )
+      }
+      return {
+        name: role.name,
+        permissions: [...(role.permissions ?? [])].map(String),
+        models: role.models == null ? undefined : [...role.models].map(String),
+      }
+    })
+    this.#native.setUserRoles(String(userId), specs)
+  }
+
+  /** Every distinct `User-Agent` FakeLooker has seen, in order. */
+  userAgents() {
+    return this.#native.userAgents()
+  }
+
   /** Query tasks one user may run at once (Looker's default: 15). */
   setQueryConcurrencyLimit(limit) {
     this.#native.setQueryConcurrencyLimit(limit)

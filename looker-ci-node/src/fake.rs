@@ -9,6 +9,14 @@ use secrecy::ExposeSecret;
 use crate::errors::invalid;
 
 /// One injected fault; see `FakeLooker.injectFault`.
+/// One role for `setUserRoles`.
+#[napi(object)]
+pub struct FakeRoleSpec {
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub models: Option<Vec<String>>,
+}
+
 #[napi(object)]
 pub struct FaultOptions {
     pub status: Option<u16>,
@@ -334,6 +342,31 @@ impl NativeFakeLooker {
     #[napi]
     pub fn remove_field(&self, branch: String, field: String) -> napi::Result<String> {
         world("field", self.fake.remove_field(&branch, &field))
+    }
+
+    /// `roles`: `{ name, permissions, models }` each (checked in lib/testing.js); `models` null
+    /// is the "All" model set; the name `Admin` is Looker's built-in Admin role.
+    #[napi]
+    pub fn set_user_roles(&self, user_id: String, roles: Vec<FakeRoleSpec>) {
+        let roles = roles
+            .into_iter()
+            .map(|spec| {
+                if spec.name == "Admin" {
+                    return looker_ci_core::testing::FakeRole::admin();
+                }
+                let permissions: Vec<&str> = spec.permissions.iter().map(String::as_str).collect();
+                let mut role = looker_ci_core::testing::FakeRole::new(&spec.name, &permissions);
+                role.models = spec.models;
+                role
+            })
+            .collect();
+        self.fake.set_user_roles(&user_id, roles);
+    }
+
+    /// Every distinct `User-Agent` seen, in order.
+    #[napi]
+    pub fn user_agents(&self) -> Vec<String> {
+        self.fake.user_agents()
     }
 
     #[napi]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use looker_ci_core::doctor::{self, DoctorOptions};
 use looker_ci_core::gate;
 use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
@@ -82,6 +83,19 @@ fn gate_request(
     let kind = gate::ValidatorKind::parse(validator)?;
     let options = parse_json("options", Some(options_json))?.unwrap_or_default();
     Ok((kind, gate::ValidateOptions::from_json(options)?))
+}
+
+fn doctor_json(report: &doctor::DoctorReport) -> looker_ci_core::Result<serde_json::Value> {
+    serde_json::to_value(report).map_err(|e| looker_ci_core::Error::Internal {
+        message: format!("cannot encode the doctor report: {e}"),
+    })
+}
+
+fn internal(e: serde_json::Error) -> PyErr {
+    NativeError(looker_ci_core::Error::Internal {
+        message: format!("cannot encode the identity: {e}"),
+    })
+    .into()
 }
 
 fn to_json(result: &gate::ValidationResult) -> looker_ci_core::Result<serde_json::Value> {
@@ -209,6 +223,36 @@ impl NativeClient {
         dict.set_item("skipped", report.skipped.clone())?;
         dict.set_item("summary", report.to_string())?;
         Ok(dict)
+    }
+
+    fn identity(&self) -> PyResult<Json> {
+        let mut value = serde_json::to_value(self.client.identity()).map_err(internal)?;
+        value["ci"] = serde_json::to_value(self.client.ci_run()).map_err(internal)?;
+        Ok(Json(value))
+    }
+
+    #[pyo3(signature = (commands=None))]
+    fn doctor(&self, py: Python<'_>, commands: Option<Vec<String>>) -> PyResult<Json> {
+        let options =
+            DoctorOptions::for_commands(&commands.unwrap_or_default()).map_err(NativeError)?;
+        let client = self.client.clone();
+        Ok(Json(block_on(py, async move {
+            doctor_json(&doctor::doctor(&client, &options).await)
+        })?))
+    }
+
+    #[pyo3(signature = (commands=None))]
+    fn doctor_async<'py>(
+        &self,
+        py: Python<'py>,
+        commands: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options =
+            DoctorOptions::for_commands(&commands.unwrap_or_default()).map_err(NativeError)?;
+        let client = self.client.clone();
+        awaitable::future_into_py(py, "doctor()", async move {
+            doctor_json(&doctor::doctor(&client, &options).await).map(Json)
+        })
     }
 
     fn me(&self, py: Python<'_>) -> PyResult<Json> {

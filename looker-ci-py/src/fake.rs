@@ -278,6 +278,32 @@ impl NativeFakeLooker {
         self.fake.set_user_permissions(user_id, &permissions);
     }
 
+    /// `roles`: `(name, permissions, models)`; `models` `None` is the "All" model set; the
+    /// name `Admin` is Looker's built-in Admin role.
+    fn set_user_roles(
+        &self,
+        user_id: &str,
+        roles: Vec<(String, Vec<String>, Option<Vec<String>>)>,
+    ) {
+        let roles = roles
+            .into_iter()
+            .map(|(name, permissions, models)| {
+                if name == "Admin" {
+                    return looker_ci_core::testing::FakeRole::admin();
+                }
+                let permissions: Vec<&str> = permissions.iter().map(String::as_str).collect();
+                let mut role = looker_ci_core::testing::FakeRole::new(&name, &permissions);
+                role.models = models;
+                role
+            })
+            .collect();
+        self.fake.set_user_roles(user_id, roles);
+    }
+
+    fn user_agents(&self) -> Vec<String> {
+        self.fake.user_agents()
+    }
+
     fn set_query_concurrency_limit(&self, limit: usize) {
         self.fake.set_query_concurrency_limit(limit);
     }

@@ -88,9 +88,72 @@ pub fn operation(id: &str) -> Option<&'static Operation> {
         .map(|i| &OPERATIONS[i])
 }
 
+/// The operation a request is for, found from its method and its filled-in path (without
+/// `/api/4.0`), with each path parameter's value as sent. A literal segment beats a parameter
+/// (`/users/me` is not `/users/{user_id}`); `None` for a path of no operation.
+pub fn match_request(
+    method: &str,
+    path: &str,
+) -> Option<(&'static Operation, Vec<(&'static str, String)>)> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let mut best: Option<(&'static Operation, usize)> = None;
+    for op in OPERATIONS.iter().filter(|op| op.method == method) {
+        let template: Vec<&str> = op.path.split('/').collect();
+        if template.len() != segments.len() {
+            continue;
+        }
+        let mut parameters = 0;
+        let fits = template.iter().zip(&segments).all(|(t, s)| {
+            if t.starts_with('{') {
+                parameters += 1;
+                !s.is_empty()
+            } else {
+                t == s
+            }
+        });
+        if fits && best.is_none_or(|(_, fewest)| parameters < fewest) {
+            best = Some((op, parameters));
+        }
+    }
+    let (op, _) = best?;
+    let values = op
+        .path
+        .split('/')
+        .zip(&segments)
+        .filter_map(|(t, s)| {
+            t.strip_prefix('{')
+                .and_then(|t| t.strip_suffix('}'))
+                .map(|name| (name, (*s).to_owned()))
+        })
+        .collect();
+    Some((op, values))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_is_matched_to_its_operation_and_parameters() {
+        let (op, values) = match_request("GET", "/queries/42/run/json").unwrap();
+        assert_eq!(op.id, "run_query");
+        assert_eq!(
+            values,
+            [
+                ("query_id", "42".to_owned()),
+                ("result_format", "json".to_owned())
+            ]
+        );
+        let (op, values) = match_request("POST", "/login").unwrap();
+        assert_eq!((op.id, values.len()), ("login", 0));
+        let (op, _) = match_request("PATCH", "/session").unwrap();
+        assert_eq!(op.id, "update_session");
+        // A literal segment wins over a parameter.
+        let (op, _) = match_request("GET", "/users/search").unwrap();
+        assert_eq!(op.id, "search_users");
+        assert!(match_request("GET", "/no/such/thing").is_none());
+        assert!(match_request("TRACE", "/user").is_none());
+    }
 
     #[test]
     fn the_table_holds_every_operation_of_the_spec_sorted_and_unique() {

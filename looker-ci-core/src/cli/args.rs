@@ -24,6 +24,7 @@ Examples:
   looker-ci assert --project thelook --explores thelook/orders
   looker-ci content --project thelook --exclude-personal --incremental production
   looker-ci deploy --project thelook --commit \"$CI_COMMIT_SHA\"
+  looker-ci doctor --command lookml --command sql --json doctor.json
 
 Settings and credentials come from the environment and looker.ini like the client's
 (LOOKERSDK_BASE_URL, the CI identity chain or an API key): see docs/ci.md.";
@@ -44,6 +45,13 @@ pub(crate) struct Cli {
     /// The looker.ini section to use (default: the first).
     #[arg(long, global = true, value_name = "NAME")]
     pub section: Option<String>,
+    /// Append an audit record of every Looker request to this JSON-lines file (default in CI:
+    /// LOOKER_CI_AUDIT_FILE, else ./looker-ci-audit.jsonl; outside CI: LOOKER_CI_AUDIT_FILE).
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_audit")]
+    pub audit: Option<PathBuf>,
+    /// Write no audit file, even in CI.
+    #[arg(long, global = true)]
+    pub no_audit: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +72,39 @@ pub(crate) enum Command {
     RunSchedule(RunScheduleArgs),
     /// Mark a datagroup stale now, so Looker rebuilds what depends on it.
     TriggerDatagroup(TriggerArgs),
+    /// Check the set-up: identity, stored secrets, the API user's privileges, lifetimes.
+    Doctor(DoctorArgs),
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Lookml(_) => "lookml",
+            Command::Sql(_) => "sql",
+            Command::Assert(_) => "assert",
+            Command::Content(_) => "content",
+            Command::Merge(_) => "merge",
+            Command::Deploy(_) => "deploy",
+            Command::RunSchedule(_) => "run-schedule",
+            Command::TriggerDatagroup(_) => "trigger-datagroup",
+            Command::Doctor(_) => "doctor",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// A command the pipeline runs (repeat for several; default: lookml, sql, assert, content).
+    /// Privileges are checked against what these need.
+    #[arg(long = "command", value_name = "COMMAND")]
+    pub commands: Vec<String>,
+    /// Write the report as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Print errors and warnings only.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Where reports go; shared by the validators and `merge`.

@@ -9,19 +9,21 @@ mod output;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Parser;
 
+use crate::audit::{AuditTrail, DEFAULT_CI_FILE, ENV_AUDIT_FILE};
 use crate::client::LookerClient;
+use crate::doctor::{DoctorOptions, permissions};
 use crate::error::{Error, Result};
 use crate::gate::report::{self, ReportFormat};
 use crate::gate::{self, Progress, ValidateOptions, ValidationResult, ValidatorKind};
-use crate::settings::{ProcessEnvironment, SettingsOptions};
+use crate::settings::{Environment, ProcessEnvironment, SettingsOptions};
 use crate::token_cache::RefreshPolicy;
 
-use args::{Cli, Command, ReportArgs, ValidateArgs};
+use args::{Cli, Command, DoctorArgs, ReportArgs, ValidateArgs};
 
 /// Exit codes (also in `--help`).
 pub mod exit {
@@ -73,15 +75,32 @@ pub fn exit_code(error: &Error) -> u8 {
     }
 }
 
+/// How the command reaches Looker: the settings file and section, and the audit file.
+struct Connection {
+    ini: Option<PathBuf>,
+    section: Option<String>,
+    audit: Option<PathBuf>,
+    no_audit: bool,
+}
+
 async fn execute(cli: Cli) -> u8 {
+    let name = cli.command.name();
+    let conn = Connection {
+        ini: cli.ini,
+        section: cli.section,
+        audit: cli.audit,
+        no_audit: cli.no_audit,
+    };
+    let conn = &conn;
     let outcome = match cli.command {
-        Command::Lookml(a) => validate(&cli.ini, &cli.section, ValidatorKind::Lookml, a).await,
-        Command::Sql(a) => validate(&cli.ini, &cli.section, ValidatorKind::Sql, a).await,
-        Command::Assert(a) => validate(&cli.ini, &cli.section, ValidatorKind::Assert, a).await,
-        Command::Content(a) => validate(&cli.ini, &cli.section, ValidatorKind::Content, a).await,
+        Command::Lookml(a) => validate(conn, ValidatorKind::Lookml, a).await,
+        Command::Sql(a) => validate(conn, ValidatorKind::Sql, a).await,
+        Command::Assert(a) => validate(conn, ValidatorKind::Assert, a).await,
+        Command::Content(a) => validate(conn, ValidatorKind::Content, a).await,
         Command::Merge(a) => merge(&a.inputs, &a.reports),
+        Command::Doctor(a) => doctor(conn, a).await,
         Command::Deploy(a) => {
-            with_client(&cli.ini, &cli.section, |client| async move {
+            with_client(conn, |client| async move {
                 gate::deploy::deploy(
                     &client,
                     &a.project,
@@ -96,7 +115,7 @@ async fn execute(cli: Cli) -> u8 {
             .await
         }
         Command::RunSchedule(a) => {
-            with_client(&cli.ini, &cli.section, |client| async move {
+            with_client(conn, |client| async move {
                 let plan = gate::deploy::run_schedule(&client, &a.plan_id).await?;
                 println!(
                     "scheduled plan {} ({}) is running once",
@@ -108,7 +127,7 @@ async fn execute(cli: Cli) -> u8 {
             .await
         }
         Command::TriggerDatagroup(a) => {
-            with_client(&cli.ini, &cli.section, |client| async move {
+            with_client(conn, |client| async move {
                 gate::deploy::trigger_datagroup(&client, &a.model, &a.datagroup).await?;
                 println!("datagroup {}::{} triggered", a.model, a.datagroup);
                 Ok(exit::PASSED)
@@ -120,55 +139,130 @@ async fn execute(cli: Cli) -> u8 {
         Ok(code) => code,
         Err(error) => {
             eprintln!("looker-ci: error: {error}");
+            if let Error::Api(api) = &error
+                && api.status == 403
+                && let Some(why) = permissions::explain_forbidden(name)
+            {
+                eprintln!("looker-ci: {why}");
+            }
             exit_code(&error)
         }
     }
 }
 
-fn client_from_environment(
-    ini: &Option<std::path::PathBuf>,
-    section: &Option<String>,
-) -> Result<LookerClient> {
-    let env: Arc<dyn crate::settings::Environment> = Arc::new(ProcessEnvironment);
+/// The client of the command: settings and the credential chain from the environment, and the
+/// audit trail (`--audit` over `LOOKER_CI_AUDIT_FILE` over, in CI, ./looker-ci-audit.jsonl).
+fn client_from_environment(conn: &Connection) -> Result<LookerClient> {
+    let process: Arc<dyn Environment> = Arc::new(ProcessEnvironment);
+    // The chain attaches LOOKER_CI_AUDIT_FILE itself; the command decides here instead.
+    let env: Arc<dyn Environment> = Arc::new(Without {
+        inner: Arc::clone(&process),
+        hidden: ENV_AUDIT_FILE,
+    });
     let settings = SettingsOptions {
-        config_file: ini.clone(),
-        section: section.clone(),
+        config_file: conn.ini.clone(),
+        section: conn.section.clone(),
         read_env: true,
         environment: Some(Arc::clone(&env)),
         ..SettingsOptions::default()
     }
     .build()?;
-    LookerClient::with_default_chain(settings, env, RefreshPolicy::default())
+    let client = LookerClient::with_default_chain(settings, env, RefreshPolicy::default())?;
+    let audit = if conn.no_audit {
+        None
+    } else {
+        conn.audit
+            .clone()
+            .or_else(|| {
+                process
+                    .var(ENV_AUDIT_FILE)
+                    .filter(|p| !p.trim().is_empty())
+                    .map(PathBuf::from)
+            })
+            .or_else(|| client.ci_run().map(|_| PathBuf::from(DEFAULT_CI_FILE)))
+    };
+    Ok(match audit {
+        Some(path) => client.with_audit(Arc::new(AuditTrail::open(path)?)),
+        None => client,
+    })
 }
 
-/// Run `work` with a client, then log out whatever happened.
-async fn with_client<F, Fut>(
-    ini: &Option<std::path::PathBuf>,
-    section: &Option<String>,
-    work: F,
-) -> Result<u8>
+/// An environment with one variable hidden.
+struct Without {
+    inner: Arc<dyn Environment>,
+    hidden: &'static str,
+}
+
+impl Environment for Without {
+    fn var(&self, name: &str) -> Option<String> {
+        (name != self.hidden)
+            .then(|| self.inner.var(name))
+            .flatten()
+    }
+    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
+        self.inner.read_file(path)
+    }
+    fn vars(&self) -> Vec<(String, String)> {
+        let mut vars = self.inner.vars();
+        vars.retain(|(name, _)| name != self.hidden);
+        vars
+    }
+}
+
+/// Run `work` with a client, then log out whatever happened and close the audit run.
+async fn with_client<F, Fut>(conn: &Connection, work: F) -> Result<u8>
 where
     F: FnOnce(LookerClient) -> Fut,
     Fut: std::future::Future<Output = Result<u8>>,
 {
-    let client = client_from_environment(ini, section)?;
+    let client = client_from_environment(conn)?;
     let outcome = work(client.clone()).await;
     let closed = client.close().await;
+    if let Some(trail) = client.audit_trail() {
+        trail.finish(match &outcome {
+            Ok(exit::PASSED) => "passed",
+            Ok(_) => "failed",
+            Err(Error::Cancelled { .. }) => "cancelled",
+            Err(_) => "error",
+        });
+    }
     let code = outcome?;
     closed?;
     Ok(code)
 }
 
-async fn validate(
-    ini: &Option<std::path::PathBuf>,
-    section: &Option<String>,
-    validator: ValidatorKind,
-    args: ValidateArgs,
-) -> Result<u8> {
+async fn doctor(conn: &Connection, args: DoctorArgs) -> Result<u8> {
+    let options = DoctorOptions::for_commands(&args.commands)?;
+    with_client(conn, |client| async move {
+        let report = crate::doctor::doctor(&client, &options).await;
+        if let Some(path) = &args.json {
+            let json = serde_json::to_string_pretty(&report).map_err(|e| Error::Internal {
+                message: format!("cannot encode the doctor report: {e}"),
+            })?;
+            write_report(path, &json)?;
+        }
+        let text = report.render_text();
+        for line in text.lines() {
+            let quiet_skip = args.quiet
+                && (line.trim_start().starts_with("note") || line.starts_with("        fix"));
+            if !quiet_skip {
+                println!("{line}");
+            }
+        }
+        Ok(if report.passed {
+            exit::PASSED
+        } else {
+            exit::FINDINGS
+        })
+    })
+    .await
+}
+
+async fn validate(conn: &Connection, validator: ValidatorKind, args: ValidateArgs) -> Result<u8> {
     let options = options_from(&args)?;
     let reports = args.reports;
     let cancel = cancellation();
-    with_client(ini, section, |client| async move {
+    with_client(conn, |client| async move {
         let progress = Arc::new(Progress::new());
         let ticker =
             (!reports.quiet).then(|| output::spawn_progress(validator, Arc::clone(&progress)));

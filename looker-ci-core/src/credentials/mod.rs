@@ -12,6 +12,7 @@ pub mod jwks;
 mod jwt;
 pub mod okta;
 mod proxy;
+pub mod summary;
 
 pub use cached::CachedProvider;
 pub(crate) use chain::resolve as resolve_chain;
@@ -36,8 +37,17 @@ use crate::settings::Settings;
 /// The HTTP client credential providers use (STS, Secrets Manager, GitHub's token endpoint):
 /// the Looker client's timeout, CA bundle and proxy, without Looker's headers.
 pub fn provider_http_client(settings: &Settings) -> Result<reqwest::Client> {
+    provider_http_client_as(settings, crate::transport::USER_AGENT)
+}
+
+/// As [`provider_http_client`], sending `user_agent` (CloudTrail records it with each STS and
+/// Secrets Manager call).
+pub(crate) fn provider_http_client_as(
+    settings: &Settings,
+    user_agent: &str,
+) -> Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
-        .user_agent(crate::transport::USER_AGENT)
+        .user_agent(user_agent)
         .timeout(settings.timeout)
         // Never follow one: the identity token or signed AWS requests would go along.
         .redirect(reqwest::redirect::Policy::none());

@@ -13,6 +13,7 @@ use super::fake_looker::FakeLooker;
 use super::git::PRODUCTION;
 use super::project::{FakeLook, FakeLookmlError, FakeProject, FakeWorldError};
 use super::query_tasks::WarehouseCounters;
+use super::roles::FakeRole;
 
 /// A field no project defines, for content that must not validate.
 const REMOVED_FIELD: &str = "removed_field";
@@ -144,13 +145,22 @@ impl FakeLooker {
         self.edit_branch(branch, |p| p.remove_field(field))
     }
 
-    /// Give `user_id` exactly these permissions (every user starts with all of them). Enforced:
-    /// `develop` (the dev workspace and changing branches) and `deploy`.
+    /// Give `user_id` exactly these permissions, as one role `Custom` on every model (every user
+    /// starts with a `Developer` role). Enforced: `develop` (the dev workspace and changing
+    /// branches) and `deploy`.
     pub fn set_user_permissions(&self, user_id: &str, permissions: &[&str]) {
-        self.lock().permissions.insert(
-            user_id.to_owned(),
-            permissions.iter().map(|p| (*p).to_owned()).collect(),
-        );
+        self.set_user_roles(user_id, vec![FakeRole::new("Custom", permissions)]);
+    }
+
+    /// Give `user_id` exactly these roles (the API key logs in as user `1`). Its permissions are
+    /// the union of the roles' permission sets; `GET /users/{id}/roles` shows them.
+    pub fn set_user_roles(&self, user_id: &str, roles: Vec<FakeRole>) {
+        self.lock().roles.insert(user_id.to_owned(), roles);
+    }
+
+    /// Every distinct `User-Agent` FakeLooker has seen, in order of first appearance.
+    pub fn user_agents(&self) -> Vec<String> {
+        self.lock().user_agents.clone()
     }
 
     /// How many query tasks one user may run at once (Looker's default is 15; at least 1); more

@@ -232,6 +232,14 @@ async fn handle(
             .filter(|(name, _)| *name != hyper::header::AUTHORIZATION)
             .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
             .collect();
+        if let Some(agent) = request
+            .headers()
+            .get(hyper::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            && !state.user_agents.iter().any(|seen| seen == agent)
+        {
+            state.user_agents.push(agent.to_owned());
+        }
         let latency = state.latency.map(|(min, max)| {
             let spread = max.saturating_sub(min).as_micros();
             let extra = u64::try_from(spread).map_or(0, |s| fastrand::u64(0..=s));

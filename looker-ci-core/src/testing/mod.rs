@@ -9,6 +9,7 @@ mod git;
 mod lookml;
 mod project;
 mod query_tasks;
+mod roles;
 mod schedules;
 mod state;
 mod warehouse;
@@ -20,4 +21,5 @@ pub use project::{
     FakeJoin, FakeLook, FakeLookmlError, FakeModel, FakeProject, FakeView, FakeWorldError,
 };
 pub use query_tasks::WarehouseCounters;
+pub use roles::{ALL_PERMISSIONS, FakeRole};
 pub use state::{FakeCounters, Fault};

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::roles::{self, FakeRole};
 use super::world::{Caller, World};
 
 const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
@@ -111,8 +112,10 @@ pub(crate) struct FakeState {
     pub issued: Vec<String>,
     /// Headers of the last request, `authorization` left out.
     pub last_headers: Vec<(String, String)>,
-    /// Permissions of users a test restricted; others have [`DEFAULT_PERMISSIONS`].
-    pub permissions: HashMap<String, Vec<String>>,
+    /// Roles of users a test set; others hold [`roles::default_roles`].
+    pub roles: HashMap<String, Vec<FakeRole>>,
+    /// Every distinct `User-Agent` seen, in order of first appearance.
+    pub user_agents: Vec<String>,
     /// Every request waits a duration drawn from this range before it is handled.
     pub latency: Option<(Duration, Duration)>,
     /// The LookML world of the CI endpoints.
@@ -204,7 +207,8 @@ impl FakeState {
             counters: FakeCounters::default(),
             issued: Vec::new(),
             last_headers: Vec::new(),
-            permissions: HashMap::new(),
+            roles: HashMap::new(),
+            user_agents: Vec::new(),
             latency: None,
             world: World::new(),
         }
@@ -243,8 +247,13 @@ impl FakeState {
             },
             ("GET", "/user") => match self.authenticate(request) {
                 Ok(token) => {
-                    let user_id = &self.tokens[&token].user_id;
-                    let user = self.users[user_id].clone();
+                    let user_id = self.tokens[&token].user_id.clone();
+                    let mut user = self.users[&user_id].clone();
+                    user["role_ids"] = self
+                        .roles_of(&user_id)
+                        .iter()
+                        .map(|r| json!(role_id(r)))
+                        .collect();
                     self.counters.me_calls += 1;
                     FakeReply::json(200, user)
                 }
@@ -258,6 +267,12 @@ impl FakeState {
                 Ok(token) => self.patch_session(&token, request.body),
                 Err(reply) => reply,
             },
+            ("GET", r) if r.starts_with("/users/") && r.ends_with("/roles") => {
+                match self.authenticate(request) {
+                    Ok(token) => self.user_roles(&token, &r[7..r.len() - 6]),
+                    Err(reply) => reply,
+                }
+            }
             (method, r) => match self.authenticate(request) {
                 Ok(token) => {
                     let caller = self.caller(&token);
@@ -270,15 +285,35 @@ impl FakeState {
         }
     }
 
-    /// The permissions of `user_id`.
+    /// The roles `user_id` holds.
+    fn roles_of(&self, user_id: &str) -> Vec<FakeRole> {
+        self.roles
+            .get(user_id)
+            .cloned()
+            .unwrap_or_else(roles::default_roles)
+    }
+
+    /// The permissions of `user_id`: the union of its roles' permission sets.
     fn permissions_of(&self, user_id: &str) -> Vec<String> {
-        match self.permissions.get(user_id) {
-            Some(granted) => granted.clone(),
-            None => DEFAULT_PERMISSIONS
-                .iter()
-                .map(|p| (*p).to_owned())
-                .collect(),
+        roles::permissions_of(&self.roles_of(user_id))
+    }
+
+    /// `GET /users/{id}/roles`: a user may read its own roles; reading another's needs
+    /// `see_users` (as in Looker).
+    fn user_roles(&self, token: &str, user_id: &str) -> FakeReply {
+        let caller = &self.tokens[token].user_id;
+        if !self.users.contains_key(user_id) {
+            return FakeReply::error(404, "Not found");
         }
+        if caller != user_id && !self.permissions_of(caller).iter().any(|p| p == "see_users") {
+            return FakeReply::error(403, "Not allowed");
+        }
+        let roles: Vec<Value> = self
+            .roles_of(user_id)
+            .iter()
+            .map(|r| r.to_json(role_id(r)))
+            .collect();
+        FakeReply::json(200, Value::Array(roles))
     }
 
     /// Who holds `token`, and in which workspace.
@@ -410,6 +445,11 @@ impl FakeState {
         self.counters.unauthorized += 1;
         Err(FakeReply::error(401, "Requires authentication."))
     }
+}
+
+/// A role's id: stable for its name, as Looker's ids are stable.
+fn role_id(role: &FakeRole) -> usize {
+    100 + role.name.bytes().map(usize::from).sum::<usize>()
 }
 
 fn user_json(id: &str, first: &str, last: &str) -> Value {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union, cast
 
 if TYPE_CHECKING:
@@ -117,6 +117,13 @@ class _Base:
         """Counts of logins, requests and re-authentications after a 401 so far."""
         return self._native.stats()
 
+    def identity(self) -> dict[str, Any]:
+        """The identity behind the client as facts: ``source``, ``detail``, ``skipped``, the CI
+        token's non-secret ``claims`` (under ``ci_token``), the ``aws`` role ARN and STS session
+        name, the ``okta`` client, and ``ci``: the CI run its requests are attributed to (their
+        ``User-Agent`` and the audit trail name it). Never holds a token or secret."""
+        return self._native.identity()
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} base_url={self.base_url!r}>"
 
@@ -168,6 +175,13 @@ class LookerClient(_Base, SyncOperations):
     def deploy(self, project: str, *, branch: str | None = None, commit: str | None = None) -> None:
         """Deploy the head of ``branch``, or ``commit``, of ``project`` to production."""
         self._native.deploy(project, branch, commit)
+
+    def doctor(self, commands: Sequence[str] | None = None) -> dict[str, JSON]:
+        """Check the set-up as ``looker-ci doctor`` does: identity, stored secrets, the API
+        user's privileges against what ``commands`` need (default: ``lookml``, ``sql``,
+        ``assert``, ``content``) and lifetimes. Returns the report (``passed``, ``findings`` each
+        with ``area``, ``level``, ``code``, ``message``, ``fix``; docs/security.md lists them)."""
+        return self._native.doctor(list(commands) if commands is not None else None)
 
     def run_schedule(self, plan_id: str | int) -> dict[str, JSON]:
         """Run scheduled plan ``plan_id`` once now; returns the plan Looker ran."""
@@ -228,6 +242,10 @@ class AsyncLookerClient(_Base, AsyncOperations):
     ) -> None:
         """As :meth:`LookerClient.deploy`, awaited."""
         await self._native.deploy_async(project, branch, commit)
+
+    async def doctor(self, commands: Sequence[str] | None = None) -> dict[str, JSON]:
+        """As :meth:`LookerClient.doctor`, awaited."""
+        return await self._native.doctor_async(list(commands) if commands is not None else None)
 
     async def run_schedule(self, plan_id: str | int) -> dict[str, JSON]:
         """As :meth:`LookerClient.run_schedule`, awaited."""

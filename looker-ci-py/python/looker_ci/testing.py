@@ -200,6 +200,31 @@ class FakeLooker:
         """Give ``user_id`` exactly these permissions (``develop`` and ``deploy`` are enforced)."""
         self._native.set_user_permissions(str(user_id), list(permissions))
 
+    def set_user_roles(self, user_id: str | int, roles: list[dict[str, Any]]) -> None:
+        """Give ``user_id`` exactly these roles, each ``{"name", "permissions", "models"}``
+        (``models`` left out or ``None``: every model; the name ``"Admin"``: Looker's built-in
+        Admin role). The API key logs in as user ``1``."""
+        checked: list[tuple[str, list[str], list[str] | None]] = []
+        for role in roles:
+            unknown = set(role) - {"name", "permissions", "models"}
+            if unknown or "name" not in role:
+                raise ValueError(
+                    f"a role is {{'name', 'permissions', 'models'}}; got keys {sorted(role)}"
+                )
+            models = role.get("models")
+            checked.append(
+                (
+                    str(role["name"]),
+                    [str(p) for p in role.get("permissions", [])],
+                    None if models is None else [str(m) for m in models],
+                )
+            )
+        self._native.set_user_roles(str(user_id), checked)
+
+    def user_agents(self) -> list[str]:
+        """Every distinct ``User-Agent`` FakeLooker has seen, in order."""
+        return self._native.user_agents()
+
     def set_query_concurrency_limit(self, limit: int) -> None:
         """Query tasks one user may run at once (Looker's default: 15)."""
         self._native.set_query_concurrency_limit(limit)

@@ -1,0 +1,83 @@
+'use strict'
+// `client.doctor()`, the CI run in the User-Agent, and the audit trail, against FakeLooker.
+
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { LookerClient, LookerCIError } = require('..')
+const { FakeLooker } = require('../lib/testing')
+
+const VALIDATOR = {
+  name: 'CI Validator',
+  permissions: ['access_data', 'explore', 'see_lookml', 'develop', 'see_sql', 'see_looks', 'see_user_dashboards'],
+  models: ['thelook'],
+}
+
+async function jobClient(t, extra = {}) {
+  const fake = await FakeLooker.start()
+  t.after(() => fake.stop())
+  const env = {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'acme/analytics',
+    GITHUB_RUN_ID: '9001',
+    GITHUB_JOB: 'looker',
+    LOOKERSDK_BASE_URL: fake.baseUrl,
+    LOOKERSDK_CLIENT_ID: fake.clientId,
+    LOOKERSDK_CLIENT_SECRET: fake.clientSecret,
+    ...extra,
+  }
+  return { fake, makeClient: () => LookerClient.fromEnv({ env }) }
+}
+
+const codes = (report, level) => report.findings.filter((f) => f.level === level).map((f) => f.code)
+
+test('doctor: a least-privilege user passes, an admin fails', async (t) => {
+  const { fake, makeClient } = await jobClient(t)
+  fake.setUserRoles(1, [VALIDATOR])
+  let client = await makeClient()
+  let report = await client.doctor()
+  await client.close()
+  assert.equal(report.passed, true, JSON.stringify(report.findings))
+  assert.deepEqual(codes(report, 'warning'), ['secrets.static-key'])
+  assert.equal(report.ci.system, 'github')
+  assert.ok(!JSON.stringify(report).includes(fake.clientSecret))
+
+  fake.setUserRoles(1, [{ name: 'Admin' }])
+  client = await makeClient()
+  report = await client.doctor(['deploy'])
+  await client.close()
+  assert.equal(report.passed, false)
+  assert.ok(codes(report, 'error').includes('privilege.admin'), JSON.stringify(report.findings))
+
+  client = await makeClient()
+  await assert.rejects(client.doctor(['publish']), (e) => e instanceof LookerCIError && /known: lookml/.test(e.message))
+  await client.close()
+  assert.throws(() => fake.setUserRoles(1, [{ role: 'x' }]), /a role is \{ name, permissions, models \}/)
+})
+
+test('audit: every request is recorded under the run, without secrets', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looker-ci-audit-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'audit.jsonl')
+  const { fake, makeClient } = await jobClient(t, { LOOKER_CI_AUDIT_FILE: file })
+  const client = await makeClient()
+  assert.equal(client.identity().ci.project, 'acme/analytics')
+  await client.me()
+  await client.close()
+  const records = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+  assert.equal(records[0].type, 'run')
+  assert.equal(records[0].ci.pipeline, '9001')
+  const paths = records.filter((r) => r.type === 'request').map((r) => r.path)
+  assert.deepEqual(paths, ['/login', '/user', '/user', '/logout'])
+  assert.equal(records.find((r) => r.type === 'login').looker_user_id, '1')
+  for (const agent of fake.userAgents()) {
+    assert.match(agent, /\(github; repository=acme\/analytics; run=9001; job=looker\)$/)
+  }
+  assert.ok(!fs.readFileSync(file, 'utf8').includes(fake.clientSecret))
+})

@@ -1,0 +1,115 @@
+"""``client.doctor()``, the CI run in the User-Agent, and the audit trail, against FakeLooker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import looker_ci
+import pytest
+from looker_ci.testing import FakeLooker
+
+VALIDATOR = {
+    "name": "CI Validator",
+    "permissions": [
+        "access_data",
+        "explore",
+        "see_lookml",
+        "develop",
+        "see_sql",
+        "see_looks",
+        "see_user_dashboards",
+    ],
+    "models": ["thelook"],
+}
+
+GITLAB_JOB = {
+    "GITLAB_CI": "true",
+    "CI_PROJECT_PATH": "data/looker-models",
+    "CI_PIPELINE_ID": "812",
+    "CI_JOB_ID": "4242",
+}
+
+
+def job_client(fake: FakeLooker, **extra: str) -> looker_ci.LookerClient:
+    env = {
+        **GITLAB_JOB,
+        "LOOKERSDK_BASE_URL": fake.base_url,
+        "LOOKERSDK_CLIENT_ID": fake.client_id,
+        "LOOKERSDK_CLIENT_SECRET": fake.client_secret,
+        **extra,
+    }
+    return looker_ci.LookerClient.from_env(env=env)
+
+
+def codes(report: dict, level: str) -> list[str]:
+    return [f["code"] for f in report["findings"] if f["level"] == level]
+
+
+def test_a_least_privilege_user_passes(fake: FakeLooker) -> None:
+    fake.set_user_roles(1, [VALIDATOR])
+    with job_client(fake) as client:
+        report = client.doctor()
+    assert report["passed"] is True
+    assert codes(report, "error") == []
+    assert codes(report, "warning") == ["secrets.static-key"]
+    assert report["looker_user"]["roles"][0]["models"] == ["thelook"]
+    assert report["ci"]["pipeline"] == "812"
+    assert fake.client_secret not in json.dumps(report)
+
+
+def test_an_admin_and_surplus_permissions_are_found(fake: FakeLooker) -> None:
+    fake.set_user_roles(1, [{"name": "Admin"}])
+    with job_client(fake) as client:
+        report = client.doctor(["lookml"])
+    assert report["passed"] is False
+    assert {"privilege.admin", "privilege.sudo"} <= set(codes(report, "error"))
+
+    surplus = {**VALIDATOR, "permissions": [*VALIDATOR["permissions"], "deploy"]}
+    fake.set_user_roles(1, [surplus])
+    report = asyncio.run(_doctor_async(fake, ["lookml", "sql"]))
+    messages = [f["message"] for f in report["findings"] if f["code"] == "privilege.surplus"]
+    assert any("`deploy`" in m for m in messages), messages
+
+
+async def _doctor_async(fake: FakeLooker, commands: list[str]) -> dict:
+    env = {
+        **GITLAB_JOB,
+        "LOOKERSDK_BASE_URL": fake.base_url,
+        "LOOKERSDK_CLIENT_ID": fake.client_id,
+        "LOOKERSDK_CLIENT_SECRET": fake.client_secret,
+    }
+    async with looker_ci.AsyncLookerClient.from_env(env=env) as client:
+        return await client.doctor(commands)
+
+
+def test_unknown_commands_are_a_typed_error(fake: FakeLooker) -> None:
+    with job_client(fake) as client, pytest.raises(looker_ci.errors.InvalidArgumentError) as err:
+        client.doctor(["publish"])
+    assert "known: lookml, sql" in str(err.value)
+
+
+def test_the_audit_trail_records_every_request_without_secrets(
+    fake: FakeLooker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    audit = tmp_path / "audit.jsonl"
+    with job_client(fake, LOOKER_CI_AUDIT_FILE=str(audit)) as client:
+        assert client.identity()["ci"]["project"] == "data/looker-models"
+        client.me()
+        client.lookml_model_explore("thelook", "orders")
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert records[0]["type"] == "run"
+    assert records[0]["identity"]["source"] == "settings"
+    paths = [r["path"] for r in records if r["type"] == "request"]
+    assert "/lookml_models/{lookml_model_name}/explores/{explore_name}" in paths
+    assert "/logout" in paths
+    login = next(r for r in records if r["type"] == "login")
+    assert login["looker_user_id"] == "1"
+    agents = fake.user_agents()
+    assert agents and all("(gitlab; project=data/looker-models; pipeline=812" in a for a in agents)
+    text = audit.read_text()
+    assert fake.client_secret not in text
+    assert fake.client_secret not in caplog.text
