@@ -6,8 +6,12 @@
 //!     [--project thelook | --project synthetic:EXPLORES:DIMENSIONS:SEED]
 //!     [--break-fields N] [--break-joins N] [--interactions N] [--seed S]
 //!     [--api-latency-ms MIN:MAX] [--query-duration-ms N] [--concurrency-limit N]
-//!     [--api-key ID:SECRET] [--counters-file counters.json]
+//!     [--api-key ID:SECRET] [--counters-file counters.json] [--least-privilege]
 //! ```
+//!
+//! `--least-privilege` gives the API user a validator role (what `lookml`, `sql`, `assert` and
+//! `content` need, on the project's models) and a deployer role (`develop`, `deploy`) instead of
+//! the default developer role, so `looker-ci doctor` passes.
 //!
 //! The info file (mode 0600: it holds the API key) is JSON: `base_url`, `client_id`,
 //! `client_secret`, `project`, and `broken` (the fields, joins and interactions broken, so a
@@ -15,7 +19,7 @@
 
 use std::time::Duration;
 
-use looker_ci_api::testing::{FakeLooker, FakeProject};
+use looker_ci_api::testing::{FakeLooker, FakeProject, FakeRole};
 use looker_ci_api::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
@@ -44,6 +48,7 @@ struct Args {
     query_duration: u64,
     concurrency_limit: Option<usize>,
     api_key: Option<(String, String)>,
+    least_privilege: bool,
 }
 
 fn parse() -> Args {
@@ -68,6 +73,10 @@ fn parse() -> Args {
                 let text = value();
                 let (min, max) = text.split_once(':').unwrap_or((&text, &text));
                 args.api_latency = Some((number(&flag, min), number(&flag, max)));
+            }
+            "--least-privilege" => {
+                args.least_privilege = true;
+                continue;
             }
             "--api-key" => {
                 let text = value();
@@ -211,7 +220,18 @@ async fn main() {
     let mut project = project_from(args.project.as_deref());
     let broken = break_things(&mut project, &args);
     let name = project.name.clone();
+    let models: Vec<String> = project.models.iter().map(|m| m.name.clone()).collect();
     fake.set_project(project);
+    if args.least_privilege {
+        let models: Vec<&str> = models.iter().map(String::as_str).collect();
+        fake.set_user_roles(
+            "1",
+            vec![
+                FakeRole::ci_validator(&models),
+                FakeRole::new("Deployer", &["develop", "deploy"]).on_models(&models),
+            ],
+        );
+    }
     if let Some((id, secret)) = &args.api_key {
         fake.set_api_key(id, &SecretString::from(secret.clone()));
     }
@@ -251,6 +271,7 @@ async fn main() {
         "queries_cancelled": warehouse.queries_cancelled,
         "max_running_per_user": warehouse.max_running_per_user,
         "branches": fake.branches(),
+        "user_agents": fake.user_agents(),
     });
     if let Some(path) = &args.counters_file {
         std::fs::write(path, report.to_string()).expect("the counters file is written");

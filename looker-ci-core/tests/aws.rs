@@ -215,3 +215,67 @@ async fn an_expired_or_misaddressed_token_fails_before_any_exchange() {
         assert!(!err.to_string().contains(&token));
     }
 }
+
+/// The doctor and the audit trail on the identity path: the role, the session name and the CI
+/// token's claims are shown (never the token), no stored secret is found, and a job that would
+/// outlive its CI token past an STS session is an error before it happens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_and_audit_on_the_identity_path() {
+    use looker_ci_core::doctor::{DoctorOptions, Level, doctor};
+    use looker_ci_core::testing::FakeRole;
+
+    let moto = fixture();
+    let fake = fake_with_secret_key(&moto).await;
+    fake.set_user_roles("1", vec![FakeRole::ci_validator(&["thelook"])]);
+    let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 1800);
+    let dir = std::env::temp_dir().join(format!("looker-ci-aws-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let audit = dir.join("audit.jsonl");
+    let env: Arc<dyn Environment> = Arc::new(
+        job_env(&moto, &fake, &token, &moto.role_arn)
+            .with_var("CI_JOB_TIMEOUT", "7200")
+            .with_var("LOOKER_CI_AWS_ROLE_DURATION", "900")
+            .with_var("LOOKER_CI_AUDIT_FILE", audit.to_str().unwrap()),
+    );
+    let client = LookerClient::from_environment(env, RefreshPolicy::default()).unwrap();
+    let report = doctor(&client, &DoctorOptions::default()).await;
+    client.close().await.unwrap();
+
+    let text = report.render_text();
+    assert!(report.has("identity.aws-role"), "{text}");
+    assert!(
+        text.contains(&moto.role_arn) && text.contains("looker-ci-4242"),
+        "{text}"
+    );
+    assert!(
+        text.contains("project_path=platform/looker-models"),
+        "{text}"
+    );
+    assert!(report.has("secrets.none-stored"), "{text}");
+    let errors: Vec<&str> = report.at(Level::Error).map(|f| f.code).collect();
+    assert_eq!(errors, ["lifetimes.ci-token-shorter-than-job"], "{text}");
+    assert!(!report.passed);
+
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let identity = &records[0]["identity"];
+    assert_eq!(identity["source"], "aws-secrets-manager");
+    assert_eq!(identity["aws"]["role_arn"], moto.role_arn.as_str());
+    assert_eq!(identity["aws"]["session_name"], "looker-ci-4242");
+    assert_eq!(identity["ci_token"]["claims"]["ref"], "main");
+    let written = std::fs::read_to_string(&audit).unwrap();
+    let shown = format!(
+        "{written}\n{text}\n{}",
+        serde_json::to_string(&report).unwrap()
+    );
+    for secret in [token.as_str(), moto.client_secret.as_str()] {
+        assert!(
+            !shown.contains(secret),
+            "a secret is in the report or the audit file"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

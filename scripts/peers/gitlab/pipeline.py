@@ -223,9 +223,54 @@ def broken(log: str, builds: str, info_path: str) -> None:
     print(f"the broken field {', '.join(fields)} is reported (merged JSON, Code Quality)")
 
 
+def audit(builds: str, outcome: str, *files: str) -> None:
+    """Each JOB/FILE under BUILDS is an audit trail of one run in this GitLab job: its header
+    names the pipeline and job GitLab set and the identity chain (STS session `looker-ci-<job
+    id>`), the Looker user logged in, every request has a path template and a status, and the run
+    ended with OUTCOME."""
+    for entry in files:
+        path = Path(builds) / entry
+        if not path.is_file():
+            fail(f"no audit file {entry} (the command writes one by default in CI)")
+        records = [json.loads(line) for line in path.read_text().splitlines()]
+        header = records[0]
+        ci, identity = header.get("ci") or {}, header.get("identity") or {}
+        if header.get("type") != "run" or ci.get("system") != "gitlab" or not ci.get("pipeline"):
+            fail(f"{entry}: the run header does not name the GitLab pipeline: {header}")
+        session = (identity.get("aws") or {}).get("session_name")
+        if identity.get("source") != "aws-secrets-manager" or session != f"looker-ci-{ci.get('job')}":
+            fail(f"{entry}: expected the identity chain with session looker-ci-<job id>: {identity}")
+        logins = [r for r in records if r["type"] == "login"]
+        if not logins or any(r.get("looker_user_id") != "1" for r in logins):
+            fail(f"{entry}: expected logins as Looker user 1: {logins}")
+        requests = [r for r in records if r["type"] == "request"]
+        if not requests or any(not r["path"].startswith("/") or "status" not in r for r in requests):
+            fail(f"{entry}: requests without a path or status: {requests[:3]}")
+        if records[-1].get("type") != "end" or records[-1].get("outcome") != outcome:
+            fail(f"{entry}: expected an end record with outcome {outcome}: {records[-1]}")
+    print(f"audit trails: {len(files)}, each naming its pipeline, job and STS session")
+
+
+def doctor(path: str) -> None:
+    """The doctor's report passed: no error finding, the least-privilege roles seen."""
+    report = load(path)
+    errors = [f for f in report["findings"] if f["level"] == "error"]
+    roles = [r["name"] for r in (report.get("looker_user") or {}).get("roles", [])]
+    if not report["passed"] or errors or "CI Validator" not in roles:
+        fail(f"doctor: expected a pass with the validator role: {errors} {roles}")
+    if report["identity"]["source"] != "aws-secrets-manager":
+        fail(f"doctor: expected the identity chain, got {report['identity']['source']}")
+    print(f"doctor: passed with roles {roles}")
+
+
 def clean(counters_path: str, min_logins: str) -> None:
-    """No temporary branch is left in Looker, and the jobs logged in."""
+    """No temporary branch is left in Looker, the jobs logged in, and every request named the
+    GitLab run in its User-Agent."""
     counters = load(counters_path)
+    # The harness itself asks FakeLooker what it serves with Python's own User-Agent.
+    agents = [a for a in counters.get("user_agents", []) if not a.startswith("Python-urllib/")]
+    if not agents or any("(gitlab; project=" not in a or "pipeline=" not in a for a in agents):
+        fail(f"requests without the GitLab run in their User-Agent: {agents}")
     left = [b for b in counters["branches"] if b.startswith("looker-ci-tmp-")]
     if left:
         fail(f"temporary branches left in Looker: {left}")
@@ -253,6 +298,8 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "merge-request": merge_request,
     "broken": broken,
     "clean": clean,
+    "audit": audit,
+    "doctor": doctor,
     "no-secret": no_secret,
 }
 
