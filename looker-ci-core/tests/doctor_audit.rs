@@ -264,3 +264,88 @@ async fn requests_carry_the_run_and_the_audit_file_records_them_without_secrets(
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A compact JWT with these claims (unsigned: only its claims are read here).
+fn token_with(claims: serde_json::Value) -> String {
+    use base64::Engine;
+    let enc = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!(
+        "{}.{}.{}",
+        enc(br#"{"alg":"RS256","typ":"JWT"}"#),
+        enc(claims.to_string().as_bytes()),
+        enc(b"signature")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_ci_token_from_an_unprotected_ref_and_a_failed_login_are_found() {
+    let fake = FakeLooker::start().await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = token_with(serde_json::json!({
+        "iss": "https://gitlab.example.com", "aud": "sts.amazonaws.com",
+        "sub": "project_path:data/looker-models:ref_type:branch:ref:feature-x",
+        "project_path": "data/looker-models", "ref": "feature-x", "ref_protected": "false",
+        "exp": now - 120, "iat": now - 420,
+    }));
+    // The identity path, with STS on a closed loopback port: the expired token is refused
+    // before any exchange, so the login fails without a request leaving the machine.
+    let env = MapEnvironment::new()
+        .with_var("GITLAB_CI", "true")
+        .with_var("CI_JOB_ID", "4242")
+        .with_var("LOOKERSDK_BASE_URL", &fake.base_url())
+        .with_var("LOOKER_ID_TOKEN", &token)
+        .with_var("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/looker-ci")
+        .with_var("AWS_REGION", "us-east-1")
+        .with_var("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .with_var("LOOKER_CI_AWS_SECRET_ID", "looker/api-key");
+    let report = run_doctor(env, &[]).await;
+    let text = report.render_text();
+    let errors = codes(&report, Level::Error);
+    assert!(errors.contains(&"identity.ci-token-expired"), "{text}");
+    assert!(errors.contains(&"identity.login-failed"), "{text}");
+    assert!(
+        codes(&report, Level::Warning).contains(&"identity.unprotected-ref"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ref=feature-x") && text.contains("ref_protected=false"),
+        "{text}"
+    );
+    assert!(report.looker_user.is_none());
+    assert!(!text.contains(&token) && !serde_json::to_string(&report).unwrap().contains(&token));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_from_the_library_names_what_the_command_needs() {
+    use looker_ci_core::gate::{self, ValidateOptions, ValidatorKind};
+    let fake = FakeLooker::start().await.unwrap();
+    let sha = fake.add_commit(fake.project());
+    fake.set_user_permissions("1", &["see_lookml", "access_data"]);
+    let client = LookerClient::new(fake.settings()).unwrap();
+    // A deploy without `deploy`: the permission table's row is the hint.
+    let err = gate::deploy::deploy(&client, "thelook", None, Some(&sha))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("HTTP 403"), "{text}");
+    assert!(
+        text.contains("`looker-ci deploy` needs the Looker permissions develop, deploy"),
+        "{text}"
+    );
+    assert_eq!(err.details()["code"], "LOOKER_CI_API");
+    // Where the gate knows better (the dev workspace needs `develop`), its own hint is kept.
+    let options = ValidateOptions {
+        project: "thelook".into(),
+        commit: Some(sha),
+        ..ValidateOptions::default()
+    };
+    let err = gate::validate(&client, ValidatorKind::Lookml, &options)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("needs the `develop` permission"), "{text}");
+    client.close().await.unwrap();
+}

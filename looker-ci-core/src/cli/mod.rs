@@ -138,13 +138,11 @@ async fn execute(cli: Cli) -> u8 {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("looker-ci: error: {error}");
-            if let Error::Api(api) = &error
-                && api.status == 403
-                && let Some(why) = permissions::explain_forbidden(name)
-            {
-                eprintln!("looker-ci: {why}");
-            }
+            // A 403 carries what the command needs (the gate adds it; the doctor's table).
+            eprintln!(
+                "looker-ci: error: {}",
+                permissions::explain(error.clone(), name)
+            );
             exit_code(&error)
         }
     }

@@ -92,6 +92,18 @@ pub fn explain_forbidden(command: &str) -> Option<String> {
     ))
 }
 
+/// `error` with, when it is Looker's 403, a hint naming what `command` needs (unless the error
+/// already has one). The gate's entry points pass their errors through this.
+pub fn explain(error: crate::Error, command: &str) -> crate::Error {
+    match error {
+        crate::Error::Api(mut api) if api.status == 403 && api.hint.is_none() => {
+            api.hint = explain_forbidden(command);
+            crate::Error::Api(api)
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

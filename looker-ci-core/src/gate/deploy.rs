@@ -1,6 +1,7 @@
 //! The steps after a green gate: deploy a ref to production, run a scheduled plan once, trigger
 //! a datagroup.
 
+use crate::doctor::permissions::explain;
 use serde_json::{Value, json};
 
 use crate::client::{ApiCall, LookerClient};
@@ -26,7 +27,8 @@ pub async fn deploy(
     let path = format!("/projects/{project}/deploy_ref_to_production");
     client
         .request_bytes(ApiCall::new("POST", &path)?.query(kind, value))
-        .await?;
+        .await
+        .map_err(|e| explain(e, "deploy"))?;
     Ok(())
 }
 
@@ -39,13 +41,19 @@ pub async fn run_schedule(client: &LookerClient, plan_id: &str) -> Result<Value>
         ));
     }
     let path = format!("/scheduled_plans/{}/run_once", plan_id.trim());
-    client.request(ApiCall::new("POST", &path)?).await
+    client
+        .request(ApiCall::new("POST", &path)?)
+        .await
+        .map_err(|e| explain(e, "run-schedule"))
 }
 
 /// Mark datagroup `name` of `model` stale now, so Looker rebuilds what depends on it; returns
 /// the datagroup as Looker shows it after the change.
 pub async fn trigger_datagroup(client: &LookerClient, model: &str, name: &str) -> Result<Value> {
-    let all: Value = client.request(ApiCall::get("/datagroups")?).await?;
+    let all: Value = client
+        .request(ApiCall::get("/datagroups")?)
+        .await
+        .map_err(|e| explain(e, "trigger-datagroup"))?;
     let groups = all.as_array().cloned().unwrap_or_default();
     let Some(group) = groups
         .iter()
@@ -87,4 +95,5 @@ pub async fn trigger_datagroup(client: &LookerClient, model: &str, name: &str) -
                 .json(json!({"stale_before": now, "triggered_at": now})),
         )
         .await
+        .map_err(|e| explain(e, "trigger-datagroup"))
 }

@@ -76,6 +76,20 @@ pub async fn validate_with(
     cancel: impl Future<Output = ()>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ValidationResult> {
+    // A 403 says which permissions the validator needs (docs/security.md).
+    run(client, validator, options, progress, cancel, env)
+        .await
+        .map_err(|e| crate::doctor::permissions::explain(e, validator.as_str()))
+}
+
+async fn run(
+    client: &LookerClient,
+    validator: ValidatorKind,
+    options: &ValidateOptions,
+    progress: &Arc<Progress>,
+    cancel: impl Future<Output = ()>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ValidationResult> {
     options.check()?;
     if options.incremental.is_some()
         && !matches!(validator, ValidatorKind::Content | ValidatorKind::Sql)
