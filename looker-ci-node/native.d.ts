@@ -125,6 +125,8 @@ export interface ClientOptions {
    * is refused.
    */
   env?: Record<string, string>
+  /** Append the audit trail (one JSON line per request; docs/security.md) to this file. */
+  auditFile?: string
 }
 
 /** Counters of what the client did. */

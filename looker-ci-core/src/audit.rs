@@ -46,6 +46,9 @@ struct State {
     size: u64,
     requests: u64,
     dropped: u64,
+    /// The run's header, written just before the run's first record (a client replaced before
+    /// its first request leaves nothing behind).
+    header: Option<Map<String, Value>>,
 }
 
 impl AuditTrail {
@@ -82,6 +85,7 @@ impl AuditTrail {
                 size,
                 requests: 0,
                 dropped: 0,
+                header: None,
             }),
         })
     }
@@ -101,7 +105,8 @@ impl AuditTrail {
         self.state.lock().map(|s| s.requests).unwrap_or(0)
     }
 
-    /// The run's header: who is running, from where, with which identity.
+    /// The run's header: who is running, from where, with which identity. Written before the
+    /// run's first record.
     pub(crate) fn run_started(&self, identity: Value) {
         let mut record = Map::new();
         record.insert("format_version".into(), FORMAT_VERSION.into());
@@ -109,7 +114,9 @@ impl AuditTrail {
         if let Value::Object(fields) = identity {
             record.extend(fields);
         }
-        self.write("run", record);
+        if let Ok(mut state) = self.state.lock() {
+            state.header = Some(record);
+        }
     }
 
     /// One request that reached (or tried to reach) Looker.
@@ -183,6 +190,14 @@ impl AuditTrail {
     }
 
     fn write(&self, kind: &str, fields: Map<String, Value>) {
+        let pending = self.state.lock().ok().and_then(|mut s| s.header.take());
+        if let Some(header) = pending {
+            self.write_line("run", header);
+        }
+        self.write_line(kind, fields);
+    }
+
+    fn write_line(&self, kind: &str, fields: Map<String, Value>) {
         let mut record = Map::new();
         record.insert("type".into(), kind.into());
         record.insert("time".into(), rfc3339(SystemTime::now()).into());

@@ -257,9 +257,10 @@ impl LookerClient {
     }
 
     /// A client that records every request in `trail` (see [`AuditTrail`]), on a new Looker
-    /// session with this client's login, settings and connection settings; it writes the run's
-    /// header (CI run, identity) at once. Build it before the first request and close it when
-    /// done; clones, [`LookerClient::in_workspace`] and [`LookerClient::login_user`] share it.
+    /// session with this client's login, settings and connection settings; the run's header (CI
+    /// run, identity) goes before its first record. Build it before the first request and close
+    /// it when done; clones, [`LookerClient::in_workspace`] and [`LookerClient::login_user`]
+    /// share it. A client replaced this way before its first request leaves its own trail empty.
     pub fn with_audit(&self, trail: Arc<AuditTrail>) -> LookerClient {
         trail.run_started(serde_json::json!({
             "base_url": self.settings.base_url.as_str(),

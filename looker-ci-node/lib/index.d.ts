@@ -30,6 +30,9 @@ export interface ClientOptions {
    * `LOOKERSDK_*` or `LOOKER_CI_*` name that looker-ci does not read is refused
    * (`LOOKER_CI_INVALID_ARGUMENT`, with the closest known name); other names are allowed. */
   env?: Record<string, string>
+  /** Append the audit trail here: one JSON line per request, never a secret (docs/security.md).
+   * With `readEnv`, `LOOKER_CI_AUDIT_FILE` does the same. */
+  auditFile?: string
 }
 
 export interface ApiKey {

@@ -106,6 +106,7 @@ const CLIENT_OPTIONS = {
   readEnv: 'boolean',
   credentials: 'function',
   env: 'env',
+  auditFile: 'string',
 }
 
 /** The options of `LookerClient.fromEnv(options)`. */

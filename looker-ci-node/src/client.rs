@@ -85,6 +85,8 @@ pub struct ClientOptions {
     /// the process environment for this client only; an unknown `LOOKERSDK_*`/`LOOKER_CI_*` name
     /// is refused.
     pub env: Option<HashMap<String, String>>,
+    /// Append the audit trail (one JSON line per request; docs/security.md) to this file.
+    pub audit_file: Option<String>,
 }
 
 /// Which credential source a client uses and why.
@@ -197,6 +199,12 @@ impl NativeClient {
             None => LookerClient::new(settings),
         }
         .map_err(to_js)?;
+        let client = match options.audit_file {
+            Some(path) => client.with_audit(Arc::new(
+                looker_ci_core::AuditTrail::open(path).map_err(to_js)?,
+            )),
+            None => client,
+        };
         Ok(NativeClient { client })
     }
 

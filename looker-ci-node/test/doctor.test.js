@@ -81,3 +81,25 @@ test('audit: every request is recorded under the run, without secrets', async (t
   }
   assert.ok(!fs.readFileSync(file, 'utf8').includes(fake.clientSecret))
 })
+
+test('audit: auditFile for a client built in code; a bad place is a typed error', async (t) => {
+  const fake = await FakeLooker.start()
+  t.after(() => fake.stop())
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looker-ci-audit-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'explicit.jsonl')
+  const client = new LookerClient({ ...fake.clientOptions(), auditFile: file })
+  await client.me()
+  await client.close()
+  const kinds = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line).type)
+  assert.deepEqual([kinds[0], kinds.at(-1)], ['run', 'request'])
+  assert.throws(
+    () => new LookerClient({ ...fake.clientOptions(), auditFile: path.join(dir, 'no', 'such.jsonl') }),
+    (e) => e instanceof LookerCIError && e.code === 'LOOKER_CI_CONFIG' && /audit_file/.test(e.message),
+  )
+  assert.throws(() => new LookerClient({ ...fake.clientOptions(), audit_file: file }), /did you mean `auditFile`/)
+})

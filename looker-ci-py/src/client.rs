@@ -9,7 +9,7 @@ use std::sync::Arc;
 use looker_ci_core::doctor::{self, DoctorOptions};
 use looker_ci_core::gate;
 use looker_ci_core::settings::OverlayEnvironment;
-use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
+use looker_ci_core::{ApiCall, AuditTrail, LookerClient, RefreshPolicy, Settings, SettingsOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
@@ -165,7 +165,7 @@ impl NativeClient {
     #[staticmethod]
     #[pyo3(signature = (*, base_url=None, client_id=None, client_secret=None, verify_ssl=None,
         timeout=None, ca_bundle=None, https_proxy=None, dev_workspace=false, config_file=None,
-        section=None, read_env=false, credentials=None, env=None))]
+        section=None, read_env=false, credentials=None, env=None, audit_file=None))]
     #[allow(clippy::too_many_arguments)]
     fn from_settings(
         py: Python<'_>,
@@ -182,6 +182,7 @@ impl NativeClient {
         read_env: bool,
         credentials: Option<Py<PyAny>>,
         env: Option<HashMap<String, String>>,
+        audit_file: Option<PathBuf>,
     ) -> PyResult<Self> {
         let environment = OverlayEnvironment::process_with(env).map_err(NativeError)?;
         let settings = SettingsOptions {
@@ -211,6 +212,10 @@ impl NativeClient {
             None => LookerClient::new(settings),
         }
         .map_err(NativeError)?;
+        let client = match audit_file {
+            Some(path) => client.with_audit(Arc::new(AuditTrail::open(path).map_err(NativeError)?)),
+            None => client,
+        };
         Ok(NativeClient { client })
     }
 

@@ -113,3 +113,24 @@ def test_the_audit_trail_records_every_request_without_secrets(
     text = audit.read_text()
     assert fake.client_secret not in text
     assert fake.client_secret not in caplog.text
+
+
+def test_audit_file_for_a_client_built_in_code(fake: FakeLooker, tmp_path: Path) -> None:
+    audit = tmp_path / "explicit.jsonl"
+    with looker_ci.LookerClient(
+        base_url=fake.base_url,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        audit_file=audit,
+    ) as client:
+        client.me()
+    kinds = [json.loads(line)["type"] for line in audit.read_text().splitlines()]
+    assert kinds[0] == "run" and "request" in kinds and "login" in kinds
+    with pytest.raises(looker_ci.errors.ConfigError) as err:
+        looker_ci.LookerClient(
+            base_url=fake.base_url,
+            client_id=fake.client_id,
+            client_secret=fake.client_secret,
+            audit_file=tmp_path / "no" / "such.jsonl",
+        )
+    assert "audit_file" in str(err.value)

@@ -48,6 +48,7 @@ class _Base:
         read_env: bool = False,
         credentials: Callable[[], Mapping[str, str]] | None = None,
         env: Mapping[str, str] | None = None,
+        audit_file: PathLike | None = None,
     ) -> None:
         """Settings from the keyword arguments. With ``read_env=True`` the ``looker.ini`` file
         and ``LOOKERSDK_*`` variables are read first (the arguments override them) and, without
@@ -59,8 +60,10 @@ class _Base:
         ``env`` lays variables of the environment contract (``AWS_ROLE_ARN``,
         ``LOOKER_CI_OKTA_*``...) over the process environment for this client only; a
         ``LOOKERSDK_*`` or ``LOOKER_CI_*`` name that looker-ci does not read raises
-        ``InvalidArgumentError`` (other names are allowed). ``client_secret`` is held only in
-        the native core."""
+        ``InvalidArgumentError`` (other names are allowed). ``audit_file`` appends the audit
+        trail there (one JSON line per request, never a secret; docs/security.md); with
+        ``read_env`` the variable ``LOOKER_CI_AUDIT_FILE`` does the same. ``client_secret`` is
+        held only in the native core."""
         self._native = NativeClient.from_settings(
             base_url=base_url,
             client_id=client_id,
@@ -75,6 +78,7 @@ class _Base:
             read_env=read_env,
             credentials=credentials,
             env=dict(env) if env is not None else None,
+            audit_file=os.fspath(audit_file) if audit_file is not None else None,
         )
 
     @classmethod
