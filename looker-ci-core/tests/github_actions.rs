@@ -69,3 +69,63 @@ async fn a_refused_request_says_to_grant_id_token_write() {
     let err = source.identity_token().await.unwrap_err();
     assert!(err.to_string().contains("id-token: write"), "{err}");
 }
+
+/// `looker-ci doctor` in GitHub Actions asks the runner for a token to show its claims (GitHub
+/// hands one out only on request), and shows them without the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_shows_the_claims_of_a_token_it_requests_from_the_runner() {
+    use looker_ci_core::doctor::{DoctorOptions, doctor};
+    use looker_ci_core::settings::{Environment, MapEnvironment};
+    use looker_ci_core::testing::FakeLooker;
+    use looker_ci_core::{LookerClient, RefreshPolicy};
+    use std::sync::Arc;
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/_apis/token"))
+        .and(header("authorization", "Bearer runner-request-token"))
+        .respond_with(Mint)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let fake = FakeLooker::start().await.unwrap();
+    let env: Arc<dyn Environment> = Arc::new(
+        MapEnvironment::new()
+            .with_var("GITHUB_ACTIONS", "true")
+            .with_var("GITHUB_REPOSITORY", "acme/analytics")
+            .with_var("GITHUB_RUN_ID", "9001")
+            .with_var(
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                &format!("{}/_apis/token?api-version=2.0", server.uri()),
+            )
+            .with_var("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runner-request-token")
+            .with_var("LOOKERSDK_BASE_URL", &fake.base_url())
+            .with_var("LOOKERSDK_CLIENT_ID", &fake.client_id())
+            .with_var(
+                "LOOKERSDK_CLIENT_SECRET",
+                fake.client_secret().expose_secret(),
+            ),
+    );
+    let client = LookerClient::from_environment(env, RefreshPolicy::default()).unwrap();
+    assert_eq!(
+        client.identity().ci_token.as_ref().unwrap().from,
+        "github-actions"
+    );
+    let report = doctor(&client, &DoctorOptions::default()).await;
+    client.close().await.unwrap();
+    let claims = report.identity.ci_token.as_ref().unwrap().claims.as_ref();
+    assert_eq!(
+        claims.unwrap()["iss"],
+        "https://token.actions.githubusercontent.com"
+    );
+    let text = report.render_text();
+    assert!(
+        text.contains("CI identity token from github-actions: iss=https://token.actions"),
+        "{text}"
+    );
+    assert!(!text.contains("runner-request-token"));
+    assert_eq!(
+        report.ci.as_ref().unwrap().project.as_deref(),
+        Some("acme/analytics")
+    );
+}
