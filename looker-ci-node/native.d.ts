@@ -59,7 +59,11 @@ export declare class NativeFakeLooker {
   issuedTokens(): Array<string>
   lastHeader(name: string): string | null
   addLookmlError(message: string): void
-  failLookmlTest(test: string): void
+  /**
+   * Make production's data test `test` fail; returns the new commit's sha. An unknown test is
+   * an invalid-argument error naming the known ones.
+   */
+  failLookmlTest(test: string): string
   breakContent(title: string): void
   deployedRef(): string | null
   scheduledPlanRuns(): Array<any>
@@ -142,6 +146,8 @@ export interface CredentialReport {
   detail: string
   /** `[source, reason]` pairs of the sources passed over. */
   skipped: Array<Array<string>>
+  /** The identity-aware proxy's header and where its token comes from, when one is sent. */
+  proxy?: string
   summary: string
 }
 

@@ -15,7 +15,7 @@ use crate::ci_run::{CiRun, user_agent};
 use crate::credentials::summary::{IdentitySummary, identity_summary};
 use crate::credentials::{
     CredentialProvider, CredentialReport, ProxyAuth, StaticCredentials, provider_http_client_as,
-    resolve_chain,
+    resolve_chain, settings_report,
 };
 use crate::error::{Error, Result};
 use crate::session::{Session, Stats};
@@ -217,10 +217,16 @@ impl LookerClient {
         }
     }
 
-    /// A client using the API key in `settings`.
+    /// A client using the API key in `settings` (source `settings`, as `describe()` says).
     pub fn new(settings: Settings) -> Result<Self> {
         let provider = StaticCredentials::from_settings(&settings)?;
-        Self::with_provider(settings, Arc::new(provider))
+        let report = settings_report(&settings, Vec::new());
+        Self::in_code(
+            settings,
+            Arc::new(provider),
+            RefreshPolicy::default(),
+            report,
+        )
     }
 
     /// Which credential source this client uses and why (never a secret).
@@ -290,12 +296,23 @@ impl LookerClient {
         provider: Arc<dyn CredentialProvider>,
         policy: RefreshPolicy,
     ) -> Result<Self> {
-        let env: Arc<dyn Environment> = Arc::new(ProcessEnvironment);
         let report = CredentialReport {
             source: provider.name().to_owned(),
             detail: "credential provider given in code".into(),
             skipped: Vec::new(),
+            proxy: None,
         };
+        Self::in_code(settings, provider, policy, report)
+    }
+
+    /// A client whose credentials were chosen in code rather than by the chain.
+    fn in_code(
+        settings: Settings,
+        provider: Arc<dyn CredentialProvider>,
+        policy: RefreshPolicy,
+        report: CredentialReport,
+    ) -> Result<Self> {
+        let env: Arc<dyn Environment> = Arc::new(ProcessEnvironment);
         let mut summary = identity_summary(&report, &env);
         // A provider given in code: the chain's AWS and Okta settings are not what it uses.
         summary.aws = None;
@@ -318,7 +335,15 @@ impl LookerClient {
     ) -> Result<Self> {
         let transport = Transport::new(&settings, &user_agent(identity.ci_run.as_ref()))?
             .with_proxy_auth(proxy_auth);
-        let session = Session::new(transport, provider, policy.clone(), settings.dev_workspace);
+        // The login log line names the source `describe()` names (the Okta chain's provider is
+        // the Secrets Manager one underneath).
+        let session = Session::new(
+            transport,
+            provider,
+            identity.report.source.clone(),
+            policy.clone(),
+            settings.dev_workspace,
+        );
         Ok(LookerClient {
             session,
             settings: Arc::new(settings),

@@ -22,8 +22,9 @@ pub(crate) type AccessToken = Arc<BearerToken>;
 /// How a session obtains its token.
 #[derive(Clone)]
 enum Login {
-    /// `POST /login` with an API key from the provider.
-    ApiKey(Arc<dyn CredentialProvider>),
+    /// `POST /login` with an API key from the provider; the label is the source `describe()`
+    /// names, used in logs and errors.
+    ApiKey(Arc<dyn CredentialProvider>, Arc<str>),
     /// `POST /login/{user_id}` on behalf of the parent session.
     Sudo {
         parent: Arc<Session>,
@@ -64,7 +65,7 @@ pub(crate) struct Session {
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let login = match &self.login {
-            Login::ApiKey(p) => format!("api key from `{}`", p.name()),
+            Login::ApiKey(_, source) => format!("api key from `{source}`"),
             Login::Sudo { user_id, .. } => format!("sudo as user {user_id}"),
         };
         f.debug_struct("Session")
@@ -86,12 +87,13 @@ impl Session {
     pub fn new(
         transport: Transport,
         provider: Arc<dyn CredentialProvider>,
+        source: String,
         policy: RefreshPolicy,
         dev_workspace: bool,
     ) -> Arc<Session> {
         Arc::new(Session {
             transport,
-            login: Login::ApiKey(provider),
+            login: Login::ApiKey(provider, source.into()),
             token: TokenCache::new("looker access token", policy),
             dev_workspace,
             closed: AtomicBool::new(false),
@@ -187,9 +189,10 @@ impl Session {
         self.token
             .get(move || async move {
                 let (token, sudo_user) = match login {
-                    Login::ApiKey(provider) => {
-                        (login_with_api_key(&transport, provider).await?, None)
-                    }
+                    Login::ApiKey(provider, source) => (
+                        login_with_api_key(&transport, provider, &source).await?,
+                        None,
+                    ),
                     Login::Sudo { parent, user_id } => {
                         (login_as_user(parent, user_id.clone()).await?, Some(user_id))
                     }
@@ -305,6 +308,7 @@ impl Session {
 async fn login_with_api_key(
     transport: &Transport,
     provider: Arc<dyn CredentialProvider>,
+    source: &str,
 ) -> Result<Expiring<AccessToken>> {
     let credentials = provider.api_credentials().await?;
     let form = serde_urlencoded::to_string([
@@ -330,13 +334,12 @@ async fn login_with_api_key(
             api.hint = Some(format!(
                 "Looker rejected the API client id/secret: client id \"{}\" (credentials from \
                  `{}`); check that this API key exists on this instance and is enabled",
-                credentials.client_id,
-                provider.name(),
+                credentials.client_id, source,
             ));
         }
         return Err(error);
     }
-    tracing::debug!(provider = provider.name(), "logged in to Looker");
+    tracing::debug!(source, "logged in to Looker");
     parse_token_reply(&reply, "/login")
 }
 

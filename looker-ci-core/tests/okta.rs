@@ -227,6 +227,16 @@ async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
         report.detail.contains("client credentials") && report.detail.contains("ES256"),
         "{report}"
     );
+    // The proxy header is part of what describe() reports.
+    let proxy_report = report.proxy.as_deref().unwrap_or_default();
+    assert!(
+        proxy_report.contains("x-forwarded-access-token") && proxy_report.contains("Okta"),
+        "{report}"
+    );
+    assert!(
+        report.to_string().contains("identity-aware proxy"),
+        "{report}"
+    );
     for _ in 0..5 {
         assert_eq!(client.me_json().await.unwrap()["id"].as_str(), Some("1"));
     }
@@ -241,6 +251,13 @@ async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
     assert!(
         output.contains("got an Okta access token"),
         "TRACE output was captured"
+    );
+    // The login log line names the source describe() names, not the provider underneath.
+    assert!(
+        output
+            .lines()
+            .any(|l| l.contains("logged in to Looker") && l.contains("source=\"okta\"")),
+        "{output}"
     );
     let shown = format!("{output}\n{report}\n{client:?}");
     // Each line of the private key's base64 body, the Okta token, the Looker key and tokens.

@@ -394,3 +394,27 @@ async fn a_panicking_provider_fails_the_waiting_calls_with_a_typed_error_and_the
     assert_eq!(client.me_json().await.unwrap()["id"].as_str(), Some("1"));
     assert_eq!(fake.counters().logins, 1);
 }
+
+/// One vocabulary: a key given in settings is the `settings` source whether the client was built
+/// with `new` or through the chain, and the docs call it that too.
+#[tokio::test]
+async fn an_api_key_in_settings_is_described_as_settings_however_the_client_is_built() {
+    let fake = FakeLooker::start().await.unwrap();
+    let direct = LookerClient::new(fake.settings()).unwrap();
+    let report = direct.describe().clone();
+    assert_eq!(report.source, "settings", "{report}");
+    assert!(
+        report
+            .detail
+            .contains(&format!("client_id \"{}\"", fake.client_id())),
+        "{report}"
+    );
+    assert!(report.proxy.is_none());
+    let docs = include_str!("../../docs/credentials.md");
+    assert!(
+        docs.contains("`settings`"),
+        "docs/credentials.md names the source"
+    );
+    direct.me_json().await.unwrap();
+    direct.close().await.unwrap();
+}

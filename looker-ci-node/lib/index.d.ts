@@ -46,6 +46,8 @@ export interface CredentialReport {
   detail: string
   /** `[source, reason]` for each source passed over. */
   skipped: string[][]
+  /** The identity-aware proxy's header and where its token comes from, when one is sent. */
+  proxy?: string | null
   summary: string
 }
 

@@ -96,6 +96,8 @@ pub struct CredentialReport {
     pub detail: String,
     /// `[source, reason]` pairs of the sources passed over.
     pub skipped: Vec<Vec<String>>,
+    /// The identity-aware proxy's header and where its token comes from, when one is sent.
+    pub proxy: Option<String>,
     pub summary: String,
 }
 
@@ -220,6 +222,7 @@ impl NativeClient {
                 .iter()
                 .map(|(source, reason)| vec![source.clone(), reason.clone()])
                 .collect(),
+            proxy: report.proxy.clone(),
             summary: report.to_string(),
         }
     }

@@ -103,3 +103,14 @@ test('audit: auditFile for a client built in code; a bad place is a typed error'
   )
   assert.throws(() => new LookerClient({ ...fake.clientOptions(), audit_file: file }), /did you mean `auditFile`/)
 })
+
+test('describe: an API key given in code is the `settings` source, as the docs call it', async (t) => {
+  const fake = await FakeLooker.start()
+  t.after(() => fake.stop())
+  const client = new LookerClient(fake.clientOptions())
+  const report = client.describe()
+  assert.equal(report.source, 'settings')
+  assert.match(report.detail, new RegExp(`client_id "${fake.clientId}"`))
+  assert.equal(report.proxy ?? null, null)
+  await client.close()
+})

@@ -226,6 +226,7 @@ impl NativeClient {
         dict.set_item("source", &report.source)?;
         dict.set_item("detail", &report.detail)?;
         dict.set_item("skipped", report.skipped.clone())?;
+        dict.set_item("proxy", report.proxy.clone())?;
         dict.set_item("summary", report.to_string())?;
         Ok(dict)
     }

@@ -50,9 +50,14 @@ fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Core log records (via `tracing`'s `log` output) go to Python's `logging`, under the
     // logger names of their Rust modules (`looker_ci_core.session`, ...).
-    // Levels are cached for speed; `refresh_logging()` re-reads them after a change.
-    let reset = pyo3_log::init();
-    LOG_RESET.get_or_init(|| reset);
+    // Levels are cached for speed; `refresh_logging()` re-reads them after a change. TRACE
+    // records are forwarded too, at level 5, when a logger is set that low (pyo3-log's default
+    // filter would stop at DEBUG).
+    let logger = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
+        .filter(log::LevelFilter::Trace);
+    if let Ok(reset) = logger.install() {
+        LOG_RESET.get_or_init(|| reset);
+    }
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(refresh_logging, m)?)?;
     m.add_function(wrap_pyfunction!(render_report, m)?)?;

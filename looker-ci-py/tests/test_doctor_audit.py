@@ -134,3 +134,13 @@ def test_audit_file_for_a_client_built_in_code(fake: FakeLooker, tmp_path: Path)
             audit_file=tmp_path / "no" / "such.jsonl",
         )
     assert "audit_file" in str(err.value)
+
+
+def test_an_api_key_given_in_code_is_described_as_settings(fake: FakeLooker) -> None:
+    with looker_ci.LookerClient(
+        base_url=fake.base_url, client_id=fake.client_id, client_secret=fake.client_secret
+    ) as client:
+        report = client.describe()
+    assert report["source"] == "settings"
+    assert f'client_id "{fake.client_id}"' in report["detail"]
+    assert report["proxy"] is None

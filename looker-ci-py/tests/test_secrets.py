@@ -49,6 +49,9 @@ def test_no_secret_in_logs_reprs_or_errors(
     records = "\n".join(f"{r.name} {r.levelname} {r.getMessage()}" for r in caplog.records)
     assert "looker_ci_core" in records, "core log records reach Python logging"
     assert "lifetime" in records
+    # TRACE records arrive too, below DEBUG (level 5), as docs/security.md promises.
+    traced = [r for r in caplog.records if r.levelno == 5]
+    assert any("sending Looker request" in r.getMessage() for r in traced), records[-2000:]
     out = capsys.readouterr()
     everything = "\n".join([records, out.out, out.err, *shown])
     secrets = [*fake.issued_tokens(), fake.client_secret, "wrong-secret-to-hide"]

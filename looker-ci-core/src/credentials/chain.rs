@@ -35,11 +35,17 @@ pub struct CredentialReport {
     pub detail: String,
     /// Sources passed over, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// The identity-aware proxy's header, when one is sent with every request: which header
+    /// and where its token comes from.
+    pub proxy: Option<String>,
 }
 
 impl fmt::Display for CredentialReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "credentials from `{}`: {}", self.source, self.detail)?;
+        if let Some(proxy) = &self.proxy {
+            write!(f, "; identity-aware proxy: {proxy}")?;
+        }
         for (source, why) in &self.skipped {
             write!(f, "; skipped `{source}`: {why}")?;
         }
@@ -104,27 +110,28 @@ pub(crate) fn resolve(
         }
         None => None,
     };
-    let chosen = |provider: Arc<dyn CredentialProvider>, report| Chosen {
-        provider,
-        report,
-        proxy_auth: proxy_auth.clone(),
+    let proxy = proxy_auth.as_ref().zip(okta.as_ref()).map(|(auth, okta)| {
+        format!(
+            "`{}` header with an Okta access token ({})",
+            auth.header_name(),
+            okta.describe()
+        )
+    });
+    let chosen = |provider: Arc<dyn CredentialProvider>, mut report: CredentialReport| {
+        report.proxy = proxy.clone();
+        Chosen {
+            provider,
+            report,
+            proxy_auth: proxy_auth.clone(),
+        }
     };
     let mut skipped = Vec::new();
 
     // 1. An API key in the settings.
     if settings.client_id.is_some() {
-        let origin = settings
-            .client_id_origin
-            .clone()
-            .unwrap_or_else(|| "settings".into());
-        let client_id = settings.client_id.as_deref().unwrap_or_default();
         return Ok(chosen(
             Arc::new(StaticCredentials::from_settings(settings)?),
-            CredentialReport {
-                source: "settings".into(),
-                detail: format!("API key (client_id {client_id:?}) from {origin}"),
-                skipped,
-            },
+            settings_report(settings, skipped),
         ));
     }
     skipped.push((
@@ -202,8 +209,28 @@ pub(crate) fn resolve(
             source: source.into(),
             detail,
             skipped,
+            proxy: None,
         },
     ))
+}
+
+/// The report for an API key held in `settings` (the chain's first source, and
+/// [`crate::LookerClient::new`]).
+pub(crate) fn settings_report(
+    settings: &Settings,
+    skipped: Vec<(String, String)>,
+) -> CredentialReport {
+    let origin = settings
+        .client_id_origin
+        .clone()
+        .unwrap_or_else(|| "settings".into());
+    let client_id = settings.client_id.as_deref().unwrap_or_default();
+    CredentialReport {
+        source: "settings".into(),
+        detail: format!("API key (client_id \"{client_id}\") from {origin}"),
+        skipped,
+        proxy: None,
+    }
 }
 
 /// The job's identity token, if any: `AWS_WEB_IDENTITY_TOKEN_FILE`, else GitHub Actions, else a

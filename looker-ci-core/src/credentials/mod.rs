@@ -15,8 +15,8 @@ mod proxy;
 pub mod summary;
 
 pub use cached::CachedProvider;
-pub(crate) use chain::resolve as resolve_chain;
 pub use chain::{CredentialReport, DEFAULT_AWS_AUDIENCE};
+pub(crate) use chain::{resolve as resolve_chain, settings_report};
 pub use identity::{
     DEFAULT_ID_TOKEN_VAR, ENV_GITHUB_REQUEST_TOKEN, ENV_GITHUB_REQUEST_URL, ENV_ID_TOKEN_AUDIENCE,
     ENV_ID_TOKEN_VAR, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,
@@ -126,8 +126,9 @@ impl StaticCredentials {
 
 #[async_trait]
 impl CredentialProvider for StaticCredentials {
+    /// `settings`: the same name `describe()` and the docs give this source.
     fn name(&self) -> &str {
-        "static"
+        "settings"
     }
 
     async fn api_credentials(&self) -> Result<ApiCredentials> {

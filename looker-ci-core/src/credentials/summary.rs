@@ -225,6 +225,7 @@ mod tests {
             source: "aws-secrets-manager".into(),
             detail: "d".into(),
             skipped: vec![("settings".into(), "none".into())],
+            proxy: None,
         };
         let summary = identity_summary(&report, &env);
         let ci = summary.ci_token.as_ref().unwrap();

@@ -113,8 +113,11 @@ class _Base:
         return self._native.base_url
 
     def describe(self) -> dict[str, Any]:
-        """Which credential source is used and why: ``source``, ``detail``, ``skipped`` (the
-        sources passed over, with reasons) and a one-line ``summary``. Never holds a secret."""
+        """Which credential source is used and why: ``source`` (``settings`` for an API key in
+        the arguments, ``looker.ini`` or ``LOOKERSDK_*``; ``aws-secrets-manager``; ``okta``; or the
+        name of a ``credentials`` callable), ``detail``, ``skipped`` (the sources passed over,
+        with reasons), ``proxy`` (the identity-aware proxy's header, when one is sent) and a
+        one-line ``summary``. Never holds a secret."""
         return self._native.describe()
 
     def stats(self) -> dict[str, int]:
