@@ -143,7 +143,14 @@ struct Entry<T> {
     generation: u64,
     advisory_at: Instant,
     mandatory_at: Instant,
+    /// Refreshes ahead of expiry that failed in a row while this value stayed valid.
+    failed_ahead: u32,
 }
+
+/// First pause after a failed refresh ahead of expiry; doubles per failure up to
+/// [`AHEAD_BACKOFF_MAX`], with jitter, never past the mandatory window.
+const AHEAD_BACKOFF_BASE: Duration = Duration::from_secs(1);
+const AHEAD_BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 type SharedRefresh<T> = Shared<BoxFuture<'static, Result<Cached<T>>>>;
 
@@ -300,7 +307,17 @@ impl<T: Clone + Send + Sync + 'static> TokenCache<T> {
             };
             let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
             state.inflight = None;
-            let expiring = result?;
+            let expiring = match result {
+                Ok(expiring) => expiring,
+                Err(error) => {
+                    // While the old value is still valid, the next attempt waits (bounded,
+                    // jittered) instead of coming with the very next call.
+                    if let Some(entry) = state.entry.as_mut() {
+                        entry.back_off_after_failure(what);
+                    }
+                    return Err(error);
+                }
+            };
             state.generation += 1;
             let entry = Entry::new(expiring, state.generation, &inner.policy, inner.what);
             let cached = entry.cached();
@@ -332,7 +349,30 @@ impl<T: Clone> Entry<T> {
             generation,
             advisory_at: expires_at - advisory + jitter,
             mandatory_at: expires_at - mandatory,
+            failed_ahead: 0,
         }
+    }
+
+    /// Push the next refresh ahead of expiry back after a failure: 1 s, 2 s, 4 s... up to 30 s,
+    /// ±20 %, but never past the mandatory window (where callers wait for a fresh value).
+    fn back_off_after_failure(&mut self, what: &str) {
+        let now = Instant::now();
+        if now >= self.mandatory_at {
+            return;
+        }
+        self.failed_ahead = self.failed_ahead.saturating_add(1);
+        let exponent = self.failed_ahead.saturating_sub(1).min(16);
+        let pause = AHEAD_BACKOFF_BASE
+            .saturating_mul(1 << exponent)
+            .min(AHEAD_BACKOFF_MAX)
+            .mul_f64(0.8 + 0.4 * fastrand::f64());
+        self.advisory_at = (now + pause).min(self.mandatory_at);
+        tracing::debug!(
+            what,
+            failures = self.failed_ahead,
+            pause_ms = pause.as_millis() as u64,
+            "refresh ahead of expiry failed; next attempt after a pause"
+        );
     }
 
     fn cached(&self) -> Cached<T> {
@@ -491,6 +531,59 @@ mod tests {
         }
         assert_eq!(refresher.await.unwrap().unwrap().value, 2);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_refresh_ahead_backs_off_while_the_value_is_valid() {
+        let policy = RefreshPolicy {
+            jitter_fraction: 0.0,
+            ..RefreshPolicy::default()
+        };
+        let cache = TokenCache::new("test", policy);
+        let calls = Arc::new(AtomicU32::new(0));
+        let lifetime = Duration::from_secs(100);
+        cache.get(counter_fetch(&calls, lifetime)).await.unwrap();
+        let failures = Arc::new(AtomicU32::new(0));
+        let fail = |failures: &Arc<AtomicU32>| {
+            let failures = Arc::clone(failures);
+            move || {
+                async move {
+                    failures.fetch_add(1, Ordering::SeqCst);
+                    Err(Error::Credentials {
+                        provider: "test".into(),
+                        message: "identity provider down".into(),
+                    })
+                }
+                .boxed()
+            }
+        };
+        // 76 s in: in the advisory window (from 75 s), 14 s before the mandatory one (90 s).
+        tokio::time::advance(Duration::from_secs(76)).await;
+        for _ in 0..2000 {
+            let v = cache.get(fail(&failures)).await.unwrap();
+            assert_eq!(v.value, 1, "the still-valid value is served");
+        }
+        assert_eq!(
+            failures.load(Ordering::SeqCst),
+            1,
+            "one attempt, then a pause"
+        );
+        // Pauses of about 1 s, 2 s, 4 s...: a handful of attempts over the next 13 s, not one
+        // per call.
+        for _ in 0..130 {
+            tokio::time::advance(Duration::from_millis(100)).await;
+            for _ in 0..20 {
+                cache.get(fail(&failures)).await.unwrap();
+            }
+        }
+        let attempts = failures.load(Ordering::SeqCst);
+        assert!((3..=6).contains(&attempts), "{attempts} attempts in 13 s");
+        // In the mandatory window the value is no longer served: callers wait, and see the error.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(cache.get(fail(&failures)).await.is_err());
+        // A success clears the pause for the next value.
+        let fresh = cache.get(counter_fetch(&calls, lifetime)).await.unwrap();
+        assert_eq!(fresh.value, 2);
     }
 
     #[tokio::test(start_paused = true)]
