@@ -33,7 +33,8 @@ async fn validate_test_check_content_and_deploy() {
         Some("Unknown view \"customers\"")
     );
 
-    fake.fail_lookml_test("users_are_unique");
+    fake.fail_lookml_test("users_are_unique")
+        .expect("production has this data test");
     let tests = client.run_lookml_test("thelook").await.unwrap();
     let failed: Vec<&str> = tests
         .iter()

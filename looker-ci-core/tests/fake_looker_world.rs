@@ -1273,7 +1273,14 @@ async fn data_tests_are_listed_run_and_fail_with_their_query() {
 
     fake.break_field("main", "users.id", "ERROR: column users.idd does not exist")
         .unwrap();
-    fake.fail_lookml_test("orders_have_ids");
+    let unknown = fake.fail_lookml_test("orders_are_ok").unwrap_err();
+    assert_eq!(
+        unknown.0,
+        "no data test `orders_are_ok`: production's data tests are `orders_have_ids`, \
+         `users_are_unique`"
+    );
+    fake.fail_lookml_test("orders_have_ids")
+        .expect("production has this data test");
     let results = get(&client, "/projects/thelook/lookml_tests/run").await;
     let outcome: Vec<(&str, bool, &str)> = results
         .as_array()
@@ -1487,4 +1494,121 @@ async fn unknown_paths_stay_404_and_everything_needs_a_token() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the getting-started guides call: saved queries in every format, users, `fields`
+
+#[tokio::test]
+async fn a_saved_query_runs_as_json_csv_txt_sql_and_png() {
+    let (fake, client) = common::fake_and_client().await;
+    let query = call(
+        &client,
+        "POST",
+        "/queries",
+        Some(json!({"model": "thelook", "view": "orders",
+                    "fields": ["orders.status", "orders.count"], "limit": "2"})),
+    )
+    .await
+    .unwrap();
+    let id = query["id"].as_str().unwrap();
+    assert_eq!(get(&client, &format!("/queries/{id}")).await, query);
+    let rows = get(&client, &format!("/queries/{id}/run/json")).await;
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+    assert!(rows[0]["orders.status"].is_string(), "{rows}");
+
+    let text = |format: &'static str| {
+        let client = client.clone();
+        let path = format!("/queries/{id}/run/{format}");
+        async move {
+            let (content_type, bytes) = client
+                .request_with_content_type(ApiCall::get(&path).unwrap())
+                .await
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+            (bytes, content_type.unwrap_or_default())
+        }
+    };
+    let (csv, csv_type) = text("csv").await;
+    assert!(csv_type.starts_with("text/csv"), "{csv_type}");
+    assert!(
+        std::str::from_utf8(&csv)
+            .unwrap()
+            .starts_with("orders.status,orders.count\n")
+    );
+    let (txt, txt_type) = text("txt").await;
+    assert!(txt_type.starts_with("text/plain"), "{txt_type}");
+    let txt = std::str::from_utf8(&txt).unwrap();
+    assert!(txt.starts_with("orders.status\torders.count\n"), "{txt}");
+    assert_eq!(txt.lines().count(), 3, "a header and two rows: {txt}");
+    let (png, png_type) = text("png").await;
+    assert_eq!(png_type, "image/png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(
+        fake.warehouse_counters().queries_run,
+        4,
+        "json, csv, txt, png"
+    );
+
+    let jpg = call(&client, "GET", &format!("/queries/{id}/run/jpg"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(jpg), 400, "formats FakeLooker cannot render");
+    let missing = call(&client, "GET", "/queries/4242/run/png", None)
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(missing), 404);
+}
+
+#[tokio::test]
+async fn users_are_served_by_id_to_themselves_or_with_see_users() {
+    let (fake, client) = common::fake_and_client().await;
+    fake.add_user("7", "Grace", "Hopper");
+    let me = get(&client, "/user").await;
+    let one = get(&client, "/users/1").await;
+    assert_eq!(one, me);
+    assert_schema("User", &one);
+    assert_eq!(one["display_name"], "Ada Admin");
+
+    let other = call(&client, "GET", "/users/7", None).await.unwrap_err();
+    assert_eq!(status_of(other), 403, "another user needs see_users");
+    fake.set_user_permissions("1", &["see_users"]);
+    let grace = get(&client, "/users/7").await;
+    assert_eq!(grace["display_name"], "Grace Hopper");
+    let unknown = call(&client, "GET", "/users/8", None).await.unwrap_err();
+    assert_eq!(status_of(unknown), 404);
+}
+
+#[tokio::test]
+async fn fields_keeps_only_the_keys_asked_for() {
+    let (_fake, client) = common::fake_and_client().await;
+    let get_fields = |path: &'static str, fields: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .request::<Value>(ApiCall::get(path).unwrap().query("fields", fields))
+                .await
+                .unwrap_or_else(|e| panic!("GET {path}?fields={fields}: {e}"))
+        }
+    };
+    let keys = |value: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let models = get_fields("/lookml_models", "name,label").await;
+    assert_eq!(keys(&models[0]), ["label", "name"]);
+    let models = get_fields("/lookml_models", "name,explores(name)").await;
+    assert_eq!(models[0]["explores"][0], json!({"name": "orders"}));
+    let model = get_fields("/lookml_models/thelook", "name").await;
+    assert_eq!(model, json!({"name": "thelook"}));
+    let explore = get_fields("/lookml_models/thelook/explores/orders", "name,fields").await;
+    assert_eq!(keys(&explore), ["fields", "name"]);
+    let me = get_fields("/user", "id,display_name").await;
+    assert_eq!(me, json!({"id": "1", "display_name": "Ada Admin"}));
+    let one = get_fields("/users/1", "email").await;
+    assert_eq!(one, json!({"email": "ada@example.com"}));
+    let project = get_fields("/projects/thelook", "id").await;
+    assert_eq!(project, json!({"id": "thelook"}));
+    let whole = get(&client, "/lookml_models/thelook").await;
+    assert!(whole.get("explores").is_some(), "no `fields`: everything");
 }

@@ -586,7 +586,8 @@ async fn lookml_findings_carry_file_line_and_honour_the_threshold() {
 #[tokio::test]
 async fn data_tests_report_the_failing_test_by_name() {
     let (fake, client) = fake().await;
-    fake.fail_lookml_test("orders_have_ids");
+    fake.fail_lookml_test("orders_have_ids")
+        .expect("production has this data test");
     let result = gate::validate(&client, ValidatorKind::Assert, &options())
         .await
         .unwrap();

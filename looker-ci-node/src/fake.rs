@@ -221,9 +221,11 @@ impl NativeFakeLooker {
         self.fake.add_lookml_error(&message);
     }
 
+    /// Make production's data test `test` fail; returns the new commit's sha. An unknown test is
+    /// an invalid-argument error naming the known ones.
     #[napi]
-    pub fn fail_lookml_test(&self, test: String) {
-        self.fake.fail_lookml_test(&test);
+    pub fn fail_lookml_test(&self, test: String) -> napi::Result<String> {
+        world("test", self.fake.fail_lookml_test(&test))
     }
 
     #[napi]

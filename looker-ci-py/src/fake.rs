@@ -184,8 +184,10 @@ impl NativeFakeLooker {
         self.fake.add_lookml_error(message);
     }
 
-    fn fail_lookml_test(&self, test: &str) {
-        self.fake.fail_lookml_test(test);
+    /// Make production's data test `test` fail; returns the new commit's sha. An unknown test is
+    /// an invalid-argument error naming the known ones.
+    fn fail_lookml_test(&self, test: &str) -> PyResult<String> {
+        Ok(world("test", self.fake.fail_lookml_test(test))?)
     }
 
     fn break_content(&self, title: &str) {

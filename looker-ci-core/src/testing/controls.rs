@@ -218,17 +218,25 @@ impl FakeLooker {
     }
 
     /// Make production's LookML data test `test` (e.g. `orders_have_ids` or `users_are_unique`)
-    /// fail; a name production does not have changes nothing.
-    pub fn fail_lookml_test(&self, test: &str) {
-        let _ = self.edit_branch(PRODUCTION, |p| {
+    /// fail; returns the new commit's sha. A name production does not have is an error naming
+    /// the tests it has.
+    pub fn fail_lookml_test(&self, test: &str) -> Result<String, FakeWorldError> {
+        self.edit_branch(PRODUCTION, |p| {
+            let names: Vec<&str> = p.data_tests.iter().map(|t| t.name.as_str()).collect();
+            let known = if names.is_empty() {
+                "production has no data tests".to_owned()
+            } else {
+                format!("production's data tests are `{}`", names.join("`, `"))
+            };
+            let error = FakeWorldError(format!("no data test `{test}`: {known}"));
             let found = p
                 .data_tests
                 .iter_mut()
                 .find(|t| t.name == test)
-                .ok_or_else(|| FakeWorldError(format!("no data test `{test}`")))?;
+                .ok_or(error)?;
             found.passes = false;
             Ok(())
-        });
+        })
     }
 
     /// Make content validation report the look (or dashboard) titled `title` as broken: it now

@@ -22,11 +22,12 @@ use crate::settings::Settings;
 ///
 /// It knows one API key (random per instance), user `1` (the key's owner) and any users added
 /// with [`FakeLooker::add_user`] for sudo. It serves `GET /versions`, `POST /login`,
-/// `POST /login/{user_id}`, `DELETE /logout`, `GET /user`, `GET`/`PATCH /session`, and the
+/// `POST /login/{user_id}`, `DELETE /logout`, `GET /user`, `GET /users/{id}`,
+/// `GET`/`PATCH /session`, and the
 /// Looker world of the CI gate (a LookML project with git branches, a fake warehouse behind
 /// queries and query tasks, LookML validation, data tests, content, deploys, scheduled plans,
 /// datagroups: see the world controls such as [`FakeLooker::set_project`]); everything else is
-/// 404.
+/// 404. A `fields` query parameter on a GET keeps only those keys of the JSON reply.
 pub struct FakeLooker {
     addr: SocketAddr,
     state: Arc<Mutex<FakeState>>,
@@ -300,6 +301,13 @@ fn to_response(reply: FakeReply) -> Response<Full<Bytes>> {
         FakeBody::Text { content_type, text } => {
             builder = builder.header(hyper::header::CONTENT_TYPE, content_type);
             Bytes::from(text)
+        }
+        FakeBody::Binary {
+            content_type,
+            bytes,
+        } => {
+            builder = builder.header(hyper::header::CONTENT_TYPE, content_type);
+            Bytes::from(bytes)
         }
         FakeBody::None => Bytes::new(),
     };

@@ -4,9 +4,11 @@
 mod content;
 mod controls;
 mod fake_looker;
+mod fields;
 mod fixtures;
 mod git;
 mod lookml;
+mod png;
 mod project;
 mod query_tasks;
 mod roles;

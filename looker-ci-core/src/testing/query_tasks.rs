@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
+use super::png;
 use super::project::FakeProject;
 use super::state::FakeReply;
 use super::warehouse::{self, Execution};
@@ -259,7 +260,8 @@ impl Queries {
 
     /// Run a query synchronously (inline queries and saved queries run directly) in `format`:
     /// `json` rows (a database error comes back as Looker does, a 200 with one `looker_error`
-    /// row), `csv`, or `sql` (generated, not run).
+    /// row), `csv`, `txt` (tab-separated), `png` (a 1x1 picture of a query that ran), or `sql`
+    /// (generated, not run).
     pub fn run_now(
         &mut self,
         project: &FakeProject,
@@ -269,7 +271,7 @@ impl Queries {
         limit: Option<usize>,
         format: &str,
     ) -> FakeReply {
-        const FORMATS: [&str; 3] = ["json", "csv", "sql"];
+        const FORMATS: [&str; 5] = ["json", "csv", "txt", "png", "sql"];
         if !FORMATS.contains(&format) {
             return FakeReply::error(
                 400,
@@ -291,13 +293,19 @@ impl Queries {
             }
             Err(error) => return FakeReply::error(400, &error.message),
         };
-        if format == "json" {
-            return FakeReply::json(
-                200,
-                Value::Array(rows.into_iter().map(Value::Object).collect()),
-            );
+        match format {
+            "json" => {
+                return FakeReply::json(
+                    200,
+                    Value::Array(rows.into_iter().map(Value::Object).collect()),
+                );
+            }
+            // Looker's blue, whatever the rows: the picture only proves the query ran.
+            "png" => return FakeReply::binary("image/png", png::one_pixel([66, 133, 244])),
+            _ => {}
         }
-        let mut csv = fields.join(",");
+        let separator = if format == "txt" { "\t" } else { "," };
+        let mut csv = fields.join(separator);
         csv.push('\n');
         for row in rows {
             let cells: Vec<String> = fields
@@ -308,10 +316,15 @@ impl Queries {
                     None => String::new(),
                 })
                 .collect();
-            csv.push_str(&cells.join(","));
+            csv.push_str(&cells.join(separator));
             csv.push('\n');
         }
-        FakeReply::text("text/csv", csv)
+        let content_type = if format == "txt" {
+            "text/plain"
+        } else {
+            "text/csv"
+        };
+        FakeReply::text(content_type, csv)
     }
 
     /// `POST /query_tasks`: decide the outcome from `project` now, queue the task, start it if

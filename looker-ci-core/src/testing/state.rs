@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::fields;
 use super::roles::{self, FakeRole};
 use super::world::{Caller, World};
 
@@ -130,6 +131,10 @@ pub(crate) enum FakeBody {
         content_type: &'static str,
         text: String,
     },
+    Binary {
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
 }
 
 /// A reply the server layer turns into HTTP.
@@ -151,6 +156,16 @@ impl FakeReply {
         FakeReply {
             status: 200,
             body: FakeBody::Text { content_type, text },
+            retry_after: None,
+        }
+    }
+    pub(super) fn binary(content_type: &'static str, bytes: Vec<u8>) -> Self {
+        FakeReply {
+            status: 200,
+            body: FakeBody::Binary {
+                content_type,
+                bytes,
+            },
             retry_after: None,
         }
     }
@@ -228,7 +243,21 @@ impl FakeState {
         self.tokens.values().filter(|t| t.expires_at > now).count()
     }
 
+    /// Answer `request`; a `fields` query parameter on a GET keeps only those keys of the JSON
+    /// reply, as Looker does.
     pub fn handle(&mut self, request: &FakeRequest<'_>) -> FakeReply {
+        let mut reply = self.route(request);
+        if request.method == "GET"
+            && reply.status == 200
+            && let FakeBody::Json(body) = &mut reply.body
+            && let Some(fields) = fields_param(request.query)
+        {
+            fields::select(body, &fields);
+        }
+        reply
+    }
+
+    fn route(&mut self, request: &FakeRequest<'_>) -> FakeReply {
         let Some(route) = request.path.strip_prefix("/api/4.0") else {
             return FakeReply::error(404, "Not found");
         };
@@ -248,14 +277,8 @@ impl FakeState {
             ("GET", "/user") => match self.authenticate(request) {
                 Ok(token) => {
                     let user_id = self.tokens[&token].user_id.clone();
-                    let mut user = self.users[&user_id].clone();
-                    user["role_ids"] = self
-                        .roles_of(&user_id)
-                        .iter()
-                        .map(|r| json!(role_id(r)))
-                        .collect();
                     self.counters.me_calls += 1;
-                    FakeReply::json(200, user)
+                    FakeReply::json(200, self.user_with_roles(&user_id))
                 }
                 Err(reply) => reply,
             },
@@ -270,6 +293,12 @@ impl FakeState {
             ("GET", r) if r.starts_with("/users/") && r.ends_with("/roles") => {
                 match self.authenticate(request) {
                     Ok(token) => self.user_roles(&token, &r[7..r.len() - 6]),
+                    Err(reply) => reply,
+                }
+            }
+            ("GET", r) if r.starts_with("/users/") && !r[7..].contains('/') => {
+                match self.authenticate(request) {
+                    Ok(token) => self.user(&token, &r[7..]),
                     Err(reply) => reply,
                 }
             }
@@ -298,15 +327,43 @@ impl FakeState {
         roles::permissions_of(&self.roles_of(user_id))
     }
 
+    /// A User as `GET /user` and `GET /users/{id}` show it, `role_ids` from its roles.
+    fn user_with_roles(&self, user_id: &str) -> Value {
+        let mut user = self.users[user_id].clone();
+        user["role_ids"] = self
+            .roles_of(user_id)
+            .iter()
+            .map(|r| json!(role_id(r).to_string()))
+            .collect();
+        user
+    }
+
+    /// Whether the holder of `token` may read `user_id`: a user may read itself; reading another
+    /// needs `see_users` (as in Looker). `Err` is the reply to send (404 for an unknown user).
+    fn may_read_user(&self, token: &str, user_id: &str) -> Result<(), FakeReply> {
+        let caller = &self.tokens[token].user_id;
+        if !self.users.contains_key(user_id) {
+            return Err(FakeReply::error(404, "Not found"));
+        }
+        if caller != user_id && !self.permissions_of(caller).iter().any(|p| p == "see_users") {
+            return Err(FakeReply::error(403, "Not allowed"));
+        }
+        Ok(())
+    }
+
+    /// `GET /users/{id}`: user `1` (the API key's owner) and the users added with `add_user`.
+    fn user(&self, token: &str, user_id: &str) -> FakeReply {
+        match self.may_read_user(token, user_id) {
+            Ok(()) => FakeReply::json(200, self.user_with_roles(user_id)),
+            Err(reply) => reply,
+        }
+    }
+
     /// `GET /users/{id}/roles`: a user may read its own roles; reading another's needs
     /// `see_users` (as in Looker).
     fn user_roles(&self, token: &str, user_id: &str) -> FakeReply {
-        let caller = &self.tokens[token].user_id;
-        if !self.users.contains_key(user_id) {
-            return FakeReply::error(404, "Not found");
-        }
-        if caller != user_id && !self.permissions_of(caller).iter().any(|p| p == "see_users") {
-            return FakeReply::error(403, "Not allowed");
+        if let Err(reply) = self.may_read_user(token, user_id) {
+            return reply;
         }
         let roles: Vec<Value> = self
             .roles_of(user_id)
@@ -445,6 +502,14 @@ impl FakeState {
         self.counters.unauthorized += 1;
         Err(FakeReply::error(401, "Requires authentication."))
     }
+}
+
+/// The `fields` query parameter, parsed, when there is one.
+fn fields_param(query: &str) -> Option<Vec<fields::Field>> {
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let (_, value) = params.into_iter().find(|(name, _)| name == "fields")?;
+    let fields = fields::parse(&value);
+    (!fields.is_empty()).then_some(fields)
 }
 
 /// A role's id: stable for its name, as Looker's ids are stable.
