@@ -50,6 +50,8 @@ function invalid(argument, message) {
 function typeName(value) {
   if (Array.isArray(value)) return 'an array'
   if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'object') return 'an object'
   return `a ${typeof value}`
 }
 
@@ -132,4 +134,7 @@ module.exports = {
   checkOptions,
   distance,
   fromConversionError,
+  invalid,
+  suggestion,
+  typeName,
 }

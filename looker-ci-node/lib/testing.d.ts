@@ -1,8 +1,8 @@
 export interface Fault {
   /** Answer with this status instead of handling the request. */
   status?: number
-  /** `Retry-After` value sent with `status`. */
-  retryAfter?: string
+  /** `Retry-After` value sent with `status` (seconds or an HTTP date). */
+  retryAfter?: string | number
   /** Seconds to wait before answering (or dropping). */
   delay?: number
   /** Close the connection without answering. */
@@ -196,8 +196,8 @@ export declare class FakeLooker implements AsyncDisposable {
   lastHeader(name: string): string | undefined
   /** Make `validateProject({ project_id: 'thelook' })` report this LookML error. */
   addLookmlError(message: string): void
-  /** Make data test `orders_have_ids` or `users_are_unique` fail. */
-  failLookmlTest(test: string): void
+  /** Make production's data test `orders_have_ids` or `users_are_unique` fail; returns the new sha (an unknown test throws, naming the known ones). */
+  failLookmlTest(test: string): string
   /** Make `contentValidation()` report a broken Look with this title. */
   breakContent(title: string): void
   /** The ref or branch last deployed to production. */

@@ -3,8 +3,61 @@
 const { inspect } = require('node:util')
 const native = require('./native')
 const { callAsync, callSync } = require('./errors')
+const { fromConversionError, invalid, suggestion, typeName } = require('./options')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
+
+/** The options of `injectFault(fault)` and their kinds (`KINDS`). */
+const FAULT_OPTIONS = {
+  status: 'status',
+  retryAfter: 'retryAfter',
+  delay: 'seconds',
+  dropConnection: 'boolean',
+  count: 'count',
+}
+
+// The controls check their arguments as the client checks its options: a wrong type, an unknown
+// option or a bad user id is a `LookerCIError` with code `LOOKER_CI_INVALID_ARGUMENT` naming the
+// argument, never napi's bare conversion error or a silently converted value.
+
+const KINDS = {
+  string: [(v) => typeof v === 'string', 'a string'],
+  boolean: [(v) => typeof v === 'boolean', 'a boolean (true or false)'],
+  status: [(v) => Number.isInteger(v) && v >= 100 && v <= 599, 'an HTTP status (100-599)'],
+  retryAfter: [(v) => typeof v === 'string' || typeof v === 'number', 'seconds or an HTTP date'],
+  seconds: [(v) => typeof v === 'number' && !Number.isNaN(v), 'a number of seconds'],
+  count: [(v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer'],
+  strings: [(v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'an array of strings'],
+  object: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object'],
+}
+
+/** Check `[name, kind, value]` triples; `what` names the control in messages. */
+function checkArgs(what, ...args) {
+  for (const [name, kind, value] of args) {
+    const [ok, expected] = KINDS[kind]
+    if (!ok(value)) throw invalid(name, `${what} expects ${expected}, got ${typeName(value)}`)
+  }
+}
+
+/**
+ * A user id as the core takes it: a string, or an integer as the clients' `loginUser` takes it;
+ * anything else (undefined, a fraction, an object) is refused rather than turned into text.
+ */
+function userIdOf(value, what) {
+  if (typeof value === 'string' && value.trim() !== '') return value
+  if (Number.isSafeInteger(value) && value >= 0) return String(value)
+  if (typeof value === 'bigint' && value >= 0n) return String(value)
+  throw invalid('userId', `${what} expects a user id (a string or a non-negative integer), got ${typeName(value)}`)
+}
+
+/** Call the addon; its errors become LookerCIErrors (napi's conversion errors naming `what`). */
+function call(what, fn) {
+  try {
+    return callSync(fn)
+  } catch (error) {
+    throw fromConversionError(error, what)
+  }
+}
 
 /**
  * FakeLooker: a stateful Looker emulator on 127.0.0.1 (random port) for tests and demos.
@@ -51,16 +104,18 @@ class FakeLooker {
 
   /** Accept this API key instead of the fake's random one. */
   setApiKey(clientId, clientSecret) {
+    checkArgs('setApiKey()', ['clientId', 'string', clientId], ['clientSecret', 'string', clientSecret])
     this.#native.setApiKey(clientId, clientSecret)
   }
 
   setTokenLifetime(seconds) {
-    callSync(() => this.#native.setTokenLifetime(seconds))
+    checkArgs('setTokenLifetime()', ['seconds', 'seconds', seconds])
+    call('setTokenLifetime()', () => this.#native.setTokenLifetime(seconds))
   }
 
   /** Report `value` as `expires_in`; `undefined` omits the field. */
   setReportedExpiresIn(value) {
-    this.#native.setReportedExpiresIn(value)
+    call('setReportedExpiresIn()', () => this.#native.setReportedExpiresIn(value))
   }
 
   reportActualExpiresIn() {
@@ -71,13 +126,33 @@ class FakeLooker {
     this.#native.revokeAllTokens()
   }
 
+  /** Add a user sudo can act as; `userId` is a string or an integer. */
   addUser(userId, firstName, lastName) {
-    this.#native.addUser(String(userId), firstName, lastName)
+    const id = userIdOf(userId, 'addUser()')
+    checkArgs('addUser()', ['firstName', 'string', firstName], ['lastName', 'string', lastName])
+    this.#native.addUser(id, firstName, lastName)
   }
 
-  /** Apply a fault ({status, retryAfter, delay, dropConnection, count}) to the next requests. */
+  /**
+   * Apply a fault ({ status, retryAfter, delay, dropConnection, count }) to the next requests.
+   * Unknown keys (`retry_after`) are refused with the camelCase name suggested.
+   */
   injectFault(fault) {
-    callSync(() => this.#native.injectFault(fault))
+    if (typeof fault !== 'object' || fault === null || Array.isArray(fault)) {
+      throw invalid('fault', `injectFault() takes an object such as { status: 503, count: 2 }, got ${typeName(fault)}`)
+    }
+    const names = Object.keys(FAULT_OPTIONS)
+    const options = {}
+    for (const [key, value] of Object.entries(fault)) {
+      const kind = FAULT_OPTIONS[key]
+      if (kind === undefined) {
+        throw invalid(key, `not an option of injectFault()${suggestion(key, names)}; options: ${names.join(', ')}`)
+      }
+      if (value === undefined || value === null) continue
+      checkArgs('injectFault()', [key, kind, value])
+      options[key] = key === 'retryAfter' ? String(value) : value
+    }
+    call('injectFault()', () => this.#native.injectFault(options))
   }
 
   clearFaults() {
@@ -106,6 +181,7 @@ class FakeLooker {
   }
 
   lastHeader(name) {
+    checkArgs('lastHeader()', ['name', 'string', name])
     return this.#native.lastHeader(name) ?? undefined
   }
 
@@ -114,16 +190,22 @@ class FakeLooker {
 
   /** Make `validateProject({ project_id: 'thelook' })` report this LookML error. */
   addLookmlError(message) {
+    checkArgs('addLookmlError()', ['message', 'string', message])
     this.#native.addLookmlError(message)
   }
 
-  /** Make data test `orders_have_ids` or `users_are_unique` fail. */
+  /**
+   * Make production's data test `test` (`orders_have_ids`, `users_are_unique`) fail; returns the
+   * new sha. An unknown test throws, naming the known ones.
+   */
   failLookmlTest(test) {
-    this.#native.failLookmlTest(test)
+    checkArgs('failLookmlTest()', ['test', 'string', test])
+    return call('failLookmlTest()', () => this.#native.failLookmlTest(test))
   }
 
   /** Make `contentValidation()` report a broken Look with this title. */
   breakContent(title) {
+    checkArgs('breakContent()', ['title', 'string', title])
     this.#native.breakContent(title)
   }
 
@@ -139,6 +221,7 @@ class FakeLooker {
 
   /** Datagroup `orders_etl` or `daily` as `GET /datagroups/{id}` shows it. */
   datagroup(name) {
+    checkArgs('datagroup()', ['name', 'string', name])
     return this.#native.datagroup(name) ?? undefined
   }
 
@@ -149,7 +232,8 @@ class FakeLooker {
 
   /** Make `project` production's code (a new commit on `main`); returns its sha. */
   setProject(project) {
-    return callSync(() => this.#native.setProject(project))
+    checkArgs('setProject()', ['project', 'object', project])
+    return call('setProject()', () => this.#native.setProject(project))
   }
 
   /** Production's project. */
@@ -159,17 +243,20 @@ class FakeLooker {
 
   /** The project at the head of `branch`, or `undefined` if there is no such branch. */
   branchProject(branch) {
+    checkArgs('branchProject()', ['branch', 'string', branch])
     return this.#native.branchProject(branch) ?? undefined
   }
 
   /** Point branch `name` at a new commit holding `project`; returns its sha. */
   createBranch(name, project) {
-    return callSync(() => this.#native.createBranch(name, project))
+    checkArgs('createBranch()', ['name', 'string', name], ['project', 'object', project])
+    return call('createBranch()', () => this.#native.createBranch(name, project))
   }
 
   /** Store a commit holding `project` on no branch; returns its sha. */
   addCommit(project) {
-    return callSync(() => this.#native.addCommit(project))
+    checkArgs('addCommit()', ['project', 'object', project])
+    return call('addCommit()', () => this.#native.addCommit(project))
   }
 
   /** Every branch name, sorted (temporary branches included while they exist). */
@@ -179,42 +266,62 @@ class FakeLooker {
 
   /** The branch `userId` has checked out in the dev workspace, if any. */
   checkedOutBranch(userId) {
-    return this.#native.checkedOutBranch(String(userId)) ?? undefined
+    return this.#native.checkedOutBranch(userIdOf(userId, 'checkedOutBranch()')) ?? undefined
   }
 
   /** On `branch`, make `field` (`view.field`) fail with this database message. */
   breakField(branch, field, message) {
-    return callSync(() => this.#native.breakField(branch, field, message))
+    checkArgs('breakField()', ['branch', 'string', branch], ['field', 'string', field], ['message', 'string', message])
+    return call('breakField()', () => this.#native.breakField(branch, field, message))
   }
 
   /** On `branch`, make the join of `view` into `model`'s `explore` fail with `message`. */
   breakJoin(branch, model, explore, view, message) {
-    return callSync(() => this.#native.breakJoin(branch, model, explore, view, message))
+    checkArgs(
+      'breakJoin()',
+      ['branch', 'string', branch],
+      ['model', 'string', model],
+      ['explore', 'string', explore],
+      ['view', 'string', view],
+      ['message', 'string', message],
+    )
+    return call('breakJoin()', () => this.#native.breakJoin(branch, model, explore, view, message))
   }
 
   /** On `branch`, make `view`'s table missing (every query with it fails with `message`). */
   breakTable(branch, view, message) {
-    return callSync(() => this.#native.breakTable(branch, view, message))
+    checkArgs('breakTable()', ['branch', 'string', branch], ['view', 'string', view], ['message', 'string', message])
+    return call('breakTable()', () => this.#native.breakTable(branch, view, message))
   }
 
   /** On `branch`, make `field` ambiguous whenever `otherView` is in the same query. */
   makeAmbiguous(branch, field, otherView) {
-    return callSync(() => this.#native.makeAmbiguous(branch, field, otherView))
+    checkArgs(
+      'makeAmbiguous()',
+      ['branch', 'string', branch],
+      ['field', 'string', field],
+      ['otherView', 'string', otherView],
+    )
+    return call('makeAmbiguous()', () => this.#native.makeAmbiguous(branch, field, otherView))
   }
 
   /** On `branch`, make every query selecting `field` run `seconds` longer. */
   slowField(branch, field, seconds) {
-    return callSync(() => this.#native.slowField(branch, field, seconds))
+    checkArgs('slowField()', ['branch', 'string', branch], ['field', 'string', field], ['seconds', 'seconds', seconds])
+    return call('slowField()', () => this.#native.slowField(branch, field, seconds))
   }
 
   /** On `branch`, delete `field` (content using it stops validating there). */
   removeField(branch, field) {
-    return callSync(() => this.#native.removeField(branch, field))
+    checkArgs('removeField()', ['branch', 'string', branch], ['field', 'string', field])
+    return call('removeField()', () => this.#native.removeField(branch, field))
   }
 
   /** Give `userId` exactly these permissions (`develop` and `deploy` are enforced). */
   setUserPermissions(userId, permissions) {
-    this.#native.setUserPermissions(String(userId), [...permissions])
+    const id = userIdOf(userId, 'setUserPermissions()')
+    checkArgs('setUserPermissions()', ['permissions', 'strings', permissions])
+    this.#native.setUserPermissions(id, [...permissions])
   }
 
   /**
@@ -223,10 +330,13 @@ class FakeLooker {
    * as user 1.
    */
   setUserRoles(userId, roles) {
-    const specs = [...roles].map((role) => {
+    const id = userIdOf(userId, 'setUserRoles()')
+    if (!Array.isArray(roles)) throw invalid('roles', `setUserRoles() expects an array of roles, got ${typeName(roles)}`)
+    const specs = roles.map((role) => {
       const unknown = Object.keys(role ?? {}).filter((k) => !['name', 'permissions', 'models'].includes(k))
       if (typeof role?.name !== 'string' || unknown.length > 0) {
-        throw new TypeError(
+        throw invalid(
+          'roles',
           `a role is { name, permissions, models }; got keys ${JSON.stringify(Object.keys(role ?? {}))}`,
         )
       }
@@ -236,7 +346,7 @@ class FakeLooker {
         models: role.models == null ? undefined : [...role.models].map(String),
       }
     })
-    this.#native.setUserRoles(String(userId), specs)
+    call('setUserRoles()', () => this.#native.setUserRoles(id, specs))
   }
 
   /** Every distinct `User-Agent` FakeLooker has seen, in order. */
@@ -246,17 +356,20 @@ class FakeLooker {
 
   /** Query tasks one user may run at once (Looker's default: 15). */
   setQueryConcurrencyLimit(limit) {
+    checkArgs('setQueryConcurrencyLimit()', ['limit', 'count', limit])
     this.#native.setQueryConcurrencyLimit(limit)
   }
 
   /** How long every query task runs, in seconds (default 0). */
   setQueryDuration(seconds) {
-    callSync(() => this.#native.setQueryDuration(seconds))
+    checkArgs('setQueryDuration()', ['seconds', 'seconds', seconds])
+    call('setQueryDuration()', () => this.#native.setQueryDuration(seconds))
   }
 
   /** Delay every request by a random time between `minSeconds` and `maxSeconds`. */
   setApiLatency(minSeconds, maxSeconds) {
-    callSync(() => this.#native.setApiLatency(minSeconds, maxSeconds))
+    checkArgs('setApiLatency()', ['minSeconds', 'seconds', minSeconds], ['maxSeconds', 'seconds', maxSeconds])
+    call('setApiLatency()', () => this.#native.setApiLatency(minSeconds, maxSeconds))
   }
 
   /** What the warehouse did: queries run, cancelled, created, the most running at once. */

@@ -6,8 +6,23 @@ import json
 from typing import Any
 
 from looker_ci._native import NativeFakeLooker
+from looker_ci.errors import InvalidArgumentError
 
 _ACTUAL = object()
+
+
+def _user_id(value: object, what: str) -> str:
+    """A user id as the core takes it: a string, or an integer as ``login_user`` takes it.
+    Anything else (``None``, a float, a bool) is refused rather than turned into text."""
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    raise InvalidArgumentError(
+        f"invalid argument `user_id`: {what} expects a user id (a string or a non-negative "
+        f"integer), got {type(value).__name__}",
+        argument="user_id",
+    )
 
 
 class FakeLooker:
@@ -67,22 +82,24 @@ class FakeLooker:
     def revoke_all_tokens(self) -> None:
         self._native.revoke_all_tokens()
 
-    def add_user(self, user_id: str, first_name: str, last_name: str) -> None:
-        self._native.add_user(user_id, first_name, last_name)
+    def add_user(self, user_id: str | int, first_name: str, last_name: str) -> None:
+        """Add a user that sudo (``login_user``) can act as and ``GET /users/{id}`` shows."""
+        self._native.add_user(_user_id(user_id, "add_user()"), first_name, last_name)
 
     def inject_fault(
         self,
         *,
         status: int | None = None,
-        retry_after: str | None = None,
+        retry_after: str | int | None = None,
         delay: float | None = None,
         drop_connection: bool = False,
         count: int = 1,
     ) -> None:
-        """Apply a fault to each of the next ``count`` requests."""
+        """Apply a fault to each of the next ``count`` requests. ``retry_after``: seconds or an
+        HTTP date."""
         self._native.inject_fault(
             status=status,
-            retry_after=retry_after,
+            retry_after=None if retry_after is None else str(retry_after),
             delay=delay,
             drop_connection=drop_connection,
             count=count,
@@ -119,9 +136,11 @@ class FakeLooker:
         """Make ``validate_project("thelook")`` report this LookML error."""
         self._native.add_lookml_error(message)
 
-    def fail_lookml_test(self, test: str) -> None:
-        """Make data test ``orders_have_ids`` or ``users_are_unique`` fail."""
-        self._native.fail_lookml_test(test)
+    def fail_lookml_test(self, test: str) -> str:
+        """Make production's data test ``orders_have_ids`` or ``users_are_unique`` fail; returns
+        the new commit's sha. An unknown test raises
+        :class:`~looker_ci.errors.InvalidArgumentError` naming the known ones."""
+        return self._native.fail_lookml_test(test)
 
     def break_content(self, title: str) -> None:
         """Make ``content_validation()`` report a broken Look with this title."""
@@ -170,7 +189,7 @@ class FakeLooker:
 
     def checked_out_branch(self, user_id: str | int) -> str | None:
         """The branch ``user_id`` has checked out in the dev workspace, if any."""
-        return self._native.checked_out_branch(str(user_id))
+        return self._native.checked_out_branch(_user_id(user_id, "checked_out_branch()"))
 
     def break_field(self, branch: str, field: str, message: str) -> str:
         """On ``branch``, make ``field`` (``view.field``) fail with this database message."""
@@ -198,18 +217,23 @@ class FakeLooker:
 
     def set_user_permissions(self, user_id: str | int, permissions: list[str]) -> None:
         """Give ``user_id`` exactly these permissions (``develop`` and ``deploy`` are enforced)."""
-        self._native.set_user_permissions(str(user_id), list(permissions))
+        self._native.set_user_permissions(
+            _user_id(user_id, "set_user_permissions()"), list(permissions)
+        )
 
     def set_user_roles(self, user_id: str | int, roles: list[dict[str, Any]]) -> None:
         """Give ``user_id`` exactly these roles, each ``{"name", "permissions", "models"}``
         (``models`` left out or ``None``: every model; the name ``"Admin"``: Looker's built-in
         Admin role). The API key logs in as user ``1``."""
+        user = _user_id(user_id, "set_user_roles()")
         checked: list[tuple[str, list[str], list[str] | None]] = []
         for role in roles:
             unknown = set(role) - {"name", "permissions", "models"}
             if unknown or "name" not in role:
-                raise ValueError(
-                    f"a role is {{'name', 'permissions', 'models'}}; got keys {sorted(role)}"
+                raise InvalidArgumentError(
+                    "invalid argument `roles`: a role is {'name', 'permissions', 'models'}; "
+                    f"got keys {sorted(role)}",
+                    argument="roles",
                 )
             models = role.get("models")
             checked.append(
@@ -219,7 +243,7 @@ class FakeLooker:
                     None if models is None else [str(m) for m in models],
                 )
             )
-        self._native.set_user_roles(str(user_id), checked)
+        self._native.set_user_roles(user, checked)
 
     def user_agents(self) -> list[str]:
         """Every distinct ``User-Agent`` FakeLooker has seen, in order."""
