@@ -180,6 +180,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     crate::credentials::okta::ENV_AUDIENCE,
     crate::credentials::okta::ENV_TOKEN_EXCHANGE,
     crate::audit::ENV_AUDIT_FILE,
+    ENV_ALLOW_HTTP,
 ];
 
 /// Check the names of an `env` overlay (the bindings' `env` option). A name in looker-ci's own
@@ -640,7 +641,11 @@ impl SettingsBuilder {
                 .map(|r| SecretString::from(r.value.trim().to_owned())),
         };
         let base_url = match raw.get(KEY_BASE_URL) {
-            Some(r) => parse_base_url(r)?,
+            Some(r) => {
+                let url = parse_base_url(r)?;
+                require_https(url.as_str(), KEY_BASE_URL, &r.origin, self.env.as_ref())?;
+                url
+            }
             None => {
                 return Err(Error::config(
                     KEY_BASE_URL,
@@ -770,6 +775,58 @@ impl SettingsBuilder {
             }
         }
         Ok(out)
+    }
+}
+
+/// The variable that allows plain `http://` to hosts that are not loopback.
+pub const ENV_ALLOW_HTTP: &str = "LOOKER_CI_ALLOW_HTTP";
+
+/// Refuse plain `http://` to a host that is not loopback, unless `LOOKER_CI_ALLOW_HTTP=true` in
+/// `env`: the API key, tokens and the CI identity token would cross the network unencrypted.
+/// Loopback stays allowed (FakeLooker, local peers, a sidecar proxy).
+pub(crate) fn require_https(
+    url: &str,
+    setting: &str,
+    origin: &str,
+    env: &dyn Environment,
+) -> Result<()> {
+    let Ok(parsed) = Url::parse(url.trim()) else {
+        return Ok(()); // the caller reports a malformed URL its own way
+    };
+    if parsed.scheme() != "http" || is_loopback(&parsed) {
+        return Ok(());
+    }
+    let allowed = env
+        .var(ENV_ALLOW_HTTP)
+        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+    if allowed {
+        tracing::warn!(
+            setting,
+            host = parsed.host_str().unwrap_or(""),
+            "plain http:// to a host that is not loopback, allowed by {ENV_ALLOW_HTTP}"
+        );
+        return Ok(());
+    }
+    Err(Error::config(
+        setting,
+        origin,
+        format!(
+            "`{}` is plain http:// to {}, which is not loopback: the API key and tokens would \
+             cross the network unencrypted; use https://, or set {ENV_ALLOW_HTTP}=true if this \
+             network is trusted",
+            parsed.as_str().trim_end_matches('/'),
+            parsed.host_str().unwrap_or("a host")
+        ),
+    ))
+}
+
+/// `localhost`, 127.0.0.0/8 or ::1.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -1079,6 +1136,31 @@ mod tests {
         .build()
         .unwrap_err();
         assert!(err.to_string().contains("read_env"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_base_url_is_refused_unless_loopback_or_allowed() {
+        let err = build(env().with_var(ENV_BASE_URL, "http://looker.example.com")).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("base_url")
+                && text.contains("not loopback")
+                && text.contains(ENV_ALLOW_HTTP),
+            "{text}"
+        );
+        for ok in [
+            "http://127.0.0.1:9999",
+            "http://localhost",
+            "http://[::1]:8080",
+        ] {
+            build(env().with_var(ENV_BASE_URL, ok)).unwrap();
+        }
+        build(
+            env()
+                .with_var(ENV_BASE_URL, "http://looker.example.com")
+                .with_var(ENV_ALLOW_HTTP, "true"),
+        )
+        .unwrap();
     }
 
     #[test]

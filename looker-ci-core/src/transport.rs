@@ -306,14 +306,25 @@ impl Transport {
         self
     }
 
-    /// Send one request, retrying where the policy allows, and read the whole reply.
+    /// Send one request, retrying where the policy allows, and read the whole reply. The
+    /// `timeout` setting bounds the whole call: every attempt and every pause between them.
     pub async fn send(&self, request: ApiRequest<'_>) -> Result<Reply> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let mut waited = Duration::ZERO;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let sent = std::time::Instant::now();
-            let outcome = self.send_once(&request).await;
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let outcome = if left.is_zero() {
+                Err(Error::Timeout {
+                    method: request.method.as_str().to_owned(),
+                    path: request.path.to_owned(),
+                    after: self.timeout,
+                })
+            } else {
+                self.send_once(&request, left).await
+            };
             if let Some(audit) = &self.audit {
                 audit.request(RequestRecord {
                     method: request.method.as_str(),
@@ -346,6 +357,10 @@ impl Transport {
             let Some(delay) = self.retry.next_delay(attempt, waited, retry_after) else {
                 return outcome;
             };
+            // A pause that would use up the rest of the budget leaves no time to try again.
+            if tokio::time::Instant::now() + delay >= deadline {
+                return outcome;
+            }
             tracing::debug!(
                 method = %request.method,
                 path = request.path,
@@ -359,9 +374,9 @@ impl Transport {
         }
     }
 
-    async fn send_once(&self, request: &ApiRequest<'_>) -> Result<Reply> {
+    async fn send_once(&self, request: &ApiRequest<'_>, left: Duration) -> Result<Reply> {
         let url = format!("{}{}", self.api_root, request.path);
-        let mut builder = self.http.request(request.method.clone(), url);
+        let mut builder = self.http.request(request.method.clone(), url).timeout(left);
         if !request.query.is_empty() {
             builder = builder.query(request.query);
         }

@@ -139,6 +139,26 @@ async fn a_hung_server_hits_the_total_timeout() {
     assert!(err.to_string().contains("timed out"));
 }
 
+/// `timeout` is the budget of the whole call: slow failing attempts and their retries together
+/// (it was per attempt: one call with a 2 s timeout took 7 s over 4 attempts).
+#[tokio::test]
+async fn the_timeout_bounds_the_whole_call_retries_included() {
+    let (fake, client) = logged_in(quick_retries(4), Duration::from_millis(1500)).await;
+    // Each attempt is answered 503 after 600 ms: two fit in the budget, the third is cut short.
+    let slow_503 = Fault {
+        delay: Some(Duration::from_millis(600)),
+        ..Fault::status(503)
+    };
+    fake.inject_fault(slow_503, 4);
+    let err = client.me_json().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    // Per attempt, all four would have run (each takes 600 ms < 1.5 s) and ended in the 503.
+    // Within one budget, the fourth attempt the retry policy allows is never sent.
+    let sent = fake.counters().requests;
+    assert!((2..=3).contains(&sent), "{sent} attempts");
+    assert!(fake.pending_faults() >= 1);
+}
+
 #[tokio::test]
 async fn login_is_retried_on_503_too() {
     let fake = FakeLooker::start().await.unwrap();

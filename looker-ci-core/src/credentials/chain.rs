@@ -256,7 +256,7 @@ fn ci_identity_source(
         detect_gitlab_token_var(env.as_ref(), &audience)?
             .map(|var| Arc::new(EnvVarToken::new(var, Arc::clone(env))) as _)
     };
-    Ok(source.map(|source| verified(source, env, http)))
+    source.map(|source| verified(source, env, http)).transpose()
 }
 
 /// Wrap `source` in JWKS verification when `LOOKER_CI_ID_TOKEN_VERIFY` or
@@ -265,20 +265,30 @@ fn verified(
     source: Arc<dyn IdentityTokenSource>,
     env: &Arc<dyn Environment>,
     http: reqwest::Client,
-) -> Arc<dyn IdentityTokenSource> {
+) -> Result<Arc<dyn IdentityTokenSource>> {
     let var = |name: &str| {
         env.var(name)
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
     let jwks_url = var(jwks::ENV_JWKS_URL);
+    if let Some(url) = &jwks_url {
+        crate::settings::require_https(
+            url,
+            "id_token_jwks_url",
+            &format!("environment variable {}", jwks::ENV_JWKS_URL),
+            env.as_ref(),
+        )?;
+    }
     let asked = var(jwks::ENV_VERIFY)
         .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
     if jwks_url.is_none() && !asked {
-        return source;
+        return Ok(source);
     }
     let audience = var(ENV_ID_TOKEN_AUDIENCE);
-    Arc::new(VerifiedTokenSource::new(source, jwks_url, audience, http))
+    Ok(Arc::new(VerifiedTokenSource::new(
+        source, jwks_url, audience, http,
+    )))
 }
 
 #[cfg(test)]
@@ -365,6 +375,52 @@ mod tests {
         let err =
             resolve_in(base().with_var("LOOKER_CI_PROXY_HEADER", "X-Proxy-Token")).unwrap_err();
         assert!(err.to_string().contains("Okta is not configured"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_to_a_host_that_is_not_loopback_is_refused_unless_allowed() {
+        let aws = |endpoint: &str| {
+            base()
+                .with_var("AWS_ROLE_ARN", "arn:aws:iam::1:role/looker")
+                .with_var("AWS_REGION", "us-east-1")
+                .with_var("LOOKER_CI_AWS_SECRET_ID", "looker/key")
+                .with_var("LOOKER_ID_TOKEN", "x.y.z")
+                .with_var("AWS_ENDPOINT_URL", endpoint)
+        };
+        let err = resolve_in(aws("http://aws.internal:4566")).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("plain http://") && text.contains("LOOKER_CI_ALLOW_HTTP"),
+            "{text}"
+        );
+        // Loopback (moto, a sidecar) and https are fine; so is http when explicitly allowed.
+        resolve_in(aws("http://127.0.0.1:4566")).unwrap();
+        resolve_in(aws("https://aws.internal")).unwrap();
+        resolve_in(aws("http://aws.internal:4566").with_var("LOOKER_CI_ALLOW_HTTP", "true"))
+            .unwrap();
+        let okta = base()
+            .with_var("LOOKER_CI_OKTA_CLIENT_ID", "0oa1")
+            .with_var(
+                "LOOKER_CI_OKTA_ISSUER",
+                "http://okta.internal/oauth2/default",
+            )
+            .with_var("LOOKER_CI_OKTA_CLIENT_SECRET", "s")
+            .with_var("AWS_ROLE_ARN", "arn:aws:iam::1:role/looker")
+            .with_var("AWS_REGION", "us-east-1")
+            .with_var("LOOKER_CI_AWS_SECRET_ID", "looker/key");
+        let err = resolve_in(okta).unwrap_err();
+        assert!(err.to_string().contains("okta_issuer"), "{err}");
+        let github = base()
+            .with_var(
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                "http://runner.internal/token",
+            )
+            .with_var("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "t")
+            .with_var("AWS_ROLE_ARN", "arn:aws:iam::1:role/looker")
+            .with_var("AWS_REGION", "us-east-1")
+            .with_var("LOOKER_CI_AWS_SECRET_ID", "looker/key");
+        let err = resolve_in(github).unwrap_err();
+        assert!(err.to_string().contains("github_token_url"), "{err}");
     }
 
     #[test]

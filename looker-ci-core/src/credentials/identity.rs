@@ -268,12 +268,21 @@ impl GitHubActionsToken {
             env.var(ENV_GITHUB_REQUEST_URL),
             env.var(ENV_GITHUB_REQUEST_TOKEN),
         ) {
-            (Some(url), Some(token)) => Ok(Some(Self::new(
-                &url,
-                SecretString::from(token),
-                audience,
-                http,
-            )?)),
+            (Some(url), Some(token)) => {
+                // The runner's request token goes to this URL.
+                crate::settings::require_https(
+                    &url,
+                    "github_token_url",
+                    &format!("environment variable {ENV_GITHUB_REQUEST_URL}"),
+                    env,
+                )?;
+                Ok(Some(Self::new(
+                    &url,
+                    SecretString::from(token),
+                    audience,
+                    http,
+                )?))
+            }
             _ => Ok(None),
         }
     }

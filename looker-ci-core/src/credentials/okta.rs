@@ -180,6 +180,12 @@ impl OktaConfig {
                 ));
             }
         };
+        // The client's credentials go to this endpoint; the access token comes back from it.
+        let (url, setting, name) = match &endpoint {
+            TokenEndpoint::TokenUrl(url) => (url, "okta_token_url", ENV_TOKEN_URL),
+            TokenEndpoint::Issuer(url) => (url, "okta_issuer", ENV_ISSUER),
+        };
+        crate::settings::require_https(url, setting, &format!("environment variable {name}"), env)?;
         let key_pem = match (var(ENV_PRIVATE_KEY), var(ENV_PRIVATE_KEY_FILE)) {
             (Some(pem), _) => Some((
                 SecretString::from(pem.replace("\\n", "\n")),

@@ -116,17 +116,19 @@ pub(super) fn check(client: &LookerClient, env: &Arc<dyn Environment>, findings:
         );
     }
     let url = &settings.base_url;
+    // The client refuses this unless LOOKER_CI_ALLOW_HTTP says otherwise.
     if url.scheme() == "http" && !is_loopback(url) {
         findings.add(
             Area::Secrets,
-            Level::Error,
+            Level::Warning,
             "secrets.plain-http",
             format!(
-                "base_url {} is plain http to a host that is not loopback: the API key and \
-                 tokens cross the network unencrypted",
-                url.as_str()
+                "base_url {} is plain http to a host that is not loopback (allowed by \
+                 {}): the API key and tokens cross the network unencrypted",
+                url.as_str(),
+                crate::settings::ENV_ALLOW_HTTP
             ),
-            Some("use https://".into()),
+            Some("use https:// and remove LOOKER_CI_ALLOW_HTTP".into()),
         );
     }
     if is_identity_based(source) && !findings_have_secret_errors(findings) {
@@ -157,14 +159,7 @@ fn holds_client_secret(text: &str) -> bool {
     })
 }
 
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
+use crate::settings::is_loopback;
 
 /// A finding when `path` exists and others than its owner and group may read it.
 fn world_readable(path: &Path, what: &str, level: Level, findings: &mut Findings) {

@@ -84,11 +84,25 @@ impl AwsConfig {
                     })?,
             ),
         };
+        let sts_endpoint = endpoint(ENV_ENDPOINT_URL_STS, "sts");
+        let secrets_manager_endpoint = endpoint(ENV_ENDPOINT_URL_SECRETS_MANAGER, "secretsmanager");
+        // The identity token goes to STS and the API key comes back from Secrets Manager.
+        for (url, setting) in [
+            (&sts_endpoint, ENV_ENDPOINT_URL_STS),
+            (&secrets_manager_endpoint, ENV_ENDPOINT_URL_SECRETS_MANAGER),
+        ] {
+            crate::settings::require_https(
+                url,
+                "aws_endpoint_url",
+                &format!("environment variable {setting} or {ENV_ENDPOINT_URL}"),
+                env.as_ref(),
+            )?;
+        }
         Ok(Some(AwsConfig {
             role_session_name: var(ENV_ROLE_SESSION_NAME)
                 .unwrap_or_else(|| default_session_name(env.as_ref())),
-            sts_endpoint: endpoint(ENV_ENDPOINT_URL_STS, "sts"),
-            secrets_manager_endpoint: endpoint(ENV_ENDPOINT_URL_SECRETS_MANAGER, "secretsmanager"),
+            sts_endpoint,
+            secrets_manager_endpoint,
             region,
             role_arn,
             secret_id,
