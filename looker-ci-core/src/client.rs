@@ -110,6 +110,12 @@ impl ApiCall {
     }
 }
 
+/// `.` or `..`, also spelt with `%2e` (URL parsers resolve those as dot segments too).
+pub(crate) fn is_dot_segment(segment: &str) -> bool {
+    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+    decoded == "." || decoded == ".."
+}
+
 /// Accept `/x`, `x` and `/api/4.0/x`; refuse anything that could leave the API root.
 fn normalize_path(path: &str) -> Result<String> {
     let trimmed = path.trim();
@@ -127,8 +133,10 @@ fn normalize_path(path: &str) -> Result<String> {
     if path.contains("://") || path.starts_with("//") {
         return Err(bad("must be an API path such as /user, not a URL"));
     }
-    if path.split('/').any(|seg| seg == ".." || seg == ".") {
-        return Err(bad("must not contain `.` or `..` segments"));
+    if path.split('/').any(is_dot_segment) {
+        return Err(bad(
+            "must not contain `.` or `..` segments (nor their %2e spellings)",
+        ));
     }
     if path.contains(['?', '#']) {
         return Err(bad(
@@ -415,6 +423,21 @@ impl LookerClient {
         if user_id.trim().is_empty() {
             return Err(Error::invalid_argument("user_id", "must not be empty"));
         }
+        // Looker's user ids are numbers; letters, `-` and `_` are let through for other id
+        // schemes, nothing that could change the path.
+        if !user_id
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::invalid_argument(
+                "user_id",
+                format!(
+                    "`{}` is not a Looker user id (digits, such as \"42\")",
+                    user_id.trim()
+                ),
+            ));
+        }
         Ok(LookerClient {
             session: self
                 .session
@@ -465,6 +488,9 @@ mod tests {
             "https://evil.example/x",
             "//evil/x",
             "/a/../b",
+            "/a/%2e%2e/b",
+            "/a/.%2E/b",
+            "/users/%2e",
             "/user?x=1",
             "/",
             "/a b",

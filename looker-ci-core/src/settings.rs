@@ -32,6 +32,10 @@ pub const ENV_TIMEOUT: &str = "LOOKERSDK_TIMEOUT";
 pub const ENV_CA_BUNDLE: &str = "LOOKER_CI_CA_BUNDLE";
 /// `LOOKER_CI_HTTPS_PROXY`: the HTTP(S) proxy URL for Looker requests.
 pub const ENV_HTTPS_PROXY: &str = "LOOKER_CI_HTTPS_PROXY";
+pub const ENV_MAX_REPLY_BYTES: &str = "LOOKER_CI_MAX_REPLY_BYTES";
+
+/// The largest reply read by default: far beyond any metadata reply, enough for big result sets.
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// The `looker.ini` read by [`Settings::from_env`] when it exists in the working directory.
 pub const DEFAULT_INI_FILE: &str = "looker.ini";
@@ -159,6 +163,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     ENV_TIMEOUT,
     ENV_CA_BUNDLE,
     ENV_HTTPS_PROXY,
+    ENV_MAX_REPLY_BYTES,
     crate::credentials::ENV_ID_TOKEN_VAR,
     crate::credentials::ENV_ID_TOKEN_AUDIENCE,
     crate::credentials::jwks::ENV_VERIFY,
@@ -280,6 +285,8 @@ pub struct Settings {
     pub ca_bundle: Option<PathBuf>,
     /// HTTP(S) proxy for all Looker requests.
     pub https_proxy: Option<Url>,
+    /// The largest reply body read, in bytes; a larger one fails naming this setting.
+    pub max_reply_bytes: u64,
     /// Retry policy for idempotent requests.
     pub retry: RetryPolicy,
     /// Use the dev workspace (`PATCH /session {"workspace_id": "dev"}`) after every login.
@@ -300,6 +307,7 @@ impl fmt::Debug for Settings {
             .field("timeout", &self.timeout)
             .field("ca_bundle", &self.ca_bundle)
             .field("https_proxy", &self.https_proxy.as_ref().map(redact_url))
+            .field("max_reply_bytes", &self.max_reply_bytes)
             .field("retry", &self.retry)
             .field("dev_workspace", &self.dev_workspace)
             .finish()
@@ -486,9 +494,10 @@ const KEY_VERIFY_SSL: &str = "verify_ssl";
 const KEY_TIMEOUT: &str = "timeout";
 const KEY_CA_BUNDLE: &str = "ca_bundle";
 const KEY_HTTPS_PROXY: &str = "https_proxy";
+const KEY_MAX_REPLY_BYTES: &str = "max_reply_bytes";
 
 /// Setting key and the environment variable that overrides it.
-const ENV_KEYS: [(&str, &str); 7] = [
+const ENV_KEYS: [(&str, &str); 8] = [
     (KEY_BASE_URL, ENV_BASE_URL),
     (KEY_CLIENT_ID, ENV_CLIENT_ID),
     (KEY_CLIENT_SECRET, ENV_CLIENT_SECRET),
@@ -496,6 +505,7 @@ const ENV_KEYS: [(&str, &str); 7] = [
     (KEY_TIMEOUT, ENV_TIMEOUT),
     (KEY_CA_BUNDLE, ENV_CA_BUNDLE),
     (KEY_HTTPS_PROXY, ENV_HTTPS_PROXY),
+    (KEY_MAX_REPLY_BYTES, ENV_MAX_REPLY_BYTES),
 ];
 
 impl SettingsBuilder {
@@ -583,6 +593,10 @@ impl SettingsBuilder {
     }
     pub fn https_proxy(self, url: impl Into<String>) -> Self {
         self.set(KEY_HTTPS_PROXY, url)
+    }
+    /// The largest reply body read; a larger one is an error naming this setting.
+    pub fn max_reply_bytes(self, bytes: u64) -> Self {
+        self.set(KEY_MAX_REPLY_BYTES, bytes.to_string())
     }
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -673,6 +687,25 @@ impl SettingsBuilder {
         let ca_bundle = raw
             .get(KEY_CA_BUNDLE)
             .map(|r| PathBuf::from(r.value.trim()));
+        let max_reply_bytes = match raw.get(KEY_MAX_REPLY_BYTES) {
+            Some(r) => r
+                .value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1024)
+                .ok_or_else(|| {
+                    Error::config(
+                        KEY_MAX_REPLY_BYTES,
+                        r.origin.clone(),
+                        format!(
+                            "`{}` is not a number of bytes of at least 1024",
+                            r.value.trim()
+                        ),
+                    )
+                })?,
+            None => DEFAULT_MAX_REPLY_BYTES,
+        };
         let https_proxy = match raw.get(KEY_HTTPS_PROXY) {
             Some(r) => Some(parse_proxy(r)?),
             None => None,
@@ -703,6 +736,7 @@ impl SettingsBuilder {
             timeout,
             ca_bundle,
             https_proxy,
+            max_reply_bytes,
             retry: self.retry.unwrap_or_default(),
             dev_workspace: self.dev_workspace,
         })
@@ -1161,6 +1195,19 @@ mod tests {
                 .with_var(ENV_ALLOW_HTTP, "true"),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn max_reply_bytes_is_read_and_checked() {
+        let base = || env().with_var(ENV_BASE_URL, "https://x.example.com");
+        assert_eq!(
+            build(base()).unwrap().max_reply_bytes,
+            DEFAULT_MAX_REPLY_BYTES
+        );
+        let s = build(base().with_var(ENV_MAX_REPLY_BYTES, "1048576")).unwrap();
+        assert_eq!(s.max_reply_bytes, 1_048_576);
+        let err = build(base().with_var(ENV_MAX_REPLY_BYTES, "12")).unwrap_err();
+        assert!(err.to_string().contains("at least 1024"), "{err}");
     }
 
     #[test]

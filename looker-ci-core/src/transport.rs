@@ -137,9 +137,26 @@ const MAX_BODY_RESERVATION: u64 = 256 * 1024 * 1024;
 /// resident in a thread's malloc arena (glibc raises its mmap threshold after a large free).
 const MAPPED_BODY_MIN: u64 = 1024 * 1024;
 
+/// Why a body could not be read.
+enum BodyError {
+    Http(reqwest::Error),
+    /// Longer than the `max_reply_bytes` setting (announced or as it arrived).
+    TooLarge,
+}
+
+impl From<reqwest::Error> for BodyError {
+    fn from(e: reqwest::Error) -> Self {
+        BodyError::Http(e)
+    }
+}
+
 /// Read a whole reply body into one buffer sized by its `Content-Length`, so a large reply is
-/// never held twice (its chunks plus their concatenation) and the buffer never regrows.
-async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::Bytes> {
+/// never held twice (its chunks plus their concatenation) and the buffer never regrows. Stops
+/// at `max` bytes: a reply announced or arriving larger is never held.
+async fn read_body(mut response: reqwest::Response, max: u64) -> Result<bytes::Bytes, BodyError> {
+    if response.content_length().is_some_and(|len| len > max) {
+        return Err(BodyError::TooLarge);
+    }
     let expected = response
         .content_length()
         .unwrap_or(0)
@@ -151,6 +168,9 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::By
         let mut filled = 0;
         while let Some(chunk) = response.chunk().await? {
             let end = filled + chunk.len();
+            if end as u64 > max {
+                return Err(BodyError::TooLarge);
+            }
             if end > map.len() {
                 // Longer than announced: carry on in an ordinary buffer.
                 body.reserve(end);
@@ -168,6 +188,9 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::By
         body.reserve(expected as usize);
     }
     while let Some(chunk) = response.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(BodyError::TooLarge);
+        }
         body.extend_from_slice(&chunk);
     }
     Ok(body.into())
@@ -256,6 +279,7 @@ pub(crate) struct Transport {
     proxy_auth: Option<Arc<ProxyAuth>>,
     /// Where every attempt is recorded, when auditing is on.
     audit: Option<Arc<AuditTrail>>,
+    max_reply_bytes: u64,
 }
 
 impl Transport {
@@ -288,6 +312,7 @@ impl Transport {
             retry: settings.retry.clone(),
             proxy_auth: None,
             audit: None,
+            max_reply_bytes: settings.max_reply_bytes,
         })
     }
 
@@ -414,9 +439,24 @@ impl Transport {
             ));
         }
         let headers = std::mem::take(response.headers_mut());
-        let body = read_body(response)
-            .await
-            .map_err(|e| self.map_error(e, request))?;
+        let body = match read_body(response, self.max_reply_bytes).await {
+            Ok(body) => body,
+            Err(BodyError::Http(e)) => return Err(self.map_error(e, request)),
+            Err(BodyError::TooLarge) => {
+                return Err(Error::config(
+                    "max_reply_bytes",
+                    "settings",
+                    format!(
+                        "the reply of {} {} is larger than {} bytes; raise max_reply_bytes \
+                         ({}) if a reply this large is expected",
+                        request.method,
+                        request.path,
+                        self.max_reply_bytes,
+                        crate::settings::ENV_MAX_REPLY_BYTES
+                    ),
+                ));
+            }
+        };
         tracing::debug!(method = %request.method, path = request.path, status, bytes = body.len(), "Looker reply");
         Ok(Reply {
             status,

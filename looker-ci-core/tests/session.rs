@@ -296,6 +296,14 @@ async fn login_user_of_an_unknown_user_says_so() {
     assert_eq!(admin.me_json().await.unwrap()["id"].as_str(), Some("1"));
     fake.add_user("2", "Grace", "Hopper");
     assert!(admin.login_user("2").unwrap().me_json().await.is_ok());
+    // Ids that could change the path are refused before any request.
+    for bad in ["..", "%2e%2e", "1/../2", "1?x=2", "a b"] {
+        let err = admin.login_user(bad).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { argument, .. } if argument == "user_id"),
+            "{bad}: {err:?}"
+        );
+    }
 }
 
 fn admin_for(fake: &FakeLooker) -> LookerClient {

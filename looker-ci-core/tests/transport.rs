@@ -171,3 +171,29 @@ async fn login_is_retried_on_503_too() {
     client.me_json().await.unwrap();
     assert_eq!(fake.counters().logins, 1);
 }
+
+/// A reply larger than `max_reply_bytes` is refused with an error naming the setting, and is
+/// never held in full; smaller replies are unaffected.
+#[tokio::test]
+async fn a_reply_over_max_reply_bytes_is_an_error_naming_the_setting() {
+    let fake = FakeLooker::start().await.unwrap();
+    let mut settings = fake.settings();
+    settings.max_reply_bytes = 1024;
+    let client = looker_ci_core::LookerClient::new(settings).unwrap();
+    client.me_json().await.expect("a small reply is read");
+    let mut args = serde_json::Map::new();
+    args.insert("lookml_model_name".into(), "thelook".into());
+    args.insert("explore_name".into(), "orders".into());
+    let err = client
+        .call_operation("lookml_model_explore", args)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "LOOKER_CI_CONFIG", "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("max_reply_bytes") && text.contains("LOOKER_CI_MAX_REPLY_BYTES"),
+        "{text}"
+    );
+    assert!(text.contains("larger than 1024 bytes"), "{text}");
+    client.close().await.unwrap();
+}

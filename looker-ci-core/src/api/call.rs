@@ -57,6 +57,14 @@ pub(crate) fn build_call(op: &Operation, mut args: Map<String, Value>) -> Result
                         ));
                     }
                 };
+                // A `..` value would make the URL parser drop the segment before it: another
+                // endpoint.
+                if crate::client::is_dot_segment(text.trim()) {
+                    return Err(invalid(
+                        param.name,
+                        format!("`{text}` is not a value for a path parameter"),
+                    ));
+                }
                 let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes())
                     .collect::<String>()
                     .replace('+', "%20");
@@ -264,6 +272,12 @@ mod tests {
         )
         .unwrap_err();
         assert!(body.to_string().contains("no request body"));
+        // `..` as a path value would reach another endpoint (`/users/../roles` is `/roles`).
+        let user = operation("user_roles").unwrap();
+        for dots in ["..", "%2e%2e", ".", " .. "] {
+            let err = build_call(user, args(json!({ "user_id": dots }))).unwrap_err();
+            assert!(err.to_string().contains("user_id"), "{dots}: {err}");
+        }
     }
 
     #[test]

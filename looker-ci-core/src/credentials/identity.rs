@@ -175,18 +175,40 @@ impl IdentityTokenSource for FileToken {
     }
 
     async fn identity_token(&self) -> Result<IdentityToken> {
+        let name = self.name();
         let fail = |message: String| Error::Credentials {
-            provider: self.name(),
+            provider: name.clone(),
             message,
         };
-        let text = self
-            .env
-            .read_file(&self.path)
+        // A token is a few KB; a path pointing at something huge (or a device) is refused
+        // before it is read, and the read happens off the async workers.
+        if let Ok(meta) = std::fs::metadata(&self.path)
+            && meta.len() > MAX_TOKEN_FILE_BYTES
+        {
+            return Err(fail(format!(
+                "is {} bytes, more than an identity token can be ({MAX_TOKEN_FILE_BYTES} bytes at \
+                 most): is {ENV_WEB_IDENTITY_TOKEN_FILE} the token file?",
+                meta.len()
+            )));
+        }
+        let (env, path) = (Arc::clone(&self.env), self.path.clone());
+        let read = tokio::task::spawn_blocking(move || env.read_file(&path))
+            .await
+            .map_err(|e| fail(format!("could not be read: {e}")))?;
+        let text = read
             .map_err(|e| fail(format!("cannot be read: {e}")))?
             .ok_or_else(|| fail("does not exist".into()))?;
-        IdentityToken::parse(SecretString::from(text.trim().to_owned()), &self.name())
+        if text.len() as u64 > MAX_TOKEN_FILE_BYTES {
+            return Err(fail(format!(
+                "holds more than an identity token can be ({MAX_TOKEN_FILE_BYTES} bytes at most)"
+            )));
+        }
+        IdentityToken::parse(SecretString::from(text.trim().to_owned()), &name)
     }
 }
+
+/// The largest identity token file read: real tokens are a few KB.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
 
 /// A token given as a value (for example from another tool).
 #[derive(Clone)]
@@ -390,6 +412,24 @@ mod tests {
             &json!({"iss": "https://gitlab.example.com", "sub": "project_path:g/p",
             "aud": aud, "exp": now + exp_from_now}),
         )
+    }
+
+    #[tokio::test]
+    async fn a_token_file_larger_than_any_token_is_refused_unread() {
+        let dir = std::env::temp_dir().join(format!("looker-ci-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("token");
+        std::fs::write(&path, vec![b'a'; (MAX_TOKEN_FILE_BYTES + 1) as usize]).unwrap();
+        let source = FileToken::new(&path, Arc::new(crate::settings::ProcessEnvironment));
+        let err = source.identity_token().await.unwrap_err();
+        assert!(
+            err.to_string().contains("more than an identity token"),
+            "{err}"
+        );
+        // A real-sized token file is read as before.
+        std::fs::write(&path, token("sts.amazonaws.com", 300)).unwrap();
+        source.identity_token().await.unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
