@@ -6,7 +6,9 @@ with `LOOKERSDK_BASE_URL`/`_CLIENT_ID`/`_CLIENT_SECRET` pointing at it and nothi
 caller's environment, in a directory of its own; its output must not hold the fake's secret or a
 token it issued. A snippet that needs a peer FakeLooker cannot stand in for says so in an HTML
 comment on the line before its fence, `<!-- snippet: no-run (the reason) -->`, and is only
-parsed and type-checked. The Rust snippets are doctests of looker-ci-api.
+parsed and type-checked. The Rust snippets are doctests of looker-ci-api (compiled there) and
+the `guide_snippets` program of the examples crate (its build script extracts them), which runs
+each here against a FakeLooker the same way.
 
 Usage: python scripts/check_snippets.py PYTHON310   (after the packages are built)
 """
@@ -99,6 +101,41 @@ def run(what: str, command: list[str], cwd: Path) -> bool:
     return result.returncode == 0
 
 
+def guide_snippets() -> Path | None:
+    """Build the examples' `guide_snippets` (the Rust snippets as a program); its path."""
+    command = ["cargo", "build", "--profile", "ci", "-p", "looker-ci-examples"]
+    command += ["--bin", "guide_snippets", "--message-format", "json"]
+    result = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"FAILED: building guide_snippets\n{result.stdout}{result.stderr}", file=sys.stderr)
+        return None
+    for line in result.stdout.splitlines():
+        message = json.loads(line)
+        artifact = message.get("reason") == "compiler-artifact" and message.get("executable")
+        if artifact and message["target"]["name"] == "guide_snippets":
+            return Path(message["executable"])
+    print("FAILED: cargo built no guide_snippets executable", file=sys.stderr)
+    return None
+
+
+def run_rust() -> tuple[bool, int]:
+    """Run each Rust snippet against a FakeLooker of its own; (all passed, how many ran)."""
+    program = guide_snippets()
+    if program is None:
+        return False, 0
+    listed = subprocess.run([program, "--list"], check=True, capture_output=True, text=True)
+    places = listed.stdout.splitlines()
+    expected = [s.where for s in snippets("rust") if s.code.strip()]
+    if len(places) != len(expected):
+        print(f"FAILED: guide_snippets has {places}, the docs {expected}", file=sys.stderr)
+        return False, 0
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, place in enumerate(places):
+            ok &= run_against_fake(f"{place}: run", [str(program), str(i)], Path(tmp))
+    return ok, len(places)
+
+
 def main() -> int:
     python310 = sys.argv[1]
     ok = True
@@ -163,7 +200,13 @@ def main() -> int:
                 path.write_text((work / f"snippet_{i}.{suffix}").read_text())
                 ok &= run_against_fake(f"{snippet.where}: run", [*interpreter, str(path)], cwd)
                 ran += 1
-        print(f"snippets: {len(python)} Python, {len(js)} JavaScript checked; {ran} run")
+        rust_ok, rust_ran = run_rust()
+        ok &= rust_ok
+        ran += rust_ran
+        print(
+            f"snippets: {len(python)} Python, {len(js)} JavaScript checked; "
+            f"{ran} run (with {rust_ran} Rust)"
+        )
         if not python or not js:
             print("no snippets found: the extraction is broken", file=sys.stderr)
             ok = False

@@ -59,7 +59,9 @@ pub mod prelude {
 }
 
 // The Rust snippets users copy from the README and the guides compile (rustdoc
-// runs them as doctests; `no_run` where they need a real Looker).
+// runs them as doctests; `no_run` where they need a Looker). The examples crate's
+// `guide_snippets` runs those of the README and the getting-started guides against FakeLooker
+// (scripts/check_snippets.py).
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeSnippets;
