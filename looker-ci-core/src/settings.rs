@@ -168,6 +168,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     crate::credentials::ENV_ID_TOKEN_AUDIENCE,
     crate::credentials::jwks::ENV_VERIFY,
     crate::credentials::jwks::ENV_JWKS_URL,
+    crate::credentials::jwks::ENV_ISSUER,
     crate::credentials::aws::ENV_SECRET_ID,
     crate::credentials::aws::ENV_SECRET_CLIENT_ID_KEY,
     crate::credentials::aws::ENV_SECRET_CLIENT_SECRET_KEY,

@@ -371,16 +371,42 @@ async fn identity_tokens_can_be_verified_against_the_issuers_jwks() {
     );
     let token = okta.access_token().await.unwrap().value;
     let raw = token.secret().expose_secret().to_owned();
+    let verify_with =
+        |token: String, issuer: Option<&str>, jwks: Option<String>, audience: Option<&str>| {
+            let source =
+                Arc::new(StaticToken::new(token.into()).unwrap()) as Arc<dyn IdentityTokenSource>;
+            VerifiedTokenSource::new(
+                source,
+                issuer.map(str::to_owned),
+                jwks,
+                audience.map(str::to_owned),
+                reqwest::Client::new(),
+            )
+        };
+    let trusted = peer.issuer.clone();
     let verify = |token: String, jwks: Option<String>, audience: Option<&str>| {
-        let source =
-            Arc::new(StaticToken::new(token.into()).unwrap()) as Arc<dyn IdentityTokenSource>;
-        VerifiedTokenSource::new(
-            source,
-            jwks,
-            audience.map(str::to_owned),
-            reqwest::Client::new(),
-        )
+        verify_with(token, Some(&trusted), jwks, audience)
     };
+    // The issuer is trusted from configuration, not from the token: a validly signed token of
+    // an issuer that names itself is refused when another issuer is the trusted one.
+    let err = verify_with(raw.clone(), Some("https://gitlab.example.test"), None, None)
+        .identity_token()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is not the trusted issuer https://gitlab.example.test"),
+        "{err}"
+    );
+    // Without a trusted issuer or a configured JWKS nothing can be verified.
+    let err = verify_with(raw.clone(), None, None, None)
+        .identity_token()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("LOOKER_CI_ID_TOKEN_ISSUER"),
+        "{err}"
+    );
     // Discovered from `iss`, with and without the audience check.
     verify(raw.clone(), None, Some("sts.amazonaws.com"))
         .identity_token()
@@ -417,7 +443,7 @@ async fn identity_tokens_can_be_verified_against_the_issuers_jwks() {
     );
     // A token from another issuer has no key in this JWKS.
     let foreign = gitlab_id_token("https://gitlab.example.test", "sts.amazonaws.com", 300);
-    let err = verify(foreign, Some(format!("{}/jwks", peer.issuer)), None)
+    let err = verify_with(foreign, None, Some(format!("{}/jwks", peer.issuer)), None)
         .identity_token()
         .await
         .unwrap_err();

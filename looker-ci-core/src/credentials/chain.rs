@@ -285,9 +285,35 @@ fn verified(
     if jwks_url.is_none() && !asked {
         return Ok(source);
     }
+    // The trusted issuer: configured, else the CI platform's own; never the token's claim.
+    let issuer = var(jwks::ENV_ISSUER)
+        .or_else(|| var("GITLAB_CI").and_then(|_| var("CI_SERVER_URL")))
+        .or_else(|| var("GITHUB_ACTIONS").map(|_| jwks::GITHUB_ISSUER.to_owned()));
+    match &issuer {
+        Some(issuer) => crate::settings::require_https(
+            issuer,
+            "id_token_issuer",
+            &format!("environment variable {}", jwks::ENV_ISSUER),
+            env.as_ref(),
+        )?,
+        None if jwks_url.is_none() => {
+            return Err(Error::config(
+                "id_token_issuer",
+                format!("environment variable {}", jwks::ENV_VERIFY),
+                format!(
+                    "verification is on but no issuer is trusted: set {} to the CI platform's \
+                     OIDC issuer (GitLab's CI_SERVER_URL and GitHub Actions' issuer are used \
+                     when detected), or {} to the JWKS to verify against",
+                    jwks::ENV_ISSUER,
+                    jwks::ENV_JWKS_URL
+                ),
+            ));
+        }
+        None => {}
+    }
     let audience = var(ENV_ID_TOKEN_AUDIENCE);
     Ok(Arc::new(VerifiedTokenSource::new(
-        source, jwks_url, audience, http,
+        source, issuer, jwks_url, audience, http,
     )))
 }
 
@@ -421,6 +447,35 @@ mod tests {
             .with_var("LOOKER_CI_AWS_SECRET_ID", "looker/key");
         let err = resolve_in(github).unwrap_err();
         assert!(err.to_string().contains("github_token_url"), "{err}");
+    }
+
+    #[test]
+    fn jwks_verification_trusts_a_configured_or_platform_issuer_only() {
+        let aws = base()
+            .with_var("AWS_ROLE_ARN", "arn:aws:iam::1:role/looker")
+            .with_var("AWS_REGION", "us-east-1")
+            .with_var("LOOKER_CI_AWS_SECRET_ID", "looker/key")
+            .with_var("LOOKER_ID_TOKEN", "x.y.z")
+            .with_var("LOOKER_CI_ID_TOKEN_VERIFY", "true");
+        let err = resolve_in(aws.clone()).unwrap_err();
+        assert!(
+            err.to_string().contains("LOOKER_CI_ID_TOKEN_ISSUER"),
+            "{err}"
+        );
+        resolve_in(
+            aws.clone()
+                .with_var("GITLAB_CI", "true")
+                .with_var("CI_SERVER_URL", "https://gitlab.example.com"),
+        )
+        .unwrap();
+        resolve_in(
+            aws.clone()
+                .with_var("LOOKER_CI_ID_TOKEN_ISSUER", "https://issuer.example"),
+        )
+        .unwrap();
+        let err = resolve_in(aws.with_var("LOOKER_CI_ID_TOKEN_ISSUER", "http://issuer.example"))
+            .unwrap_err();
+        assert!(err.to_string().contains("plain http://"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! Optional local verification of an identity token against its issuer's JWKS (the exchange
 //! peer — STS, Okta — verifies it in any case). On with `LOOKER_CI_ID_TOKEN_VERIFY=true` (the JWKS
-//! is found through the issuer's discovery document) or `LOOKER_CI_ID_TOKEN_JWKS_URL`.
+//! is found through the trusted issuer's discovery document) or `LOOKER_CI_ID_TOKEN_JWKS_URL`.
+//!
+//! The issuer is trusted from configuration, never from the token: `LOOKER_CI_ID_TOKEN_ISSUER`,
+//! else the CI platform's own (GitLab's `CI_SERVER_URL`, GitHub Actions'
+//! `https://token.actions.githubusercontent.com`). A token naming another issuer is refused, and
+//! so is a discovery document that names another issuer than the one asked.
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,6 +21,10 @@ use crate::error::{Error, Result};
 
 pub const ENV_VERIFY: &str = "LOOKER_CI_ID_TOKEN_VERIFY";
 pub const ENV_JWKS_URL: &str = "LOOKER_CI_ID_TOKEN_JWKS_URL";
+pub const ENV_ISSUER: &str = "LOOKER_CI_ID_TOKEN_ISSUER";
+
+/// GitHub Actions' OIDC issuer.
+pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 /// Asymmetric algorithms only: a shared-secret (`HS*`) or `none` token is never accepted.
 const ACCEPTED: [Algorithm; 7] = [
@@ -31,6 +40,8 @@ const ACCEPTED: [Algorithm; 7] = [
 /// Wraps an identity source and verifies every token it produces.
 pub struct VerifiedTokenSource {
     inner: Arc<dyn IdentityTokenSource>,
+    /// The trusted issuer; required when the JWKS is discovered.
+    issuer: Option<String>,
     jwks_url: Option<String>,
     audience: Option<String>,
     http: reqwest::Client,
@@ -43,21 +54,25 @@ impl fmt::Debug for VerifiedTokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifiedTokenSource")
             .field("inner", &self.inner.name())
+            .field("issuer", &self.issuer)
             .field("jwks_url", &self.jwks_url)
             .finish_non_exhaustive()
     }
 }
 
 impl VerifiedTokenSource {
-    /// `jwks_url`: `None` to discover it from the token's issuer.
+    /// `issuer`: the trusted issuer (the token must name it); `jwks_url`: `None` to discover it
+    /// from that issuer. With neither, every token fails verification saying what to set.
     pub fn new(
         inner: Arc<dyn IdentityTokenSource>,
+        issuer: Option<String>,
         jwks_url: Option<String>,
         audience: Option<String>,
         http: reqwest::Client,
     ) -> Self {
         VerifiedTokenSource {
             inner,
+            issuer: issuer.map(|i| i.trim().trim_end_matches('/').to_owned()),
             jwks_url,
             audience,
             http,
@@ -89,20 +104,27 @@ impl VerifiedTokenSource {
         serde_json::from_slice(&bytes).map_err(|_| self.fail(format!("{url} is not JSON")))
     }
 
-    async fn jwks_url_for(&self, issuer: Option<&str>) -> Result<String> {
+    /// The JWKS to verify with: the configured one, or the one the trusted issuer's discovery
+    /// document names (never one found through the token's own `iss`).
+    async fn jwks_url(&self) -> Result<String> {
         if let Some(url) = &self.jwks_url {
             return Ok(url.clone());
         }
-        let issuer = issuer.ok_or_else(|| {
+        let issuer = self.issuer.as_deref().ok_or_else(|| {
             self.fail(format!(
-                "the token has no `iss` to discover its JWKS from; set {ENV_JWKS_URL}"
+                "no trusted issuer to find the JWKS from: set {ENV_ISSUER} (GitLab's \
+                 CI_SERVER_URL and GitHub Actions' issuer are used when detected) or {ENV_JWKS_URL}"
             ))
         })?;
-        let discovery = format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        );
+        let discovery = format!("{issuer}/.well-known/openid-configuration");
         let document = self.get_json(&discovery).await?;
+        let named = document["issuer"].as_str().map(|i| i.trim_end_matches('/'));
+        if named != Some(issuer) {
+            return Err(self.fail(format!(
+                "{discovery} names the issuer {}, not {issuer}",
+                named.unwrap_or("(none)")
+            )));
+        }
         document["jwks_uri"]
             .as_str()
             .map(str::to_owned)
@@ -125,11 +147,19 @@ impl VerifiedTokenSource {
                 None => None,
             };
             if let Some(jwk) = jwk {
-                return DecodingKey::from_jwk(jwk)
-                    .map_err(|e| self.fail(format!("the issuer's key {kid:?} is unusable: {e}")));
+                return DecodingKey::from_jwk(jwk).map_err(|e| {
+                    self.fail(format!(
+                        "the issuer's key {} is unusable: {e}",
+                        kid.unwrap_or("(no kid)")
+                    ))
+                });
             }
         }
-        Err(self.fail(format!("no key {kid:?} in the issuer's JWKS at {url}")))
+        Err(self.fail(format!(
+            "no key {} in the issuer's JWKS at {url}",
+            kid.map(|k| format!("\"{k}\""))
+                .unwrap_or_else(|| "without a kid".into())
+        )))
     }
 
     /// Check the signature, issuer, expiry and (when set) audience of `token`.
@@ -143,13 +173,27 @@ impl VerifiedTokenSource {
                 header.alg
             )));
         }
-        let url = self.jwks_url_for(token.claims().iss.as_deref()).await?;
+        // The issuer comes from configuration; the token must name it.
+        let named = token
+            .claims()
+            .iss
+            .as_deref()
+            .map(|i| i.trim_end_matches('/'));
+        if let Some(trusted) = &self.issuer
+            && named != Some(trusted.as_str())
+        {
+            return Err(self.fail(format!(
+                "the token's issuer {} is not the trusted issuer {trusted}",
+                named.unwrap_or("(none)")
+            )));
+        }
+        let url = self.jwks_url().await?;
         let key = self.key_for(&url, header.kid.as_deref()).await?;
         let mut validation = Validation::new(header.alg);
         validation.leeway = 30;
-        match &token.claims().iss {
-            Some(iss) => validation.set_issuer(&[iss]),
-            None => validation.iss = None,
+        match (&self.issuer, &token.claims().iss) {
+            (Some(_), Some(iss)) => validation.set_issuer(&[iss]),
+            _ => validation.iss = None,
         }
         match &self.audience {
             Some(aud) => validation.set_audience(&[aud]),

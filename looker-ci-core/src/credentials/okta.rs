@@ -359,6 +359,11 @@ impl OktaTokenSource {
                 continue;
             }
             match tokio::time::timeout_at(deadline, self.fetch_token_endpoint(&url)).await {
+                // The client's credentials go to the token endpoint: it must be the issuer's.
+                Ok(Ok(endpoint)) if !same_origin(&endpoint, issuer) => attempts.push(format!(
+                    "{url}: bad reply: its token_endpoint {endpoint} is not on the issuer's \
+                     origin"
+                )),
                 Ok(Ok(endpoint)) => return Ok(endpoint),
                 Ok(Err(why)) => attempts.push(format!("{url}: {why}")),
                 Err(_) => attempts.push(format!("{url}: timed out")),
@@ -687,6 +692,14 @@ impl IdentityTokenSource for OktaTokenSource {
     }
 }
 
+/// Whether `url` has the scheme, host and port of `base`.
+fn same_origin(url: &str, base: &str) -> bool {
+    match (url::Url::parse(url), url::Url::parse(base)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -833,6 +846,27 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("s3cr3t"));
+
+        // A discovery document pointing the token endpoint at another origin is not followed:
+        // the client's credentials would go there.
+        let server = MockServer::start().await;
+        Mock::given(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"token_endpoint": "https://collector.example.com/token"}),
+            ))
+            .mount(&server)
+            .await;
+        let okta = source(
+            TokenEndpoint::Issuer(server.uri()),
+            ClientAuth::ClientSecretBasic("s3cr3t".to_owned().into()),
+        );
+        let err = okta.access_token().await.unwrap_err().to_string();
+        assert!(err.contains("not on the issuer's origin"), "{err}");
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            2,
+            "no token request"
+        );
     }
 
     #[test]
