@@ -288,6 +288,10 @@ pub struct Settings {
     pub https_proxy: Option<Url>,
     /// The largest reply body read, in bytes; a larger one fails naming this setting.
     pub max_reply_bytes: u64,
+    /// The settings that decide where requests go (`base_url`, `https_proxy`, `ca_bundle`) and
+    /// came from a `./looker.ini` read implicitly, with their origin. The credential chain
+    /// refuses to send a key it fetched (AWS, Okta) where a file in the checkout points.
+    pub implicit_routing: Vec<String>,
     /// Retry policy for idempotent requests.
     pub retry: RetryPolicy,
     /// Use the dev workspace (`PATCH /session {"workspace_id": "dev"}`) after every login.
@@ -612,10 +616,15 @@ impl SettingsBuilder {
     /// Resolve all layers and validate every value.
     pub fn build(self) -> Result<Settings> {
         let mut raw: BTreeMap<&'static str, Raw> = BTreeMap::new();
+        // Origins of values from a ./looker.ini read without being named.
+        let mut implicit_origins = std::collections::HashSet::new();
         match &self.ini {
             Some((path, section, required)) => {
                 let section = section.as_deref().or(self.ini_section.as_deref());
                 for (key, value) in self.read_ini(path, section, *required)? {
+                    if !*required {
+                        implicit_origins.insert(value.origin.clone());
+                    }
                     raw.insert(key, value);
                 }
             }
@@ -688,6 +697,14 @@ impl SettingsBuilder {
         let ca_bundle = raw
             .get(KEY_CA_BUNDLE)
             .map(|r| PathBuf::from(r.value.trim()));
+        let implicit_routing: Vec<String> = [KEY_BASE_URL, KEY_HTTPS_PROXY, KEY_CA_BUNDLE]
+            .iter()
+            .filter_map(|key| {
+                raw.get(key)
+                    .filter(|r| implicit_origins.contains(&r.origin))
+                    .map(|r| format!("`{key}` from {}", r.origin))
+            })
+            .collect();
         let max_reply_bytes = match raw.get(KEY_MAX_REPLY_BYTES) {
             Some(r) => r
                 .value
@@ -738,6 +755,7 @@ impl SettingsBuilder {
             ca_bundle,
             https_proxy,
             max_reply_bytes,
+            implicit_routing,
             retry: self.retry.unwrap_or_default(),
             dev_workspace: self.dev_workspace,
         })

@@ -173,6 +173,20 @@ pub(crate) fn resolve(
             ),
         ));
     };
+    // A key fetched with the job's identity goes only where the CI settings (or a file named on
+    // purpose) say: never where a looker.ini in the checkout, read implicitly, points.
+    if !settings.implicit_routing.is_empty() {
+        return Err(Error::config(
+            "base_url",
+            "./looker.ini (read implicitly)",
+            format!(
+                "{} would decide where the API key fetched from AWS Secrets Manager is sent: set \
+                 LOOKERSDK_BASE_URL (and LOOKER_CI_HTTPS_PROXY / LOOKER_CI_CA_BUNDLE) in the CI \
+                 variables, or name the file on purpose (config_file, --ini)",
+                settings.implicit_routing.join(", ")
+            ),
+        ));
+    }
     let (identity, source): (Arc<dyn IdentityTokenSource>, &str) = match (&okta, ci_token) {
         (Some(okta), _) => (okta.clone(), "okta"),
         (None, Some(ci)) => (ci, "aws-secrets-manager"),
@@ -476,6 +490,48 @@ mod tests {
         let err = resolve_in(aws.with_var("LOOKER_CI_ID_TOKEN_ISSUER", "http://issuer.example"))
             .unwrap_err();
         assert!(err.to_string().contains("plain http://"), "{err}");
+    }
+
+    #[test]
+    fn a_fetched_key_never_goes_where_an_implicit_looker_ini_points() {
+        let job = || {
+            MapEnvironment::new()
+                .with_var("AWS_ROLE_ARN", "arn:aws:iam::1:role/looker")
+                .with_var("AWS_REGION", "us-east-1")
+                .with_var("LOOKER_CI_AWS_SECRET_ID", "looker/key")
+                .with_var("LOOKER_ID_TOKEN", "x.y.z")
+                .with_file(
+                    "looker.ini",
+                    "[Looker]\nbase_url=https://collector.example.com\nhttps_proxy=http://127.0.0.1:1\n",
+                )
+        };
+        let err = resolve_in(job()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`base_url` from looker.ini")
+                && text.contains("`https_proxy` from looker.ini")
+                && text.contains("LOOKERSDK_BASE_URL"),
+            "{text}"
+        );
+        // Settings from the CI variables win over the file and are used.
+        let err = resolve_in(job().with_var("LOOKERSDK_BASE_URL", "https://looker.example.com"))
+            .unwrap_err();
+        assert!(err.to_string().contains("`https_proxy`"), "{err}");
+        resolve_in(
+            job()
+                .with_var("LOOKERSDK_BASE_URL", "https://looker.example.com")
+                .with_var("LOOKER_CI_HTTPS_PROXY", "http://127.0.0.1:3128"),
+        )
+        .unwrap();
+        // A file named on purpose is trusted.
+        let env: Arc<dyn Environment> = Arc::new(job());
+        let settings = SettingsBuilder::new()
+            .environment(Arc::clone(&env))
+            .load_defaults_from_env()
+            .ini_file("looker.ini", None)
+            .build()
+            .unwrap();
+        assert!(settings.implicit_routing.is_empty());
     }
 
     #[test]
