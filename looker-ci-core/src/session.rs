@@ -58,8 +58,11 @@ pub(crate) struct Session {
     login: Login,
     token: TokenCache<AccessToken>,
     dev_workspace: bool,
-    closed: AtomicBool,
+    /// Shared with the login in flight, which logs its token out again if it lands after close.
+    closed: Arc<AtomicBool>,
     counters: Arc<Counters>,
+    /// Sudo and other-workspace sessions made from this one: closed (logged out) with it.
+    children: std::sync::Mutex<Vec<std::sync::Weak<Session>>>,
 }
 
 impl fmt::Debug for Session {
@@ -96,38 +99,49 @@ impl Session {
             login: Login::ApiKey(provider, source.into()),
             token: TokenCache::new("looker access token", policy),
             dev_workspace,
-            closed: AtomicBool::new(false),
+            closed: Arc::default(),
             counters: Arc::default(),
+            children: Default::default(),
         })
+    }
+
+    /// A session made from this one (same transport and counters), closed when this one is.
+    fn child(
+        self: &Arc<Self>,
+        login: Login,
+        what: &'static str,
+        dev_workspace: bool,
+        policy: RefreshPolicy,
+    ) -> Arc<Session> {
+        let child = Arc::new(Session {
+            transport: self.transport.clone(),
+            login,
+            token: TokenCache::new(what, policy),
+            dev_workspace,
+            closed: Arc::default(),
+            counters: Arc::clone(&self.counters),
+            children: Default::default(),
+        });
+        let mut children = self.children.lock().unwrap_or_else(|p| p.into_inner());
+        children.retain(|c| c.strong_count() > 0);
+        children.push(Arc::downgrade(&child));
+        child
     }
 
     /// A sudo session for `user_id`, logging in through this one. Several may exist at once.
     pub fn sudo(self: &Arc<Self>, user_id: String, policy: RefreshPolicy) -> Arc<Session> {
-        Arc::new(Session {
-            transport: self.transport.clone(),
-            login: Login::Sudo {
-                parent: Arc::clone(self),
-                user_id,
-            },
-            token: TokenCache::new("looker sudo token", policy),
-            dev_workspace: self.dev_workspace,
-            closed: AtomicBool::new(false),
-            counters: Arc::clone(&self.counters),
-        })
+        let login = Login::Sudo {
+            parent: Arc::clone(self),
+            user_id,
+        };
+        self.child(login, "looker sudo token", self.dev_workspace, policy)
     }
 
     /// A new Looker session with the same login and connection pool, in the dev workspace
     /// (`dev == true`) or production. It logs in on first use and re-applies the workspace after
     /// every re-login; it shares this session's counters.
     pub fn in_workspace(self: &Arc<Self>, dev: bool, policy: RefreshPolicy) -> Arc<Session> {
-        Arc::new(Session {
-            transport: self.transport.clone(),
-            login: self.login.clone(),
-            token: TokenCache::new("looker access token", policy),
-            dev_workspace: dev,
-            closed: AtomicBool::new(false),
-            counters: Arc::clone(&self.counters),
-        })
+        self.child(self.login.clone(), "looker access token", dev, policy)
     }
 
     /// The same login on a new session whose transport records every request in `trail`.
@@ -141,8 +155,9 @@ impl Session {
             login: self.login.clone(),
             token: TokenCache::new("looker access token", policy),
             dev_workspace: self.dev_workspace,
-            closed: AtomicBool::new(false),
+            closed: Arc::default(),
             counters: Arc::clone(&self.counters),
+            children: Default::default(),
         })
     }
 
@@ -186,6 +201,7 @@ impl Session {
         let login = self.login.clone();
         let dev = self.dev_workspace;
         let counters = Arc::clone(&self.counters);
+        let closed = Arc::clone(&self.closed);
         self.token
             .get(move || async move {
                 let (token, sudo_user) = match login {
@@ -217,6 +233,12 @@ impl Session {
                 }
                 // A new login is a new Looker session: the workspace must be set again before
                 // anyone uses the token.
+                // Closed while the login was in flight: end the new session at once instead of
+                // keeping a live token nobody will log out.
+                if closed.load(Ordering::Acquire) {
+                    logout(&transport, &token.value).await;
+                    return Err(Error::Closed);
+                }
                 if dev {
                     set_dev_workspace(&transport, &token.value).await?;
                 }
@@ -237,6 +259,8 @@ impl Session {
     ) -> Result<Reply> {
         self.ensure_open()?;
         let mut token = self.access_token().await?;
+        // close() may have run while the token was fetched: send nothing after it.
+        self.ensure_open()?;
         let mut replayed = false;
         loop {
             let request = ApiRequest {
@@ -274,10 +298,23 @@ impl Session {
         }
     }
 
-    /// Log out (`DELETE /logout`) if a token is held, and refuse further calls. Idempotent.
+    /// Log out (`DELETE /logout`) if a token is held, and refuse further calls; the sessions made
+    /// from this one (sudo, other workspace) are logged out first. Idempotent.
     pub async fn close(&self) -> Result<()> {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
+        }
+        let children: Vec<Arc<Session>> = self
+            .children
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .filter_map(|c| c.upgrade())
+            .collect();
+        for child in children {
+            if let Err(e) = Box::pin(child.close()).await {
+                tracing::debug!(code = e.code(), "logout of a derived session failed");
+            }
         }
         let Some(token) = self.token.take() else {
             return Ok(());
@@ -406,6 +443,27 @@ fn explain_sudo_failure(mut error: Error, path: &str, user_id: &str) -> Error {
         };
     }
     error
+}
+
+/// `DELETE /logout` for a token that must not outlive a closed session; failures are only
+/// logged (the token expires on its own).
+async fn logout(transport: &Transport, token: &BearerToken) {
+    let outcome = transport
+        .send(ApiRequest {
+            method: Method::DELETE,
+            path: "/logout",
+            query: &[],
+            body: RequestBody::None,
+            bearer: Some(token),
+            retry_safe: true,
+        })
+        .await;
+    if let Err(e) = outcome {
+        tracing::debug!(
+            code = e.code(),
+            "logout of a token that landed after close failed"
+        );
+    }
 }
 
 async fn set_dev_workspace(transport: &Transport, token: &BearerToken) -> Result<()> {

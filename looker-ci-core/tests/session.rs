@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use looker_ci_core::testing::FakeLooker;
+use looker_ci_core::testing::{FakeLooker, Fault};
 use looker_ci_core::{ApiCall, Error, LookerClient, Settings};
 use serde_json::{Value, json};
 
@@ -425,4 +425,44 @@ async fn an_api_key_in_settings_is_described_as_settings_however_the_client_is_b
     );
     direct.me_json().await.unwrap();
     direct.close().await.unwrap();
+}
+
+/// close() on a parent logs out its sudo sessions too; nothing stays live.
+#[tokio::test]
+async fn closing_the_parent_logs_out_its_sudo_sessions() {
+    let (fake, admin) = common::fake_and_client().await;
+    fake.add_user("2", "Grace", "Hopper");
+    fake.add_user("3", "Alan", "Turing");
+    let grace = admin.login_user("2").unwrap();
+    let alan = admin.login_user("3").unwrap();
+    grace.me_json().await.unwrap();
+    alan.me_json().await.unwrap();
+    assert_eq!(fake.live_tokens(), 3);
+    admin.close().await.unwrap();
+    assert_eq!(fake.live_tokens(), 0, "every sudo session was logged out");
+    assert_eq!(fake.counters().logouts, 3);
+    assert!(matches!(grace.me_json().await, Err(Error::Closed)));
+}
+
+/// A login still in flight when close() runs does not leave a live session behind, and the
+/// call that waited for it sends nothing after close.
+#[tokio::test]
+async fn a_login_in_flight_during_close_is_logged_out_and_its_call_not_sent() {
+    let fake = FakeLooker::start().await.unwrap();
+    let client = LookerClient::new(fake.settings()).unwrap();
+    fake.inject_fault(Fault::delay(Duration::from_millis(400)), 1); // the login
+    let pending = {
+        let client = client.clone();
+        tokio::spawn(async move { client.me_json().await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    client.close().await.unwrap();
+    let outcome = pending.await.unwrap();
+    assert!(matches!(outcome, Err(Error::Closed)), "{outcome:?}");
+    assert_eq!(fake.live_tokens(), 0, "the late token was logged out");
+    assert_eq!(
+        fake.counters().me_calls,
+        0,
+        "the call was not sent after close"
+    );
 }
