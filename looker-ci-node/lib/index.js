@@ -1,13 +1,16 @@
 'use strict'
 
+const { AsyncLocalStorage } = require('node:async_hooks')
 const { inspect } = require('node:util')
 const native = require('./native')
 const { LookerCIError, callAsync, callSync } = require('./errors')
 const { installOperations } = require('./operations')
 const { coreOptions, renderReport } = require('./gate')
-const { CLIENT_OPTIONS, FROM_ENV_OPTIONS, checkOptions, fromConversionError } = require('./options')
+const { CLIENT_OPTIONS, FROM_ENV_OPTIONS, checkOptions, fromConversionError, userIdOf } = require('./options')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
+/** Which client's credentials function is running (see `LookerClient.#live`). */
+const providerScope = new AsyncLocalStorage()
 
 /** Parse a JSON reply; a parse error never quotes the reply (it may hold data). */
 function parseReply(operationId, text) {
@@ -27,21 +30,27 @@ function parseReply(operationId, text) {
  */
 class LookerClient {
   #native
+  /** Marks this client's login chain; set while its own credentials function runs. */
+  #owner
 
   /**
    * An unknown option or a value of the wrong type throws a LookerCIError with code
    * `LOOKER_CI_INVALID_ARGUMENT` (`base_url` suggests `baseUrl`).
    * @param {import('./index').ClientOptions} [options]
    */
-  constructor(options = {}, nativeClient = undefined) {
+  constructor(options = {}, nativeClient = undefined, owner = undefined) {
     if (nativeClient !== undefined) {
       this.#native = nativeClient
+      this.#owner = owner ?? {}
       return
     }
     const what = 'new LookerClient()'
     const { credentials, ...settings } = checkOptions(options, CLIENT_OPTIONS, what)
-    // Always hand the core a Promise-returning function, whatever the caller's returns.
-    const provider = credentials && (async () => credentials())
+    this.#owner = {}
+    const marker = this.#owner
+    // Always hand the core a Promise-returning function, whatever the caller's returns; it runs
+    // marked, so a call of this client from inside it fails instead of waiting for itself.
+    const provider = credentials && (async () => providerScope.run(marker, () => credentials()))
     this.#native = callSync(() => {
       try {
         return native.NativeClient.fromOptions(settings, provider)
@@ -72,9 +81,25 @@ class LookerClient {
     return this.#native.baseUrl
   }
 
+  /**
+   * The native client for a call, unless the call comes from this client's own credentials
+   * function: the login waits for that function, which would wait for the login, forever.
+   */
+  #live() {
+    if (providerScope.getStore() === this.#owner) {
+      throw new LookerCIError({
+        code: 'LOOKER_CI_CREDENTIALS',
+        message:
+          'credential provider failed: the credentials function called its own client, whose login is waiting ' +
+          'for that function; fetch the key without this client (another client, or no Looker call)',
+      })
+    }
+    return this.#native
+  }
+
   /** The generic call path behind the generated operation methods (see operations.d.ts). */
   async _call(operationId, params) {
-    const reply = await callAsync(() => this.#native.call(operationId, params ?? {}))
+    const reply = await callAsync(() => this.#live().call(operationId, params ?? {}))
     switch (reply.kind) {
       case 'json':
         return reply.json === '' ? null : parseReply(operationId, reply.json)
@@ -87,7 +112,7 @@ class LookerClient {
 
   /** The current user (`GET /user`). */
   me() {
-    return callAsync(() => this.#native.me())
+    return callAsync(() => this.#live().me())
   }
 
   /**
@@ -96,7 +121,7 @@ class LookerClient {
    */
   request(method, path, options = {}) {
     return callAsync(() =>
-      this.#native.request(method, path, options.query ?? null, options.body ?? null, options.raw ?? false),
+      this.#live().request(method, path, options.query ?? null, options.body ?? null, options.raw ?? false),
     )
   }
 
@@ -108,28 +133,29 @@ class LookerClient {
    */
   async validate(validator, options) {
     const mapped = coreOptions(options)
-    const text = await callAsync(() => this.#native.validate(String(validator), mapped))
+    const text = await callAsync(() => this.#live().validate(String(validator), mapped))
     return parseReply('validate', text)
   }
 
   /** Deploy the head of `branch`, or `commit`, of `project` to production. */
   deploy({ project, branch, commit } = {}) {
-    return callAsync(() => this.#native.deploy(String(project ?? ''), branch ?? null, commit ?? null))
+    return callAsync(() => this.#live().deploy(String(project ?? ''), branch ?? null, commit ?? null))
   }
 
   /** Run scheduled plan `planId` once now; resolves to the plan Looker ran. */
   runSchedule(planId) {
-    return callAsync(() => this.#native.runSchedule(String(planId)))
+    return callAsync(() => this.#live().runSchedule(String(planId)))
   }
 
   /** Mark `datagroup` of `model` stale now so Looker rebuilds what depends on it. */
   triggerDatagroup(model, datagroup) {
-    return callAsync(() => this.#native.triggerDatagroup(String(model), String(datagroup)))
+    return callAsync(() => this.#live().triggerDatagroup(String(model), String(datagroup)))
   }
 
   /** A client acting as another user (sudo). Close it when done. */
   loginUser(userId) {
-    return new LookerClient({}, callSync(() => this.#native.loginUser(String(userId))))
+    const id = userIdOf(userId, 'loginUser()')
+    return new LookerClient({}, callSync(() => this.#native.loginUser(id)), this.#owner)
   }
 
   /** Which credential source is used and why ({ source, detail, skipped, summary }); no secret. */
@@ -153,7 +179,7 @@ class LookerClient {
    * docs/security.md lists them).
    */
   doctor(commands) {
-    return callAsync(() => this.#native.doctor(commands == null ? null : [...commands].map(String)))
+    return callAsync(() => this.#live().doctor(commands == null ? null : [...commands].map(String)))
   }
 
   /** Counts of logins, requests and re-authentications after a 401. */

@@ -128,6 +128,17 @@ function fromConversionError(error, what) {
   return invalid('options', `${what}: ${error.message}`)
 }
 
+/**
+ * A user id as the core takes it: a string, or a non-negative integer; anything else
+ * (undefined, a fraction, an object) is refused rather than turned into text.
+ */
+function userIdOf(value, what) {
+  if (typeof value === 'string' && value.trim() !== '') return value
+  if (Number.isSafeInteger(value) && value >= 0) return String(value)
+  if (typeof value === 'bigint' && value >= 0n) return String(value)
+  throw invalid('userId', `${what} expects a user id (a string or a non-negative integer), got ${typeName(value)}`)
+}
+
 module.exports = {
   CLIENT_OPTIONS,
   FROM_ENV_OPTIONS,
@@ -137,4 +148,5 @@ module.exports = {
   invalid,
   suggestion,
   typeName,
+  userIdOf,
 }

@@ -3,7 +3,7 @@
 const { inspect } = require('node:util')
 const native = require('./native')
 const { callAsync, callSync } = require('./errors')
-const { fromConversionError, invalid, suggestion, typeName } = require('./options')
+const { fromConversionError, invalid, suggestion, typeName, userIdOf } = require('./options')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
 
@@ -37,17 +37,6 @@ function checkArgs(what, ...args) {
     const [ok, expected] = KINDS[kind]
     if (!ok(value)) throw invalid(name, `${what} expects ${expected}, got ${typeName(value)}`)
   }
-}
-
-/**
- * A user id as the core takes it: a string, or an integer as the clients' `loginUser` takes it;
- * anything else (undefined, a fraction, an object) is refused rather than turned into text.
- */
-function userIdOf(value, what) {
-  if (typeof value === 'string' && value.trim() !== '') return value
-  if (Number.isSafeInteger(value) && value >= 0) return String(value)
-  if (typeof value === 'bigint' && value >= 0n) return String(value)
-  throw invalid('userId', `${what} expects a user id (a string or a non-negative integer), got ${typeName(value)}`)
 }
 
 /** Call the addon; its errors become LookerCIErrors (napi's conversion errors naming `what`). */

@@ -114,3 +114,74 @@ test('describe: an API key given in code is the `settings` source, as the docs c
   assert.equal(report.proxy ?? null, null)
   await client.close()
 })
+
+test('loginUser refuses what is not a user id, without a request', async (t) => {
+  const fake = await FakeLooker.start()
+  t.after(() => fake.stop())
+  const client = new LookerClient(fake.clientOptions())
+  for (const bad of [undefined, null, 1.5, {}, '', '../2']) {
+    assert.throws(
+      () => client.loginUser(bad),
+      (e) => e instanceof LookerCIError && e.code === 'LOOKER_CI_INVALID_ARGUMENT',
+      String(bad),
+    )
+  }
+  assert.equal(fake.counters().requests, 0)
+  await client.close()
+})
+
+test('doctor: planted problems are each found', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looker-ci-doctor-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const key = path.join(dir, 'okta.pem')
+  fs.writeFileSync(key, 'not a key')
+  fs.chmodSync(key, 0o644)
+  const { fake, makeClient } = await jobClient(t, {
+    AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/looker-ci',
+    AWS_REGION: 'us-east-1',
+    LOOKER_CI_AWS_SECRET_ID: 'looker/api-key',
+    LOOKER_CI_OKTA_PRIVATE_KEY_FILE: key,
+    LOOKERSDK_VERIFY_SSL: 'false',
+  })
+  fake.setUserRoles(1, [{ name: 'Narrow', permissions: ['see_lookml', 'develop'] }])
+  const client = await makeClient()
+  const report = await client.doctor(['lookml', 'sql'])
+  await client.close()
+  const errors = codes(report, 'error')
+  for (const code of [
+    'secrets.static-key-with-identity',
+    'secrets.world-readable',
+    'secrets.tls-verification-off',
+    'privilege.missing',
+  ]) {
+    assert.ok(errors.includes(code), `${code}: ${JSON.stringify(report.findings)}`)
+  }
+  assert.ok(codes(report, 'warning').includes('privilege.all-models'))
+  assert.ok(codes(report, 'note').includes('identity.aws-role'))
+  assert.equal(report.passed, false)
+})
+
+test('a credentials function that calls its own client fails at once instead of hanging', async (t) => {
+  const fake = await FakeLooker.start()
+  t.after(() => fake.stop())
+  let client
+  client = new LookerClient({
+    baseUrl: fake.baseUrl,
+    credentials: async () => {
+      await client.me() // re-entrant: would wait for the login this function is part of
+      return { clientId: fake.clientId, clientSecret: fake.clientSecret }
+    },
+  })
+  await assert.rejects(client.me(), (e) => e instanceof LookerCIError && /called its own client/.test(e.message))
+  // Another client may be used from a credentials function.
+  const other = new LookerClient(fake.clientOptions())
+  const viaOther = new LookerClient({
+    baseUrl: fake.baseUrl,
+    credentials: async () => {
+      await other.me()
+      return { clientId: fake.clientId, clientSecret: fake.clientSecret }
+    },
+  })
+  assert.equal((await viaOther.me()).id, '1')
+  await Promise.all([client.close(), other.close(), viaOther.close()])
+})

@@ -25,6 +25,9 @@ where
     F: std::future::Future<Output = Result<T, looker_ci_core::Error>> + Send,
     T: Send,
 {
+    if let Some(error) = crate::provider::reentrant_call() {
+        return Err(NativeError(error));
+    }
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     let guarded = looker_ci_core::catch_panic("a call of the client", future);
     py.detach(|| runtime.block_on(guarded)).map_err(NativeError)
@@ -45,6 +48,9 @@ where
     F: std::future::Future<Output = Result<T, looker_ci_core::Error>> + Send,
     T: Send,
 {
+    if let Some(error) = crate::provider::reentrant_call() {
+        return Err(NativeError(error).into());
+    }
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     let mut future = std::pin::pin!(looker_ci_core::catch_panic("validate()", future));
     let mut cancel = Some(cancel);

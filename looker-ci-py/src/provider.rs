@@ -11,6 +11,41 @@ use looker_ci_core::{
 use pyo3::prelude::*;
 use pyo3::types::PyMapping;
 
+thread_local! {
+    /// Set while a credentials callable runs on this thread: a client call from inside it would
+    /// wait for the login that is waiting for the callable.
+    static IN_CALLABLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The error for a client call made from inside a credentials callable, if this is one.
+pub(crate) fn reentrant_call() -> Option<Error> {
+    IN_CALLABLE
+        .with(|flag| flag.get())
+        .then(|| Error::Credentials {
+            provider: "python".into(),
+            message:
+                "the credentials callable called a looker-ci client, whose login would wait for \
+                  that callable; fetch the key without a looker-ci client"
+                    .into(),
+        })
+}
+
+/// Clears the flag when the callable returns or raises.
+struct CallableRunning;
+
+impl CallableRunning {
+    fn start() -> Self {
+        IN_CALLABLE.with(|flag| flag.set(true));
+        CallableRunning
+    }
+}
+
+impl Drop for CallableRunning {
+    fn drop(&mut self) {
+        IN_CALLABLE.with(|flag| flag.set(false));
+    }
+}
+
 pub struct PyCredentialProvider {
     callable: Py<PyAny>,
     name: String,
@@ -45,6 +80,7 @@ impl PyCredentialProvider {
             provider: self.name.clone(),
             message,
         };
+        let _running = CallableRunning::start();
         Python::attach(|py| {
             let result = self
                 .callable

@@ -144,3 +144,69 @@ def test_an_api_key_given_in_code_is_described_as_settings(fake: FakeLooker) -> 
     assert report["source"] == "settings"
     assert f'client_id "{fake.client_id}"' in report["detail"]
     assert report["proxy"] is None
+
+
+def test_login_user_refuses_what_is_not_a_user_id(fake: FakeLooker) -> None:
+    with looker_ci.LookerClient(
+        base_url=fake.base_url, client_id=fake.client_id, client_secret=fake.client_secret
+    ) as client:
+        for bad in (None, 1.5, True, "", "../2"):
+            with pytest.raises(looker_ci.errors.InvalidArgumentError) as err:
+                client.login_user(bad)  # type: ignore[arg-type]
+            assert err.value.argument == "user_id"
+        fake.add_user(2, "Grace", "Hopper")
+        with client.login_user(2) as sudo:
+            assert sudo.me()["id"] == "2"
+
+
+def test_planted_problems_are_each_found(
+    fake: FakeLooker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A looker.ini with a secret in the checkout, an Okta key anyone can read, TLS off, a stored
+    # key beside the AWS identity path, a role without see_sql on every model, a known timeout.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "looker.ini").write_text("[Looker]\nclient_secret=abc\n")
+    key = tmp_path / "okta.pem"
+    key.write_text("not a key")
+    key.chmod(0o644)
+    fake.set_user_roles(1, [{"name": "Narrow", "permissions": ["see_lookml", "develop"]}])
+    with job_client(
+        fake,
+        AWS_ROLE_ARN="arn:aws:iam::123456789012:role/looker-ci",
+        AWS_REGION="us-east-1",
+        LOOKER_CI_AWS_SECRET_ID="looker/api-key",
+        LOOKER_CI_OKTA_PRIVATE_KEY_FILE=str(key),
+        LOOKERSDK_VERIFY_SSL="false",
+        CI_JOB_TIMEOUT="3600",
+    ) as client:
+        report = client.doctor(["lookml", "sql"])
+    errors = set(codes(report, "error"))
+    assert {
+        "secrets.static-key-with-identity",
+        "secrets.looker-ini-secret",
+        "secrets.world-readable",
+        "secrets.tls-verification-off",
+        "privilege.missing",
+    } <= errors, report["findings"]
+    assert "privilege.all-models" in codes(report, "warning")
+    notes = codes(report, "note")
+    assert {"identity.aws-role", "lifetimes.looker-token", "privilege.command"} <= set(notes)
+    missing = [f["message"] for f in report["findings"] if f["code"] == "privilege.missing"]
+    assert any("`access_data`" in m for m in missing), missing
+    assert report["passed"] is False
+    assert "abc" not in json.dumps(report)
+
+
+def test_a_credentials_callable_that_calls_its_client_fails_at_once(fake: FakeLooker) -> None:
+    holder: dict[str, looker_ci.LookerClient] = {}
+
+    def credentials() -> dict[str, str]:
+        holder["client"].me()  # re-entrant: its login waits for this callable
+        return {"client_id": fake.client_id, "client_secret": fake.client_secret}
+
+    client = looker_ci.LookerClient(base_url=fake.base_url, credentials=credentials)
+    holder["client"] = client
+    with pytest.raises(looker_ci.errors.CredentialsError) as err:
+        client.me()
+    assert "called a looker-ci client" in str(err.value)
+    client.close()

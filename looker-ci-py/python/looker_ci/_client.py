@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from looker_ci.gate import ValidateOptions, ValidationResult, Validator
 
+from looker_ci._checks import user_id as checked_user_id
 from looker_ci._native import NativeClient
 from looker_ci._operations import AsyncOperations, SyncOperations
 
@@ -201,7 +202,7 @@ class LookerClient(_Base, SyncOperations):
     def login_user(self, user_id: str | int) -> LookerClient:
         """A client acting as another user (sudo). Close it when done."""
         sudo = LookerClient.__new__(LookerClient)
-        sudo._native = self._native.login_user(str(user_id))
+        sudo._native = self._native.login_user(checked_user_id(user_id, "login_user()"))
         return sudo
 
     def close(self) -> None:
@@ -265,7 +266,7 @@ class AsyncLookerClient(_Base, AsyncOperations):
     def login_user(self, user_id: str | int) -> AsyncLookerClient:
         """A client acting as another user (sudo). Close it when done."""
         sudo = AsyncLookerClient.__new__(AsyncLookerClient)
-        sudo._native = self._native.login_user(str(user_id))
+        sudo._native = self._native.login_user(checked_user_id(user_id, "login_user()"))
         return sudo
 
     async def close(self) -> None:

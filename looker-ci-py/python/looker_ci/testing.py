@@ -5,24 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from looker_ci._checks import user_id as _user_id
 from looker_ci._native import NativeFakeLooker
 from looker_ci.errors import InvalidArgumentError
 
 _ACTUAL = object()
-
-
-def _user_id(value: object, what: str) -> str:
-    """A user id as the core takes it: a string, or an integer as ``login_user`` takes it.
-    Anything else (``None``, a float, a bool) is refused rather than turned into text."""
-    if isinstance(value, str) and value.strip():
-        return value
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
-    raise InvalidArgumentError(
-        f"invalid argument `user_id`: {what} expects a user id (a string or a non-negative "
-        f"integer), got {type(value).__name__}",
-        argument="user_id",
-    )
 
 
 class FakeLooker:
