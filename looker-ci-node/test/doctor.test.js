@@ -185,3 +185,35 @@ test('a credentials function that calls its own client fails at once instead of 
   assert.equal((await viaOther.me()).id, '1')
   await Promise.all([client.close(), other.close(), viaOther.close()])
 })
+
+test('doctor: an expired CI token from an unprotected ref and a failed login are found', async (t) => {
+  const fake = await FakeLooker.start()
+  t.after(() => fake.stop())
+  const part = (v) => Buffer.from(JSON.stringify(v)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  const token = `${part({ alg: 'RS256' })}.${part({
+    iss: 'https://gitlab.example.com',
+    aud: 'sts.amazonaws.com',
+    ref: 'feature-x',
+    ref_protected: 'false',
+    exp: now - 120,
+  })}.c2ln`
+  const client = await LookerClient.fromEnv({
+    env: {
+      GITLAB_CI: 'true',
+      CI_JOB_ID: '4242',
+      LOOKERSDK_BASE_URL: fake.baseUrl,
+      LOOKER_ID_TOKEN: token,
+      AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/looker-ci',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      LOOKER_CI_AWS_SECRET_ID: 'looker/api-key',
+    },
+  })
+  const report = await client.doctor()
+  await client.close()
+  const errors = codes(report, 'error')
+  assert.ok(errors.includes('identity.ci-token-expired') && errors.includes('identity.login-failed'), JSON.stringify(report.findings))
+  assert.ok(codes(report, 'warning').includes('identity.unprotected-ref'))
+  assert.ok(!JSON.stringify(report).includes(token))
+})

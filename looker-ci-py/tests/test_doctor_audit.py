@@ -210,3 +210,50 @@ def test_a_credentials_callable_that_calls_its_client_fails_at_once(fake: FakeLo
         client.me()
     assert "called a looker-ci client" in str(err.value)
     client.close()
+
+
+def _unsigned_jwt(claims: dict[str, object]) -> str:
+    import base64
+
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2ln"
+
+
+def test_an_expired_token_an_unprotected_ref_and_a_failed_login_are_found(
+    fake: FakeLooker,
+) -> None:
+    import time
+
+    now = int(time.time())
+    token = _unsigned_jwt(
+        {
+            "iss": "https://gitlab.example.com",
+            "aud": "sts.amazonaws.com",
+            "ref": "feature-x",
+            "ref_protected": "false",
+            "exp": now - 120,
+        }
+    )
+    env = {
+        **GITLAB_JOB,
+        "LOOKERSDK_BASE_URL": fake.base_url,
+        "LOOKER_ID_TOKEN": token,
+        "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/looker-ci",
+        "AWS_REGION": "us-east-1",
+        # STS on a closed loopback port: the expired token is refused before any exchange.
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "LOOKER_CI_AWS_SECRET_ID": "looker/api-key",
+        "LOOKER_CI_OKTA_CLIENT_ID": "0oa-ci",
+        "LOOKER_CI_OKTA_ISSUER": "http://127.0.0.1:9/oauth2/default",
+        "LOOKER_CI_OKTA_CLIENT_SECRET": "okta-secret-not-shown",
+        "LOOKER_CI_OKTA_SCOPES": "looker",
+    }
+    with looker_ci.LookerClient.from_env(env=env) as client:
+        report = client.doctor()
+    assert {"identity.ci-token-expired", "identity.login-failed"} <= set(codes(report, "error"))
+    assert "identity.unprotected-ref" in codes(report, "warning")
+    assert "identity.okta" in codes(report, "note")
+    shown = json.dumps(report)
+    assert token not in shown and "okta-secret-not-shown" not in shown
