@@ -6,9 +6,29 @@ const native = require('./native')
 const { LookerCIError, callAsync, callSync } = require('./errors')
 const { installOperations } = require('./operations')
 const { coreOptions, renderReport } = require('./gate')
-const { CLIENT_OPTIONS, FROM_ENV_OPTIONS, checkOptions, fromConversionError, userIdOf } = require('./options')
+const { CLIENT_OPTIONS, FROM_ENV_OPTIONS, checkOptions, fromConversionError, typeName, userIdOf } = require('./options')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
+/**
+ * The `{ clientId, clientSecret }` a credentials function resolved to, checked here so that a
+ * wrong shape is reported by field and type: the addon's own conversion error would quote the
+ * value, which may be the secret.
+ */
+function apiKeyOf(key) {
+  const problem = (field, value) =>
+    new LookerCIError({
+      code: 'LOOKER_CI_CREDENTIALS',
+      message:
+        'the credentials function must resolve to { clientId: string, clientSecret: string }; ' +
+        `${field} was ${value === undefined ? 'missing' : value === '' ? 'empty' : typeName(value)}`,
+    })
+  if (key === null || typeof key !== 'object' || Array.isArray(key)) throw problem('the result', key)
+  for (const field of ['clientId', 'clientSecret']) {
+    if (typeof key[field] !== 'string' || key[field] === '') throw problem(field, key[field])
+  }
+  return { clientId: key.clientId, clientSecret: key.clientSecret }
+}
+
 /** Which client's credentials function is running (see `LookerClient.#live`). */
 const providerScope = new AsyncLocalStorage()
 
@@ -50,7 +70,8 @@ class LookerClient {
     const marker = this.#owner
     // Always hand the core a Promise-returning function, whatever the caller's returns; it runs
     // marked, so a call of this client from inside it fails instead of waiting for itself.
-    const provider = credentials && (async () => providerScope.run(marker, () => credentials()))
+    const provider =
+      credentials && (async () => apiKeyOf(await providerScope.run(marker, () => credentials())))
     this.#native = callSync(() => {
       try {
         return native.NativeClient.fromOptions(settings, provider)

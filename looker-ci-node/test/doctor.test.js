@@ -217,3 +217,26 @@ test('doctor: an expired CI token from an unprotected ref and a failed login are
   assert.ok(codes(report, 'warning').includes('identity.unprotected-ref'))
   assert.ok(!JSON.stringify(report).includes(token))
 })
+
+test('a credentials function resolving to the wrong shape is named by field, never by value', async (t) => {
+  const fake = await FakeLooker.start()
+  t.after(() => fake.stop())
+  const cases = [
+    [{ clientId: 'x', clientSecret: 8675309 }, /clientSecret was a number/],
+    [{ clientId: 'x', clientSecret: { nested: 'SECRET-IN-OBJECT' } }, /clientSecret was an object/],
+    ['SECRET-AS-STRING', /the result was a string/],
+    [{ clientId: 'x' }, /clientSecret was missing/],
+  ]
+  for (const [key, expected] of cases) {
+    const client = new LookerClient({ baseUrl: fake.baseUrl, credentials: async () => key })
+    await assert.rejects(client.me(), (e) => {
+      assert.ok(e instanceof LookerCIError && e.code === 'LOOKER_CI_CREDENTIALS', String(e))
+      assert.match(e.message, expected)
+      for (const secret of ['8675309', 'SECRET-IN-OBJECT', 'SECRET-AS-STRING']) {
+        assert.ok(!e.message.includes(secret), e.message)
+      }
+      return true
+    })
+    await client.close()
+  }
+})
