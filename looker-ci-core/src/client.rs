@@ -248,6 +248,15 @@ impl LookerClient {
         &self.identity.summary
     }
 
+    /// [`identity`](Self::identity) with the [`ci_run`](Self::ci_run) under `ci`, as one JSON
+    /// object (what the bindings' `identity()` return).
+    pub fn identity_json(&self) -> serde_json::Value {
+        let mut value =
+            serde_json::to_value(self.identity()).expect("an identity summary is plain data");
+        value["ci"] = serde_json::to_value(self.ci_run()).expect("a CI run is plain data");
+        value
+    }
+
     /// The CI run this client's requests are attributed to (in their `User-Agent` and in the
     /// audit trail), `None` outside GitLab CI and GitHub Actions.
     pub fn ci_run(&self) -> Option<&CiRun> {

@@ -214,7 +214,11 @@ impl Session {
                     }
                 };
                 counters.logins.fetch_add(1, Ordering::Relaxed);
-                if let Expiry::In(ttl) = token.expiry {
+                let ttl = match token.expiry {
+                    Expiry::In(ttl) => Some(ttl),
+                    _ => None,
+                };
+                if let Some(ttl) = ttl {
                     counters
                         .last_token_ttl_secs
                         .store(ttl.as_secs(), Ordering::Relaxed);
@@ -224,10 +228,6 @@ impl Session {
                     let user_id = match sudo_user {
                         Some(id) => Some(id),
                         None => whoami(&transport, &token.value).await,
-                    };
-                    let ttl = match token.expiry {
-                        Expiry::In(ttl) => Some(ttl),
-                        _ => None,
                     };
                     audit.login(user_id.as_deref(), sudo, ttl);
                 }

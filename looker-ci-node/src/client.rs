@@ -229,15 +229,8 @@ impl NativeClient {
 
     /// The identity behind the client as facts, and the CI run (`ci`) its requests name.
     #[napi]
-    pub fn identity(&self) -> napi::Result<serde_json::Value> {
-        let encode = |e: serde_json::Error| {
-            crate::errors::to_js(looker_ci_core::Error::Internal {
-                message: format!("the identity could not be encoded: {e}"),
-            })
-        };
-        let mut value = serde_json::to_value(self.client.identity()).map_err(encode)?;
-        value["ci"] = serde_json::to_value(self.client.ci_run()).map_err(encode)?;
-        Ok(value)
+    pub fn identity(&self) -> serde_json::Value {
+        self.client.identity_json()
     }
 
     /// `looker-ci doctor`: identity, stored secrets, privileges against `commands`, lifetimes.
@@ -246,10 +239,9 @@ impl NativeClient {
         let run = async {
             let options =
                 looker_ci_core::doctor::DoctorOptions::for_commands(&commands.unwrap_or_default())?;
-            let report = looker_ci_core::doctor::doctor(&self.client, &options).await;
-            serde_json::to_value(&report).map_err(|e| looker_ci_core::Error::Internal {
-                message: format!("the doctor report could not be encoded: {e}"),
-            })
+            Ok(looker_ci_core::doctor::doctor(&self.client, &options)
+                .await
+                .to_json())
         };
         guarded("doctor()", run).await
     }

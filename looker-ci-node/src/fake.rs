@@ -353,13 +353,11 @@ impl NativeFakeLooker {
         let roles = roles
             .into_iter()
             .map(|spec| {
-                if spec.name == "Admin" {
-                    return looker_ci_core::testing::FakeRole::admin();
-                }
-                let permissions: Vec<&str> = spec.permissions.iter().map(String::as_str).collect();
-                let mut role = looker_ci_core::testing::FakeRole::new(&spec.name, &permissions);
-                role.models = spec.models;
-                role
+                looker_ci_core::testing::FakeRole::described(
+                    &spec.name,
+                    &spec.permissions,
+                    spec.models,
+                )
             })
             .collect();
         self.fake.set_user_roles(&user_id, roles);

@@ -91,19 +91,6 @@ fn gate_request(
     Ok((kind, gate::ValidateOptions::from_json(options)?))
 }
 
-fn doctor_json(report: &doctor::DoctorReport) -> looker_ci_core::Result<serde_json::Value> {
-    serde_json::to_value(report).map_err(|e| looker_ci_core::Error::Internal {
-        message: format!("cannot encode the doctor report: {e}"),
-    })
-}
-
-fn internal(e: serde_json::Error) -> PyErr {
-    NativeError(looker_ci_core::Error::Internal {
-        message: format!("cannot encode the identity: {e}"),
-    })
-    .into()
-}
-
 fn to_json(result: &gate::ValidationResult) -> looker_ci_core::Result<serde_json::Value> {
     serde_json::to_value(result).map_err(|e| looker_ci_core::Error::Internal {
         message: format!("the validation result could not be encoded: {e}"),
@@ -237,10 +224,8 @@ impl NativeClient {
         Ok(dict)
     }
 
-    fn identity(&self) -> PyResult<Json> {
-        let mut value = serde_json::to_value(self.client.identity()).map_err(internal)?;
-        value["ci"] = serde_json::to_value(self.client.ci_run()).map_err(internal)?;
-        Ok(Json(value))
+    fn identity(&self) -> Json {
+        Json(self.client.identity_json())
     }
 
     #[pyo3(signature = (commands=None))]
@@ -249,7 +234,7 @@ impl NativeClient {
             DoctorOptions::for_commands(&commands.unwrap_or_default()).map_err(NativeError)?;
         let client = self.client.clone();
         Ok(Json(block_on(py, async move {
-            doctor_json(&doctor::doctor(&client, &options).await)
+            Ok(doctor::doctor(&client, &options).await.to_json())
         })?))
     }
 
@@ -263,7 +248,7 @@ impl NativeClient {
             DoctorOptions::for_commands(&commands.unwrap_or_default()).map_err(NativeError)?;
         let client = self.client.clone();
         awaitable::future_into_py(py, "doctor()", async move {
-            doctor_json(&doctor::doctor(&client, &options).await).map(Json)
+            Ok(Json(doctor::doctor(&client, &options).await.to_json()))
         })
     }
 

@@ -290,13 +290,7 @@ impl NativeFakeLooker {
         let roles = roles
             .into_iter()
             .map(|(name, permissions, models)| {
-                if name == "Admin" {
-                    return looker_ci_core::testing::FakeRole::admin();
-                }
-                let permissions: Vec<&str> = permissions.iter().map(String::as_str).collect();
-                let mut role = looker_ci_core::testing::FakeRole::new(&name, &permissions);
-                role.models = models;
-                role
+                looker_ci_core::testing::FakeRole::described(&name, &permissions, models)
             })
             .collect();
         self.fake.set_user_roles(user_id, roles);

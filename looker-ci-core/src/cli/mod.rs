@@ -234,10 +234,7 @@ async fn doctor(conn: &Connection, args: DoctorArgs) -> Result<u8> {
     with_client(conn, |client| async move {
         let report = crate::doctor::doctor(&client, &options).await;
         if let Some(path) = &args.json {
-            let json = serde_json::to_string_pretty(&report).map_err(|e| Error::Internal {
-                message: format!("cannot encode the doctor report: {e}"),
-            })?;
-            write_report(path, &json)?;
+            write_report(path, &format!("{:#}", report.to_json()))?;
         }
         let text = report.render_text();
         for line in text.lines() {

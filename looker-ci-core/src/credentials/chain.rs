@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use super::aws::{AwsConfig, SecretsManagerProvider, StsWebIdentity};
 use super::identity::{
-    ENV_ID_TOKEN_AUDIENCE, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,
-    IdentityTokenSource, detect_gitlab_token_var,
+    ENV_GITHUB_REQUEST_TOKEN, ENV_GITHUB_REQUEST_URL, ENV_ID_TOKEN_AUDIENCE,
+    ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken, IdentityTokenSource,
+    detect_gitlab_token_var,
 };
 use super::jwks::{self, VerifiedTokenSource};
 use super::okta::{self, OktaConfig, OktaTokenSource};
@@ -253,24 +254,48 @@ fn ci_identity_source(
     env: &Arc<dyn Environment>,
     http: reqwest::Client,
 ) -> Result<Option<Arc<dyn IdentityTokenSource>>> {
-    let file = env
-        .var(ENV_WEB_IDENTITY_TOKEN_FILE)
-        .filter(|p| !p.trim().is_empty());
-    let audience = env
-        .var(ENV_ID_TOKEN_AUDIENCE)
-        .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_AWS_AUDIENCE.into());
-    let source: Option<Arc<dyn IdentityTokenSource>> = if let Some(path) = file {
-        Some(Arc::new(FileToken::new(path.trim(), Arc::clone(env))))
-    } else if let Some(github) =
-        GitHubActionsToken::from_env(env.as_ref(), Some(audience.clone()), http.clone())?
-    {
-        Some(Arc::new(github))
-    } else {
-        detect_gitlab_token_var(env.as_ref(), &audience)?
-            .map(|var| Arc::new(EnvVarToken::new(var, Arc::clone(env))) as _)
+    let audience = id_token_audience(env.as_ref());
+    let source: Option<Arc<dyn IdentityTokenSource>> = match ci_token_location(env.as_ref())? {
+        Some(TokenLocation::File(path)) => Some(Arc::new(FileToken::new(path, Arc::clone(env)))),
+        Some(TokenLocation::GitHubActions) => {
+            GitHubActionsToken::from_env(env.as_ref(), Some(audience), http.clone())?
+                .map(|github| Arc::new(github) as _)
+        }
+        Some(TokenLocation::EnvVar(var)) => Some(Arc::new(EnvVarToken::new(var, Arc::clone(env)))),
+        None => None,
     };
     source.map(|source| verified(source, env, http)).transpose()
+}
+
+/// Where the job's identity token is, in the chain's order.
+pub(crate) enum TokenLocation {
+    /// `AWS_WEB_IDENTITY_TOKEN_FILE`.
+    File(String),
+    /// GitHub Actions hands one out on request.
+    GitHubActions,
+    /// A GitLab `id_tokens` variable.
+    EnvVar(String),
+}
+
+/// The audience the CI token is requested for and expected to carry.
+pub(crate) fn id_token_audience(env: &dyn Environment) -> String {
+    env.var(ENV_ID_TOKEN_AUDIENCE)
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_AWS_AUDIENCE.into())
+}
+
+/// The token file, else GitHub Actions, else a GitLab `id_tokens` variable; `None` outside CI.
+pub(crate) fn ci_token_location(env: &dyn Environment) -> Result<Option<TokenLocation>> {
+    if let Some(path) = env
+        .var(ENV_WEB_IDENTITY_TOKEN_FILE)
+        .filter(|p| !p.trim().is_empty())
+    {
+        return Ok(Some(TokenLocation::File(path.trim().to_owned())));
+    }
+    if env.var(ENV_GITHUB_REQUEST_URL).is_some() && env.var(ENV_GITHUB_REQUEST_TOKEN).is_some() {
+        return Ok(Some(TokenLocation::GitHubActions));
+    }
+    Ok(detect_gitlab_token_var(env, &id_token_audience(env))?.map(TokenLocation::EnvVar))
 }
 
 /// Wrap `source` in JWKS verification when `LOOKER_CI_ID_TOKEN_VERIFY` or

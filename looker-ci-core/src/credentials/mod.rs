@@ -16,7 +16,7 @@ pub mod summary;
 
 pub use cached::CachedProvider;
 pub use chain::{CredentialReport, DEFAULT_AWS_AUDIENCE};
-pub(crate) use chain::{resolve as resolve_chain, settings_report};
+pub(crate) use chain::{id_token_audience, resolve as resolve_chain, settings_report};
 pub use identity::{
     DEFAULT_ID_TOKEN_VAR, ENV_GITHUB_REQUEST_TOKEN, ENV_GITHUB_REQUEST_URL, ENV_ID_TOKEN_AUDIENCE,
     ENV_ID_TOKEN_VAR, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,

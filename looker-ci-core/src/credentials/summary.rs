@@ -9,10 +9,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::CredentialReport;
 use super::aws::AwsConfig;
-use super::identity::{DEFAULT_ID_TOKEN_VAR, ENV_GITHUB_REQUEST_URL, ENV_WEB_IDENTITY_TOKEN_FILE};
+use super::chain::{TokenLocation, ci_token_location};
 use super::okta::OktaConfig;
-use super::{CredentialReport, DEFAULT_AWS_AUDIENCE, ENV_ID_TOKEN_AUDIENCE};
 use crate::settings::Environment;
 
 /// The claims of a CI identity token worth showing: who issued it, for whom, for which project,
@@ -159,26 +159,22 @@ fn ci_token_summary(env: &Arc<dyn Environment>) -> Option<CiTokenSummary> {
         };
         CiTokenSummary { from, claims, note }
     };
-    if let Some(path) = var(ENV_WEB_IDENTITY_TOKEN_FILE) {
-        let text = env
-            .read_file(std::path::Path::new(path.trim()))
-            .ok()
-            .flatten();
-        return Some(from_text(format!("file:{}", path.trim()), text));
-    }
-    if var(ENV_GITHUB_REQUEST_URL).is_some() {
-        return Some(CiTokenSummary {
+    Some(match ci_token_location(env.as_ref()).ok().flatten()? {
+        TokenLocation::File(path) => {
+            let text = env.read_file(std::path::Path::new(&path)).ok().flatten();
+            from_text(format!("file:{path}"), text)
+        }
+        TokenLocation::GitHubActions => CiTokenSummary {
             from: "github-actions".into(),
             claims: None,
-            note: Some("GitHub Actions hands out the token at login; `looker-ci doctor` requests one to show its claims".into()),
-        });
-    }
-    let audience = var(ENV_ID_TOKEN_AUDIENCE).unwrap_or_else(|| DEFAULT_AWS_AUDIENCE.into());
-    let name = super::detect_gitlab_token_var(env.as_ref(), &audience)
-        .ok()
-        .flatten()
-        .or_else(|| var(DEFAULT_ID_TOKEN_VAR).map(|_| DEFAULT_ID_TOKEN_VAR.to_owned()))?;
-    Some(from_text(format!("env:{name}"), var(&name)))
+            note: Some(
+                "GitHub Actions hands out the token at login; `looker-ci doctor` requests one \
+                 to show its claims"
+                    .into(),
+            ),
+        },
+        TokenLocation::EnvVar(name) => from_text(format!("env:{name}"), var(&name)),
+    })
 }
 
 #[cfg(test)]

@@ -11,8 +11,7 @@ use super::{Area, Findings, Level};
 use crate::client::LookerClient;
 use crate::credentials::summary::{IdentitySummary, shown_claims};
 use crate::credentials::{
-    DEFAULT_AWS_AUDIENCE, ENV_ID_TOKEN_AUDIENCE, GitHubActionsToken, IdentityTokenSource,
-    provider_http_client,
+    GitHubActionsToken, IdentityTokenSource, id_token_audience, provider_http_client,
 };
 use crate::settings::Environment;
 
@@ -199,10 +198,7 @@ async fn github_claims(
     env: &Arc<dyn Environment>,
 ) -> Result<serde_json::Map<String, Value>, String> {
     let http = provider_http_client(client.settings()).map_err(|e| e.to_string())?;
-    let audience = env
-        .var(ENV_ID_TOKEN_AUDIENCE)
-        .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_AWS_AUDIENCE.into());
+    let audience = id_token_audience(env.as_ref());
     let source = GitHubActionsToken::from_env(env.as_ref(), Some(audience), http)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "GitHub Actions' token request variables are not set".to_owned())?;

@@ -149,6 +149,11 @@ impl DoctorReport {
         self.findings.iter().any(|f| f.code == code)
     }
 
+    /// The report as the JSON document of `--json` (`format_version` 1).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a doctor report is plain data")
+    }
+
     /// The report for a terminal or a CI log: one line per finding, errors first.
     pub fn render_text(&self) -> String {
         let mut out = String::new();

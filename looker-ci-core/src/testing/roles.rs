@@ -97,6 +97,23 @@ impl FakeRole {
         }
     }
 
+    /// A role as the bindings describe one: the name `Admin` is Looker's built-in Admin role;
+    /// any other name holds `permissions` on `models` (`None`: every model).
+    pub fn described(name: &str, permissions: &[String], models: Option<Vec<String>>) -> FakeRole {
+        if name == "Admin" {
+            return FakeRole::admin();
+        }
+        FakeRole {
+            models,
+            ..FakeRole {
+                name: name.to_owned(),
+                permission_set: name.to_owned(),
+                permissions: permissions.to_vec(),
+                models: None,
+            }
+        }
+    }
+
     /// Restrict the role to these models.
     pub fn on_models(mut self, models: &[&str]) -> FakeRole {
         self.models = Some(models.iter().map(|m| (*m).to_owned()).collect());
