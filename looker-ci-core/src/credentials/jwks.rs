@@ -10,13 +10,15 @@
 use std::fmt;
 use std::sync::Arc;
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use async_trait::async_trait;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
 
 use super::identity::{IdentityToken, IdentityTokenSource};
+use super::jwt::Header;
+use super::jwt::verify::{ACCEPTED_ALGORITHMS, ClaimRules, Jwk, JwkSet, verify_signature};
 use crate::error::{Error, Result};
 
 pub const ENV_VERIFY: &str = "LOOKER_CI_ID_TOKEN_VERIFY";
@@ -26,16 +28,8 @@ pub const ENV_ISSUER: &str = "LOOKER_CI_ID_TOKEN_ISSUER";
 /// GitHub Actions' OIDC issuer.
 pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-/// Asymmetric algorithms only: a shared-secret (`HS*`) or `none` token is never accepted.
-const ACCEPTED: [Algorithm; 7] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
+/// Clock skew allowed on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 30;
 
 /// Wraps an identity source and verifies every token it produces.
 pub struct VerifiedTokenSource {
@@ -131,7 +125,7 @@ impl VerifiedTokenSource {
             .ok_or_else(|| self.fail(format!("{discovery} has no jwks_uri")))
     }
 
-    async fn key_for(&self, url: &str, kid: Option<&str>) -> Result<DecodingKey> {
+    async fn key_for(&self, url: &str, kid: Option<&str>) -> Result<Jwk> {
         let mut cached = self.jwks.lock().await;
         for attempt in 0..2 {
             let stale = cached.as_ref().is_none_or(|(u, _)| u != url) || attempt == 1;
@@ -141,18 +135,8 @@ impl VerifiedTokenSource {
                 *cached = Some((url.to_owned(), set));
             }
             let (_, set) = cached.as_ref().expect("just filled");
-            let jwk = match kid {
-                Some(kid) => set.find(kid),
-                None if set.keys.len() == 1 => set.keys.first(),
-                None => None,
-            };
-            if let Some(jwk) = jwk {
-                return DecodingKey::from_jwk(jwk).map_err(|e| {
-                    self.fail(format!(
-                        "the issuer's key {} is unusable: {e}",
-                        kid.unwrap_or("(no kid)")
-                    ))
-                });
+            if let Some(jwk) = set.find(kid) {
+                return Ok(jwk.clone());
             }
         }
         Err(self.fail(format!(
@@ -165,46 +149,37 @@ impl VerifiedTokenSource {
     /// Check the signature, issuer, expiry and (when set) audience of `token`.
     pub async fn verify(&self, token: &IdentityToken) -> Result<()> {
         let raw = token.secret().expose_secret();
-        let header = jsonwebtoken::decode_header(raw)
-            .map_err(|_| self.fail("the token header is not valid".into()))?;
-        if !ACCEPTED.contains(&header.alg) {
+        let header =
+            Header::decode(raw).map_err(|_| self.fail("the token header is not valid".into()))?;
+        if !ACCEPTED_ALGORITHMS.contains(&header.alg.as_str()) {
             return Err(self.fail(format!(
-                "the token is signed with {:?}; only asymmetric algorithms are accepted",
-                header.alg
+                "the token is signed with {}; only asymmetric algorithms ({}) are accepted",
+                header.alg,
+                ACCEPTED_ALGORITHMS.join(", ")
             )));
         }
-        // The issuer comes from configuration; the token must name it.
-        let named = token
-            .claims()
-            .iss
-            .as_deref()
-            .map(|i| i.trim_end_matches('/'));
-        if let Some(trusted) = &self.issuer
-            && named != Some(trusted.as_str())
-        {
-            return Err(self.fail(format!(
-                "the token's issuer {} is not the trusted issuer {trusted}",
-                named.unwrap_or("(none)")
-            )));
-        }
+        let now_secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        // The issuer comes from configuration; the token must name it. Checked before any
+        // fetch, so a foreign token costs no request.
+        let rules = ClaimRules {
+            now_secs,
+            leeway_secs: LEEWAY_SECS,
+            issuer: self.issuer.as_deref(),
+            audience: self.audience.as_deref(),
+        };
+        rules
+            .check_issuer(token.claims())
+            .map_err(|why| self.fail(why))?;
         let url = self.jwks_url().await?;
         let key = self.key_for(&url, header.kid.as_deref()).await?;
-        let mut validation = Validation::new(header.alg);
-        validation.leeway = 30;
-        match (&self.issuer, &token.claims().iss) {
-            (Some(_), Some(iss)) => validation.set_issuer(&[iss]),
-            _ => validation.iss = None,
-        }
-        match &self.audience {
-            Some(aud) => validation.set_audience(&[aud]),
-            None => validation.validate_aud = false,
-        }
-        jsonwebtoken::decode::<serde_json::Value>(raw, &key, &validation)
-            .map(|_| ())
-            .map_err(|e| {
+        verify_signature(raw, &header, &key)
+            .and_then(|()| rules.check(token.claims()))
+            .map_err(|why| {
                 self.fail(format!(
-                    "the token failed verification against {url}: {:?}",
-                    e.kind()
+                    "the token failed verification against {url}: {why}"
                 ))
             })
     }

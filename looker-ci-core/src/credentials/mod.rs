@@ -9,7 +9,7 @@ mod cached;
 mod chain;
 mod identity;
 pub mod jwks;
-mod jwt;
+pub mod jwt;
 pub mod okta;
 mod proxy;
 pub mod summary;

@@ -13,11 +13,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
 use super::identity::{IdentityToken, IdentityTokenSource};
+use super::jwt::keys::{SigningAlgorithm, SigningKey};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::settings::Environment;
@@ -53,8 +53,7 @@ fn fail(message: String) -> Error {
 pub enum ClientAuth {
     /// A signed JWT assertion (`private_key_jwt`), RS256 or ES256.
     PrivateKeyJwt {
-        key: Arc<EncodingKey>,
-        algorithm: Algorithm,
+        key: Arc<SigningKey>,
         key_id: Option<String>,
         /// Where the key came from, for messages: the variable that held it (and the file it
         /// named), or "the private key given in code".
@@ -68,13 +67,13 @@ impl fmt::Debug for ClientAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClientAuth::PrivateKeyJwt {
-                algorithm,
+                key,
                 key_id,
                 source,
-                ..
             } => write!(
                 f,
-                "PrivateKeyJwt({algorithm:?}, {}, from {source})",
+                "PrivateKeyJwt({}, {}, from {source})",
+                key.algorithm().name(),
                 describe_key_id(key_id)
             ),
             ClientAuth::ClientSecretBasic(_) => f.write_str("ClientSecretBasic([REDACTED])"),
@@ -102,21 +101,14 @@ impl ClientAuth {
     ) -> Result<Self> {
         let source = source.into();
         let bad = |why: String| Error::config("okta_private_key", source.clone(), why);
-        let bytes = pem.expose_secret().as_bytes();
-        let (key, algorithm) = match algorithm.to_ascii_uppercase().as_str() {
-            "RS256" => (EncodingKey::from_rsa_pem(bytes), Algorithm::RS256),
-            "ES256" => (EncodingKey::from_ec_pem(bytes), Algorithm::ES256),
-            other => {
-                return Err(bad(format!(
-                    "signing algorithm `{other}` is not supported; use RS256 or ES256"
-                )));
-            }
+        let Some(algorithm) = SigningAlgorithm::parse(algorithm) else {
+            return Err(bad(format!(
+                "signing algorithm `{algorithm}` is not supported; use RS256 or ES256"
+            )));
         };
-        let key =
-            key.map_err(|_| bad(format!("is not a PEM private key usable for {algorithm:?}")))?;
+        let key = SigningKey::from_pem(pem.expose_secret().as_bytes(), algorithm).map_err(bad)?;
         Ok(ClientAuth::PrivateKeyJwt {
             key: Arc::new(key),
-            algorithm,
             key_id,
             source,
         })
@@ -325,8 +317,8 @@ impl OktaTokenSource {
             None => "client credentials".into(),
         };
         let auth = match &self.config.auth {
-            ClientAuth::PrivateKeyJwt { algorithm, .. } => {
-                format!("private_key_jwt ({algorithm:?})")
+            ClientAuth::PrivateKeyJwt { key, .. } => {
+                format!("private_key_jwt ({})", key.algorithm().name())
             }
             ClientAuth::ClientSecretBasic(_) => "client_secret_basic".into(),
         };
@@ -411,8 +403,7 @@ impl OktaTokenSource {
 
     fn client_assertion(
         &self,
-        key: &EncodingKey,
-        algorithm: Algorithm,
+        key: &SigningKey,
         key_id: &Option<String>,
         audience: &str,
     ) -> Result<String> {
@@ -430,9 +421,7 @@ impl OktaTokenSource {
             "exp": now + ASSERTION_LIFETIME.as_secs(),
             "jti": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(jti),
         });
-        let mut header = Header::new(algorithm);
-        header.kid = key_id.clone();
-        jsonwebtoken::encode(&header, &claims, key)
+        key.sign(key_id.as_deref(), &claims)
             .map_err(|e| fail(format!("cannot sign the client assertion: {e}")))
     }
 
@@ -532,17 +521,12 @@ impl OktaTokenSource {
             .post(token_url)
             .header("accept", "application/json");
         match &self.config.auth {
-            ClientAuth::PrivateKeyJwt {
-                key,
-                algorithm,
-                key_id,
-                ..
-            } => {
+            ClientAuth::PrivateKeyJwt { key, key_id, .. } => {
                 form.push(("client_id", self.config.client_id.clone()));
                 form.push(("client_assertion_type", ASSERTION_TYPE.into()));
                 form.push((
                     "client_assertion",
-                    self.client_assertion(key, *algorithm, key_id, token_url)?,
+                    self.client_assertion(key, key_id, token_url)?,
                 ));
             }
             ClientAuth::ClientSecretBasic(secret) => {
@@ -707,9 +691,18 @@ mod tests {
 
     fn key_auth(key_id: Option<&str>, source: &str) -> ClientAuth {
         // Any key will do: these tests never get as far as signing.
+        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+            base64::engine::general_purpose::STANDARD.encode(pkcs8)
+        );
+        let key = SigningKey::from_pem(pem.as_bytes(), SigningAlgorithm::ES256).unwrap();
         ClientAuth::PrivateKeyJwt {
-            key: Arc::new(EncodingKey::from_secret(b"unused")),
-            algorithm: Algorithm::RS256,
+            key: Arc::new(key),
             key_id: key_id.map(str::to_owned),
             source: source.into(),
         }

@@ -1,13 +1,48 @@
-//! Reading a JWT's claims without trusting them: enough to drive expiry and to catch a wrong
-//! audience or an expired token with a clear message before any exchange. Verification, when
-//! wanted, is the issuer's JWKS's job (see `IdentityToken::verify` callers); the party the token
-//! is exchanged with (AWS STS, Okta) always verifies it.
+//! JSON Web Tokens, the little looker-ci needs, on `ring` (which TLS already links).
+//!
+//! This module reads a JWT's claims without trusting them: enough to drive expiry and to catch a
+//! wrong audience or an expired token with a clear message before any exchange. [`verify`]
+//! checks a token against its issuer's JWKS when local verification is asked for (the party the
+//! token is exchanged with, AWS STS or Okta, always verifies it); [`keys`] signs the Okta client
+//! assertion.
+
+pub mod keys;
+pub mod verify;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
+
+/// The three parts of a compact JWT (header, payload, signature), still base64url.
+pub(crate) fn split(token: &str) -> Result<(&str, &str, &str), String> {
+    let mut parts = token.trim().split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(payload), Some(signature), None) => Ok((header, payload, signature)),
+        _ => Err("is not a JWT (expected three dot-separated parts)".into()),
+    }
+}
+
+/// The JOSE header members looker-ci looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Header {
+    pub alg: String,
+    #[serde(default)]
+    pub kid: Option<String>,
+}
+
+impl Header {
+    /// Decode the header of a compact JWT. The error never quotes the token.
+    pub fn decode(token: &str) -> Result<Header, String> {
+        let (header, _, _) = split(token)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(header.trim_end_matches('='))
+            .map_err(|_| "has a header that is not base64url".to_owned())?;
+        serde_json::from_slice(&bytes)
+            .map_err(|_| "has a header that is not a JSON object with `alg`".to_owned())
+    }
+}
 
 /// The registered claims looker-ci looks at. `aud` may be a string or a list in a JWT.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,12 +76,7 @@ struct RawClaims {
 impl Claims {
     /// Decode the payload of a compact JWT. The error says what is wrong, never the token.
     pub fn decode(token: &str) -> Result<Claims, String> {
-        let mut parts = token.trim().split('.');
-        let (Some(_header), Some(payload), Some(_signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err("is not a JWT (expected three dot-separated parts)".into());
-        };
+        let (_, payload, _) = split(token)?;
         let bytes = URL_SAFE_NO_PAD
             .decode(payload.trim_end_matches('='))
             .map_err(|_| "has a payload that is not base64url".to_owned())?;
