@@ -22,7 +22,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use tokio::time::Instant;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// When a freshly obtained value stops being valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,8 +323,26 @@ impl<T: Clone + Send + Sync + 'static> TokenCache<T> {
             let cached = entry.cached();
             state.entry = Some(entry);
             Ok(cached)
+        };
+        // The refresh runs as its own task: a caller that gives up (a cancelled Python or JS
+        // call, a dropped future) never stops the refresh the others wait on, nor leaves it
+        // half-done for the next caller to resume after its deadline has passed.
+        let refresh = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let task = runtime.spawn(refresh);
+                async move {
+                    task.await.unwrap_or_else(|_| {
+                        Err(Error::Internal {
+                            message: format!(
+                                "the refresh of the {what} was stopped with its runtime"
+                            ),
+                        })
+                    })
+                }
+                .boxed()
+            }
+            Err(_) => refresh.boxed(),
         }
-        .boxed()
         .shared();
         state.inflight = Some(refresh.clone());
         refresh
@@ -386,7 +404,6 @@ impl<T: Clone> Entry<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn counter_fetch(
@@ -426,6 +443,33 @@ mod tests {
             assert_eq!(t.await.unwrap().unwrap().value, 1);
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_that_gives_up_does_not_stop_the_refresh() {
+        let cache = TokenCache::new("test", RefreshPolicy::default());
+        let calls = Arc::new(AtomicU32::new(0));
+        // The only caller is cancelled while its refresh is in flight (a cancelled Python task).
+        let caller = {
+            let (cache, calls) = (cache.clone(), Arc::clone(&calls));
+            tokio::spawn(async move {
+                cache
+                    .get(counter_fetch(&calls, Duration::from_secs(3600)))
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        caller.abort();
+        assert!(caller.await.unwrap_err().is_cancelled());
+        // The refresh finishes on its own and its value is kept: the next caller neither
+        // resumes a parked refresh nor starts another.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(cache.peek().map(|c| c.value), Some(1));
+        let next = cache
+            .get(counter_fetch(&calls, Duration::from_secs(3600)))
+            .await
+            .unwrap();
+        assert_eq!((next.value, calls.load(Ordering::SeqCst)), (1, 1));
     }
 
     #[tokio::test(start_paused = true)]

@@ -65,6 +65,44 @@ async def test_request_errors_and_close(fake: FakeLooker) -> None:
         await client.me()
 
 
+async def test_a_cancelled_call_never_parks_the_shared_login(fake: FakeLooker) -> None:
+    # The login is slow and the only call waiting for it is cancelled. The login carries on
+    # without it: the next call, made after the login's own deadline, uses its token (no second
+    # login, no timeout for a request it never made), and close() logs that session out.
+    client = looker_ci.AsyncLookerClient(
+        base_url=fake.base_url,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        timeout=2,
+    )
+    fake.inject_fault(delay=1.0)
+    call = asyncio.create_task(client.me())
+    await asyncio.sleep(0.3)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    await asyncio.sleep(2.5)
+    assert fake.counters()["logins"] == 1
+    assert (await client.me())["id"] == "1"
+    assert fake.counters()["logins"] == 1
+    await client.close()
+    assert fake.live_tokens() == 0
+
+
+async def test_a_login_left_by_a_cancelled_call_is_logged_out_by_close(fake: FakeLooker) -> None:
+    client = connect(fake)
+    fake.inject_fault(delay=1.0)
+    call = asyncio.create_task(client.me())
+    await asyncio.sleep(0.3)
+    call.cancel()
+    await client.close()
+    # The login answers after close(): its token is logged out, not left live.
+    await asyncio.sleep(1.5)
+    assert fake.counters()["logins"] == 1
+    assert fake.live_tokens() == 0
+    assert fake.counters()["logouts"] == 1
+
+
 async def test_async_sudo(fake: FakeLooker) -> None:
     fake.add_user("7", "Kay", "Moro")
     async with connect(fake) as admin:
