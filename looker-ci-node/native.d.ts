@@ -12,9 +12,13 @@ export declare class NativeClient {
   identity(): any
   /** `looker-ci doctor`: identity, stored secrets, privileges against `commands`, lifetimes. */
   doctor(commands?: Array<string> | undefined | null): Promise<any>
-  me(): Promise<any>
-  /** `raw`: return the body as a `Buffer` instead of decoded JSON. */
-  request(method: string, path: string, query?: any | undefined | null, body?: any | undefined | null, raw?: boolean | undefined | null): Promise<any | Buffer>
+  /**
+   * Any API path; `body_json` is the JSON text of the body (`JSON.stringify` in `lib/`). The
+   * reply is JSON text for `JSON.parse` on the JS side (whatever its content type; an empty
+   * body is `null`), as the generated methods' replies are, or with `raw` the body as a
+   * `Buffer` (kind `binary`).
+   */
+  request(method: string, path: string, query?: any | undefined | null, bodyJson?: string | undefined | null, raw?: boolean | undefined | null): Promise<NativeReply>
   /**
    * Call an operation of the Looker API by `operationId` (the generated methods use this).
    * JSON replies come back as one string for `JSON.parse` on the JS side, which builds
@@ -180,13 +184,19 @@ export interface FaultOptions {
   count?: number
 }
 
-/** An operation's reply: `json` (its text in `json`), `text` (`text`) or `binary` (`data`). */
+/**
+ * A reply of an operation or of `request()`: `json` (its text in `json`), `text` (`text`) or
+ * `binary` (`data`). `method` and `path` are the request's, as errors name them (a JSON text
+ * that `JSON.parse` refuses becomes a `LOOKER_CI_DECODE` error naming them).
+ */
 export interface NativeReply {
   kind: string
   text?: string
   /** The JSON text, for `JSON.parse`. */
   json?: string
   data?: Buffer
+  method: string
+  path: string
 }
 
 /**

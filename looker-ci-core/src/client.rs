@@ -62,6 +62,16 @@ impl ApiCall {
         Self::new("GET", path)
     }
 
+    /// The HTTP method, upper case.
+    pub fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// The path under `/api/4.0`, as it is sent and as errors name it (e.g. `/user`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// Add a query parameter.
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));

@@ -1,5 +1,6 @@
 import type { ValidateOptions, ValidationResult, Validator } from './gate'
 import type { LookerOperations } from './operations'
+import type * as models from './models'
 
 /** Settings of a client; every field is optional. Given values override `looker.ini` and
  * `LOOKERSDK_*`: `readEnv: true` reads `./looker.ini` and `LOOKERSDK_*`; `configFile` reads that
@@ -127,8 +128,11 @@ export declare class LookerClient implements AsyncDisposable {
   /** Settings from `./looker.ini` (or `configFile`) and `LOOKERSDK_*` variables. */
   static fromEnv(options?: FromEnvOptions): Promise<LookerClient>
   readonly baseUrl: string
-  /** The current user (`GET /user`). */
-  me(): Promise<Record<string, unknown>>
+  /**
+   * The current user (`GET /user`, operation `me`), called as the generated methods are:
+   * `me()` or `me({ fields: 'id,display_name' })`.
+   */
+  me(params?: { fields?: string }): Promise<models.User>
   request(method: string, path: string, options: RequestOptions & { raw: true }): Promise<Buffer>
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
   /** Run a validator of the CI gate; resolves to its result document (docs/ci.md). */

@@ -6,7 +6,15 @@ const native = require('./native')
 const { LookerCIError, callAsync, callSync } = require('./errors')
 const { installOperations } = require('./operations')
 const { coreOptions, renderReport } = require('./gate')
-const { CLIENT_OPTIONS, FROM_ENV_OPTIONS, checkOptions, fromConversionError, typeName, userIdOf } = require('./options')
+const {
+  CLIENT_OPTIONS,
+  FROM_ENV_OPTIONS,
+  checkOptions,
+  fromConversionError,
+  invalid,
+  typeName,
+  userIdOf,
+} = require('./options')
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
 /**
@@ -32,15 +40,32 @@ function apiKeyOf(key) {
 /** Which client's credentials function is running (see `LookerClient.#live`). */
 const providerScope = new AsyncLocalStorage()
 
-/** Parse a JSON reply; a parse error never quotes the reply (it may hold data). */
-function parseReply(operationId, text) {
+/**
+ * Parse JSON text; a parse error names `what` (and the request's `method` and `path` when
+ * given) and never quotes the text (it may hold data).
+ */
+function parseReply(what, text, method, path) {
   try {
     return JSON.parse(text)
   } catch {
     throw new LookerCIError({
       code: 'LOOKER_CI_DECODE',
-      message: `${operationId}: could not decode the reply: it is not valid JSON`,
+      message: `${what}: could not decode the reply: it is not valid JSON`,
+      method,
+      path,
     })
+  }
+}
+
+/** A native reply as the caller gets it: JSON parsed in JS (one string, one `JSON.parse`). */
+function replyValue(reply) {
+  switch (reply.kind) {
+    case 'json':
+      return reply.json === '' ? null : parseReply(`${reply.method} ${reply.path}`, reply.json, reply.method, reply.path)
+    case 'text':
+      return reply.text
+    default:
+      return reply.data
   }
 }
 
@@ -120,29 +145,42 @@ class LookerClient {
 
   /** The generic call path behind the generated operation methods (see operations.d.ts). */
   async _call(operationId, params) {
-    const reply = await callAsync(() => this.#live().call(operationId, params ?? {}))
-    switch (reply.kind) {
-      case 'json':
-        return reply.json === '' ? null : parseReply(operationId, reply.json)
-      case 'text':
-        return reply.text
-      default:
-        return reply.data
+    if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
+      throw invalid('params', `${operationId} takes an object of parameters, got ${typeName(params)}`)
     }
+    return replyValue(await callAsync(() => this.#live().call(operationId, params ?? {})))
   }
 
-  /** The current user (`GET /user`). */
-  me() {
-    return callAsync(() => this.#live().me())
+  /**
+   * The current user (`GET /user`, operation `me`), as the generated methods are called:
+   * `me()` or `me({ fields: 'id,display_name' })`. Resolves to a `User`.
+   */
+  me(params = {}) {
+    return this._call('me', params)
   }
 
   /**
    * Call any API path: `request('GET', '/lookml_models', { query: { fields: 'name' } })`.
-   * Resolves to decoded JSON, or a Buffer with `raw: true`.
+   * Resolves to decoded JSON (parsed as the generated methods' replies are), or a Buffer with
+   * `raw: true`.
    */
-  request(method, path, options = {}) {
-    return callAsync(() =>
-      this.#live().request(method, path, options.query ?? null, options.body ?? null, options.raw ?? false),
+  async request(method, path, options = {}) {
+    for (const [name, value] of [['method', method], ['path', path]]) {
+      if (typeof value !== 'string') throw invalid(name, `request() expects a string, got ${typeName(value)}`)
+    }
+    const { query, body, raw } = options ?? {}
+    // The body crosses as JSON text, as in Python: no conversion of its values one by one.
+    let bodyJson = null
+    if (body !== undefined && body !== null) {
+      try {
+        bodyJson = JSON.stringify(body)
+      } catch (error) {
+        throw invalid('body', `cannot be encoded as JSON: ${error.message}`)
+      }
+      if (bodyJson === undefined) throw invalid('body', `cannot be encoded as JSON: got ${typeName(body)}`)
+    }
+    return replyValue(
+      await callAsync(() => this.#live().request(method, path, query ?? null, bodyJson, raw === true)),
     )
   }
 

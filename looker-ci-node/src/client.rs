@@ -7,7 +7,7 @@ use looker_ci_core::OperationOutput;
 use looker_ci_core::gate;
 use looker_ci_core::settings::OverlayEnvironment;
 use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
-use napi::bindgen_prelude::{Buffer, Either, ToNapiValue, TypeName};
+use napi::bindgen_prelude::{Buffer, ToNapiValue, TypeName};
 use napi::{ValueType, sys};
 use napi_derive::napi;
 use secrecy::SecretString;
@@ -15,7 +15,9 @@ use secrecy::SecretString;
 use crate::errors::{guarded, invalid, to_js};
 use crate::provider::{CredentialsFn, JsCredentialProvider};
 
-/// An operation's reply: `json` (its text in `json`), `text` (`text`) or `binary` (`data`).
+/// A reply of an operation or of `request()`: `json` (its text in `json`), `text` (`text`) or
+/// `binary` (`data`). `method` and `path` are the request's, as errors name them (a JSON text
+/// that `JSON.parse` refuses becomes a `LOOKER_CI_DECODE` error naming them).
 #[napi(object, object_from_js = false)]
 pub struct NativeReply {
     pub kind: String,
@@ -24,6 +26,8 @@ pub struct NativeReply {
     #[napi(ts_type = "string")]
     pub json: Option<JsonText>,
     pub data: Option<Buffer>,
+    pub method: String,
+    pub path: String,
 }
 
 /// A JSON reply on its way to a JS string. An ASCII body (the usual case: Looker escapes little)
@@ -118,7 +122,7 @@ fn api_call(
     method: String,
     path: String,
     query: Option<serde_json::Value>,
-    body: Option<serde_json::Value>,
+    body_json: Option<String>,
 ) -> napi::Result<ApiCall> {
     let mut call = ApiCall::new(&method, &path).map_err(to_js)?;
     match query {
@@ -131,7 +135,9 @@ fn api_call(
             ));
         }
     }
-    if let Some(body) = body {
+    if let Some(text) = body_json {
+        let body = serde_json::from_str(&text)
+            .map_err(|e| invalid("body", format!("is not valid JSON: {e}")))?;
         call = call.json(body);
     }
     Ok(call)
@@ -246,29 +252,41 @@ impl NativeClient {
         guarded("doctor()", run).await
     }
 
-    #[napi]
-    pub async fn me(&self) -> napi::Result<serde_json::Value> {
-        guarded("me()", self.client.me_json()).await
-    }
-
-    /// `raw`: return the body as a `Buffer` instead of decoded JSON.
+    /// Any API path; `body_json` is the JSON text of the body (`JSON.stringify` in `lib/`). The
+    /// reply is JSON text for `JSON.parse` on the JS side (whatever its content type; an empty
+    /// body is `null`), as the generated methods' replies are, or with `raw` the body as a
+    /// `Buffer` (kind `binary`).
     #[napi]
     pub async fn request(
         &self,
         method: String,
         path: String,
         query: Option<serde_json::Value>,
-        body: Option<serde_json::Value>,
+        body_json: Option<String>,
         raw: Option<bool>,
-    ) -> napi::Result<Either<serde_json::Value, Buffer>> {
-        let call = api_call(method, path, query, body)?;
-        if raw.unwrap_or(false) {
-            let bytes = guarded("request()", self.client.request_bytes(call)).await?;
-            Ok(Either::B(bytes.to_vec().into()))
+    ) -> napi::Result<NativeReply> {
+        let call = api_call(method, path, query, body_json)?;
+        let (method, path) = (call.method().to_owned(), call.path().to_owned());
+        let bytes = guarded("request()", self.client.request_bytes(call)).await?;
+        Ok(if raw.unwrap_or(false) {
+            NativeReply {
+                kind: "binary".into(),
+                text: None,
+                json: None,
+                data: Some(Vec::from(bytes).into()),
+                method,
+                path,
+            }
         } else {
-            let value = guarded("request()", self.client.request(call)).await?;
-            Ok(Either::A(value))
-        }
+            NativeReply {
+                kind: "json".into(),
+                text: None,
+                json: Some(JsonText(bytes)),
+                data: None,
+                method,
+                path,
+            }
+        })
     }
 
     /// Call an operation of the Looker API by `operationId` (the generated methods use this).
@@ -284,12 +302,18 @@ impl NativeClient {
             .client
             .call_operation_raw(&operation_id, args.unwrap_or_default());
         let reply = guarded("an operation call", call).await?;
+        let (method, path) = (
+            reply.operation().method.to_owned(),
+            reply.operation().path.to_owned(),
+        );
         if reply.is_json() {
             return Ok(NativeReply {
                 kind: "json".into(),
                 text: None,
                 json: Some(JsonText(reply.into_bytes())),
                 data: None,
+                method,
+                path,
             });
         }
         Ok(match reply.output().map_err(to_js)? {
@@ -299,18 +323,24 @@ impl NativeClient {
                 text: None,
                 json: Some(JsonText(bytes::Bytes::new())),
                 data: None,
+                method,
+                path,
             },
             OperationOutput::Text(text) => NativeReply {
                 kind: "text".into(),
                 text: Some(text),
                 json: None,
                 data: None,
+                method,
+                path,
             },
             OperationOutput::Binary(bytes) => NativeReply {
                 kind: "binary".into(),
                 text: None,
                 json: None,
                 data: Some(Vec::from(bytes).into()),
+                method,
+                path,
             },
         })
     }

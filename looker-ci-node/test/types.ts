@@ -15,7 +15,14 @@ import type { NativeClient } from '../native'
 export async function example(): Promise<void> {
   const fake = await FakeLooker.start()
   await using client = new LookerClient({ ...fake.clientOptions(), timeout: 5 })
-  const me: Record<string, unknown> = await client.me()
+  const me = await client.me()
+  const myName: string | null | undefined = me.display_name
+  const myId: string | undefined = (await client.me({ fields: 'id' })).id
+  // @ts-expect-error me() takes its parameters as an object, as the generated methods do
+  await client.me('id')
+  // @ts-expect-error `feilds` is not a parameter of me()
+  await client.me({ feilds: 'id' })
+  void [myName, myId]
   const raw: Buffer = await client.request('GET', '/user', { raw: true })
   const session = await client.request<{ workspace_id: string }>('GET', '/session')
   const stats: ClientStats = client.stats()

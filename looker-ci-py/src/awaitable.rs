@@ -77,12 +77,17 @@ where
             {
                 return Ok(());
             }
-            let (method, value) = match outcome {
-                Ok(value) => ("set_result", value.into_bound_py_any(py)?),
-                Err(error) => {
-                    let exception = PyErr::from(NativeError(error)).into_value(py);
-                    ("set_exception", exception.into_bound(py).into_any())
-                }
+            // A result that cannot be converted (a reply that is not JSON) is the awaiter's
+            // exception too: the awaitable always completes.
+            let converted = outcome
+                .map_err(|error| PyErr::from(NativeError(error)))
+                .and_then(|value| value.into_bound_py_any(py));
+            let (method, value) = match converted {
+                Ok(value) => ("set_result", value),
+                Err(error) => (
+                    "set_exception",
+                    error.into_value(py).into_bound(py).into_any(),
+                ),
             };
             let complete = future.getattr(method)?;
             event_loop.call_method1(

@@ -15,7 +15,7 @@ use pyo3::types::PyDict;
 use secrecy::SecretString;
 
 use crate::awaitable;
-use crate::convert::{Json, NativeError, Raw, Reply, parse_args, parse_json};
+use crate::convert::{Json, JsonReply, NativeError, Raw, Reply, parse_args, parse_json};
 use crate::provider::PyCredentialProvider;
 
 /// Run a core future to completion with the GIL released, so other Python threads keep running
@@ -252,16 +252,6 @@ impl NativeClient {
         })
     }
 
-    fn me(&self, py: Python<'_>) -> PyResult<Json> {
-        let client = self.client.clone();
-        Ok(Json(block_on(py, async move { client.me_json().await })?))
-    }
-
-    fn me_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client.clone();
-        awaitable::future_into_py(py, "me()", async move { client.me_json().await.map(Json) })
-    }
-
     #[pyo3(signature = (method, path, query_json=None, body_json=None, raw=false))]
     fn request<'py>(
         &self,
@@ -273,13 +263,18 @@ impl NativeClient {
         raw: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let call = api_call(method, path, query_json, body_json)?;
+        let (method, path) = (call.method().to_owned(), call.path().to_owned());
         let client = self.client.clone();
+        let bytes = block_on(py, async move { client.request_bytes(call).await })?;
         if raw {
-            let bytes = block_on(py, async move { client.request_bytes(call).await })?;
             Ok(Raw(bytes).into_pyobject(py)?)
         } else {
-            let value = block_on(py, async move { client.request(call).await })?;
-            Ok(Json(value).into_pyobject(py)?)
+            JsonReply {
+                method,
+                path,
+                bytes,
+            }
+            .into_pyobject(py)
         }
     }
 
@@ -294,6 +289,7 @@ impl NativeClient {
         raw: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let call = api_call(method, path, query_json, body_json)?;
+        let (method, path) = (call.method().to_owned(), call.path().to_owned());
         let client = self.client.clone();
         if raw {
             awaitable::future_into_py(py, "request()", async move {
@@ -301,7 +297,12 @@ impl NativeClient {
             })
         } else {
             awaitable::future_into_py(py, "request()", async move {
-                client.request(call).await.map(Json)
+                let bytes = client.request_bytes(call).await?;
+                Ok(JsonReply {
+                    method,
+                    path,
+                    bytes,
+                })
             })
         }
     }

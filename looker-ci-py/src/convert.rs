@@ -60,6 +60,28 @@ impl<'py> IntoPyObject<'py> for Reply {
     }
 }
 
+/// A reply of `request()`: JSON (whatever its content type) straight from the bytes into Python
+/// objects, as for the operations' replies; an empty body is `None`.
+pub struct JsonReply {
+    pub method: String,
+    pub path: String,
+    pub bytes: bytes::Bytes,
+}
+
+impl<'py> IntoPyObject<'py> for JsonReply {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.bytes.is_empty() {
+            return Ok(py.None().into_bound(py));
+        }
+        crate::json_to_py::json_to_py(py, &self.bytes)
+            .map_err(|e| PyErr::from(NativeError(Error::decode(&self.method, &self.path, &e))))
+    }
+}
+
 /// JSON text of an operation's arguments (the facade drops `None` values before sending).
 pub fn parse_args(
     args_json: &str,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from looker_ci import models
     from looker_ci.gate import ValidateOptions, ValidationResult, Validator
 
 from looker_ci._checks import user_id as checked_user_id
@@ -150,9 +151,10 @@ class LookerClient(_Base, SyncOperations):
     def _call(self, operation_id: str, args: dict[str, Any]) -> Any:
         return self._native.call(operation_id, _args(args))
 
-    def me(self) -> dict[str, JSON]:
-        """The current user (``GET /user``)."""
-        return self._native.me()
+    def me(self, *, fields: str | None = None) -> models.User:
+        """The current user (``GET /user``, operation ``me``), called as the generated methods
+        are: ``me()`` or ``me(fields="id,display_name")``."""
+        return self._call("me", {"fields": fields})
 
     def request(
         self,
@@ -165,8 +167,9 @@ class LookerClient(_Base, SyncOperations):
     ) -> Any:
         """Call any API path, e.g. ``request("GET", "/lookml_models", query={"fields": "name"})``.
 
-        Returns decoded JSON, or ``bytes`` with ``raw=True``. List values in ``query`` are joined
-        with commas, as the Looker API expects.
+        Returns decoded JSON (built straight from the reply, as the generated methods' results
+        are), or ``bytes`` with ``raw=True``. List values in ``query`` are joined with commas, as
+        the Looker API expects.
         """
         return self._native.request(method, path, _dumps(query), _dumps(body), raw)
 
@@ -222,9 +225,9 @@ class AsyncLookerClient(_Base, AsyncOperations):
     async def _call_async(self, operation_id: str, args: dict[str, Any]) -> Any:
         return await self._native.call_async(operation_id, _args(args))
 
-    async def me(self) -> dict[str, JSON]:
-        """The current user (``GET /user``)."""
-        return await self._native.me_async()
+    async def me(self, *, fields: str | None = None) -> models.User:
+        """As :meth:`LookerClient.me`, awaited."""
+        return await self._call_async("me", {"fields": fields})
 
     async def request(
         self,
