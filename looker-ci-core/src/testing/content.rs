@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::project::{FakeFolder, FakeProject};
-use super::state::FakeReply;
+use super::reply::FakeReply;
 
 /// What content validation reports as its duration.
 const COMPUTATION_TIME: f64 = 0.02;

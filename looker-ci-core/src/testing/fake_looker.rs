@@ -15,7 +15,8 @@ use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::state::{FakeBody, FakeCounters, FakeReply, FakeRequest, FakeState, Fault, Reported};
+use super::reply::{FakeBody, FakeReply, FakeRequest};
+use super::state::{FakeCounters, FakeState, Fault, Reported};
 use crate::settings::Settings;
 
 /// A running FakeLooker. Stops when dropped (or on [`FakeLooker::stop`]).

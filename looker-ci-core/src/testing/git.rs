@@ -9,8 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::project::FakeProject;
-use super::state::FakeReply;
-use super::world::Caller;
+use super::reply::Caller;
+use super::reply::FakeReply;
 
 /// The production branch.
 pub(crate) const PRODUCTION: &str = "main";

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::git::Code;
 use super::project::{FakeDataTest, FakeLookmlError, FakeProject};
-use super::state::FakeReply;
+use super::reply::FakeReply;
 use super::warehouse;
 
 /// What `validate_project` reports as its duration (tests compare it).

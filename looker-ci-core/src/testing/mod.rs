@@ -11,6 +11,7 @@ mod lookml;
 mod png;
 mod project;
 mod query_tasks;
+mod reply;
 mod roles;
 mod schedules;
 mod state;

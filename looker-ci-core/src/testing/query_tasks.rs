@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::png;
 use super::project::FakeProject;
-use super::state::FakeReply;
+use super::reply::FakeReply;
 use super::warehouse::{self, Execution};
 
 /// Looker's default number of queries one user may run at once.

@@ -4,6 +4,18 @@
 
 use serde_json::{Value, json};
 
+/// What every user may do until a test says otherwise (`develop` and `deploy` are enforced).
+pub(crate) const DEFAULT_PERMISSIONS: [&str; 8] = [
+    "access_data",
+    "explore",
+    "see_lookml",
+    "develop",
+    "deploy",
+    "save_content",
+    "see_schedules",
+    "schedule_look_emails",
+];
+
 /// Every permission the Admin permission set holds (Looker's `all_access` set). The names are
 /// Looker's; the list is what FakeLooker and the doctor's tests need, not Looker's full catalogue.
 pub const ALL_PERMISSIONS: &[&str] = &[
@@ -151,12 +163,9 @@ impl FakeRole {
 }
 
 /// The role a user holds until a test says otherwise: the permissions every FakeLooker user had
-/// before roles existed ([`super::state::DEFAULT_PERMISSIONS`]), on every model.
+/// before roles existed ([`DEFAULT_PERMISSIONS`]), on every model.
 pub(crate) fn default_roles() -> Vec<FakeRole> {
-    vec![FakeRole::new(
-        "Developer",
-        &super::state::DEFAULT_PERMISSIONS,
-    )]
+    vec![FakeRole::new("Developer", &DEFAULT_PERMISSIONS)]
 }
 
 /// The union of `roles`' permissions, sorted and without repeats.

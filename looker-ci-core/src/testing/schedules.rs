@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::state::FakeReply;
+use super::reply::FakeReply;
 
 /// One datagroup of model `thelook`.
 #[derive(Debug, Clone)]

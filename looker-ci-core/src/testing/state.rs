@@ -7,23 +7,13 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::fields;
+use super::reply::Caller;
+use super::reply::{FakeBody, FakeReply, FakeRequest};
 use super::roles::{self, FakeRole};
-use super::world::{Caller, World};
+use super::world::World;
 
-const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
 /// The Looker release `GET /versions` reports.
 const FAKE_LOOKER_RELEASE: &str = "25.0.0";
-/// What every user may do until a test says otherwise (`develop` and `deploy` are enforced).
-pub(crate) const DEFAULT_PERMISSIONS: [&str; 8] = [
-    "access_data",
-    "explore",
-    "see_lookml",
-    "develop",
-    "deploy",
-    "save_content",
-    "see_schedules",
-    "schedule_look_emails",
-];
 
 /// One injected fault, applied to one request (of any path, login included).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -121,84 +111,6 @@ pub(crate) struct FakeState {
     pub latency: Option<(Duration, Duration)>,
     /// The LookML world of the CI endpoints.
     pub world: World,
-}
-
-/// The body of a reply.
-pub(crate) enum FakeBody {
-    None,
-    Json(Value),
-    Text {
-        content_type: &'static str,
-        text: String,
-    },
-    Binary {
-        content_type: &'static str,
-        bytes: Vec<u8>,
-    },
-}
-
-/// A reply the server layer turns into HTTP.
-pub(crate) struct FakeReply {
-    pub status: u16,
-    pub body: FakeBody,
-    pub retry_after: Option<String>,
-}
-
-impl FakeReply {
-    pub(super) fn json(status: u16, body: Value) -> Self {
-        FakeReply {
-            status,
-            body: FakeBody::Json(body),
-            retry_after: None,
-        }
-    }
-    pub(super) fn text(content_type: &'static str, text: String) -> Self {
-        FakeReply {
-            status: 200,
-            body: FakeBody::Text { content_type, text },
-            retry_after: None,
-        }
-    }
-    pub(super) fn binary(content_type: &'static str, bytes: Vec<u8>) -> Self {
-        FakeReply {
-            status: 200,
-            body: FakeBody::Binary {
-                content_type,
-                bytes,
-            },
-            retry_after: None,
-        }
-    }
-    pub(super) fn error(status: u16, message: &str) -> Self {
-        Self::json(
-            status,
-            json!({"message": message, "documentation_url": DOCS_URL}),
-        )
-    }
-    /// Looker's 422 shape: one invalid field.
-    pub(super) fn invalid(field: &str, message: &str) -> Self {
-        Self::json(
-            422,
-            json!({"message": "Validation Failed", "documentation_url": DOCS_URL,
-                   "errors": [{"field": field, "code": "invalid", "message": message}]}),
-        )
-    }
-    pub(super) fn empty(status: u16) -> Self {
-        FakeReply {
-            status,
-            body: FakeBody::None,
-            retry_after: None,
-        }
-    }
-}
-
-/// The parts of a request the state needs.
-pub(crate) struct FakeRequest<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub query: &'a str,
-    pub authorization: Option<&'a str>,
-    pub body: &'a [u8],
 }
 
 fn random_token() -> String {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::project::{FakeExplore, FakeField, FakeProject, FakeView};
-use super::state::FakeReply;
+use super::reply::FakeReply;
 
 /// Looker's row limit when a query sets none.
 const DEFAULT_LIMIT: usize = 5000;

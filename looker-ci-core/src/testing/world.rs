@@ -13,34 +13,9 @@ use super::git::{Code, Repo};
 use super::lookml::{self, ValidationCache};
 use super::project::{FakeModel, FakeProject};
 use super::query_tasks::{Queries, comma_list, parse_limit, string_list};
+use super::reply::{Caller, FakeReply};
 use super::schedules::Schedules;
-use super::state::FakeReply;
 use super::warehouse::{explore_fields_json, title_case};
-
-/// Who is asking, and in which workspace.
-pub(crate) struct Caller {
-    pub user_id: String,
-    pub first_name: String,
-    pub last_name: String,
-    /// The session's workspace is `dev` (else `production`).
-    pub dev: bool,
-    pub permissions: Vec<String>,
-}
-
-impl Caller {
-    pub fn can(&self, permission: &str) -> bool {
-        self.permissions.iter().any(|p| p == permission)
-    }
-
-    /// The workspace whose validation results are cached together.
-    fn workspace_key(&self) -> String {
-        if self.dev {
-            format!("dev:{}", self.user_id)
-        } else {
-            "production".into()
-        }
-    }
-}
 
 /// The world's state, changed by requests and by the test controls.
 pub(crate) struct World {
