@@ -99,7 +99,7 @@ impl CiRun {
 /// e.g. `looker-ci/0.1.0 (gitlab; project=data/looker; pipeline=812; job=4242; job_name=validate)`.
 /// Values are cut to visible ASCII without `;()` so the header is always valid and parseable.
 pub fn user_agent(run: Option<&CiRun>) -> String {
-    let mut agent = crate::transport::USER_AGENT.to_owned();
+    let mut agent = crate::http_client::USER_AGENT.to_owned();
     let Some(run) = run else {
         return agent;
     };
@@ -157,7 +157,7 @@ mod tests {
             user_agent(Some(&run)),
             format!(
                 "{} (gitlab; project=data/looker; pipeline=812; job=4242; job_name=validate_sql)",
-                crate::transport::USER_AGENT
+                crate::http_client::USER_AGENT
             )
         );
     }
@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn outside_ci_the_agent_is_the_plain_product_token() {
         assert_eq!(CiRun::from_env(&env(&[("HOME", "/root")])), None);
-        assert_eq!(user_agent(None), crate::transport::USER_AGENT);
+        assert_eq!(user_agent(None), crate::http_client::USER_AGENT);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::session::{Session, Stats};
 use crate::settings::{Environment, ProcessEnvironment, Settings};
 use crate::token_cache::RefreshPolicy;
-use crate::transport::Transport;
+use crate::transport::{RequestHeader, Transport};
 
 /// One generic API request: method, path under `/api/4.0`, query, JSON body. Owns its data.
 #[derive(Debug, Clone)]
@@ -361,7 +361,7 @@ impl LookerClient {
         proxy_auth: Option<Arc<ProxyAuth>>,
     ) -> Result<Self> {
         let transport = Transport::new(&settings, &user_agent(identity.ci_run.as_ref()))?
-            .with_proxy_auth(proxy_auth);
+            .with_extra_header(proxy_auth.map(|p| p as Arc<dyn RequestHeader>));
         // The login log line names the source `describe()` names (the Okta chain's provider is
         // the Secrets Manager one underneath).
         let session = Session::new(

@@ -32,8 +32,10 @@ pub mod cli;
 mod client;
 pub mod credentials;
 pub mod doctor;
+pub mod env_contract;
 mod error;
 pub mod gate;
+mod http_client;
 mod ini;
 pub mod log_writer;
 mod panic_guard;
@@ -52,12 +54,12 @@ pub use ci_run::CiRun;
 pub use client::{ApiCall, LookerClient};
 pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
 pub use error::{ApiError, Error, FieldError, Result};
+pub use http_client::USER_AGENT;
 pub use panic_guard::catch_panic;
 pub use retry::RetryPolicy;
 pub use session::Stats;
 pub use settings::{Settings, SettingsBuilder, SettingsOptions};
 pub use token_cache::RefreshPolicy;
-pub use transport::USER_AGENT;
 
 /// Re-exported so users can implement [`CredentialProvider`] without naming the crate.
 pub use async_trait::async_trait;

@@ -10,14 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
 use crate::audit::{AuditTrail, RequestRecord};
-use crate::credentials::ProxyAuth;
 use crate::error::{ApiError, Error, FieldError, Result};
+use crate::http_client::with_network_settings;
 use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use crate::settings::Settings;
 
-/// The product token of the `User-Agent` (outside CI the whole value; in CI the run follows it,
-/// see [`crate::ci_run::user_agent`]) and the `x-looker-appid` value sent on every request.
-pub const USER_AGENT: &str = concat!("looker-ci/", env!("CARGO_PKG_VERSION"));
 const APP_ID: &str = concat!("looker-ci ", env!("CARGO_PKG_VERSION"));
 
 /// Headers that may carry a request id worth quoting in an error report.
@@ -208,37 +205,13 @@ impl AsRef<[u8]> for MappedBody {
     }
 }
 
-/// Apply the CA bundle and proxy of `settings` to an HTTP client builder (the Looker transport
-/// and the credential providers' client share these).
-pub(crate) fn with_network_settings(
-    mut builder: reqwest::ClientBuilder,
-    settings: &Settings,
-) -> Result<reqwest::ClientBuilder> {
-    if let Some(path) = &settings.ca_bundle {
-        let origin = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| {
-            Error::config("ca_bundle", origin.clone(), format!("cannot be read: {e}"))
-        })?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            Error::config(
-                "ca_bundle",
-                origin.clone(),
-                format!("is not a PEM bundle: {e}"),
-            )
-        })?;
-        if certs.is_empty() {
-            return Err(Error::config("ca_bundle", origin, "holds no certificate"));
-        }
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    if let Some(proxy) = &settings.https_proxy {
-        let proxy = reqwest::Proxy::all(proxy.as_str())
-            .map_err(|e| Error::config("https_proxy", "settings", format!("is not usable: {e}")))?;
-        builder = builder.proxy(proxy);
-    }
-    Ok(builder)
+/// A header sent on every request whose value may have to be fetched first: an identity-aware
+/// proxy's bearer token (`credentials::ProxyAuth` implements it). The transport owns this seam,
+/// so it depends on no credential source.
+#[async_trait::async_trait]
+pub(crate) trait RequestHeader: Send + Sync + std::fmt::Debug {
+    fn name(&self) -> &reqwest::header::HeaderName;
+    async fn value(&self) -> Result<Arc<HeaderValue>>;
 }
 
 /// A redirect reply as [`Error::Redirect`]: where it pointed (resolved against the request URL),
@@ -275,8 +248,8 @@ pub(crate) struct Transport {
     api_root: String,
     timeout: Duration,
     retry: RetryPolicy,
-    /// An identity-aware proxy's bearer header, sent on every request when configured.
-    proxy_auth: Option<Arc<ProxyAuth>>,
+    /// A header sent on every request when configured (an identity-aware proxy's bearer).
+    extra_header: Option<Arc<dyn RequestHeader>>,
     /// Where every attempt is recorded, when auditing is on.
     audit: Option<Arc<AuditTrail>>,
     max_reply_bytes: u64,
@@ -310,7 +283,7 @@ impl Transport {
             api_root: settings.api_url(""),
             timeout: settings.timeout,
             retry: settings.retry.clone(),
-            proxy_auth: None,
+            extra_header: None,
             audit: None,
             max_reply_bytes: settings.max_reply_bytes,
         })
@@ -326,8 +299,8 @@ impl Transport {
         self.audit.as_ref()
     }
 
-    pub fn with_proxy_auth(mut self, proxy_auth: Option<Arc<ProxyAuth>>) -> Self {
-        self.proxy_auth = proxy_auth;
+    pub fn with_extra_header(mut self, header: Option<Arc<dyn RequestHeader>>) -> Self {
+        self.extra_header = header;
         self
     }
 
@@ -408,9 +381,9 @@ impl Transport {
         if let Some(token) = request.bearer {
             builder = builder.header(header::AUTHORIZATION, token.header.clone());
         }
-        if let Some(proxy) = &self.proxy_auth {
-            let value = proxy.header_value().await?;
-            builder = builder.header(proxy.header_name().clone(), (*value).clone());
+        if let Some(extra) = &self.extra_header {
+            let value = extra.value().await?;
+            builder = builder.header(extra.name().clone(), (*value).clone());
         }
         builder = match &request.body {
             RequestBody::None => builder,

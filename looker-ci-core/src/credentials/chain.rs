@@ -15,9 +15,9 @@ use super::identity::{
     ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken, IdentityTokenSource,
     detect_gitlab_token_var,
 };
+use super::identity_aware_proxy::{ENV_PROXY_HEADER, ProxyAuth};
 use super::jwks::{self, VerifiedTokenSource};
 use super::okta::{self, OktaConfig, OktaTokenSource};
-use super::proxy::{ENV_PROXY_HEADER, ProxyAuth};
 use super::{CredentialProvider, StaticCredentials};
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};

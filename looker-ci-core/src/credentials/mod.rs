@@ -8,10 +8,10 @@ pub mod aws;
 mod cached;
 mod chain;
 mod identity;
+mod identity_aware_proxy;
 pub mod jwks;
 pub mod jwt;
 pub mod okta;
-mod proxy;
 pub mod summary;
 
 pub use cached::CachedProvider;
@@ -22,8 +22,8 @@ pub use identity::{
     ENV_ID_TOKEN_VAR, ENV_WEB_IDENTITY_TOKEN_FILE, EnvVarToken, FileToken, GitHubActionsToken,
     IdentityToken, IdentityTokenSource, StaticToken, detect_gitlab_token_var,
 };
+pub use identity_aware_proxy::{ENV_PROXY_HEADER, ProxyAuth};
 pub use jwt::Claims;
-pub use proxy::{ENV_PROXY_HEADER, ProxyAuth};
 
 use std::fmt;
 use std::time::SystemTime;
@@ -37,7 +37,7 @@ use crate::settings::Settings;
 /// The HTTP client credential providers use (STS, Secrets Manager, GitHub's token endpoint):
 /// the Looker client's timeout, CA bundle and proxy, without Looker's headers.
 pub fn provider_http_client(settings: &Settings) -> Result<reqwest::Client> {
-    provider_http_client_as(settings, crate::transport::USER_AGENT)
+    provider_http_client_as(settings, crate::http_client::USER_AGENT)
 }
 
 /// As [`provider_http_client`], sending `user_agent` (CloudTrail records it with each STS and
@@ -51,7 +51,7 @@ pub(crate) fn provider_http_client_as(
         .timeout(settings.timeout)
         // Never follow one: the identity token or signed AWS requests would go along.
         .redirect(reqwest::redirect::Policy::none());
-    crate::transport::with_network_settings(builder, settings)?
+    crate::http_client::with_network_settings(builder, settings)?
         .build()
         .map_err(|e| Error::config("http_client", "settings", format!("cannot be built: {e}")))
 }

@@ -6,7 +6,7 @@
 //! origin. The environment and the file system are injected through [`Environment`] so tests never
 //! touch the real process environment.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +17,9 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+
+mod environment;
+pub use environment::{Environment, MapEnvironment, OverlayEnvironment, ProcessEnvironment};
 
 /// `LOOKERSDK_BASE_URL`: the API host, for example `https://example.cloud.looker.com`.
 pub const ENV_BASE_URL: &str = "LOOKERSDK_BASE_URL";
@@ -42,198 +45,6 @@ pub const DEFAULT_INI_FILE: &str = "looker.ini";
 /// The official SDKs' default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Where settings come from: environment variables and files. Injected for testability.
-pub trait Environment: Send + Sync {
-    /// The value of an environment variable; `None` when unset.
-    fn var(&self, name: &str) -> Option<String>;
-    /// The text of a file; `Ok(None)` when it does not exist.
-    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>>;
-    /// Every variable, for detection that looks at values (GitLab `id_tokens`).
-    fn vars(&self) -> Vec<(String, String)>;
-}
-
-/// The real process environment and file system.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ProcessEnvironment;
-
-impl Environment for ProcessEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-
-    fn vars(&self) -> Vec<(String, String)> {
-        std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect()
-    }
-
-    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-/// An in-memory environment for tests: variables and files from maps.
-#[derive(Debug, Default, Clone)]
-pub struct MapEnvironment {
-    pub vars: HashMap<String, String>,
-    pub files: HashMap<PathBuf, String>,
-}
-
-impl MapEnvironment {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    pub fn with_var(mut self, name: &str, value: &str) -> Self {
-        self.vars.insert(name.to_owned(), value.to_owned());
-        self
-    }
-    pub fn with_file(mut self, path: impl Into<PathBuf>, text: &str) -> Self {
-        self.files.insert(path.into(), text.to_owned());
-        self
-    }
-}
-
-impl Environment for MapEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).cloned()
-    }
-    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
-        Ok(self.files.get(path).cloned())
-    }
-    fn vars(&self) -> Vec<(String, String)> {
-        self.vars
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
-}
-
-/// Variables from a map laid over another environment (the process's by default): how the
-/// Python and Node bindings let callers pass the environment contract's variables without
-/// touching the process environment. Files come from the base environment.
-#[derive(Clone)]
-pub struct OverlayEnvironment {
-    vars: HashMap<String, String>,
-    base: Arc<dyn Environment>,
-}
-
-impl fmt::Debug for OverlayEnvironment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Values may be secrets (a client secret, a token): names only.
-        f.debug_struct("OverlayEnvironment")
-            .field("vars", &self.vars.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
-}
-
-impl OverlayEnvironment {
-    pub fn new(vars: HashMap<String, String>, base: Arc<dyn Environment>) -> Self {
-        OverlayEnvironment { vars, base }
-    }
-
-    /// `vars` over the process environment.
-    pub fn over_process(vars: HashMap<String, String>) -> Self {
-        Self::new(vars, Arc::new(ProcessEnvironment))
-    }
-
-    /// The process environment, with `vars` laid over it when given (the bindings' `env` option).
-    /// The names are checked first with [`check_overlay_names`]: a misspelt `LOOKERSDK_*` or
-    /// `LOOKER_CI_*` name is refused instead of being silently ignored.
-    pub fn process_with(vars: Option<HashMap<String, String>>) -> Result<Arc<dyn Environment>> {
-        Ok(match vars {
-            Some(vars) => {
-                check_overlay_names(&vars, &ProcessEnvironment)?;
-                Arc::new(Self::over_process(vars))
-            }
-            None => Arc::new(ProcessEnvironment),
-        })
-    }
-}
-
-/// Every variable looker-ci reads whose name starts with `LOOKERSDK_` or `LOOKER_CI_`.
-pub const KNOWN_VARIABLES: &[&str] = &[
-    ENV_BASE_URL,
-    ENV_CLIENT_ID,
-    ENV_CLIENT_SECRET,
-    ENV_VERIFY_SSL,
-    ENV_TIMEOUT,
-    ENV_CA_BUNDLE,
-    ENV_HTTPS_PROXY,
-    ENV_MAX_REPLY_BYTES,
-    crate::credentials::ENV_ID_TOKEN_VAR,
-    crate::credentials::ENV_ID_TOKEN_AUDIENCE,
-    crate::credentials::jwks::ENV_VERIFY,
-    crate::credentials::jwks::ENV_JWKS_URL,
-    crate::credentials::jwks::ENV_ISSUER,
-    crate::credentials::aws::ENV_SECRET_ID,
-    crate::credentials::aws::ENV_SECRET_CLIENT_ID_KEY,
-    crate::credentials::aws::ENV_SECRET_CLIENT_SECRET_KEY,
-    crate::credentials::aws::ENV_ROLE_DURATION,
-    crate::credentials::ENV_PROXY_HEADER,
-    crate::credentials::okta::ENV_ISSUER,
-    crate::credentials::okta::ENV_TOKEN_URL,
-    crate::credentials::okta::ENV_CLIENT_ID,
-    crate::credentials::okta::ENV_PRIVATE_KEY,
-    crate::credentials::okta::ENV_PRIVATE_KEY_FILE,
-    crate::credentials::okta::ENV_KEY_ID,
-    crate::credentials::okta::ENV_SIGNING_ALG,
-    crate::credentials::okta::ENV_CLIENT_SECRET,
-    crate::credentials::okta::ENV_SCOPES,
-    crate::credentials::okta::ENV_AUDIENCE,
-    crate::credentials::okta::ENV_TOKEN_EXCHANGE,
-    crate::audit::ENV_AUDIT_FILE,
-    ENV_ALLOW_HTTP,
-];
-
-/// Check the names of an `env` overlay (the bindings' `env` option). A name in looker-ci's own
-/// namespaces (`LOOKERSDK_*`, `LOOKER_CI_*`) that looker-ci does not read is refused, with the
-/// closest known name: a typo there would otherwise be ignored without a word. Any other name
-/// (`AWS_*`, `CI_*`, `GITHUB_*`, a GitLab `id_tokens` variable) is allowed, since the credential
-/// chain reads such variables; so is the variable that `LOOKER_CI_ID_TOKEN_VAR` names.
-pub fn check_overlay_names(vars: &HashMap<String, String>, base: &dyn Environment) -> Result<()> {
-    let id_token_var = vars
-        .get(crate::credentials::ENV_ID_TOKEN_VAR)
-        .cloned()
-        .or_else(|| base.var(crate::credentials::ENV_ID_TOKEN_VAR));
-    let mut names: Vec<&String> = vars.keys().collect();
-    names.sort();
-    for name in names {
-        let ours = name.starts_with("LOOKERSDK_") || name.starts_with("LOOKER_CI_");
-        if !ours
-            || KNOWN_VARIABLES.contains(&name.as_str())
-            || id_token_var.as_deref().map(str::trim) == Some(name.as_str())
-        {
-            continue;
-        }
-        let upper = name.to_ascii_uppercase();
-        let closest = KNOWN_VARIABLES
-            .iter()
-            .min_by_key(|known| edit_distance(&upper, known))
-            .copied()
-            .unwrap_or(ENV_BASE_URL);
-        let hint = if name == "LOOKER_CI_LOG" {
-            " (logging is set up once per process: set LOOKER_CI_LOG in the process environment)"
-                .to_owned()
-        } else if edit_distance(&upper, closest) <= 4 {
-            format!(" (did you mean {closest}?)")
-        } else {
-            String::new()
-        };
-        return Err(Error::InvalidArgument {
-            argument: "env".into(),
-            message: format!(
-                "`{name}` is not a variable looker-ci reads{hint}; see docs/settings.md and \
-                 docs/credentials.md for the variables of the environment contract"
-            ),
-        });
-    }
-    Ok(())
-}
-
 /// Levenshtein distance between two names, for "did you mean".
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -250,20 +61,6 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-impl Environment for OverlayEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).cloned().or_else(|| self.base.var(name))
-    }
-    fn read_file(&self, path: &Path) -> std::io::Result<Option<String>> {
-        self.base.read_file(path)
-    }
-    fn vars(&self) -> Vec<(String, String)> {
-        let mut all: HashMap<String, String> = self.base.vars().into_iter().collect();
-        all.extend(self.vars.clone());
-        all.into_iter().collect()
-    }
 }
 
 /// Resolved, validated settings for one Looker client.
@@ -1263,86 +1060,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.timeout, Duration::from_millis(500));
-    }
-
-    #[test]
-    fn overlay_names_in_our_namespaces_must_be_known() {
-        let check = |names: &[&str]| {
-            let vars = names
-                .iter()
-                .map(|n| ((*n).to_owned(), "v".to_owned()))
-                .collect();
-            check_overlay_names(&vars, &MapEnvironment::new())
-        };
-        check(&[
-            ENV_BASE_URL,
-            "LOOKER_CI_OKTA_PRIVATE_KEY_FILE",
-            "AWS_ROLE_ARN",
-            "CI_JOB_ID",
-            "GITHUB_ACTIONS",
-            "MY_TOKEN",
-        ])
-        .unwrap();
-        let err = check(&["LOOKERSDK_BASEURL"]).unwrap_err();
-        assert!(matches!(&err, Error::InvalidArgument { argument, .. } if argument == "env"));
-        assert!(
-            err.to_string().contains("did you mean LOOKERSDK_BASE_URL?"),
-            "{err}"
-        );
-        let err = check(&["LOOKER_CI_OKTA_ISUER"]).unwrap_err().to_string();
-        assert!(err.contains("LOOKER_CI_OKTA_ISSUER"), "{err}");
-        let err = check(&["LOOKER_CI_LOG"]).unwrap_err().to_string();
-        assert!(err.contains("process environment"), "{err}");
-        // The variable LOOKER_CI_ID_TOKEN_VAR names may be in our namespace.
-        check(&["LOOKER_CI_ID_TOKEN_VAR", "LOOKER_CI_JOB_JWT"]).unwrap_err();
-        let vars = [
-            (
-                "LOOKER_CI_ID_TOKEN_VAR".to_owned(),
-                "LOOKER_CI_JOB_JWT".to_owned(),
-            ),
-            ("LOOKER_CI_JOB_JWT".to_owned(), "v".to_owned()),
-        ]
-        .into();
-        check_overlay_names(&vars, &MapEnvironment::new()).unwrap();
-    }
-
-    #[test]
-    fn every_env_constant_of_ours_is_a_known_variable() {
-        // A new `pub const ENV_...: &str = "LOOKER_CI_..."` must join KNOWN_VARIABLES, or the
-        // bindings' `env` option would refuse it.
-        fn walk(dir: &Path, found: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(&path, found);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    for line in text.lines() {
-                        let line = line.trim();
-                        let constant =
-                            line.starts_with("pub const ENV_") || line.starts_with("const ENV_");
-                        if let Some(value) = line.split('"').nth(1)
-                            && constant
-                            && (value.starts_with("LOOKERSDK_") || value.starts_with("LOOKER_CI_"))
-                        {
-                            found.push(value.to_owned());
-                        }
-                    }
-                }
-            }
-        }
-        let mut found = Vec::new();
-        walk(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut found,
-        );
-        assert!(found.len() >= 20, "{found:?}");
-        for name in found {
-            assert!(
-                KNOWN_VARIABLES.contains(&name.as_str()),
-                "{name} is not in KNOWN_VARIABLES"
-            );
-        }
     }
 
     #[test]

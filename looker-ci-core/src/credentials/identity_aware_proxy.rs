@@ -81,3 +81,14 @@ impl ProxyAuth {
         Ok(cached.value)
     }
 }
+
+#[async_trait::async_trait]
+impl crate::transport::RequestHeader for ProxyAuth {
+    fn name(&self) -> &HeaderName {
+        self.header_name()
+    }
+
+    async fn value(&self) -> Result<Arc<HeaderValue>> {
+        self.header_value().await
+    }
+}
