@@ -1,5 +1,6 @@
 // One Node client fetching the dashboard list, in its own process (so peak memory is its own):
-// `ours` (looker-ci `allDashboards()`), `fetch` (`fetch` + `JSON.parse`) or `looker_sdk`
+// `ours` (looker-ci `allDashboards()`), `request` (looker-ci's generic
+// `request('GET', '/dashboards')`), `fetch` (`fetch` + `JSON.parse`) or `looker_sdk`
 // (@looker/sdk `all_dashboards()`). Prints one JSON line: median and best seconds per call, peak
 // RSS.
 //
@@ -10,10 +11,10 @@ const require = createRequire(import.meta.url)
 const [name, baseUrl, rounds] = [process.argv[2], process.argv[3], Number(process.argv[4])]
 
 async function client() {
-  if (name === 'ours') {
+  if (name === 'ours' || name === 'request') {
     const { LookerClient } = require('../../looker-ci-node')
     const ours = new LookerClient({ baseUrl, clientId: 'bench', clientSecret: 'bench' })
-    return () => ours.allDashboards()
+    return name === 'request' ? () => ours.request('GET', '/dashboards') : () => ours.allDashboards()
   }
   if (name === 'fetch') {
     const login = await fetch(`${baseUrl}/api/4.0/login`, {

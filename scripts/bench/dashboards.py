@@ -1,5 +1,6 @@
 """One Python client fetching the dashboard list, in its own process (so peak memory is its own):
-`ours` (looker_ci `all_dashboards()`), `requests` (`requests.get(...).json()`) or `looker_sdk`
+`ours` (looker_ci `all_dashboards()`), `request` (looker_ci's generic
+`request("GET", "/dashboards")`), `requests` (`requests.get(...).json()`) or `looker_sdk`
 (`sdk.all_dashboards()`). Prints one JSON line: median and best seconds per call, peak RSS.
 
     python dashboards.py CLIENT BASE_URL ROUNDS
@@ -18,12 +19,14 @@ from typing import Any
 
 
 def client(name: str, base_url: str) -> Callable[[], Any]:
-    if name == "ours":
+    if name in ("ours", "request"):
         import looker_ci
 
         ours = looker_ci.LookerClient(
             base_url=base_url, client_id="bench", client_secret="bench"
         )
+        if name == "request":
+            return lambda: ours.request("GET", "/dashboards")
         return ours.all_dashboards
     if name == "requests":
         import requests

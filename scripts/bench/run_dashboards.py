@@ -1,6 +1,7 @@
 """The dashboard-list benchmark (issue: "Speed"), side by side in one run: our Python
-`all_dashboards()` vs `requests` + `json` vs `looker_sdk`, and our Node `allDashboards()` vs
-`fetch` + `JSON.parse` vs `@looker/sdk`, on 1, 10 and 50 MB lists served from loopback. Each
+`all_dashboards()` and generic `request("GET", "/dashboards")` vs `requests` + `json` vs
+`looker_sdk`, and our Node `allDashboards()` and `request()` vs `fetch` + `JSON.parse` vs
+`@looker/sdk`, on 1, 10 and 50 MB lists served from loopback. Each
 measurement runs in its own process, so its peak RSS is its own. Prints Markdown tables.
 
     .venv/bin/python scripts/bench/run_dashboards.py [--rounds N] [--skip-install]
@@ -24,8 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SPEC = ROOT / "spec" / "Looker.4.0.oas.json"
-PYTHON_CLIENTS = ("ours", "requests", "looker_sdk")
-NODE_CLIENTS = ("ours", "fetch", "looker_sdk")
+PYTHON_CLIENTS = ("ours", "request", "requests", "looker_sdk")
+NODE_CLIENTS = ("ours", "request", "fetch", "looker_sdk")
 
 
 def install() -> None:
