@@ -1,7 +1,21 @@
 //! When and how long to wait before retrying a request: exponential backoff with full jitter,
 //! `Retry-After` honoured (seconds or an HTTP date), attempts and total waiting both bounded.
+//! [`RetryPolicy::run`] is the one retry loop every client uses (Looker, STS, Okta).
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
+
+/// What one attempt of a retried operation came to.
+pub(crate) enum Attempt<T> {
+    /// Final: returned as it is, success or error.
+    Done(T),
+    /// Worth another try, after `retry_after` when the server gave one. `outcome` is returned
+    /// when no retry is left, so it should say so when that matters to the reader.
+    Again {
+        outcome: T,
+        retry_after: Option<Duration>,
+    },
+}
 
 /// Retry policy for idempotent requests.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +79,49 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// Run `attempt` (given the attempt number, 1 first) until it is [`Attempt::Done`], the
+    /// policy has no retry left, or the pause would reach `deadline`; the last outcome is
+    /// returned. `what` names the operation in the debug line of each retry.
+    pub(crate) async fn run<T, F, Fut>(
+        &self,
+        what: &str,
+        deadline: Option<tokio::time::Instant>,
+        mut attempt: F,
+    ) -> T
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Attempt<T>>,
+    {
+        let (mut number, mut waited) = (0u32, Duration::ZERO);
+        loop {
+            number += 1;
+            let (outcome, retry_after) = match attempt(number).await {
+                Attempt::Done(outcome) => return outcome,
+                Attempt::Again {
+                    outcome,
+                    retry_after,
+                } => (outcome, retry_after),
+            };
+            let Some(delay) = self.next_delay(number, waited, retry_after) else {
+                return outcome;
+            };
+            // A pause that would use up the rest of the budget leaves no time to try again.
+            if deadline.is_some_and(|end| tokio::time::Instant::now() + delay >= end) {
+                return outcome;
+            }
+            tracing::debug!(
+                what,
+                attempt = number,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            waited += delay;
+        }
+    }
+}
+
 /// HTTP statuses worth retrying for an idempotent request.
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
@@ -107,6 +164,53 @@ mod tests {
         // Full jitter: not every draw is the same.
         let draws: std::collections::HashSet<_> = (0..50).map(|_| policy.backoff(3)).collect();
         assert!(draws.len() > 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_retries_until_done_and_returns_the_last_outcome_when_out_of_retries() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        };
+        // Done on the second attempt.
+        let mut calls = 0;
+        let got = policy
+            .run("test", None, |n| {
+                calls += 1;
+                async move {
+                    if n < 2 {
+                        Attempt::Again {
+                            outcome: Err(n),
+                            retry_after: None,
+                        }
+                    } else {
+                        Attempt::Done(Ok::<u32, u32>(n))
+                    }
+                }
+            })
+            .await;
+        assert_eq!((got, calls), (Ok(2), 2));
+        // Never done: three attempts, the last outcome returned.
+        let got: Result<(), u32> = policy
+            .run("test", None, |n| async move {
+                Attempt::Again {
+                    outcome: Err(n),
+                    retry_after: Some(Duration::from_millis(10)),
+                }
+            })
+            .await;
+        assert_eq!(got, Err(3));
+        // A pause that would pass the deadline ends the retries at once.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        let got: Result<(), u32> = policy
+            .run("test", Some(deadline), |n| async move {
+                Attempt::Again {
+                    outcome: Err(n),
+                    retry_after: Some(Duration::from_secs(5)),
+                }
+            })
+            .await;
+        assert_eq!(got, Err(1));
     }
 
     #[test]

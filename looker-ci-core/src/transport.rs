@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::audit::{AuditTrail, RequestRecord};
 use crate::error::{ApiError, Error, FieldError, Result};
 use crate::http_client::with_network_settings;
-use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
+use crate::retry::{Attempt, RetryPolicy, is_retryable_status, parse_retry_after};
 use crate::settings::Settings;
 
 const APP_ID: &str = concat!("looker-ci ", env!("CARGO_PKG_VERSION"));
@@ -308,68 +308,55 @@ impl Transport {
     /// `timeout` setting bounds the whole call: every attempt and every pause between them.
     pub async fn send(&self, request: ApiRequest<'_>) -> Result<Reply> {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let mut waited = Duration::ZERO;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let sent = std::time::Instant::now();
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let outcome = if left.is_zero() {
-                Err(Error::Timeout {
-                    method: request.method.as_str().to_owned(),
-                    path: request.path.to_owned(),
-                    after: self.timeout,
-                })
-            } else {
-                self.send_once(&request, left).await
-            };
-            if let Some(audit) = &self.audit {
-                audit.request(RequestRecord {
-                    method: request.method.as_str(),
-                    path: request.path,
-                    status: outcome.as_ref().ok().map(|r| r.status),
-                    error: match &outcome {
-                        Ok(_) => None,
-                        Err(Error::Timeout { .. }) => Some("timeout"),
-                        Err(Error::Redirect { .. }) => Some("redirect"),
-                        Err(_) => Some("connection"),
-                    },
-                    request_id: outcome.as_ref().ok().and_then(Reply::request_id),
-                    duration: sent.elapsed(),
-                    attempt,
-                });
-            }
-            let retry_after = match &outcome {
-                Ok(reply) if is_retryable_status(reply.status) => reply
-                    .headers
-                    .get(header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now())),
-                Ok(_) => return outcome,
-                Err(Error::Connection { .. }) => None,
-                Err(_) => return outcome,
-            };
-            if !request.retry_safe {
-                return outcome;
-            }
-            let Some(delay) = self.retry.next_delay(attempt, waited, retry_after) else {
-                return outcome;
-            };
-            // A pause that would use up the rest of the budget leaves no time to try again.
-            if tokio::time::Instant::now() + delay >= deadline {
-                return outcome;
-            }
-            tracing::debug!(
-                method = %request.method,
-                path = request.path,
-                attempt,
-                status = outcome.as_ref().ok().map(|r| r.status),
-                delay_ms = delay.as_millis() as u64,
-                "retrying Looker request"
-            );
-            tokio::time::sleep(delay).await;
-            waited += delay;
-        }
+        let request = &request;
+        let what = format!("{} {}", request.method, request.path);
+        self.retry
+            .run(&what, Some(deadline), |attempt| async move {
+                let sent = std::time::Instant::now();
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                let outcome = if left.is_zero() {
+                    Err(Error::Timeout {
+                        method: request.method.as_str().to_owned(),
+                        path: request.path.to_owned(),
+                        after: self.timeout,
+                    })
+                } else {
+                    self.send_once(request, left).await
+                };
+                if let Some(audit) = &self.audit {
+                    audit.request(RequestRecord {
+                        method: request.method.as_str(),
+                        path: request.path,
+                        status: outcome.as_ref().ok().map(|r| r.status),
+                        error: match &outcome {
+                            Ok(_) => None,
+                            Err(Error::Timeout { .. }) => Some("timeout"),
+                            Err(Error::Redirect { .. }) => Some("redirect"),
+                            Err(_) => Some("connection"),
+                        },
+                        request_id: outcome.as_ref().ok().and_then(Reply::request_id),
+                        duration: sent.elapsed(),
+                        attempt,
+                    });
+                }
+                let retry_after = match &outcome {
+                    Ok(reply) if is_retryable_status(reply.status) => reply
+                        .headers
+                        .get(header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, SystemTime::now())),
+                    Err(Error::Connection { .. }) => None,
+                    _ => return Attempt::Done(outcome),
+                };
+                if !request.retry_safe {
+                    return Attempt::Done(outcome);
+                }
+                Attempt::Again {
+                    outcome,
+                    retry_after,
+                }
+            })
+            .await
     }
 
     async fn send_once(&self, request: &ApiRequest<'_>, left: Duration) -> Result<Reply> {

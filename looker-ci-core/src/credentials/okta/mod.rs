@@ -24,7 +24,7 @@ pub use config::*;
 use super::identity::{IdentityToken, IdentityTokenSource};
 use super::jwt::keys::SigningKey;
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
+use crate::retry::{Attempt, RetryPolicy};
 use crate::token_cache::{Expiring, Expiry};
 
 const PROVIDER: &str = "okta";
@@ -225,56 +225,53 @@ impl OktaTokenSource {
             Some(source) => Some(source.identity_token().await?),
             None => None,
         };
-        let (mut attempt, mut waited) = (0u32, Duration::ZERO);
-        loop {
-            attempt += 1;
-            let reply = self.request_token(&token_url, subject.as_ref()).await?;
-            let status = reply.status().as_u16();
-            let reset = reply
-                .headers()
-                .get("x-rate-limit-reset")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            let body = reply.bytes().await.map_err(|e| {
-                fail(format!(
-                    "the token reply could not be read: {}",
-                    e.without_url()
-                ))
-            })?;
-            if (200..300).contains(&status) {
-                return self.parse_token(&body);
-            }
-            if status == 429 || status >= 500 {
+        let (token_url, subject) = (token_url.as_str(), subject.as_ref());
+        self.retry
+            .run("Okta token request", None, |_| async move {
+                let reply = match self.request_token(token_url, subject).await {
+                    Ok(reply) => reply,
+                    Err(error) => return Attempt::Done(Err(error)),
+                };
+                let status = reply.status().as_u16();
+                let reset = reply
+                    .headers()
+                    .get("x-rate-limit-reset")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let body = match reply.bytes().await {
+                    Ok(body) => body,
+                    Err(e) => {
+                        return Attempt::Done(Err(fail(format!(
+                            "the token reply could not be read: {}",
+                            e.without_url()
+                        ))));
+                    }
+                };
+                if (200..300).contains(&status) {
+                    return Attempt::Done(self.parse_token(&body));
+                }
+                if status != 429 && status < 500 {
+                    return Attempt::Done(Err(self.explain(status, &body)));
+                }
                 // Okta says when its rate-limit window resets (epoch seconds); wait until then.
-                let hint = reset.map(|at| {
+                let hint = reset.filter(|_| status == 429).map(|at| {
                     let now = SystemTime::now()
                         .duration_since(UNIX_EPOCH)
                         .unwrap_or_default()
                         .as_secs();
                     Duration::from_secs(at.saturating_sub(now).max(1))
                 });
-                if let Some(delay) =
-                    self.retry
-                        .next_delay(attempt, waited, if status == 429 { hint } else { None })
-                {
-                    tracing::debug!(
-                        status,
-                        delay_ms = delay.as_millis() as u64,
-                        "Okta asked us to wait; retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    waited += delay;
-                    continue;
+                Attempt::Again {
+                    outcome: Err(fail(format!(
+                        "the token endpoint answered HTTP {status}{} and the retry budget is spent",
+                        reset
+                            .map(|r| format!(" (rate limit resets at {r})"))
+                            .unwrap_or_default()
+                    ))),
+                    retry_after: hint,
                 }
-                return Err(fail(format!(
-                    "the token endpoint answered HTTP {status}{} and the retry budget is spent",
-                    reset
-                        .map(|r| format!(" (rate limit resets at {r})"))
-                        .unwrap_or_default()
-                )));
-            }
-            return Err(self.explain(status, &body));
-        }
+            })
+            .await
     }
 
     async fn request_token(
