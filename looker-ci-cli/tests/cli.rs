@@ -179,6 +179,27 @@ async fn bad_input_is_a_configuration_error_that_names_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("5/4"));
 
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &[
+            "sql",
+            "--project",
+            "thelook",
+            "--commit",
+            "abc1234",
+            "--import-ref",
+            "shared_views",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`shared_views` is not PROJECT=REF"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // No Looker configured at all: a configuration error, not a crash.
     let out = run(None, &scratch.0, &["lookml", "--project", "thelook"]).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use looker_ci_core::gate::{
     self, FindingScope, Progress, Severity, ValidateOptions, ValidationResult, ValidatorKind,
 };
-use looker_ci_core::testing::{FakeLooker, FakeProject};
+use looker_ci_core::testing::{FakeImport, FakeLooker, FakeProject};
 use looker_ci_core::{Error, LookerClient};
 
 /// Branches other than the users' personal ones (created on first use of the dev workspace).
@@ -812,4 +812,211 @@ async fn another_job_switching_the_users_branch_mid_run_is_reported_not_hidden()
             .any(|b| b.starts_with("looker-ci-tmp-"))
     );
     other_job.close().await.unwrap();
+}
+
+// ------------------------------------------------------------------------------------------
+// Imported projects
+
+/// thelook with its `users` view moved into the project `shared_views`, which it imports
+/// (`local_dependency`); production of both is clean.
+fn with_imported_users(fake: &FakeLooker) -> (FakeProject, FakeProject) {
+    let mut main = fake.project();
+    let at = main.views.iter().position(|v| v.name == "users").unwrap();
+    let users = main.views.remove(at);
+    main.imports = vec![
+        FakeImport {
+            name: "shared_views".into(),
+            ..FakeImport::default()
+        },
+        FakeImport {
+            name: "marketing_blocks".into(),
+            url: Some("https://example.com/looker/blocks.git".into()),
+            reference: Some("v1.2.0".into()),
+        },
+    ];
+    let shared = FakeProject {
+        name: "shared_views".into(),
+        views: vec![users],
+        ..FakeProject::default()
+    };
+    fake.add_project(shared.clone());
+    fake.set_project(main.clone());
+    (main, shared)
+}
+
+fn broken_users(shared: &FakeProject) -> FakeProject {
+    let mut broken = shared.clone();
+    broken
+        .break_field("users.name", "ERROR: column users.name does not exist")
+        .unwrap();
+    broken
+}
+
+fn failing_fields(result: &ValidationResult) -> Vec<String> {
+    let mut fields: Vec<String> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.field.clone())
+        .collect();
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
+#[tokio::test]
+async fn an_imported_project_follows_the_validated_branch_and_is_restored() {
+    let (fake, client) = fake().await;
+    let (main, shared) = with_imported_users(&fake);
+    // Production sees the imports' production: clean.
+    assert!(sql(&client, &options()).await.passed);
+    // The change spans both projects: a branch of the same name in each.
+    fake.create_branch("feature-x", main);
+    fake.create_project_branch("shared_views", "feature-x", broken_users(&shared))
+        .unwrap();
+    // The API user had another branch of the imported project checked out.
+    fake.create_project_branch("shared_views", "old-work", shared.clone())
+        .unwrap();
+    let dev = client.in_workspace(true);
+    let put = looker_ci_core::ApiCall::new("PUT", "/projects/shared_views/git_branch")
+        .unwrap()
+        .json(serde_json::json!({"name": "old-work"}));
+    dev.request_bytes(put).await.unwrap();
+
+    let result = sql(
+        &client,
+        &ValidateOptions {
+            branch: Some("feature-x".into()),
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(
+        failing_fields(&result),
+        ["users.name"],
+        "{:#?}",
+        result.findings
+    );
+    let imports = &result.git_ref.imports;
+    assert_eq!(imports.len(), 2, "{imports:?}");
+    let remote = imports.iter().find(|i| i.kind == "remote").unwrap();
+    assert_eq!(
+        (remote.project.as_str(), remote.name.as_str()),
+        ("marketing_blocks", "v1.2.0")
+    );
+    let local = imports.iter().find(|i| i.kind == "branch").unwrap();
+    assert_eq!(
+        (local.project.as_str(), local.name.as_str()),
+        ("shared_views", "feature-x")
+    );
+    assert!(local.commit.is_some());
+    // The JSON document carries them.
+    let document = serde_json::to_value(&result).unwrap();
+    assert_eq!(document["ref"]["imports"][1]["project"], "shared_views");
+    assert_eq!(
+        fake.project_checked_out_branch("shared_views", "1")
+            .as_deref(),
+        Some("old-work"),
+        "the imported project's branch is put back"
+    );
+    dev.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_commit_sees_the_imports_production_not_what_the_user_left_checked_out() {
+    let (fake, client) = fake().await;
+    let (main, shared) = with_imported_users(&fake);
+    let sha = fake.add_commit(main);
+    // A broken branch of the imported project is left checked out in the API user's workspace.
+    fake.create_project_branch("shared_views", "broken-wip", broken_users(&shared))
+        .unwrap();
+    let dev = client.in_workspace(true);
+    let put = looker_ci_core::ApiCall::new("PUT", "/projects/shared_views/git_branch")
+        .unwrap()
+        .json(serde_json::json!({"name": "broken-wip"}));
+    dev.request_bytes(put).await.unwrap();
+    let branches_before = fake.project_branches("shared_views");
+    let commit = ValidateOptions {
+        commit: Some(sha.clone()),
+        ..options()
+    };
+    let progress = Arc::new(Progress::new());
+    let result = gate::validate_with(
+        &client,
+        ValidatorKind::Sql,
+        &commit,
+        &progress,
+        std::future::pending(),
+        |_| None,
+    )
+    .await
+    .unwrap();
+    assert!(result.passed, "{:#?}", result.findings);
+    let local = &result.git_ref.imports[1];
+    assert_eq!(
+        (local.kind.as_str(), local.name.as_str()),
+        ("production", "main")
+    );
+
+    // A merge request's source branch is followed when the import has it.
+    fake.create_project_branch("shared_views", "mr-7", broken_users(&shared))
+        .unwrap();
+    let gitlab =
+        |name: &str| (name == "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME").then(|| "mr-7".into());
+    let result = gate::validate_with(
+        &client,
+        ValidatorKind::Sql,
+        &commit,
+        &progress,
+        std::future::pending(),
+        gitlab,
+    )
+    .await
+    .unwrap();
+    assert_eq!(failing_fields(&result), ["users.name"]);
+    assert_eq!(result.git_ref.imports[1].name, "mr-7");
+
+    // A pinned ref wins, on a temporary branch of the imported project that is removed.
+    let pinned = ValidateOptions {
+        import_refs: [("shared_views".to_owned(), "broken-wip".to_owned())].into(),
+        ..commit.clone()
+    };
+    let result = sql(&client, &pinned).await;
+    assert_eq!(failing_fields(&result), ["users.name"]);
+    assert_eq!(result.git_ref.imports[1].kind, "ref");
+    let mut expected = branches_before.clone();
+    expected.push("mr-7".into());
+    expected.sort();
+    assert_eq!(fake.project_branches("shared_views"), expected);
+    assert_eq!(
+        fake.project_checked_out_branch("shared_views", "1")
+            .as_deref(),
+        Some("broken-wip")
+    );
+    dev.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pin_for_a_project_that_is_not_imported_is_an_error_that_names_it() {
+    let (fake, client) = fake().await;
+    let (main, _) = with_imported_users(&fake);
+    let sha = fake.add_commit(main);
+    let before = shared_branches(&fake);
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Lookml,
+        &ValidateOptions {
+            commit: Some(sha),
+            import_refs: [("shared_veiws".to_owned(), "main".to_owned())].into(),
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("shared_veiws") && text.contains("shared_views"),
+        "{text}"
+    );
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    assert_eq!(shared_branches(&fake), before, "no temporary branch left");
 }

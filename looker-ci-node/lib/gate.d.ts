@@ -31,6 +31,12 @@ export interface ValidateOptions {
   excludePersonal?: boolean
   /** Report only findings not on this ref too (`production` or a branch; content). */
   incremental?: string
+  /**
+   * Pin imported projects while a branch or commit is validated: project id -> ref (branch,
+   * tag or commit). Unpinned, a local import follows the validated branch's name (for a commit,
+   * the merge request's source branch) when it has that branch, else its production branch.
+   */
+  importRefs?: Record<string, string>
 }
 
 export interface Finding {
@@ -76,11 +82,25 @@ export interface CheckedExplore {
   seconds: number
 }
 
+/** An imported project's code during the validation. */
+export interface ImportedRef {
+  project: string
+  kind: 'branch' | 'production' | 'ref' | 'remote'
+  name: string
+  commit?: string
+}
+
 export interface ValidationResult {
   format_version: number
   validator: Validator
   project: string
-  ref: { kind: 'production' | 'branch' | 'commit'; name: string; commit?: string }
+  ref: {
+    kind: 'production' | 'branch' | 'commit'
+    name: string
+    commit?: string
+    /** The projects the validated code imports and which of their code it saw. */
+    imports?: ImportedRef[]
+  }
   passed: boolean
   findings: Finding[]
   counts: Counts

@@ -25,6 +25,7 @@ const OPTION_NAMES = {
   excludeFolders: 'exclude_folders',
   excludePersonal: 'exclude_personal',
   incremental: 'incremental',
+  importRefs: 'import_refs',
 }
 
 function invalidOption(key) {

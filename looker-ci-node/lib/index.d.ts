@@ -186,6 +186,7 @@ export type {
   CheckedExplore,
   Counts,
   Finding,
+  ImportedRef,
   ReportFormat,
   Severity,
   ValidateOptions,

@@ -238,6 +238,31 @@ impl NativeFakeLooker {
         self.fake.checked_out_branch(user_id)
     }
 
+    fn add_project(&self, project_json: &str) -> PyResult<String> {
+        Ok(self.fake.add_project(project_from(project_json)?))
+    }
+
+    fn create_project_branch(
+        &self,
+        project_id: &str,
+        branch: &str,
+        project_json: &str,
+    ) -> PyResult<String> {
+        let project = project_from(project_json)?;
+        Ok(world(
+            "project_id",
+            self.fake.create_project_branch(project_id, branch, project),
+        )?)
+    }
+
+    fn project_branches(&self, project_id: &str) -> Vec<String> {
+        self.fake.project_branches(project_id)
+    }
+
+    fn project_checked_out_branch(&self, project_id: &str, user_id: &str) -> Option<String> {
+        self.fake.project_checked_out_branch(project_id, user_id)
+    }
+
     fn break_field(&self, branch: &str, field: &str, message: &str) -> PyResult<String> {
         Ok(world(
             "field",

@@ -324,6 +324,48 @@ def test_a_branch_is_validated_and_needs_develop(
     assert raised.value.status == 403 and "develop" in str(raised.value)
 
 
+def test_imported_projects_follow_the_branch_or_the_pin(
+    fake: FakeLooker, client: looker_ci.LookerClient
+) -> None:
+    # thelook's `users` view moves into `shared_views`, which thelook imports.
+    main = fake.project()
+    users = next(v for v in main["views"] if v["name"] == "users")
+    main["views"].remove(users)
+    main["imports"] = [{"name": "shared_views"}]
+    shared = {"name": "shared_views", "views": [users]}
+    fake.add_project(shared)
+    fake.set_project(main)
+    broken = json.loads(json.dumps(shared))
+    for field in broken["views"][0]["dimensions"]:
+        if field["name"] == "users.name":
+            field["error"] = "ERROR: column users.name does not exist"
+    fake.create_branch("feature", main)
+    fake.create_project_branch("shared_views", "feature", broken)
+    fake.create_project_branch("shared_views", "v1", broken)
+
+    result = client.validate("sql", project="thelook", branch="feature")
+    assert {f["field"] for f in result["findings"]} == {"users.name"}
+    (imported,) = result["ref"]["imports"]
+    assert imported["project"] == "shared_views" and imported["kind"] == "branch"
+    assert imported["name"] == "feature"
+
+    sha = fake.add_commit(main)
+    result = client.validate("sql", project="thelook", commit=sha)
+    assert result["passed"], result["findings"]
+    assert result["ref"]["imports"][0]["kind"] == "production"
+    result = client.validate(
+        "sql", project="thelook", commit=sha, import_refs={"shared_views": "v1"}
+    )
+    assert {f["field"] for f in result["findings"]} == {"users.name"}
+    assert not [b for b in fake.project_branches("shared_views") if b.startswith("looker-ci-tmp-")]
+    # The user's own branch of the imported project is checked out again.
+    assert (fake.project_checked_out_branch("shared_views", 1) or "").startswith("dev-")
+
+    with pytest.raises(errors.InvalidArgumentError) as raised:
+        client.validate("sql", project="thelook", commit=sha, import_refs={"shared": "v1"})
+    assert "shared_views" in str(raised.value)
+
+
 # LookML, data tests, content
 
 

@@ -20,6 +20,7 @@ Examples:
   looker-ci sql --project thelook --commit \"$CI_COMMIT_SHA\" --explores 'thelook/*' '-thelook/legacy_*' \\
       --concurrency 15 --query-timeout 300 --junit sql.xml --codequality sql-quality.json
   looker-ci sql --project thelook --branch feature-x --shard 2/4 --json shard-2.json
+  looker-ci sql --project thelook --commit \"$CI_COMMIT_SHA\" --import-ref shared_views=v2.1
   looker-ci merge shard-*.json --junit sql.xml --markdown sql.md
   looker-ci assert --project thelook --explores thelook/orders
   looker-ci content --project thelook --exclude-personal --incremental production
@@ -144,6 +145,12 @@ pub(crate) struct ValidateArgs {
     /// Validate this commit (checked out on a temporary branch that is always removed).
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
+    /// Pin an imported project while a branch or commit is validated: PROJECT=REF (branch, tag
+    /// or commit; repeat for several). Unpinned, a local import follows: the branch of the
+    /// validated branch's name (for a commit: the merge request's source branch) when it has
+    /// one, else its production branch; it is restored afterwards.
+    #[arg(long = "import-ref", value_name = "PROJECT=REF")]
+    pub import_refs: Vec<String>,
     /// Queries at once (Looker's per-user limit is 15 by default).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,

@@ -327,6 +327,21 @@ fn options_from(args: &ValidateArgs) -> Result<ValidateOptions> {
     if a.incremental.is_some() {
         options.incremental = a.incremental.clone();
     }
+    for pin in &a.import_refs {
+        let (project, reference) = pin
+            .split_once('=')
+            .map(|(p, r)| (p.trim(), r.trim()))
+            .filter(|(p, r)| !p.is_empty() && !r.is_empty())
+            .ok_or_else(|| {
+                Error::invalid_argument(
+                    "import_refs",
+                    format!("--import-ref `{pin}` is not PROJECT=REF, e.g. shared_views=main"),
+                )
+            })?;
+        options
+            .import_refs
+            .insert(project.to_owned(), reference.to_owned());
+    }
     options.check()?;
     Ok(options)
 }

@@ -4,12 +4,22 @@
 //! and deletes the temporary one; `gate::validate` calls it on success, failure and cancellation.
 //! The work runs on a session of its own in the dev workspace, so the caller's client keeps its
 //! workspace.
+//!
+//! Imported projects follow: in the dev workspace Looker reads a `local_dependency` from the
+//! branch the user has checked out of *that* project, which is whatever was left there. So each
+//! local import of the validated code is put on the branch of the same name as the validated
+//! branch (or, for a commit, the merge request's source branch) when it has one, else on its
+//! production branch, or on a temporary branch at the ref pinned in `import_refs`; and restored
+//! afterwards like the project itself. Remote dependencies are fetched by Looker at the
+//! manifest's ref and are only recorded.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use crate::client::{ApiCall, LookerClient};
 use crate::error::{Error, Result};
-use crate::gate::result::GitRefValidated;
+use crate::gate::result::{GitRefValidated, ImportedRef};
 
 /// The code to validate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +91,21 @@ struct Undo {
     original_branch: Option<Original>,
     /// The temporary branch to delete.
     temporary: Option<String>,
+    /// Imported projects moved for the validation, restored before the project itself.
+    imports: Vec<ImportUndo>,
     /// Whether `client` is a session of our own, to log out of.
     own_session: bool,
+}
+
+/// An imported project moved to other code for the validation.
+#[derive(Debug)]
+struct ImportUndo {
+    project: String,
+    original_branch: Option<Original>,
+    temporary: Option<String>,
+    /// The branch checked out for the validation: the original is put back only while it is
+    /// still the one checked out.
+    checked_out: String,
 }
 
 /// The branch to check out again afterwards.
@@ -114,6 +137,7 @@ pub async fn check_out(
     client: &LookerClient,
     project: &str,
     spec: &RefSpec,
+    import_refs: &BTreeMap<String, String>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<CheckedOut> {
     let production = RefSpec::Production == *spec;
@@ -124,6 +148,7 @@ pub async fn check_out(
             project: project.to_owned(),
             original_branch: None,
             temporary: None,
+            imports: Vec::new(),
             own_session: !production || client.is_dev_workspace(),
         }),
         client: work,
@@ -180,6 +205,7 @@ pub async fn check_out(
                 kind: "branch".into(),
                 name: branch.clone(),
                 commit: reply["ref"].as_str().map(str::to_owned),
+                imports: Vec::new(),
             };
         }
         RefSpec::Commit(commit) => {
@@ -205,10 +231,207 @@ pub async fn check_out(
                 kind: "commit".into(),
                 name: commit.clone(),
                 commit: reply["ref"].as_str().map(str::to_owned),
+                imports: Vec::new(),
             };
         }
     }
+    if let Err(error) = follow_imports(&mut checked, project, spec, import_refs, &env).await {
+        checked.restore().await.ok();
+        return Err(error);
+    }
     Ok(checked)
+}
+
+/// The branch an import follows for a commit: the merge request's (GitLab) or pull request's
+/// (GitHub) source branch, else the pushed branch.
+fn source_branch(env: &impl Fn(&str) -> Option<String>) -> Option<String> {
+    [
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+        "GITHUB_HEAD_REF",
+        "CI_COMMIT_BRANCH",
+    ]
+    .into_iter()
+    .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
+}
+
+/// Put every local import of the checked-out code on the code that goes with it (see the
+/// module's documentation) and record what each import saw.
+async fn follow_imports(
+    checked: &mut CheckedOut,
+    project: &str,
+    spec: &RefSpec,
+    pins: &BTreeMap<String, String>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<()> {
+    let path = format!("/projects/{project}/manifest");
+    let manifest: Value = match checked.client.request(ApiCall::get(&path)?).await {
+        Ok(manifest) => manifest,
+        // No manifest file: nothing imported.
+        Err(Error::Api(api)) if api.status == 404 => Value::Null,
+        Err(e) => return Err(e),
+    };
+    let imports = manifest["imports"].as_array().cloned().unwrap_or_default();
+    let mut local = Vec::new();
+    for import in &imports {
+        let Some(name) = import["name"].as_str().filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        if import["is_remote"].as_bool() == Some(true) {
+            checked.validated.imports.push(ImportedRef {
+                project: name.to_owned(),
+                kind: "remote".into(),
+                name: import["ref"].as_str().unwrap_or_default().to_owned(),
+                commit: None,
+            });
+        } else {
+            local.push(name.to_owned());
+        }
+    }
+    if let Some(unknown) = pins.keys().find(|name| !local.contains(name)) {
+        let known = if local.is_empty() {
+            "none".to_owned()
+        } else {
+            local.join(", ")
+        };
+        return Err(Error::invalid_argument(
+            "import_refs",
+            format!(
+                "`{project}` at the validated code imports no local project `{unknown}` (its \
+                 local imports: {known}); fix or drop the pin"
+            ),
+        ));
+    }
+    let matching = match spec {
+        RefSpec::Production => return Ok(()),
+        RefSpec::Branch(branch) => Some(branch.clone()),
+        RefSpec::Commit(_) => source_branch(env),
+    };
+    for name in local {
+        let imported = follow_import(
+            checked,
+            project,
+            &name,
+            pins.get(&name).map(String::as_str),
+            matching.as_deref(),
+            env,
+        )
+        .await?;
+        checked.validated.imports.push(imported);
+    }
+    Ok(())
+}
+
+async fn follow_import(
+    checked: &mut CheckedOut,
+    importer: &str,
+    project: &str,
+    pin: Option<&str>,
+    matching: Option<&str>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<ImportedRef> {
+    let client = checked.client.clone();
+    let path = branch_path(project);
+    let current: Value = client.request(ApiCall::get(&path)?).await.map_err(|e| {
+        explain(
+            e,
+            &format!(
+                "cannot use the dev workspace of project `{project}`, which `{importer}` imports"
+            ),
+            "the API user needs the `develop` permission on the imported project's models too",
+        )
+    })?;
+    let current_name = current["name"].as_str().map(str::to_owned);
+    let original = match &current_name {
+        Some(name) if !name.starts_with(TEMPORARY_PREFIX) => Original::Branch(name.clone()),
+        _ => Original::Production,
+    };
+    if let Some(pin) = pin {
+        let temporary = temporary_branch_name(env);
+        // Registered before the call: the branch may exist even when creating it failed.
+        checked.undo_mut().imports.push(ImportUndo {
+            project: project.to_owned(),
+            original_branch: Some(original),
+            temporary: Some(temporary.clone()),
+            checked_out: temporary.clone(),
+        });
+        let call = ApiCall::new("POST", &path)?.json(json!({"name": temporary, "ref": pin}));
+        let reply: Value = client.request(call).await.map_err(|e| {
+            explain(
+                e,
+                &format!("Looker cannot check out `{pin}` of imported project `{project}`"),
+                "pin a ref that is pushed to that project's remote (import_refs)",
+            )
+        })?;
+        return Ok(ImportedRef {
+            project: project.to_owned(),
+            kind: "ref".into(),
+            name: pin.to_owned(),
+            commit: reply["ref"].as_str().map(str::to_owned),
+        });
+    }
+    let (kind, target) = match matching {
+        Some(branch) if branch_exists(&client, project, branch).await? => {
+            ("branch", branch.to_owned())
+        }
+        _ => ("production", production_branch(&client, project).await?),
+    };
+    let reply = if current_name.as_deref() == Some(target.as_str()) {
+        current
+    } else {
+        checked.undo_mut().imports.push(ImportUndo {
+            project: project.to_owned(),
+            original_branch: Some(original),
+            temporary: None,
+            checked_out: target.clone(),
+        });
+        let call = ApiCall::new("PUT", &path)?.json(json!({"name": target}));
+        client.request(call).await.map_err(|e| {
+            explain(
+                e,
+                &format!("cannot check out branch `{target}` of imported project `{project}`"),
+                "the API user needs the `develop` permission on it; or pin the import's ref \
+                 (import_refs)",
+            )
+        })?
+    };
+    Ok(ImportedRef {
+        project: project.to_owned(),
+        kind: kind.into(),
+        name: target,
+        commit: reply["ref"].as_str().map(str::to_owned),
+    })
+}
+
+/// Percent-encode one path segment (a branch name may hold `/`).
+fn encode_segment(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// Whether `project` has branch `branch`.
+async fn branch_exists(client: &LookerClient, project: &str, branch: &str) -> Result<bool> {
+    let call = ApiCall::get(&format!(
+        "{}/{}",
+        branch_path(project),
+        encode_segment(branch)
+    ))?;
+    match client.request_bytes(call).await {
+        Ok(_) => Ok(true),
+        Err(Error::Api(api)) if api.status == 404 => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A project's production branch (`git_production_branch_name`, else `main`).
+async fn production_branch(client: &LookerClient, project: &str) -> Result<String> {
+    let project: Value = client
+        .request(ApiCall::get(&format!("/projects/{project}"))?)
+        .await?;
+    Ok(project["git_production_branch_name"]
+        .as_str()
+        .unwrap_or("main")
+        .to_owned())
 }
 
 async fn branch_names(client: &LookerClient, project: &str) -> String {
@@ -277,6 +500,7 @@ impl CheckedOut {
             project: String::new(),
             original_branch: None,
             temporary: None,
+            imports: Vec::new(),
             own_session: false,
         })
     }
@@ -292,72 +516,32 @@ impl CheckedOut {
 }
 
 impl Undo {
-    /// The project's production branch (`git_production_branch_name`, else `main`).
-    async fn production_branch(&self) -> Result<String> {
-        let project: Value = self
-            .client
-            .request(ApiCall::get(&format!("/projects/{}", self.project))?)
-            .await?;
-        Ok(project["git_production_branch_name"]
-            .as_str()
-            .unwrap_or("main")
-            .to_owned())
-    }
-
     async fn run(self) -> Result<()> {
         let mut first_error = None;
-        let path = branch_path(&self.project);
-        // Jobs of one API user share its dev workspace (parallel CI jobs, other pipelines):
-        // put the original branch back only while our temporary branch is still the one checked
-        // out; when another job checked out its own since, that job restores after it.
-        let ours = match &self.temporary {
-            None => true,
-            Some(temporary) => {
-                let current: Result<Value> =
-                    async { self.client.request(ApiCall::get(&path)?).await }.await;
-                match current {
-                    Ok(current) => current["name"].as_str() == Some(temporary.as_str()),
-                    Err(_) => true,
-                }
-            }
-        };
-        if ours && let Some(original) = &self.original_branch {
-            let step = async {
-                let name = match original {
-                    Original::Production => self.production_branch().await?,
-                    Original::Branch(name) => name.clone(),
-                };
-                let call = ApiCall::new("PUT", &path)?.json(json!({"name": name}));
-                self.client.request_bytes(call).await.map(drop)
-            };
-            match step.await {
-                Ok(()) => {}
-                // The original was another job's temporary branch, deleted since: fall back on
-                // the production branch so that ours is no longer checked out.
-                Err(Error::Api(api)) if api.status == 404 => {
-                    let fallback = async {
-                        let production = self.production_branch().await?;
-                        let call = ApiCall::new("PUT", &path)?.json(json!({"name": production}));
-                        self.client.request_bytes(call).await.map(drop)
-                    };
-                    if let Err(e) = fallback.await {
-                        first_error.get_or_insert(e);
-                    }
-                }
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        if let Some(temporary) = &self.temporary {
-            let step = async {
-                let call = ApiCall::new("DELETE", &format!("{path}/{temporary}"))?;
-                self.client.request_bytes(call).await.map(drop)
-            };
-            if let Err(e) = step.await {
-                tracing::warn!(branch = %temporary, error = %e, "could not delete the temporary branch");
+        // Imports first, the project itself after them.
+        for import in self.imports.iter().rev() {
+            if let Err(e) = restore_project(
+                &self.client,
+                &import.project,
+                import.original_branch.as_ref(),
+                import.temporary.as_deref(),
+                Some(&import.checked_out),
+            )
+            .await
+            {
                 first_error.get_or_insert(e);
             }
+        }
+        if let Err(e) = restore_project(
+            &self.client,
+            &self.project,
+            self.original_branch.as_ref(),
+            self.temporary.as_deref(),
+            self.temporary.as_deref(),
+        )
+        .await
+        {
+            first_error.get_or_insert(e);
         }
         if self.own_session
             && let Err(e) = self.client.close().await
@@ -368,6 +552,74 @@ impl Undo {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+/// Check out `original` of `project` again (only while `ours` is still the branch checked out,
+/// when given) and delete `temporary`. Every step is tried; the first error is returned.
+async fn restore_project(
+    client: &LookerClient,
+    project: &str,
+    original: Option<&Original>,
+    temporary: Option<&str>,
+    ours: Option<&str>,
+) -> Result<()> {
+    let mut first_error = None;
+    let path = branch_path(project);
+    // Jobs of one API user share its dev workspace (parallel CI jobs, other pipelines): put the
+    // original branch back only while our branch is still the one checked out; when another
+    // job checked out its own since, that job restores after it.
+    let still_ours = match ours {
+        None => true,
+        Some(ours) => {
+            let current: Result<Value> = async { client.request(ApiCall::get(&path)?).await }.await;
+            match current {
+                Ok(current) => current["name"].as_str() == Some(ours),
+                Err(_) => true,
+            }
+        }
+    };
+    if still_ours && let Some(original) = original {
+        let step = async {
+            let name = match original {
+                Original::Production => production_branch(client, project).await?,
+                Original::Branch(name) => name.clone(),
+            };
+            let call = ApiCall::new("PUT", &path)?.json(json!({"name": name}));
+            client.request_bytes(call).await.map(drop)
+        };
+        match step.await {
+            Ok(()) => {}
+            // The original was another job's temporary branch, deleted since: fall back on the
+            // production branch so that ours is no longer checked out.
+            Err(Error::Api(api)) if api.status == 404 => {
+                let fallback = async {
+                    let production = production_branch(client, project).await?;
+                    let call = ApiCall::new("PUT", &path)?.json(json!({"name": production}));
+                    client.request_bytes(call).await.map(drop)
+                };
+                if let Err(e) = fallback.await {
+                    first_error.get_or_insert(e);
+                }
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(temporary) = temporary {
+        let step = async {
+            let call = ApiCall::new("DELETE", &format!("{path}/{temporary}"))?;
+            client.request_bytes(call).await.map(drop)
+        };
+        if let Err(e) = step.await {
+            tracing::warn!(project = %project, branch = %temporary, error = %e, "could not delete the temporary branch");
+            first_error.get_or_insert(e);
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 

@@ -39,7 +39,7 @@ pub use git_ref::RefSpec;
 pub use options::ValidateOptions;
 pub use progress::{Progress, ProgressSnapshot};
 pub use result::{
-    CheckedExplore, Counts, Finding, FindingScope, GitRefValidated, Severity, Shard,
+    CheckedExplore, Counts, Finding, FindingScope, GitRefValidated, ImportedRef, Severity, Shard,
     ValidationResult, ValidatorKind,
 };
 
@@ -190,7 +190,8 @@ async fn run_on_ref(
     result: &mut ValidationResult,
     cancel: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
 ) -> Result<()> {
-    let checked = git_ref::check_out(client, &options.project, spec, env).await?;
+    let checked =
+        git_ref::check_out(client, &options.project, spec, &options.import_refs, env).await?;
     result.git_ref = checked.validated.clone();
     let work = async {
         let on = checked.client();

@@ -2,6 +2,8 @@
 //! Python keyword list and a Node options object all map onto it the same way. Unknown keys are
 //! refused (a misspelt option must not be silently ignored).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -54,6 +56,11 @@ pub struct ValidateOptions {
     /// (unchanged explores are skipped, failures production has too are not searched); content:
     /// `production` or a branch.
     pub incremental: Option<String>,
+    /// Pin imported projects: project id -> the ref (branch, tag or commit) to check out of it,
+    /// on a temporary branch, while a branch or commit is validated (all validators). Without a
+    /// pin an import follows: the branch of the validated branch's name when it has one, else
+    /// its production branch.
+    pub import_refs: BTreeMap<String, String>,
 }
 
 impl Default for ValidateOptions {
@@ -76,6 +83,7 @@ impl Default for ValidateOptions {
             exclude_folders: Vec::new(),
             exclude_personal: false,
             incremental: None,
+            import_refs: BTreeMap::new(),
         }
     }
 }
@@ -154,6 +162,26 @@ impl ValidateOptions {
         if let Some(shard) = &self.shard {
             parse_shard(shard)?;
         }
+        for (project, reference) in &self.import_refs {
+            if project.trim().is_empty() || reference.trim().is_empty() {
+                return bad(
+                    "import_refs",
+                    format!(
+                        "`{project}={reference}` needs both a project and a ref, e.g. \
+                         shared_views=main"
+                    ),
+                );
+            }
+        }
+        if !self.import_refs.is_empty() && self.branch.is_none() && self.commit.is_none() {
+            return bad(
+                "import_refs",
+                "imported projects are pinned only when a branch or commit is validated \
+                 (production sees its imports' production): add --branch or --commit, or drop \
+                 the pins"
+                    .into(),
+            );
+        }
         Ok(())
     }
 
@@ -205,6 +233,8 @@ mod tests {
             serde_json::json!({"project": "p", "severity": "bad"}),
             serde_json::json!({"project": "p", "shard": "5/4"}),
             serde_json::json!({"project": "p", "query_timeout": -1.0}),
+            serde_json::json!({"project": "p", "commit": "c", "import_refs": {"shared": ""}}),
+            serde_json::json!({"project": "p", "import_refs": {"shared": "main"}}),
         ] {
             assert!(ValidateOptions::from_json(bad.clone()).is_err(), "{bad}");
         }

@@ -103,6 +103,10 @@ pub struct GitRefValidated {
     /// The commit Looker reported for the checked-out code, when it reported one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The projects the validated code imports, and which of their code it saw (a branch or
+    /// commit only: production sees its imports' production).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<ImportedRef>,
 }
 
 impl GitRefValidated {
@@ -111,8 +115,25 @@ impl GitRefValidated {
             kind: "production".into(),
             name: "production".into(),
             commit: None,
+            imports: Vec::new(),
         }
     }
+}
+
+/// An imported project's code during a validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedRef {
+    /// The imported project's id.
+    pub project: String,
+    /// `branch` (the branch of the validated branch's name), `production` (its production
+    /// branch), `ref` (pinned with `import_refs`, on a temporary branch) or `remote` (a
+    /// `remote_dependency`, fetched by Looker at the manifest's ref).
+    pub kind: String,
+    /// The branch, the pinned ref, or the remote dependency's ref.
+    pub name: String,
+    /// The commit Looker reported for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// One problem found. Fields that do not apply to a validator are left out of the JSON.

@@ -64,6 +64,70 @@ impl FakeLooker {
         self.lock().world.repo.checkout_of(user_id)
     }
 
+    /// Add another project to the instance (or make `project` the production code of the one
+    /// with its name): a project the main one imports with `local_dependency` (list it in the
+    /// main project's [`FakeProject::imports`]). Its branches and the branch each user has
+    /// checked out are its own, as in Looker; the main project's queries see its views as the
+    /// session's workspace sees it. Returns the commit's sha.
+    pub fn add_project(&self, project: FakeProject) -> String {
+        let mut state = self.lock();
+        let id = project.name.clone();
+        match state.world.others.get_mut(&id) {
+            Some(repo) => {
+                let sha = repo.commit(project);
+                repo.set_branch(PRODUCTION, &sha);
+                sha
+            }
+            None => {
+                let repo = super::git::Repo::new(project);
+                let sha = repo
+                    .branch_commit(PRODUCTION)
+                    .unwrap_or_default()
+                    .to_owned();
+                state.world.others.insert(id, repo);
+                sha
+            }
+        }
+    }
+
+    /// Point branch `branch` of project `project_id` (added with [`FakeLooker::add_project`]) at
+    /// a new commit holding `project`. Returns the commit's sha.
+    pub fn create_project_branch(
+        &self,
+        project_id: &str,
+        branch: &str,
+        project: FakeProject,
+    ) -> Result<String, FakeWorldError> {
+        let mut state = self.lock();
+        let repo = state.world.others.get_mut(project_id).ok_or_else(|| {
+            FakeWorldError(format!(
+                "no other project `{project_id}`: add it with add_project"
+            ))
+        })?;
+        let sha = repo.commit(project);
+        repo.set_branch(branch, &sha);
+        Ok(sha)
+    }
+
+    /// The branch names of project `project_id` (added with [`FakeLooker::add_project`]).
+    pub fn project_branches(&self, project_id: &str) -> Vec<String> {
+        self.lock()
+            .world
+            .others
+            .get(project_id)
+            .map(super::git::Repo::branch_names)
+            .unwrap_or_default()
+    }
+
+    /// The branch `user_id` has checked out of project `project_id` in the dev workspace.
+    pub fn project_checked_out_branch(&self, project_id: &str, user_id: &str) -> Option<String> {
+        self.lock()
+            .world
+            .others
+            .get(project_id)
+            .and_then(|repo| repo.checkout_of(user_id))
+    }
+
     /// Change the project at the head of `branch` (`"main"` is production) with `edit`, as a new
     /// commit. Returns the new sha; nothing changes when `edit` fails.
     pub fn edit_branch(

@@ -249,6 +249,7 @@ impl FakeProject {
                     )],
                 },
             ],
+            imports: Vec::new(),
         }
     }
 

@@ -21,7 +21,8 @@ mod world;
 pub use fake_looker::FakeLooker;
 pub use project::{
     FakeDashboard, FakeDashboardElement, FakeDataTest, FakeExplore, FakeField, FakeFolder,
-    FakeJoin, FakeLook, FakeLookmlError, FakeModel, FakeProject, FakeView, FakeWorldError,
+    FakeImport, FakeJoin, FakeLook, FakeLookmlError, FakeModel, FakeProject, FakeView,
+    FakeWorldError,
 };
 pub use query_tasks::WarehouseCounters;
 pub use roles::{ALL_PERMISSIONS, FakeRole};

@@ -29,6 +29,26 @@ pub struct FakeProject {
     pub folders: Vec<FakeFolder>,
     pub looks: Vec<FakeLook>,
     pub dashboards: Vec<FakeDashboard>,
+    /// The manifest's imported projects (`local_dependency`, `remote_dependency`). A local
+    /// import's views join this project's, as the code the session sees of the imported project
+    /// has them (its production, or the branch checked out in the dev workspace); add the
+    /// imported project with [`FakeLooker::add_project`](super::FakeLooker::add_project).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<FakeImport>,
+}
+
+/// One `local_dependency` (no `url`) or `remote_dependency` of a project's manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FakeImport {
+    /// The imported project's id.
+    pub name: String,
+    /// A remote dependency's git URL; `None` for a local dependency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A remote dependency's ref.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 impl Default for FakeProject {
@@ -42,6 +62,7 @@ impl Default for FakeProject {
             folders: Vec::new(),
             looks: Vec::new(),
             dashboards: Vec::new(),
+            imports: Vec::new(),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! warehouse, LookML validation, data tests, content validation and folders, deploys, scheduled
 //! plans and datagroups. This file routes requests; each concern lives in its own module.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -20,6 +21,8 @@ use super::warehouse::{explore_fields_json, title_case};
 /// The world's state, changed by requests and by the test controls.
 pub(crate) struct World {
     pub repo: Repo,
+    /// The instance's other projects (those the main project imports), by id.
+    pub others: BTreeMap<String, Repo>,
     pub queries: Queries,
     pub schedules: Schedules,
     validation: ValidationCache,
@@ -53,11 +56,55 @@ impl World {
     pub fn new() -> Self {
         World {
             repo: Repo::new(FakeProject::thelook()),
+            others: BTreeMap::new(),
             queries: Queries::new(),
             schedules: Schedules::new(),
             validation: ValidationCache::default(),
             deployed_ref: None,
         }
+    }
+
+    /// The code the caller's workspace sees, with the views of the projects it imports locally
+    /// (each as the same workspace sees it: production, or the branch checked out there).
+    pub fn code_for(&mut self, caller: &Caller) -> Code {
+        let code = self.repo.code_for(caller);
+        self.with_imports(code, Some(caller))
+    }
+
+    /// Production's code, with its local imports' production views.
+    pub fn production(&mut self) -> Code {
+        let code = self.repo.production();
+        self.with_imports(code, None)
+    }
+
+    fn with_imports(&mut self, mut code: Code, caller: Option<&Caller>) -> Code {
+        let local: Vec<String> = code
+            .project
+            .imports
+            .iter()
+            .filter(|i| i.url.is_none())
+            .map(|i| i.name.clone())
+            .collect();
+        if local.is_empty() {
+            return code;
+        }
+        let mut merged = code.project.as_ref().clone();
+        for name in local {
+            let Some(repo) = self.others.get_mut(&name) else {
+                continue;
+            };
+            let imported = match caller {
+                Some(caller) => repo.code_for(caller),
+                None => repo.production(),
+            };
+            for view in &imported.project.views {
+                if merged.view(&view.name).is_none() {
+                    merged.views.push(view.clone());
+                }
+            }
+        }
+        code.project = Arc::new(merged);
+        code
     }
 
     /// Enter the dev workspace: the user's personal branch exists from now on.
@@ -86,7 +133,7 @@ impl World {
         let user = caller.user_id.as_str();
         match (method, parts.as_slice()) {
             ("GET", ["lookml_models"]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 let models: Vec<Value> = code
                     .project
                     .models
@@ -96,27 +143,34 @@ impl World {
                 FakeReply::json(200, Value::Array(models))
             }
             ("GET", ["lookml_models", model]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 match code.project.model(model) {
                     Some(m) => FakeReply::json(200, model_json(&code.project, m)),
                     None => FakeReply::error(404, "Not found"),
                 }
             }
             ("GET", ["lookml_models", model, "explores", explore]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 explore_json(&code.project, model, explore)
             }
-            ("GET", ["projects"]) => FakeReply::json(200, json!([self.project_json()])),
+            ("GET", ["projects"]) => {
+                let mut projects = vec![project_json(&self.repo.project_id())];
+                projects.extend(self.others.keys().map(|id| project_json(id)));
+                FakeReply::json(200, Value::Array(projects))
+            }
             (_, ["projects", project, rest @ ..]) => {
-                if *project != self.repo.project_id() {
-                    return FakeReply::error(404, "Not found");
+                if *project == self.repo.project_id() {
+                    return self.project_route(caller, method, rest, &params, body);
                 }
-                self.project_route(caller, method, rest, &params, body)
+                match self.others.get_mut(*project) {
+                    Some(repo) => other_project_route(repo, caller, method, rest, body),
+                    None => FakeReply::error(404, "Not found"),
+                }
             }
             ("GET", ["content_validation"]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 let folders = param("space_ids").map(comma_list);
-                let production = self.repo.production();
+                let production = self.production();
                 content::validate(&production.project, &code.project, folders.as_deref())
             }
             ("GET", ["folders", id]) => content::folder(&self.repo.production().project, id),
@@ -124,21 +178,21 @@ impl World {
                 content::folder_ancestors(&self.repo.production().project, id)
             }
             ("POST", ["queries"]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 self.queries.create_query(&code.project, body)
             }
             ("GET", ["queries", id]) => self.queries.query_json(id),
             ("GET", ["queries", id, "run", format]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 let limit = param("limit").and_then(|l| parse_limit(&json!(l)));
                 self.queries.run_saved(&code.project, id, format, limit)
             }
             ("POST", ["queries", "run", format]) => self.run_inline(caller, format, body),
             ("POST", ["query_tasks"]) => {
                 let code = if param("force_production") == Some("true") {
-                    self.repo.production()
+                    self.production()
                 } else {
-                    self.repo.code_for(caller)
+                    self.code_for(caller)
                 };
                 self.queries.create_task(user, &code.project, body, now)
             }
@@ -173,21 +227,25 @@ impl World {
         let param = |name: &str| params.get(name).map(String::as_str);
         let json_body = || serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
         match (method, rest) {
-            ("GET", []) => FakeReply::json(200, self.project_json()),
-            ("POST", ["validate"]) => {
+            ("GET", []) => FakeReply::json(200, project_json(&self.repo.project_id())),
+            ("GET", ["manifest"]) => {
                 let code = self.repo.code_for(caller);
+                FakeReply::json(200, manifest_json(&code.project))
+            }
+            ("POST", ["validate"]) => {
+                let code = self.code_for(caller);
                 self.validation.validate(caller.workspace_key(), &code)
             }
             ("GET", ["validate"]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 self.validation.cached(&caller.workspace_key(), &code)
             }
             ("GET", ["lookml_tests"]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 lookml::list_tests(&code.project, param("file_id"))
             }
             ("GET", ["lookml_tests", "run"]) => {
-                let code = self.repo.code_for(caller);
+                let code = self.code_for(caller);
                 lookml::run_tests(
                     &code.project,
                     param("test"),
@@ -207,15 +265,6 @@ impl World {
             ("DELETE", ["git_branch", name]) => self.repo.delete(caller, name),
             _ => FakeReply::error(404, "Not found"),
         }
-    }
-
-    fn project_json(&self) -> Value {
-        let id = self.repo.project_id();
-        json!({"id": id, "name": id, "uses_git": true,
-               "git_remote_url": format!("git@example.com:looker/{id}.git"),
-               "git_production_branch_name": super::git::PRODUCTION, "pull_request_mode": "off",
-               "validation_required": false, "allow_warnings": true, "is_example": false,
-               "can": {}})
     }
 
     /// `POST /projects/{p}/deploy_ref_to_production?ref=|branch=`: production takes that
@@ -266,7 +315,7 @@ impl World {
         let Ok(query) = serde_json::from_slice::<Value>(body) else {
             return FakeReply::error(400, "the body must be a JSON query");
         };
-        let code: Code = self.repo.code_for(caller);
+        let code: Code = self.code_for(caller);
         let fields = string_list(&query["fields"]);
         self.queries.run_now(
             &code.project,
@@ -276,6 +325,57 @@ impl World {
             parse_limit(&query["limit"]),
             format,
         )
+    }
+}
+
+/// A Project.
+fn project_json(id: &str) -> Value {
+    json!({"id": id, "name": id, "uses_git": true,
+           "git_remote_url": format!("git@example.com:looker/{id}.git"),
+           "git_production_branch_name": super::git::PRODUCTION, "pull_request_mode": "off",
+           "validation_required": false, "allow_warnings": true, "is_example": false,
+           "can": {}})
+}
+
+/// `GET /projects/{p}/manifest`: the Manifest of the code the session sees.
+fn manifest_json(project: &FakeProject) -> Value {
+    let imports: Vec<Value> = project
+        .imports
+        .iter()
+        .map(|i| {
+            json!({"name": i.name, "url": i.url, "ref": i.reference,
+                   "is_remote": i.url.is_some()})
+        })
+        .collect();
+    json!({"name": project.name, "imports": imports,
+           "localization_settings": {"default_locale": null, "localization_level": "permissive"},
+           "can": {}})
+}
+
+/// Routes under `/projects/{id}/` of a project other than the main one: its git branches and
+/// manifest (its models are not served; its views reach queries through the main project's
+/// imports).
+fn other_project_route(
+    repo: &mut Repo,
+    caller: &Caller,
+    method: &str,
+    rest: &[&str],
+    body: &[u8],
+) -> FakeReply {
+    let json_body = || serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+    match (method, rest) {
+        ("GET", []) => FakeReply::json(200, project_json(&repo.project_id())),
+        ("GET", ["manifest"]) => {
+            let code = repo.code_for(caller);
+            FakeReply::json(200, manifest_json(&code.project))
+        }
+        ("GET", ["git_branch"]) => repo.current(caller),
+        ("POST", ["git_branch"]) => repo.create(caller, &json_body()),
+        ("PUT", ["git_branch"]) => repo.update(caller, &json_body()),
+        ("GET", ["git_branches"]) => repo.all(caller),
+        ("GET", ["git_branch", name]) => repo.find(name, caller),
+        ("DELETE", ["git_branch", name]) => repo.delete(caller, name),
+        _ => FakeReply::error(404, "Not found"),
     }
 }
 

@@ -36,6 +36,7 @@ class ValidateOptions(TypedDict, total=False):
     exclude_folders: list[str]
     exclude_personal: bool
     incremental: str | None
+    import_refs: dict[str, str]
 
 
 class Finding(TypedDict, total=False):
@@ -73,10 +74,20 @@ class Counts(TypedDict):
     seconds: float
 
 
+class ImportedRef(TypedDict, total=False):
+    """An imported project's code during the validation (docs/ci.md, "Imported projects")."""
+
+    project: str
+    kind: Literal["branch", "production", "ref", "remote"]
+    name: str
+    commit: str
+
+
 class GitRef(TypedDict, total=False):
     kind: Literal["production", "branch", "commit"]
     name: str
     commit: str
+    imports: list[ImportedRef]
 
 
 class CheckedExplore(TypedDict):
@@ -122,6 +133,7 @@ __all__ = [
     "Counts",
     "Finding",
     "GitRef",
+    "ImportedRef",
     "ReportFormat",
     "Severity",
     "Shard",

@@ -178,6 +178,28 @@ class FakeLooker:
         """The branch ``user_id`` has checked out in the dev workspace, if any."""
         return self._native.checked_out_branch(_user_id(user_id, "checked_out_branch()"))
 
+    def add_project(self, project: dict[str, Any]) -> str:
+        """Add another project to the instance (one the main project imports: list it in the
+        main project's ``imports`` as ``{"name": id}``), or give it a new production commit;
+        returns the sha. The main project's queries see its views as the session's workspace
+        sees it (production, or the branch checked out of it)."""
+        return self._native.add_project(json.dumps(project))
+
+    def create_project_branch(self, project_id: str, branch: str, project: dict[str, Any]) -> str:
+        """Point ``branch`` of the other project ``project_id`` at a new commit holding
+        ``project``; returns its sha."""
+        return self._native.create_project_branch(project_id, branch, json.dumps(project))
+
+    def project_branches(self, project_id: str) -> list[str]:
+        """The branch names of the other project ``project_id``, sorted."""
+        return self._native.project_branches(project_id)
+
+    def project_checked_out_branch(self, project_id: str, user_id: str | int) -> str | None:
+        """The branch ``user_id`` has checked out of the other project ``project_id``."""
+        return self._native.project_checked_out_branch(
+            project_id, _user_id(user_id, "project_checked_out_branch()")
+        )
+
     def break_field(self, branch: str, field: str, message: str) -> str:
         """On ``branch``, make ``field`` (``view.field``) fail with this database message."""
         return self._native.break_field(branch, field, message)

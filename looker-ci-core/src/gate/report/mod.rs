@@ -289,6 +289,7 @@ pub(crate) fn sample() -> ValidationResult {
             kind: "branch".into(),
             name: "feature-x".into(),
             commit: Some("4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39".into()),
+            imports: Vec::new(),
         },
     );
     result.passed = false;
