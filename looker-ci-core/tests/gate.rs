@@ -657,6 +657,51 @@ async fn content_is_filtered_by_folder_and_compared_with_a_target_ref() {
 }
 
 #[tokio::test]
+async fn a_broken_dashboard_tile_names_and_links_its_dashboard() {
+    let (fake, client) = fake().await;
+    fake.remove_field("main", "users.email").unwrap();
+    let result = gate::validate(&client, ValidatorKind::Content, &options())
+        .await
+        .unwrap();
+    let tile = result
+        .findings
+        .iter()
+        .find(|f| f.content_type.as_deref() == Some("dashboard_element"))
+        .unwrap_or_else(|| panic!("a tile finding: {:#?}", result.findings));
+    assert_eq!(tile.title.as_deref(), Some("Users"), "the tile's own title");
+    assert_eq!(tile.content_id.as_deref(), Some("3"));
+    assert_eq!(tile.dashboard_id.as_deref(), Some("2"));
+    assert_eq!(tile.dashboard_title.as_deref(), Some("User directory"));
+    let url = tile.url.as_deref().unwrap_or_default();
+    assert!(
+        url.starts_with(&fake.base_url()) && url.ends_with("/dashboards/2"),
+        "{url}"
+    );
+    let location = tile.location();
+    assert!(
+        location.contains("dashboard 2 \"User directory\"")
+            && location.contains("dashboard_element 3 \"Users\""),
+        "{location}"
+    );
+    // Looks are no part of a dashboard.
+    assert!(
+        result
+            .findings
+            .iter()
+            .filter(|f| f.content_type.as_deref() == Some("look"))
+            .all(|f| f.dashboard_id.is_none() && f.dashboard_title.is_none())
+    );
+    let document = serde_json::to_value(&result).unwrap();
+    let tile_json = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["content_type"] == "dashboard_element")
+        .unwrap();
+    assert_eq!(tile_json["dashboard_title"], "User directory");
+}
+
+#[tokio::test]
 async fn deploy_run_schedule_and_trigger_datagroup() {
     let (fake, client) = fake().await;
     gate::deploy::deploy(&client, "thelook", Some("main"), None)

@@ -57,6 +57,9 @@ export interface Finding {
   content_id?: string
   title?: string
   folder?: string
+  /** The dashboard a tile, dashboard filter, schedule or alert belongs to (content). */
+  dashboard_id?: string
+  dashboard_title?: string
   url?: string
 }
 

@@ -113,14 +113,40 @@ pub async fn validate_content(
             f.content_id = id_text(&content["id"]);
             f.title = content["title"]
                 .as_str()
+                .or_else(|| content["title_text"].as_str())
                 .or_else(|| content["name"].as_str())
+                .filter(|t| !t.is_empty())
                 .map(str::to_owned);
             f.folder = folder_path.clone();
             f.url = content_url(client, kind, content);
+            // A tile, a dashboard filter, a schedule or an alert: name and link its dashboard.
+            if let Some((dashboard_kind, dashboard)) = parent_dashboard(kind, entry) {
+                f.dashboard_id = id_text(&dashboard["id"]);
+                f.dashboard_title = dashboard["title"]
+                    .as_str()
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned);
+                if f.url.is_none() {
+                    f.url = content_url(client, dashboard_kind, dashboard);
+                }
+            }
             result.findings.push(f);
         }
     }
     Ok(())
+}
+
+/// The dashboard that content of `kind` in `entry` belongs to, when it is part of one.
+fn parent_dashboard<'a>(kind: &str, entry: &'a Value) -> Option<(&'static str, &'a Value)> {
+    let parent = match kind {
+        "dashboard_element" | "dashboard_filter" | "scheduled_plan" | "alert" => "dashboard",
+        "lookml_dashboard_element" => "lookml_dashboard",
+        _ => return None,
+    };
+    entry
+        .get(parent)
+        .filter(|d| d.is_object() && id_text(&d["id"]).is_some())
+        .map(|d| (parent, d))
 }
 
 fn id_text(value: &Value) -> Option<String> {
@@ -141,7 +167,7 @@ fn content_url(client: &LookerClient, kind: &str, content: &Value) -> Option<Str
     let id = id_text(&content["id"])?;
     match kind {
         "look" => Some(format!("{base}/looks/{id}")),
-        "dashboard" => Some(format!("{base}/dashboards/{id}")),
+        "dashboard" | "lookml_dashboard" => Some(format!("{base}/dashboards/{id}")),
         _ => None,
     }
 }

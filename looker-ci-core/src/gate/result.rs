@@ -178,6 +178,12 @@ pub struct Finding {
     /// The content's folder, as `Shared/Sales/EMEA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
+    /// The dashboard a tile, dashboard filter, schedule or alert belongs to (content); then
+    /// `title` is the tile's or filter's own and `url` opens the dashboard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_title: Option<String>,
     /// A link that opens the problem in Looker, where there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -203,6 +209,8 @@ impl Finding {
             content_id: None,
             title: None,
             folder: None,
+            dashboard_id: None,
+            dashboard_title: None,
             url: None,
         }
     }
@@ -224,6 +232,17 @@ impl Finding {
         }
         if let Some(test) = &self.test {
             parts.push(format!("test {test}"));
+        }
+        if let Some(kind) = &self.content_type
+            && kind != "dashboard"
+            && kind != "lookml_dashboard"
+        {
+            match (&self.dashboard_title, &self.dashboard_id) {
+                (Some(title), Some(id)) => parts.push(format!("dashboard {id} \"{title}\"")),
+                (None, Some(id)) => parts.push(format!("dashboard {id}")),
+                (Some(title), None) => parts.push(format!("dashboard \"{title}\"")),
+                (None, None) => {}
+            }
         }
         if let Some(kind) = &self.content_type {
             let what = match (&self.title, &self.content_id) {

@@ -58,6 +58,8 @@ class Finding(TypedDict, total=False):
     content_id: str
     title: str
     folder: str
+    dashboard_id: str
+    dashboard_title: str
     url: str
 
 
