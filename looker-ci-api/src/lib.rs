@@ -25,6 +25,9 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod methods;
 pub mod models;
 mod request;

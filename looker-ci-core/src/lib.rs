@@ -34,6 +34,10 @@ pub mod credentials;
 pub mod doctor;
 pub mod env_contract;
 mod error;
+/// Entry points for the fuzz targets (`fuzz/`) and the corpus replay test; not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gate;
 mod http_client;
 mod ini;

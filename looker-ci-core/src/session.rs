@@ -488,7 +488,7 @@ async fn set_dev_workspace(transport: &Transport, token: &BearerToken) -> Result
 }
 
 /// Read `{access_token, token_type, expires_in}`. Errors never quote the body: it holds the token.
-fn parse_token_reply(reply: &Reply, path: &str) -> Result<Expiring<AccessToken>> {
+pub(crate) fn parse_token_reply(reply: &Reply, path: &str) -> Result<Expiring<AccessToken>> {
     #[derive(serde::Deserialize)]
     struct TokenReply {
         access_token: Option<String>,

@@ -128,6 +128,15 @@ pub struct RawReply {
 }
 
 impl RawReply {
+    /// A reply of `op` with this (lower-case) content type and body.
+    pub(crate) fn new(op: &'static Operation, content_type: String, bytes: Bytes) -> Self {
+        RawReply {
+            op,
+            content_type,
+            bytes,
+        }
+    }
+
     /// The operation that was called.
     pub fn operation(&self) -> &'static Operation {
         self.op
@@ -220,11 +229,11 @@ impl LookerClient {
         })?;
         let call = build_call(op, args)?;
         let (content_type, bytes) = self.request_with_content_type(call).await?;
-        Ok(RawReply {
+        Ok(RawReply::new(
             op,
-            content_type: content_type.unwrap_or_default().to_ascii_lowercase(),
+            content_type.unwrap_or_default().to_ascii_lowercase(),
             bytes,
-        })
+        ))
     }
 }
 

@@ -3,9 +3,9 @@
 //! SigV4 using those credentials.
 
 mod config;
-mod secrets_manager;
-mod sts;
-mod xml;
+pub(crate) mod secrets_manager;
+pub(crate) mod sts;
+pub(crate) mod xml;
 
 pub use config::{
     AwsConfig, ENV_DEFAULT_REGION, ENV_ENDPOINT_URL, ENV_ENDPOINT_URL_SECRETS_MANAGER,

@@ -135,7 +135,8 @@ impl SecretsManagerProvider {
         Ok((status, text))
     }
 
-    fn explain(&self, status: u16, body: &str) -> (bool, Error) {
+    /// What a refused `GetSecretValue` means, and whether the AWS credentials were the cause.
+    pub(crate) fn explain(config: &AwsConfig, status: u16, body: &str) -> (bool, Error) {
         #[derive(serde::Deserialize)]
         struct AwsError {
             #[serde(rename = "__type")]
@@ -155,7 +156,7 @@ impl SecretsManagerProvider {
             .and_then(|e| e.message)
             .or_else(|| super::xml::text(body, "Message"))
             .unwrap_or_default();
-        let secret = &self.config.secret_id;
+        let secret = &config.secret_id;
         let base = format!("GetSecretValue {kind}: {message}");
         let expired = matches!(
             kind.as_str(),
@@ -164,20 +165,21 @@ impl SecretsManagerProvider {
         let hint = match kind.as_str() {
             "ResourceNotFoundException" => format!(
                 ". No secret {secret:?} in {}: check {} and AWS_REGION",
-                self.config.region,
+                config.region,
                 super::ENV_SECRET_ID
             ),
             "AccessDeniedException" | "AccessDenied" => format!(
                 ". The role {} needs secretsmanager:GetSecretValue on {secret:?} (and \
                  kms:Decrypt if the secret uses a customer-managed key)",
-                self.config.role_arn
+                config.role_arn
             ),
             _ => String::new(),
         };
         (expired, fail(format!("{base}{hint}")))
     }
 
-    fn parse_api_key(&self, body: &str) -> Result<ApiCredentials> {
+    /// The Looker API key from a `GetSecretValue` reply: its `SecretString`, a JSON object.
+    pub(crate) fn parse_api_key(config: &AwsConfig, body: &str) -> Result<ApiCredentials> {
         #[derive(serde::Deserialize)]
         struct Reply {
             #[serde(rename = "SecretString")]
@@ -190,14 +192,14 @@ impl SecretsManagerProvider {
             .ok_or_else(|| {
                 fail(format!(
                     "secret {:?} has no SecretString (binary secrets are not supported)",
-                    self.config.secret_id
+                    config.secret_id
                 ))
             })?;
         let fields: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(secret.expose_secret()).map_err(|_| {
                 fail(format!(
                     "secret {:?} is not a JSON object; store {{\"{}\": ..., \"{}\": ...}}",
-                    self.config.secret_id, self.config.client_id_key, self.config.client_secret_key
+                    config.secret_id, config.client_id_key, config.client_secret_key
                 ))
             })?;
         let get = |key: &str| {
@@ -210,15 +212,15 @@ impl SecretsManagerProvider {
                     fail(format!(
                         "secret {:?} has no string field {key:?} (its fields: {keys:?}); set {} / {} \
                          if the key names differ",
-                        self.config.secret_id,
+                        config.secret_id,
                         super::ENV_SECRET_CLIENT_ID_KEY,
                         super::ENV_SECRET_CLIENT_SECRET_KEY
                     ))
                 })
         };
         Ok(ApiCredentials {
-            client_id: get(&self.config.client_id_key)?,
-            client_secret: SecretString::from(get(&self.config.client_secret_key)?),
+            client_id: get(&config.client_id_key)?,
+            client_secret: SecretString::from(get(&config.client_secret_key)?),
             expires_at: None,
         })
     }
@@ -237,9 +239,9 @@ impl CredentialProvider for SecretsManagerProvider {
             let (status, body) = self.get_secret_value(&credentials.value).await?;
             if (200..300).contains(&status) {
                 tracing::debug!(secret_id = %self.config.secret_id, "read the Looker API key from Secrets Manager");
-                return self.parse_api_key(&body);
+                return Self::parse_api_key(&self.config, &body);
             }
-            let (expired, error) = self.explain(status, &body);
+            let (expired, error) = Self::explain(&self.config, status, &body);
             if expired && !renewed {
                 // AWS no longer accepts these credentials: drop them, assume the role again once.
                 renewed = true;

@@ -97,15 +97,17 @@ impl Claims {
         })
     }
 
-    /// When the token expires, on the wall clock.
+    /// When the token expires, on the wall clock; `None` also for an `exp` past what the clock
+    /// can hold (adding it panicked: fuzz/corpus/identity_token/exp_past_system_time.json).
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.exp.map(|exp| UNIX_EPOCH + Duration::from_secs(exp))
+        self.exp
+            .and_then(|exp| UNIX_EPOCH.checked_add(Duration::from_secs(exp)))
     }
 
     /// Whether the token is expired at `now`, allowing `leeway` for clock skew.
     pub fn is_expired(&self, now: SystemTime, leeway: Duration) -> bool {
         match self.expires_at() {
-            Some(exp) => exp + leeway <= now,
+            Some(exp) => exp.checked_add(leeway).is_some_and(|end| end <= now),
             None => false,
         }
     }
@@ -147,6 +149,13 @@ mod tests {
         assert!(!c.is_expired(at(999), Duration::ZERO));
         assert!(c.is_expired(at(1_000), Duration::ZERO));
         assert!(!c.is_expired(at(1_010), Duration::from_secs(30)));
+        // An `exp` the wall clock cannot hold never expires (and never panics).
+        let far = Claims {
+            exp: Some(u64::MAX),
+            ..Claims::default()
+        };
+        assert_eq!(far.expires_at(), None);
+        assert!(!far.is_expired(at(1_010), Duration::from_secs(30)));
     }
 
     #[test]
