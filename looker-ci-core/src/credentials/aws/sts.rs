@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
@@ -13,7 +13,7 @@ use super::config::AwsConfig;
 use super::xml;
 use crate::credentials::identity::{IdentityToken, IdentityTokenSource};
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
+use crate::retry::{Attempt, RetryPolicy};
 use crate::token_cache::{Expiring, Expiry};
 
 const PROVIDER: &str = "aws-sts";
@@ -110,37 +110,49 @@ impl StsWebIdentity {
     /// Assume the role. Retries transient failures within the retry policy; a rejected identity
     /// token is replaced by a fresh one once.
     pub async fn assume_role(&self) -> Result<Expiring<Arc<AwsCredentials>>> {
-        let mut token = self.fresh_identity().await?;
-        let (mut attempt, mut waited, mut replaced_token) = (0u32, Duration::ZERO, false);
-        loop {
-            attempt += 1;
-            match self.call(&token).await {
-                Ok(credentials) => {
-                    tracing::debug!(role = %self.role_arn, "assumed the AWS role with the CI identity token");
-                    return Ok(Expiring {
-                        expiry: Expiry::At(credentials.expiration),
-                        value: Arc::new(credentials),
-                    });
+        let first = self.fresh_identity().await?;
+        // A rejected identity token is replaced once, at once, without using up a retry.
+        let token = tokio::sync::Mutex::new((first, false));
+        let token = &token;
+        let outcome = self
+            .retry
+            .run("STS AssumeRoleWithWebIdentity", None, |_| async move {
+                let mut token = token.lock().await;
+                let failure = match self.call(&token.0).await {
+                    Ok(credentials) => return Attempt::Done(Ok(credentials)),
+                    Err(Failure::TokenRejected(error)) if !token.1 => {
+                        tracing::debug!(
+                            code = error.code(),
+                            "STS rejected the identity token; trying a fresh one"
+                        );
+                        match self.fresh_identity().await {
+                            Ok(fresh) => *token = (fresh, true),
+                            Err(error) => return Attempt::Done(Err(error)),
+                        }
+                        match self.call(&token.0).await {
+                            Ok(credentials) => return Attempt::Done(Ok(credentials)),
+                            Err(failure) => failure,
+                        }
+                    }
+                    Err(failure) => failure,
+                };
+                match failure {
+                    Failure::Retry(error) => Attempt::Again {
+                        outcome: Err(error),
+                        retry_after: None,
+                    },
+                    Failure::TokenRejected(error) | Failure::Fatal(error) => {
+                        Attempt::Done(Err(error))
+                    }
                 }
-                Err(Failure::Retry(error)) => {
-                    let Some(delay) = self.retry.next_delay(attempt, waited, None) else {
-                        return Err(error);
-                    };
-                    tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying STS");
-                    tokio::time::sleep(delay).await;
-                    waited += delay;
-                }
-                Err(Failure::TokenRejected(error)) if !replaced_token => {
-                    tracing::debug!(
-                        code = error.code(),
-                        "STS rejected the identity token; trying a fresh one"
-                    );
-                    replaced_token = true;
-                    token = self.fresh_identity().await?;
-                }
-                Err(Failure::TokenRejected(error) | Failure::Fatal(error)) => return Err(error),
-            }
-        }
+            })
+            .await;
+        let credentials = outcome?;
+        tracing::debug!(role = %self.role_arn, "assumed the AWS role with the CI identity token");
+        Ok(Expiring {
+            expiry: Expiry::At(credentials.expiration),
+            value: Arc::new(credentials),
+        })
     }
 
     async fn call(&self, token: &IdentityToken) -> std::result::Result<AwsCredentials, Failure> {
