@@ -28,8 +28,9 @@ export declare class NativeClient {
   /**
    * Run a validator of the CI gate; `options` holds `ValidateOptions` keys (snake_case, as
    * `lib/index.js` maps them). Returns the result document as JSON text for `JSON.parse`.
+   * `cancel_id`: `cancelValidation(cancel_id)` cancels the run (an `AbortSignal`).
    */
-  validate(validator: string, options: any): Promise<string>
+  validate(validator: string, options: any, cancelId?: number | undefined | null): Promise<string>
   deploy(project: string, branch?: string | undefined | null, commit?: string | undefined | null): Promise<void>
   runSchedule(planId: string): Promise<any>
   triggerDatagroup(model: string, datagroup: string): Promise<any>
@@ -80,6 +81,10 @@ export declare class NativeFakeLooker {
   addCommit(project: any): string
   branches(): Array<string>
   checkedOutBranch(userId: string): string | null
+  addProject(project: any): string
+  createProjectBranch(projectId: string, branch: string, project: any): string
+  projectBranches(projectId: string): Array<string>
+  projectCheckedOutBranch(projectId: string, userId: string): string | null
   breakField(branch: string, field: string, message: string): string
   breakJoin(branch: string, model: string, explore: string, view: string, message: string): string
   breakTable(branch: string, view: string, message: string): string
@@ -107,6 +112,13 @@ export interface ApiKey {
   clientId: string
   clientSecret: string
 }
+
+/**
+ * Cancel validation `id` (`lib/index.js` calls it when the `AbortSignal` of `validate()`
+ * fires): its running queries are cancelled in Looker, the branch restored, the temporary
+ * branch removed, and the validation rejects with `LOOKER_CI_CANCELLED`.
+ */
+export declare function cancelValidation(id: number): void
 
 /**
  * Client settings; every field is optional. `readEnv` layers `looker.ini` and `LOOKERSDK_*`

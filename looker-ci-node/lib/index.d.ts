@@ -135,8 +135,16 @@ export declare class LookerClient implements AsyncDisposable {
   me(params?: { fields?: string }): Promise<models.User>
   request(method: string, path: string, options: RequestOptions & { raw: true }): Promise<Buffer>
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
-  /** Run a validator of the CI gate; resolves to its result document (docs/ci.md). */
-  validate(validator: Validator, options: ValidateOptions): Promise<ValidationResult>
+  /**
+   * Run a validator of the CI gate; resolves to its result document (docs/ci.md). `signal`
+   * cancels it: running queries are cancelled in Looker, the branch is restored and the
+   * temporary branch removed, then the promise rejects with a `LookerCIError` of code
+   * `LOOKER_CI_CANCELLED` (its `cause` is the signal's reason).
+   */
+  validate(
+    validator: Validator,
+    options: ValidateOptions & { signal?: AbortSignal },
+  ): Promise<ValidationResult>
   /** Deploy the head of `branch`, or `commit`, of `project` to production. */
   deploy(target: { project: string; branch?: string; commit?: string }): Promise<void>
   /** Run a scheduled plan once now; resolves to the plan Looker ran. */

@@ -37,6 +37,31 @@ function apiKeyOf(key) {
   return { clientId: key.clientId, clientSecret: key.clientSecret }
 }
 
+/** Ids of `validate()` runs that an AbortSignal can cancel (`native.cancelValidation`). */
+let nextCancelId = 1
+
+/** `options.signal` apart from the validator options; anything but an AbortSignal is refused. */
+function splitSignal(options) {
+  if (options === null || typeof options !== 'object' || !('signal' in options)) {
+    return { signal: undefined, rest: options }
+  }
+  const { signal, ...rest } = options
+  if (signal === undefined || signal === null) return { signal: undefined, rest }
+  if (!(signal instanceof AbortSignal)) {
+    throw invalid('signal', `must be an AbortSignal (e.g. AbortSignal.timeout(ms)): got ${typeName(signal)}`)
+  }
+  return { signal, rest }
+}
+
+/** The rejection of a cancelled validation: code LOOKER_CI_CANCELLED, the signal's reason as cause. */
+function cancelled(signal, message) {
+  const error = new LookerCIError({ code: 'LOOKER_CI_CANCELLED', message })
+  if (signal.reason !== undefined) {
+    Object.defineProperty(error, 'cause', { value: signal.reason, configurable: true, writable: true })
+  }
+  return error
+}
+
 /** Which client's credentials function is running (see `LookerClient.#live`). */
 const providerScope = new AsyncLocalStorage()
 
@@ -188,12 +213,34 @@ class LookerClient {
    * Run a validator of the CI gate (`'lookml'`, `'sql'`, `'assert'`, `'content'`) with the
    * options of docs/ci.md, e.g. `validate('sql', { project: 'thelook', commit: sha })`. Resolves
    * to the result document; render it with `renderReport`. A commit is checked out on a
-   * temporary branch that is removed afterwards.
+   * temporary branch that is removed afterwards. `options.signal` (an AbortSignal) cancels the
+   * run: running queries are cancelled in Looker, the branch restored, the temporary branch
+   * removed, and the promise rejects with a `LookerCIError` of code `LOOKER_CI_CANCELLED`.
    */
   async validate(validator, options) {
-    const mapped = coreOptions(options)
-    const text = await callAsync(() => this.#live().validate(String(validator), mapped))
-    return parseReply('validate', text)
+    const { signal, rest } = splitSignal(options)
+    const mapped = coreOptions(rest)
+    if (signal === undefined) {
+      const text = await callAsync(() => this.#live().validate(String(validator), mapped, null))
+      return parseReply('validate', text)
+    }
+    if (signal.aborted) throw cancelled(signal, 'the validation was cancelled before it started')
+    const id = nextCancelId
+    nextCancelId = nextCancelId >= 0xffffffff ? 1 : nextCancelId + 1
+    const onAbort = () => native.cancelValidation(id)
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const text = await callAsync(() => this.#live().validate(String(validator), mapped, id))
+      return parseReply('validate', text)
+    } catch (error) {
+      // The signal's reason (an AbortError by default) is kept as the cause, as fetch() does.
+      if (error instanceof LookerCIError && error.code === 'LOOKER_CI_CANCELLED' && signal.aborted) {
+        throw cancelled(signal, error.message)
+      }
+      throw error
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
   }
 
   /** Deploy the head of `branch`, or `commit`, of `project` to production. */

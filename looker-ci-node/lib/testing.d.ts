@@ -49,6 +49,8 @@ export interface FakeProject {
   folders?: FakeFolder[]
   looks?: FakeLook[]
   dashboards?: FakeDashboard[]
+  /** The manifest's imports: `{ name }` a local_dependency, with `url` and `ref` a remote one. */
+  imports?: Array<{ name?: string; url?: string; ref?: string }>
 }
 
 export interface FakeModel {
@@ -220,6 +222,17 @@ export declare class FakeLooker implements AsyncDisposable {
   branches(): string[]
   /** The branch `userId` has checked out in the dev workspace, if any. */
   checkedOutBranch(userId: string | number): string | undefined
+  /**
+   * Add another project to the instance, one the main project imports (list it in the main
+   * project's `imports` as `{ name: id }`), or give it a new production commit; returns the sha.
+   */
+  addProject(project: FakeProject): string
+  /** Point `branch` of the other project `projectId` at a new commit holding `project`. */
+  createProjectBranch(projectId: string, branch: string, project: FakeProject): string
+  /** The branch names of the other project `projectId`, sorted. */
+  projectBranches(projectId: string): string[]
+  /** The branch `userId` has checked out of the other project `projectId`, if any. */
+  projectCheckedOutBranch(projectId: string, userId: string | number): string | undefined
   /** On `branch` (`'main'` is production), make `field` fail with this database message; returns the new sha. */
   breakField(branch: string, field: string, message: string): string
   breakJoin(branch: string, model: string, explore: string, view: string, message: string): string

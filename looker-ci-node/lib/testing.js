@@ -258,6 +258,39 @@ class FakeLooker {
     return this.#native.checkedOutBranch(userIdOf(userId, 'checkedOutBranch()')) ?? undefined
   }
 
+  /**
+   * Add another project to the instance (one the main project imports: list it in the main
+   * project's `imports` as `{ name: id }`), or give it a new production commit; returns the sha.
+   */
+  addProject(project) {
+    checkArgs('addProject()', ['project', 'object', project])
+    return call('addProject()', () => this.#native.addProject(project))
+  }
+
+  /** Point `branch` of the other project `projectId` at a new commit holding `project`. */
+  createProjectBranch(projectId, branch, project) {
+    checkArgs(
+      'createProjectBranch()',
+      ['projectId', 'string', projectId],
+      ['branch', 'string', branch],
+      ['project', 'object', project],
+    )
+    return call('createProjectBranch()', () => this.#native.createProjectBranch(projectId, branch, project))
+  }
+
+  /** The branch names of the other project `projectId`, sorted. */
+  projectBranches(projectId) {
+    checkArgs('projectBranches()', ['projectId', 'string', projectId])
+    return this.#native.projectBranches(projectId)
+  }
+
+  /** The branch `userId` has checked out of the other project `projectId`, if any. */
+  projectCheckedOutBranch(projectId, userId) {
+    checkArgs('projectCheckedOutBranch()', ['projectId', 'string', projectId])
+    const id = userIdOf(userId, 'projectCheckedOutBranch()')
+    return this.#native.projectCheckedOutBranch(projectId, id) ?? undefined
+  }
+
   /** On `branch`, make `field` (`view.field`) fail with this database message. */
   breakField(branch, field, message) {
     checkArgs('breakField()', ['branch', 'string', branch], ['field', 'string', field], ['message', 'string', message])

@@ -347,21 +347,38 @@ impl NativeClient {
 
     /// Run a validator of the CI gate; `options` holds `ValidateOptions` keys (snake_case, as
     /// `lib/index.js` maps them). Returns the result document as JSON text for `JSON.parse`.
+    /// `cancel_id`: `cancelValidation(cancel_id)` cancels the run (an `AbortSignal`).
     #[napi]
     pub async fn validate(
         &self,
         validator: String,
         options: serde_json::Value,
+        cancel_id: Option<u32>,
     ) -> napi::Result<String> {
+        let cancellation = cancel_id.map(crate::gate::cancellation);
         let run = async {
             let kind = gate::ValidatorKind::parse(&validator)?;
             let options = gate::ValidateOptions::from_json(options)?;
-            let result = gate::validate(&self.client, kind, &options).await?;
+            let progress = Arc::new(gate::Progress::new());
+            let cancelled = async {
+                match &cancellation {
+                    Some(cancellation) => cancellation.cancelled().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let env = |name: &str| std::env::var(name).ok();
+            let result =
+                gate::validate_with(&self.client, kind, &options, &progress, cancelled, env)
+                    .await?;
             serde_json::to_string(&result).map_err(|e| looker_ci_core::Error::Internal {
                 message: format!("the validation result could not be encoded: {e}"),
             })
         };
-        guarded("validate()", run).await
+        let outcome = guarded("validate()", run).await;
+        if let Some(id) = cancel_id {
+            crate::gate::forget(id);
+        }
+        outcome
     }
 
     #[napi]

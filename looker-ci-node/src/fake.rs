@@ -288,6 +288,40 @@ impl NativeFakeLooker {
     }
 
     #[napi]
+    pub fn add_project(&self, project: serde_json::Value) -> napi::Result<String> {
+        Ok(self.fake.add_project(project_from(project)?))
+    }
+
+    #[napi]
+    pub fn create_project_branch(
+        &self,
+        project_id: String,
+        branch: String,
+        project: serde_json::Value,
+    ) -> napi::Result<String> {
+        let project = project_from(project)?;
+        world(
+            "projectId",
+            self.fake
+                .create_project_branch(&project_id, &branch, project),
+        )
+    }
+
+    #[napi]
+    pub fn project_branches(&self, project_id: String) -> Vec<String> {
+        self.fake.project_branches(&project_id)
+    }
+
+    #[napi]
+    pub fn project_checked_out_branch(
+        &self,
+        project_id: String,
+        user_id: String,
+    ) -> Option<String> {
+        self.fake.project_checked_out_branch(&project_id, &user_id)
+    }
+
+    #[napi]
     pub fn break_field(
         &self,
         branch: String,

@@ -1,10 +1,66 @@
 //! The CI gate's module functions: report rendering and the `looker-ci` command.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+
 use looker_ci_core::gate::ValidationResult;
 use looker_ci_core::gate::report::{ReportFormat, render};
 use napi_derive::napi;
 
 use crate::errors::{invalid, to_js};
+
+/// A validation's cancellation, set by `cancelValidation(id)` (an `AbortSignal` of
+/// `validate()` firing) before or while the validation runs.
+#[derive(Default)]
+pub(crate) struct Cancellation {
+    cancelled: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Cancellation {
+    /// Completes once the validation is cancelled.
+    pub(crate) async fn cancelled(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.cancelled.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Cancellations by id, while their validation runs (or when cancelled before it started).
+static CANCELLATIONS: LazyLock<Mutex<HashMap<u32, Arc<Cancellation>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn cancellations() -> std::sync::MutexGuard<'static, HashMap<u32, Arc<Cancellation>>> {
+    // A panic never poisons shared state for good: the map stays usable.
+    CANCELLATIONS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The cancellation of validation `id`; `forget` it when the validation ends.
+pub(crate) fn cancellation(id: u32) -> Arc<Cancellation> {
+    Arc::clone(cancellations().entry(id).or_default())
+}
+
+pub(crate) fn forget(id: u32) {
+    cancellations().remove(&id);
+}
+
+/// Cancel validation `id` (`lib/index.js` calls it when the `AbortSignal` of `validate()`
+/// fires): its running queries are cancelled in Looker, the branch restored, the temporary
+/// branch removed, and the validation rejects with `LOOKER_CI_CANCELLED`.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn cancel_validation(id: u32) {
+    let cancellation = cancellation(id);
+    cancellation.cancelled.store(true, Ordering::SeqCst);
+    cancellation.notify.notify_waiters();
+}
 
 /// Render a validation result (its JSON text) as `json`, `junit`, `codequality`, `github`,
 /// `markdown` or `text`.

@@ -167,6 +167,78 @@ test('a commit is validated on a temporary branch that is removed', async (t) =>
   assert.equal((await client.validate('sql', { project: 'thelook' })).passed, true)
 })
 
+test('validate({ signal }): aborting cancels the queries in Looker and removes the branch', async (t) => {
+  const { fake, client } = await world(t)
+  const sha = fake.addCommit(fake.project())
+  fake.setQueryDuration(30)
+  const controller = new AbortController()
+  const running = client.validate('sql', { project: 'thelook', commit: sha, signal: controller.signal })
+  // Abort once queries run in the warehouse (a state polled, at most 3000 times).
+  for (let i = 0; i < 3000 && fake.warehouseCounters().running === 0; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  assert.ok(fake.warehouseCounters().running > 0, 'queries are running')
+  assert.equal(temporaryBranches(fake).length, 1)
+  controller.abort()
+  await assert.rejects(running, (error) => {
+    assert.ok(error instanceof LookerCIError)
+    assert.equal(error.code, 'LOOKER_CI_CANCELLED')
+    assert.equal(error.cause?.name, 'AbortError')
+    return true
+  })
+  assert.deepEqual(temporaryBranches(fake), [])
+  assert.ok(!(fake.checkedOutBranch(1) ?? '').startsWith('looker-ci-tmp-'))
+  const counters = fake.warehouseCounters()
+  assert.ok(counters.queriesCancelled >= 1, inspect(counters))
+  assert.equal(counters.running, 0)
+
+  // Already aborted: nothing starts.
+  fake.resetWarehouseCounters()
+  const requests = fake.counters()
+  await assert.rejects(
+    client.validate('sql', { project: 'thelook', signal: AbortSignal.abort() }),
+    (error) => error instanceof LookerCIError && error.code === 'LOOKER_CI_CANCELLED',
+  )
+  assert.deepEqual(fake.counters(), requests)
+  // Not a signal: a typed error naming it.
+  await assert.rejects(
+    client.validate('sql', { project: 'thelook', signal: 'soon' }),
+    (error) => error.code === 'LOOKER_CI_INVALID_ARGUMENT' && error.argument === 'signal',
+  )
+  // A signal that never fires changes nothing.
+  fake.setQueryDuration(0)
+  const result = await client.validate('sql', { project: 'thelook', signal: new AbortController().signal })
+  assert.equal(result.passed, true)
+})
+
+test('imported projects follow the validated branch', async (t) => {
+  const { fake, client } = await world(t)
+  const main = fake.project()
+  const users = main.views.find((v) => v.name === 'users')
+  main.views = main.views.filter((v) => v !== users)
+  main.imports = [{ name: 'shared_views' }]
+  fake.addProject({ name: 'shared_views', views: [users] })
+  fake.setProject(main)
+  fake.createBranch('feature', main)
+  const broken = { name: 'shared_views', views: [structuredClone(users)] }
+  withFieldError(broken, 'users.name', 'ERROR: column users.name does not exist')
+  fake.createProjectBranch('shared_views', 'feature', broken)
+  const result = await client.validate('sql', { project: 'thelook', branch: 'feature' })
+  assert.deepEqual([...new Set(result.findings.map((f) => f.field))], ['users.name'])
+  assert.deepEqual(
+    result.ref.imports?.map((i) => [i.project, i.kind, i.name]),
+    [['shared_views', 'branch', 'feature']],
+  )
+  const pinned = await client.validate('sql', {
+    project: 'thelook',
+    commit: fake.addCommit(main),
+    importRefs: { shared_views: 'main' },
+  })
+  assert.equal(pinned.passed, true)
+  assert.deepEqual(fake.projectBranches('shared_views').filter((b) => b.startsWith('looker-ci-tmp-')), [])
+  assert.ok(!(fake.projectCheckedOutBranch('shared_views', 1) ?? '').startsWith('looker-ci-tmp-'))
+})
+
 test('a branch is validated; without `develop` the error says so', async (t) => {
   const { fake, client } = await world(t)
   const feature = fake.project()

@@ -98,6 +98,13 @@ export async function gate(): Promise<void> {
   await client.validate('sql', { project: 'thelook', query_timeout: 60 })
   // @ts-expect-error not a validator
   await client.validate('sqll', { project: 'thelook' })
+  const cancellable = await client.validate('sql', { ...options, signal: AbortSignal.timeout(60_000) })
+  const imports: string[] = (cancellable.ref.imports ?? []).map((i) => `${i.project}@${i.name}`)
+  // @ts-expect-error a signal is an AbortSignal
+  await client.validate('sql', { project: 'thelook', signal: 'soon' })
+  await client.validate('sql', { project: 'thelook', commit: sha, importRefs: { shared: 'main' } })
+  fake.addProject({ name: 'shared', views: [] })
+  const sharedBranches: string[] = fake.projectBranches('shared')
   const junit: string = renderReport(result, 'junit')
   // @ts-expect-error not a report format
   renderReport(result, 'html')
