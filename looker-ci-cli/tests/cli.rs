@@ -149,6 +149,94 @@ async fn lookml_findings_fail_the_gate_and_land_in_every_report() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn path_prefix_puts_report_paths_under_the_repository_root() {
+    let fake = FakeLooker::start().await.unwrap();
+    let scratch = Scratch::new("prefix");
+    fake.add_lookml_error("Unknown view `userz`");
+    let (json, junit, quality) = (
+        scratch.path("lookml.json"),
+        scratch.path("lookml.xml"),
+        scratch.path("quality.json"),
+    );
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &[
+            "lookml",
+            "--project",
+            "thelook",
+            "--path-prefix",
+            "./analytics/looker/",
+            "--github",
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--codequality",
+            quality.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let issues: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&quality).unwrap()).unwrap();
+    assert_eq!(
+        issues[0]["location"]["path"],
+        "analytics/looker/views/orders.view.lkml"
+    );
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("analytics/looker/views/orders.view.lkml")
+    );
+    assert!(
+        text(&out.stdout).contains("file=analytics/looker/views/orders.view.lkml"),
+        "{}",
+        text(&out.stdout)
+    );
+    // The JSON document keeps project-relative paths and records the prefix.
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(document["findings"][0]["file"], "views/orders.view.lkml");
+    assert_eq!(document["path_prefix"], "analytics/looker");
+    // `merge` applies the recorded prefix, and a flag overrides it.
+    let merged = scratch.path("merged.json");
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &[
+            "merge",
+            json.to_str().unwrap(),
+            "--path-prefix",
+            "lookml",
+            "--codequality",
+            merged.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let issues: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert_eq!(
+        issues[0]["location"]["path"],
+        "lookml/views/orders.view.lkml"
+    );
+
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &["lookml", "--project", "thelook", "--path-prefix", "../up"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`../up`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_input_is_a_configuration_error_that_names_it() {
     let fake = FakeLooker::start().await.unwrap();
     let scratch = Scratch::new("bad");

@@ -37,6 +37,11 @@ export interface ValidateOptions {
    * the merge request's source branch) when it has that branch, else its production branch.
    */
   importRefs?: Record<string, string>
+  /**
+   * The Looker project's directory in the repository (`looker/`): `renderReport` puts it before
+   * file paths in Code Quality, JUnit and GitHub annotations, as GitLab and GitHub link them.
+   */
+  pathPrefix?: string
 }
 
 export interface Finding {
@@ -110,6 +115,8 @@ export interface ValidationResult {
   explores?: CheckedExplore[]
   shard?: { index: number; total: number }
   incremental_target?: string
+  /** The Looker project's directory in the repository, as given with `pathPrefix`. */
+  path_prefix?: string
 }
 
 /** Render a result as JSON, JUnit XML, GitLab Code Quality, GitHub annotations, Markdown or text. */

@@ -26,6 +26,7 @@ const OPTION_NAMES = {
   excludePersonal: 'exclude_personal',
   incremental: 'incremental',
   importRefs: 'import_refs',
+  pathPrefix: 'path_prefix',
 }
 
 function invalidOption(key) {

@@ -102,7 +102,7 @@ export async function gate(): Promise<void> {
   const imports: string[] = (cancellable.ref.imports ?? []).map((i) => `${i.project}@${i.name}`)
   // @ts-expect-error a signal is an AbortSignal
   await client.validate('sql', { project: 'thelook', signal: 'soon' })
-  await client.validate('sql', { project: 'thelook', commit: sha, importRefs: { shared: 'main' } })
+  await client.validate('sql', { project: 'thelook', commit: sha, importRefs: { shared: 'main' }, pathPrefix: 'looker/' })
   fake.addProject({ name: 'shared', views: [] })
   const sharedBranches: string[] = fake.projectBranches('shared')
   const junit: string = renderReport(result, 'junit')

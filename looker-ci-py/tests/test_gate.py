@@ -271,6 +271,24 @@ def test_reports_render_the_result(fake: FakeLooker, client: looker_ci.LookerCli
         render_report({"passed": True}, "junit")  # type: ignore[typeddict-item]
 
 
+def test_path_prefix_names_files_from_the_repository_root(
+    fake: FakeLooker, client: looker_ci.LookerClient
+) -> None:
+    fake.break_field("main", "orders.status", BROKEN)
+    result = client.validate("sql", project="thelook", path_prefix="./looker/")
+    assert result["path_prefix"] == "looker"
+    assert {f["file"] for f in result["findings"]} == {"views/orders.view.lkml"}
+    quality = json.loads(render_report(result, "codequality"))
+    assert quality[0]["location"]["path"] == "looker/views/orders.view.lkml"
+    assert render_report(result, "github").startswith(
+        "::error file=looker/views/orders.view.lkml,line=8"
+    )
+    assert "looker/views/orders.view.lkml" in render_report(result, "junit")
+    with pytest.raises(errors.InvalidArgumentError) as raised:
+        client.validate("sql", project="thelook", path_prefix="/abs/looker")
+    assert raised.value.argument == "path_prefix"
+
+
 # Which code is validated
 
 

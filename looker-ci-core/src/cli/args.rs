@@ -126,6 +126,11 @@ pub(crate) struct ReportArgs {
     /// Print GitHub Actions annotations (default: on when GITHUB_ACTIONS=true).
     #[arg(long)]
     pub github: bool,
+    /// The Looker project's directory in the repository (e.g. `looker/`): Code Quality, JUnit
+    /// and GitHub annotations name files from the repository root, as GitLab and GitHub link
+    /// them (the JSON document keeps them relative to the Looker project and records the prefix).
+    #[arg(long, value_name = "DIR")]
+    pub path_prefix: Option<String>,
     /// Print only the summary line, no finding details and no progress.
     #[arg(long, short)]
     pub quiet: bool,

@@ -327,6 +327,9 @@ fn options_from(args: &ValidateArgs) -> Result<ValidateOptions> {
     if a.incremental.is_some() {
         options.incremental = a.incremental.clone();
     }
+    if a.reports.path_prefix.is_some() {
+        options.path_prefix = a.reports.path_prefix.clone();
+    }
     for pin in &a.import_refs {
         let (project, reference) = pin
             .split_once('=')
@@ -403,6 +406,16 @@ fn merge(inputs: &[std::path::PathBuf], reports: &ReportArgs) -> Result<u8> {
 
 /// Write the reports, print the summary, and give the exit code of the result.
 fn finish(result: &ValidationResult, reports: &ReportArgs) -> Result<u8> {
+    let prefixed;
+    let result = match &reports.path_prefix {
+        Some(prefix) => {
+            let mut with_prefix = result.clone();
+            with_prefix.path_prefix = gate::options::normalize_path_prefix(prefix)?;
+            prefixed = with_prefix;
+            &prefixed
+        }
+        None => result,
+    };
     for (path, format) in [
         (&reports.json, ReportFormat::Json),
         (&reports.junit, ReportFormat::Junit),

@@ -114,6 +114,12 @@ async fn run(
         .map(options::parse_shard)
         .transpose()?;
     result.incremental_target = options.incremental.clone();
+    result.path_prefix = options
+        .path_prefix
+        .as_deref()
+        .map(options::normalize_path_prefix)
+        .transpose()?
+        .flatten();
 
     catalog::check_project(client, &options.project).await?;
     // One cancellation for every step: a completed cancel is never polled again (each step

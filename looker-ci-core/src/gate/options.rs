@@ -61,6 +61,10 @@ pub struct ValidateOptions {
     /// pin an import follows: the branch of the validated branch's name when it has one, else
     /// its production branch.
     pub import_refs: BTreeMap<String, String>,
+    /// The Looker project's directory in the repository, relative to its root (`looker/`):
+    /// Code Quality, JUnit and GitHub annotations name files from the repository root, as GitLab
+    /// and GitHub link them (every validator; reports only).
+    pub path_prefix: Option<String>,
 }
 
 impl Default for ValidateOptions {
@@ -84,6 +88,7 @@ impl Default for ValidateOptions {
             exclude_personal: false,
             incremental: None,
             import_refs: BTreeMap::new(),
+            path_prefix: None,
         }
     }
 }
@@ -173,6 +178,9 @@ impl ValidateOptions {
                 );
             }
         }
+        if let Some(prefix) = &self.path_prefix {
+            normalize_path_prefix(prefix)?;
+        }
         if !self.import_refs.is_empty() && self.branch.is_none() && self.commit.is_none() {
             return bad(
                 "import_refs",
@@ -192,6 +200,35 @@ impl ValidateOptions {
             .and_then(Severity::parse)
             .unwrap_or(Severity::Warning)
     }
+}
+
+/// A path prefix as the reports use it: relative to the repository root, `/`-separated, without
+/// `./` in front or `/` behind; `None` for the root itself (`""`, `.`, `./`).
+pub fn normalize_path_prefix(text: &str) -> Result<Option<String>> {
+    let trimmed = text.trim();
+    let bad = |why: &str| {
+        Err(Error::invalid_argument(
+            "path_prefix",
+            format!(
+                "`{trimmed}` {why}: give the Looker project's directory relative to the \
+                 repository root, e.g. --path-prefix looker/"
+            ),
+        ))
+    };
+    if trimmed.starts_with('/') || trimmed.contains('\\') || trimmed.get(1..2) == Some(":") {
+        return bad("is not a relative path with `/` separators");
+    }
+    let segments: Vec<&str> = trimmed
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if segments.contains(&"..") {
+        return bad("leaves the repository (`..`)");
+    }
+    if segments.iter().any(|s| s.chars().any(char::is_control)) {
+        return bad("holds a control character");
+    }
+    Ok((!segments.is_empty()).then(|| segments.join("/")))
 }
 
 /// `I/N` with 1 <= I <= N.
@@ -239,5 +276,27 @@ mod tests {
             assert!(ValidateOptions::from_json(bad.clone()).is_err(), "{bad}");
         }
         assert_eq!(parse_shard("2/4").unwrap(), Shard { index: 2, total: 4 });
+        for (given, expected) in [
+            ("looker/", Some("looker")),
+            ("./analytics//looker", Some("analytics/looker")),
+            ("./", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                normalize_path_prefix(given).unwrap().as_deref(),
+                expected,
+                "{given}"
+            );
+        }
+        for bad in [
+            "/abs/looker",
+            "../elsewhere",
+            "a/../../b",
+            "C:/looker",
+            "win\\path",
+        ] {
+            let err = normalize_path_prefix(bad).unwrap_err().to_string();
+            assert!(err.contains("path_prefix") && err.contains(bad), "{err}");
+        }
     }
 }

@@ -378,6 +378,11 @@ pub struct ValidationResult {
     /// The target ref compared against in incremental mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental_target: Option<String>,
+    /// Where the Looker project lives in the repository (`looker/`): Code Quality, JUnit and
+    /// GitHub annotations put it before each finding's `file`, which stays relative to the
+    /// Looker project's root here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
 }
 
 impl ValidationResult {
@@ -397,6 +402,7 @@ impl ValidationResult {
             explores: Vec::new(),
             shard: None,
             incremental_target: None,
+            path_prefix: None,
         }
     }
 

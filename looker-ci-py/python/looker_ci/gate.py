@@ -37,6 +37,7 @@ class ValidateOptions(TypedDict, total=False):
     exclude_personal: bool
     incremental: str | None
     import_refs: dict[str, str]
+    path_prefix: str | None
 
 
 class Finding(TypedDict, total=False):
@@ -122,6 +123,7 @@ class ValidationResult(_ValidationResultRequired, total=False):
     explores: list[CheckedExplore]
     shard: Shard
     incremental_target: str
+    path_prefix: str
 
 
 def render_report(result: ValidationResult, format: ReportFormat) -> str:

@@ -40,10 +40,11 @@ pub fn render(result: &ValidationResult) -> String {
 /// All results' findings in one array.
 pub fn render_many(results: &[ValidationResult]) -> String {
     let mut fingerprints = HashSet::new();
+    let results: Vec<_> = results.iter().map(super::with_repository_paths).collect();
     let issues: Vec<Issue> = results
         .iter()
-        .flat_map(|r| r.findings.iter().map(move |f| (r.validator, f)))
-        .map(|(validator, finding)| issue(validator, finding, &mut fingerprints))
+        .flat_map(|r| r.findings.iter().map(move |f| (r.as_ref(), f)))
+        .map(|(result, finding)| issue(result, finding, &mut fingerprints))
         .collect();
     let mut text = serde_json::to_string_pretty(&issues).expect("issues serialize to JSON");
     text.push('\n');
@@ -60,7 +61,8 @@ pub fn severity_name(severity: Severity) -> &'static str {
     }
 }
 
-fn issue(validator: ValidatorKind, finding: &Finding, seen: &mut HashSet<String>) -> Issue {
+fn issue(result: &ValidationResult, finding: &Finding, seen: &mut HashSet<String>) -> Issue {
+    let validator = result.validator;
     // Findings that differ only in line or SQL share a fingerprint, and GitLab keeps one issue
     // per fingerprint: later ones get the occurrence number, which is stable while the order is.
     let base = finding.fingerprint(validator);
@@ -73,7 +75,9 @@ fn issue(validator: ValidatorKind, finding: &Finding, seen: &mut HashSet<String>
 
     let path = match (&finding.file, &finding.model) {
         (Some(file), _) if !file.trim().is_empty() => file.clone(),
-        (_, Some(model)) if !model.trim().is_empty() => format!("{model}.model.lkml"),
+        (_, Some(model)) if !model.trim().is_empty() => {
+            super::repository_path(result, &format!("{model}.model.lkml"))
+        }
         _ => "looker-ci".to_string(),
     };
     Issue {

@@ -8,6 +8,7 @@ use crate::gate::result::{Finding, Severity, ValidationResult};
 
 /// One command line per finding.
 pub fn render(result: &ValidationResult) -> String {
+    let result = &*super::with_repository_paths(result);
     let mut out = String::new();
     for finding in &result.findings {
         out.push_str(&command(result, finding));

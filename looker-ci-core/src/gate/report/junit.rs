@@ -18,7 +18,10 @@ pub fn render(result: &ValidationResult) -> String {
 
 /// One `<testsuites>` with a `<testsuite>` per result.
 pub fn render_many(results: &[ValidationResult]) -> String {
-    let suites: Vec<Suite> = results.iter().map(suite).collect();
+    let suites: Vec<Suite> = results
+        .iter()
+        .map(|r| suite(&super::with_repository_paths(r)))
+        .collect();
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
     let failures: usize = suites.iter().map(Suite::failures).sum();
     let time: f64 = suites.iter().map(|s| s.time).sum();

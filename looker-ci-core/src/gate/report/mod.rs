@@ -8,6 +8,7 @@ pub mod junit;
 pub mod markdown;
 pub mod text;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -117,6 +118,35 @@ pub fn render_many(results: &[ValidationResult], format: ReportFormat) -> String
         ReportFormat::Markdown => markdown::render_many(results),
         ReportFormat::Text => text::render_many(results),
     }
+}
+
+/// `path` under the result's `path_prefix` (GitLab and GitHub link files from the repository
+/// root; LookML paths are relative to the Looker project's root).
+pub(crate) fn repository_path(result: &ValidationResult, path: &str) -> String {
+    match result.path_prefix.as_deref().map(|p| p.trim_matches('/')) {
+        Some(prefix) if !prefix.is_empty() => {
+            format!(
+                "{prefix}/{}",
+                path.trim_start_matches("./").trim_start_matches('/')
+            )
+        }
+        _ => path.to_owned(),
+    }
+}
+
+/// `result` with every finding's `file` under its `path_prefix`, for the reports that link files
+/// (Code Quality, JUnit, GitHub annotations).
+pub(crate) fn with_repository_paths(result: &ValidationResult) -> Cow<'_, ValidationResult> {
+    if result.path_prefix.as_deref().is_none_or(str::is_empty) {
+        return Cow::Borrowed(result);
+    }
+    let mut owned = result.clone();
+    for finding in &mut owned.findings {
+        if let Some(file) = finding.file.as_mut().filter(|f| !f.trim().is_empty()) {
+            *file = repository_path(result, file);
+        }
+    }
+    Cow::Owned(owned)
 }
 
 /// `production`, `branch feature-x`, `commit 4f2a9c1`: which code was validated.
