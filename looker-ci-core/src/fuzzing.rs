@@ -40,11 +40,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("secrets_manager_reply", secrets_manager_reply),
     ("identity_token", identity_token),
     ("looker_reply", looker_reply),
-    // JWT/JWKS: the signature check and the JWKS document of `credentials/jwks.rs`, and the
-    // Okta replies of `credentials/okta.rs` (token reply, error reply, discovery document) get
-    // their entry points here, with the in-house `jwt` module that replaces jsonwebtoken:
-    // ("jwks", jwks), ("okta_reply", okta_reply). Until then `identity_token` covers the
-    // claims decoding every token (the CI token, an Okta access token) goes through.
+    ("jwks", jwks),
+    ("okta_reply", okta_reply),
 ];
 
 fn text(data: &[u8]) -> Cow<'_, str> {
@@ -234,4 +231,63 @@ pub fn raw_reply(operation_id: &str, content_type: &str, body: &[u8]) -> Option<
         content_type.to_ascii_lowercase(),
         bytes::Bytes::copy_from_slice(body),
     ))
+}
+
+/// A JWK set and a token to verify with it, and a PEM private key: the input up to its first
+/// newline is the JWKS document, the rest the compact token; the whole input is also read as a
+/// PEM key for both signing algorithms (the PEM and DER readers of the Okta key).
+pub fn jwks(data: &[u8]) {
+    use crate::credentials::jwt::keys::{SigningAlgorithm, SigningKey};
+    use crate::credentials::jwt::verify::{ClaimRules, JwkSet, verify_signature};
+    use crate::credentials::jwt::{Claims, Header};
+    for algorithm in [SigningAlgorithm::RS256, SigningAlgorithm::ES256] {
+        let _ = SigningKey::from_pem(data, algorithm);
+    }
+    let text = text(data);
+    let (document, token) = text.split_once('\n').unwrap_or((&text, ""));
+    let keys: Option<JwkSet> = serde_json::from_str(document).ok();
+    let (Ok(header), Ok(claims)) = (Header::decode(token), Claims::decode(token)) else {
+        return;
+    };
+    if let Some(keys) = keys {
+        for key in keys.keys.iter().chain(keys.find(header.kid.as_deref())) {
+            let _ = verify_signature(token, &header, key);
+        }
+    }
+    for now_secs in [0, 1_700_000_000, u64::MAX] {
+        let rules = ClaimRules {
+            now_secs,
+            leeway_secs: 30,
+            issuer: Some("https://gitlab.example.com"),
+            audience: Some("sts.amazonaws.com"),
+        };
+        let _ = rules.check(&claims);
+    }
+}
+
+/// An Okta reply: the first byte picks the status, the rest is the body, read as a token reply,
+/// an OAuth error reply and a discovery document.
+pub fn okta_reply(data: &[u8]) {
+    use crate::credentials::okta::{
+        ClientAuth, OktaConfig, OktaTokenSource, TokenEndpoint, token_endpoint_from,
+    };
+    static SOURCE: std::sync::OnceLock<OktaTokenSource> = std::sync::OnceLock::new();
+    let source = SOURCE.get_or_init(|| {
+        let config = OktaConfig {
+            endpoint: TokenEndpoint::TokenUrl("https://example.okta.com/oauth2/v1/token".into()),
+            client_id: "fuzz".into(),
+            auth: ClientAuth::ClientSecretBasic(SecretString::from("unused")),
+            scopes: None,
+            audience: None,
+            token_exchange: false,
+        };
+        OktaTokenSource::new(config, None, reqwest::Client::new())
+    });
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let status = [200u16, 400, 401, 403, 429, 500][usize::from(selector) % 6];
+    let _ = source.parse_token(body);
+    let _ = source.explain(status, body);
+    let _ = token_endpoint_from(body);
 }

@@ -164,10 +164,6 @@ impl OktaTokenSource {
 
     /// One discovery document's `token_endpoint`, or what went wrong, in words.
     async fn fetch_token_endpoint(&self, url: &str) -> std::result::Result<String, String> {
-        #[derive(serde::Deserialize)]
-        struct Discovery {
-            token_endpoint: Option<String>,
-        }
         let reply = self
             .http
             .get(url)
@@ -186,12 +182,7 @@ impl OktaTokenSource {
                 "bad reply: the body could not be read".to_owned()
             }
         })?;
-        let discovery: Discovery = serde_json::from_slice(&body)
-            .map_err(|_| "bad reply: not a JSON discovery document".to_owned())?;
-        discovery
-            .token_endpoint
-            .filter(|e| !e.trim().is_empty())
-            .ok_or_else(|| "bad reply: no token_endpoint in the document".to_owned())
+        token_endpoint_from(&body)
     }
 
     fn client_assertion(
@@ -352,7 +343,7 @@ impl OktaTokenSource {
             })
     }
 
-    fn parse_token(&self, body: &[u8]) -> Result<Expiring<IdentityToken>> {
+    pub(crate) fn parse_token(&self, body: &[u8]) -> Result<Expiring<IdentityToken>> {
         let reply: TokenReply =
             serde_json::from_slice(body).map_err(|_| fail("the token reply is not JSON".into()))?;
         let token = reply
@@ -372,7 +363,7 @@ impl OktaTokenSource {
         })
     }
 
-    fn explain(&self, status: u16, body: &[u8]) -> Error {
+    pub(crate) fn explain(&self, status: u16, body: &[u8]) -> Error {
         let parsed: Option<OAuthError> = serde_json::from_slice(body).ok();
         let code = parsed
             .as_ref()
@@ -467,6 +458,20 @@ impl IdentityTokenSource for OktaTokenSource {
 }
 
 /// Whether `url` has the scheme, host and port of `base`.
+/// The `token_endpoint` a discovery document names; the error says what is wrong with it.
+pub(crate) fn token_endpoint_from(body: &[u8]) -> std::result::Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Discovery {
+        token_endpoint: Option<String>,
+    }
+    let discovery: Discovery = serde_json::from_slice(body)
+        .map_err(|_| "bad reply: not a JSON discovery document".to_owned())?;
+    discovery
+        .token_endpoint
+        .filter(|e| !e.trim().is_empty())
+        .ok_or_else(|| "bad reply: no token_endpoint in the document".to_owned())
+}
+
 fn same_origin(url: &str, base: &str) -> bool {
     match (url::Url::parse(url), url::Url::parse(base)) {
         (Ok(a), Ok(b)) => a.origin() == b.origin(),
