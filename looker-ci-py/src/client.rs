@@ -370,7 +370,23 @@ impl NativeClient {
         let (kind, options) = gate_request(validator, options_json)?;
         let client = self.client.clone();
         awaitable::future_into_py(py, "validate()", async move {
-            let result = gate::validate(&client, kind, &options).await?;
+            // Cancelling the awaitable drops this future, and with it `stop`: the validation runs
+            // as a task of its own so that it still cancels its queries in Looker and restores
+            // the branch then (as the blocking `validate` does on Ctrl-C).
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(async move {
+                let progress = Arc::new(gate::Progress::new());
+                let cancelled = async move {
+                    let _ = stopped.await;
+                };
+                let env = |name: &str| std::env::var(name).ok();
+                gate::validate_with(&client, kind, &options, &progress, cancelled, env).await
+            });
+            let joined = task.await;
+            drop(stop);
+            let result = joined.map_err(|e| looker_ci_core::Error::Internal {
+                message: format!("the validation stopped unexpectedly: {e}"),
+            })??;
             to_json(&result).map(Json)
         })
     }

@@ -100,6 +100,9 @@ async def test_async_validation_cancelled_restores_the_branch(fake: FakeLooker) 
         while temporary_branches(fake) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert temporary_branches(fake) == []
+        # The queries the cancelled task had started were cancelled in Looker too.
+        counters = fake.warehouse_counters()
+        assert counters["queries_cancelled"] >= 1 and counters["running"] == 0, counters
         fake.set_query_duration(0)
         assert (await client.validate("lookml", project="thelook"))["passed"]
 
