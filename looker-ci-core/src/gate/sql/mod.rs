@@ -88,8 +88,10 @@ pub async fn validate_sql(
             return Err(crate::Error::invalid_argument(
                 "incremental",
                 format!(
-                    "the SQL validator compares with `production`, not `{other}`: \
-                     give --incremental production"
+                    "the SQL validator compares with `production`, not `{other}`: Looker \
+                     keeps one checked-out dev branch per API user and project, so `{other}` \
+                     cannot be queried beside the code under test (production has a workspace \
+                     of its own); give --incremental production"
                 ),
             ));
         }
