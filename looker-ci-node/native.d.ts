@@ -167,6 +167,12 @@ export interface CredentialReport {
   summary: string
 }
 
+/**
+ * One core error of each variant (every field set), each as the message `lib/errors.js` turns
+ * into a `LookerCIError`: the test that every error field reaches JS reads them. Not public API.
+ */
+export declare function errorSamples(): Array<string>
+
 export interface FakeCounters {
   logins: number
   sudoLogins: number

@@ -9,6 +9,11 @@
 //! table (like the Python and Node bindings) does not compile it. Everything of the core is
 //! re-exported here: one dependency is enough.
 //!
+//! Models are plain structs: build a request body with `..Default::default()`, so that a field a
+//! new Looker release adds keeps your code compiling. What looker-ci hands back (`ApiError`,
+//! `Stats`, reports, findings) is `#[non_exhaustive]`: read it by field or destructure it with
+//! `..`; enums that will grow need a `_` arm in a `match`.
+//!
 //! ```no_run
 //! use looker_ci_api::prelude::*;
 //!

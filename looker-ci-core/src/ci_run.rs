@@ -10,6 +10,7 @@ use crate::settings::Environment;
 /// The CI system a run belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum CiSystem {
     GitLab,
     GitHub,
@@ -18,6 +19,7 @@ pub enum CiSystem {
 /// One CI run: which project, pipeline and job. Every field is an identifier the CI system shows
 /// in its own UI; none is a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CiRun {
     pub system: CiSystem,
     /// GitLab `CI_PROJECT_PATH` (`group/project`) or GitHub `GITHUB_REPOSITORY` (`owner/repo`).

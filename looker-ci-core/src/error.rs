@@ -13,6 +13,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A reply from Looker with a non-success HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// HTTP status code.
     pub status: u16,
@@ -36,6 +37,7 @@ pub struct ApiError {
 
 /// One invalid field of a request, as Looker's 422 reply names it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub struct FieldError {
     #[serde(default)]
     pub field: String,

@@ -44,6 +44,7 @@ pub(crate) struct Counters {
 
 /// A snapshot of a client's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Successful logins (API key or sudo) made by this client.
     pub logins: u64,

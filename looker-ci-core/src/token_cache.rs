@@ -44,6 +44,7 @@ pub struct Expiring<T> {
 
 /// A value handed out by the cache, with the generation it belongs to (for [`TokenCache::invalidate`]).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Cached<T> {
     pub value: T,
     pub generation: u64,

@@ -670,18 +670,28 @@ async fn tasks_beyond_the_concurrency_limit_wait_their_turn() {
     tokio::time::advance(Duration::from_secs(20)).await;
     let last = multi_results(&client, &ids).await;
     assert!(statuses(&last).iter().all(|s| s == "complete"), "{last}");
-    let counters = fake.warehouse_counters();
+    // Counters are `#[non_exhaustive]`: read outside the crate by destructuring with `..`.
+    let WarehouseCounters {
+        queries_run,
+        queries_cancelled,
+        query_tasks_created,
+        queries_created,
+        max_running,
+        max_running_per_user,
+        running,
+        ..
+    } = fake.warehouse_counters();
     assert_eq!(
-        counters,
-        WarehouseCounters {
-            queries_run: 7,
-            queries_cancelled: 0,
-            query_tasks_created: 7,
-            queries_created: 7,
-            max_running: 3,
-            max_running_per_user: 3,
-            running: 0,
-        }
+        (
+            queries_run,
+            queries_cancelled,
+            query_tasks_created,
+            queries_created,
+            max_running,
+            max_running_per_user,
+            running
+        ),
+        (7, 0, 7, 7, 3, 3, 0)
     );
 }
 

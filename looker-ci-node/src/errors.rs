@@ -2,6 +2,7 @@
 //! details; `lib/errors.js` turns them into `LookerCIError`s with a `code` and fields.
 
 use napi::Status;
+use napi_derive::napi;
 
 /// The marker `lib/errors.js` looks for.
 const MARKER: &str = "LOOKER_CI_ERROR:";
@@ -11,6 +12,17 @@ pub fn to_js(error: looker_ci_core::Error) -> napi::Error {
         Status::GenericFailure,
         format!("{MARKER}{}", error.details()),
     )
+}
+
+/// One core error of each variant (every field set), each as the message `lib/errors.js` turns
+/// into a `LookerCIError`: the test that every error field reaches JS reads them. Not public API.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn error_samples() -> Vec<String> {
+    looker_ci_core::testing::error_samples()
+        .into_iter()
+        .map(|error| to_js(error).reason)
+        .collect()
 }
 
 pub fn invalid(argument: &str, message: impl Into<String>) -> napi::Error {

@@ -39,6 +39,16 @@ fn render_report(result_json: &str, format: &str) -> PyResult<String> {
     Ok(render(&result, format))
 }
 
+/// The details of one core error of each variant (every field set), as `looker_ci.errors`
+/// receives them: the test that every error field reaches Python reads them. Not public API.
+#[pyfunction]
+fn error_samples() -> Vec<convert::Json> {
+    looker_ci_core::testing::error_samples()
+        .iter()
+        .map(|error| convert::Json(error.details()))
+        .collect()
+}
+
 /// Run the `looker-ci` command with `argv` (program name first); returns its exit code.
 #[pyfunction]
 fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
@@ -62,6 +72,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(refresh_logging, m)?)?;
     m.add_function(wrap_pyfunction!(render_report, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(error_samples, m)?)?;
     // Results of async calls still being handed to an event loop get the GIL before the
     // interpreter finalizes (see `awaitable`).
     let hook = wrap_pyfunction!(awaitable::wait_for_deliveries, m)?;

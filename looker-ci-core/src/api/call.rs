@@ -121,6 +121,7 @@ pub(crate) fn build_call(op: &Operation, mut args: Map<String, Value>) -> Result
 /// The undecoded reply of an operation, for callers that build their own objects from the bytes
 /// (the Python binding builds Python objects straight from them).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RawReply {
     op: &'static Operation,
     content_type: String,

@@ -20,6 +20,7 @@ pub enum Location {
 
 /// The JSON type the spec gives a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParamKind {
     String,
     Integer,
@@ -30,6 +31,7 @@ pub enum ParamKind {
 
 /// One path or query parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Param {
     pub name: &'static str,
     pub location: Location,
@@ -39,6 +41,7 @@ pub struct Param {
 
 /// How the request body is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BodyKind {
     Json,
     Text,
@@ -47,6 +50,7 @@ pub enum BodyKind {
 
 /// One request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Body {
     pub kind: BodyKind,
     pub required: bool,
@@ -54,6 +58,7 @@ pub struct Body {
 
 /// The spec's `x-looker-status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Stability {
     Stable,
     Beta,
@@ -63,6 +68,7 @@ pub enum Stability {
 
 /// One operation of the Looker API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Operation {
     /// The spec's `operationId`, e.g. `lookml_model_explore`.
     pub id: &'static str,

@@ -29,6 +29,7 @@ pub const DEFAULT_AWS_AUDIENCE: &str = "sts.amazonaws.com";
 
 /// Which source the chain chose and why, plus what it passed over. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CredentialReport {
     /// Provider name (`settings`, `aws-secrets-manager`, or a custom provider's name).
     pub source: String,

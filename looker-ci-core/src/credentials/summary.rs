@@ -45,6 +45,7 @@ pub const SHOWN_CLAIMS: &[&str] = &[
 
 /// The identity behind a client, as facts.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct IdentitySummary {
     /// The credential source (`settings`, `aws-secrets-manager`, `okta`, or a custom provider).
     pub source: String,
@@ -61,12 +62,14 @@ pub struct IdentitySummary {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct SkippedSource {
     pub source: String,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct CiTokenSummary {
     /// Where it is read: `env:LOOKER_ID_TOKEN`, `file:/path`, `github-actions`.
     pub from: String,
@@ -78,6 +81,7 @@ pub struct CiTokenSummary {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct AwsSummary {
     pub role_arn: String,
     /// The STS session name (CloudTrail shows it; it carries the CI job id).
@@ -89,6 +93,7 @@ pub struct AwsSummary {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct OktaSummary {
     pub client_id: String,
     pub scopes: Option<String>,

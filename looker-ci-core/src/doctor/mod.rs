@@ -77,6 +77,7 @@ impl DoctorOptions {
 /// The area a finding belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Area {
     Identity,
     Secrets,
@@ -87,6 +88,7 @@ pub enum Area {
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Level {
     /// A fact shown for the record.
     Note,
@@ -98,6 +100,7 @@ pub enum Level {
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Finding {
     pub area: Area,
     pub level: Level,
@@ -110,6 +113,7 @@ pub struct Finding {
 
 /// One role of the API user, as Looker reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RoleSummary {
     pub name: String,
     pub permission_set: String,
@@ -120,6 +124,7 @@ pub struct RoleSummary {
 
 /// The Looker user the API key logs in as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct LookerUser {
     pub id: String,
     pub roles: Vec<RoleSummary>,
@@ -127,6 +132,7 @@ pub struct LookerUser {
 
 /// The doctor's report: what it saw and what it found.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct DoctorReport {
     pub format_version: u32,
     /// No finding is an error.

@@ -19,6 +19,7 @@ pub struct Progress {
 
 /// A snapshot of [`Progress`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ProgressSnapshot {
     /// Explores (or tests) to check.
     pub total: u64,

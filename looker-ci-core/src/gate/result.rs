@@ -10,6 +10,7 @@ pub const RESULT_FORMAT_VERSION: u32 = 1;
 /// Which validator produced a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ValidatorKind {
     Lookml,
     Sql,
@@ -45,6 +46,7 @@ impl ValidatorKind {
 /// How serious a finding is, in Looker's LookML-validation vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     Info,
     Warning,
@@ -77,6 +79,7 @@ impl Severity {
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FindingScope {
     /// A LookML validation error (file and line).
     Lookml,
@@ -95,6 +98,7 @@ pub enum FindingScope {
 
 /// Which code a result was validated against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GitRefValidated {
     /// `production`, `branch` or `commit`.
     pub kind: String,
@@ -122,6 +126,7 @@ impl GitRefValidated {
 
 /// An imported project's code during a validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImportedRef {
     /// The imported project's id.
     pub project: String,
@@ -138,6 +143,7 @@ pub struct ImportedRef {
 
 /// One problem found. Fields that do not apply to a validator are left out of the JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Finding {
     pub severity: Severity,
     pub scope: FindingScope,
@@ -301,6 +307,7 @@ impl Finding {
 
 /// What was checked, in numbers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Counts {
     /// Explores whose SQL was run (SQL) or whose tests were run (assert).
     #[serde(default)]
@@ -336,6 +343,7 @@ pub struct Counts {
 
 /// One explore and how its check went (SQL and assert validators).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CheckedExplore {
     pub model: String,
     pub explore: String,
@@ -359,6 +367,7 @@ pub struct Shard {
 
 /// The structured result of one validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ValidationResult {
     /// Always [`RESULT_FORMAT_VERSION`] for documents this version writes.
     pub format_version: u32,

@@ -3,6 +3,7 @@
 
 mod content;
 mod controls;
+mod errors;
 mod fake_looker;
 mod fields;
 mod fixtures;
@@ -18,6 +19,7 @@ mod state;
 mod warehouse;
 mod world;
 
+pub use errors::error_samples;
 pub use fake_looker::FakeLooker;
 pub use project::{
     FakeDashboard, FakeDashboardElement, FakeDataTest, FakeExplore, FakeField, FakeFolder,

@@ -63,6 +63,7 @@ const QUERY_KEYS: [&str; 20] = [
 
 /// Counts of warehouse work. Logical counts, safe to assert in tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WarehouseCounters {
     /// Queries the warehouse ran: query tasks that started, synchronous runs (inline queries,
     /// `GET /queries/{id}/run/{json,csv}`) and data tests.

@@ -55,6 +55,7 @@ impl Fault {
 
 /// Counts of what FakeLooker saw. Every field is a logical count, safe to assert in tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FakeCounters {
     /// Successful API-key logins (`POST /login`).
     pub logins: u64,

@@ -5,6 +5,7 @@ from typing import Any, final
 __all__ = [
     "NativeClient",
     "NativeFakeLooker",
+    "error_samples",
     "refresh_logging",
     "render_report",
     "run_cli",
@@ -13,6 +14,7 @@ __all__ = [
 
 __version__: str
 
+def error_samples() -> list[dict[str, Any]]: ...
 def refresh_logging() -> None: ...
 def render_report(result_json: str, format: str) -> str: ...
 def run_cli(argv: list[str]) -> int: ...

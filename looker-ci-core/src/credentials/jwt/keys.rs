@@ -14,6 +14,7 @@ use ring::signature::{
 
 /// The algorithms a client assertion can be signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SigningAlgorithm {
     RS256,
     ES256,

@@ -26,6 +26,7 @@ pub(crate) fn split(token: &str) -> Result<(&str, &str, &str), String> {
 
 /// The JOSE header members looker-ci looks at.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct Header {
     pub alg: String,
     #[serde(default)]
@@ -46,6 +47,7 @@ impl Header {
 
 /// The registered claims looker-ci looks at. `aud` may be a string or a list in a JWT.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Claims {
     pub iss: Option<String>,
     pub sub: Option<String>,

@@ -13,6 +13,7 @@ use super::{Claims, Header, split};
 
 /// One key of a JWK set (RFC 7517): the members used for verification.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct Jwk {
     pub kty: String,
     pub kid: Option<String>,
@@ -28,6 +29,7 @@ pub struct Jwk {
 
 /// A JWK set, as an issuer's `jwks_uri` serves it.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }

@@ -24,6 +24,7 @@ pub const ENV_TOKEN_EXCHANGE: &str = "LOOKER_CI_OKTA_TOKEN_EXCHANGE";
 
 /// How the client authenticates to the token endpoint.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum ClientAuth {
     /// A signed JWT assertion (`private_key_jwt`), RS256 or ES256.
     PrivateKeyJwt {
@@ -99,6 +100,7 @@ pub(super) fn describe_key_id(key_id: &Option<String>) -> String {
 
 /// Where the token endpoint is.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenEndpoint {
     /// Found through the issuer's discovery document.
     Issuer(String),

@@ -16,6 +16,7 @@ use super::result::{Finding, GitRefValidated, Severity, ValidationResult};
 
 /// The report formats the gate writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReportFormat {
     /// The documented, stable result document (`--json`).
     Json,
