@@ -10,7 +10,7 @@ use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use crate::audit::{AuditTrail, ENV_AUDIT_FILE};
+use crate::audit::AuditTrail;
 use crate::ci_run::{CiRun, user_agent};
 use crate::credentials::summary::{IdentitySummary, identity_summary};
 use crate::credentials::{
@@ -19,7 +19,7 @@ use crate::credentials::{
 };
 use crate::error::{Error, Result};
 use crate::session::{Session, Stats};
-use crate::settings::{Environment, ProcessEnvironment, Settings};
+use crate::settings::{Environment, Settings};
 use crate::token_cache::RefreshPolicy;
 use crate::transport::{RequestHeader, Transport};
 
@@ -193,19 +193,19 @@ impl LookerClient {
     /// Settings from `./looker.ini` and the `LOOKERSDK_*` variables; credentials from the
     /// default chain (an API key in the settings, else the CI job's OIDC token exchanged through
     /// AWS STS for the key in Secrets Manager). [`LookerClient::describe`] says which was chosen.
+    /// The one-liner for [`LookerClient::builder`]`().read_env(true).build()`.
     pub fn from_env() -> Result<Self> {
-        Self::from_environment(Arc::new(ProcessEnvironment), RefreshPolicy::default())
+        Self::builder().read_env(true).build()
     }
 
-    /// As [`LookerClient::from_env`], reading `env` instead of the process environment.
-    pub fn from_environment(env: Arc<dyn Environment>, policy: RefreshPolicy) -> Result<Self> {
-        let settings = Settings::from_environment(Arc::clone(&env))?;
-        Self::with_default_chain(settings, env, policy)
+    /// A client using the API key in `settings` (source `settings`, as `describe()` says).
+    pub fn new(settings: Settings) -> Result<Self> {
+        Self::builder().settings(settings).build()
     }
 
     /// A client for `settings` whose credentials come from the default chain, reading `env` for
     /// the sources beyond the settings (CI identity token, AWS role, Okta).
-    pub fn with_default_chain(
+    pub(crate) fn from_chain(
         settings: Settings,
         env: Arc<dyn Environment>,
         policy: RefreshPolicy,
@@ -221,30 +221,40 @@ impl LookerClient {
             ci_run,
             env: Arc::clone(&env),
         };
-        let client = Self::build(
+        Self::build(
             settings,
             chosen.provider,
             policy,
             identity,
             chosen.proxy_auth,
-        )?;
-        // One setting turns the audit trail on for clients built from the environment.
-        match env.var(ENV_AUDIT_FILE).filter(|p| !p.trim().is_empty()) {
-            Some(path) => Ok(client.with_audit(Arc::new(AuditTrail::open(path.trim())?))),
-            None => Ok(client),
-        }
+        )
     }
 
-    /// A client using the API key in `settings` (source `settings`, as `describe()` says).
-    pub fn new(settings: Settings) -> Result<Self> {
+    /// A client using the API key in `settings`, with `policy`.
+    pub(crate) fn from_settings_key(
+        settings: Settings,
+        env: Arc<dyn Environment>,
+        policy: RefreshPolicy,
+    ) -> Result<Self> {
         let provider = StaticCredentials::from_settings(&settings)?;
         let report = settings_report(&settings, Vec::new());
-        Self::in_code(
-            settings,
-            Arc::new(provider),
-            RefreshPolicy::default(),
-            report,
-        )
+        Self::in_code(settings, Arc::new(provider), policy, report, env)
+    }
+
+    /// A client whose API key comes from `provider` (given in code) at every login.
+    pub(crate) fn from_provider(
+        settings: Settings,
+        provider: Arc<dyn CredentialProvider>,
+        env: Arc<dyn Environment>,
+        policy: RefreshPolicy,
+    ) -> Result<Self> {
+        let report = CredentialReport {
+            source: provider.name().to_owned(),
+            detail: "credential provider given in code".into(),
+            skipped: Vec::new(),
+            proxy: None,
+        };
+        Self::in_code(settings, provider, policy, report, env)
     }
 
     /// Which credential source this client uses and why (never a secret).
@@ -309,37 +319,14 @@ impl LookerClient {
         }
     }
 
-    /// A client whose API key comes from `provider` at every login.
-    pub fn with_provider(
-        settings: Settings,
-        provider: Arc<dyn CredentialProvider>,
-    ) -> Result<Self> {
-        Self::with_provider_and_policy(settings, provider, RefreshPolicy::default())
-    }
-
-    /// As [`LookerClient::with_provider`], with a custom refresh-ahead policy.
-    pub fn with_provider_and_policy(
-        settings: Settings,
-        provider: Arc<dyn CredentialProvider>,
-        policy: RefreshPolicy,
-    ) -> Result<Self> {
-        let report = CredentialReport {
-            source: provider.name().to_owned(),
-            detail: "credential provider given in code".into(),
-            skipped: Vec::new(),
-            proxy: None,
-        };
-        Self::in_code(settings, provider, policy, report)
-    }
-
     /// A client whose credentials were chosen in code rather than by the chain.
     fn in_code(
         settings: Settings,
         provider: Arc<dyn CredentialProvider>,
         policy: RefreshPolicy,
         report: CredentialReport,
+        env: Arc<dyn Environment>,
     ) -> Result<Self> {
-        let env: Arc<dyn Environment> = Arc::new(ProcessEnvironment);
         let mut summary = identity_summary(&report, &env);
         // A provider given in code: the chain's AWS and Okta settings are not what it uses.
         summary.aws = None;

@@ -30,6 +30,7 @@ pub mod ci_run;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod client;
+mod client_builder;
 pub mod credentials;
 pub mod doctor;
 pub mod env_contract;
@@ -56,13 +57,14 @@ pub use api::{OperationOutput, RawReply};
 pub use audit::AuditTrail;
 pub use ci_run::CiRun;
 pub use client::{ApiCall, LookerClient};
+pub use client_builder::LookerClientBuilder;
 pub use credentials::{ApiCredentials, CredentialProvider, StaticCredentials};
 pub use error::{ApiError, Error, FieldError, Result};
 pub use http_client::USER_AGENT;
 pub use panic_guard::catch_panic;
 pub use retry::RetryPolicy;
 pub use session::Stats;
-pub use settings::{Settings, SettingsBuilder, SettingsOptions};
+pub use settings::{Settings, SettingsBuilder};
 pub use token_cache::RefreshPolicy;
 
 /// Re-exported so users can implement [`CredentialProvider`] without naming the crate.

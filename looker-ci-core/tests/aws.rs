@@ -53,7 +53,11 @@ async fn gitlab_token_to_sts_to_secrets_manager_to_looker_and_back() {
         "no Looker secret in the job"
     );
 
-    let client = LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
+    let client = LookerClient::builder()
+        .environment(Arc::new(env))
+        .read_env(true)
+        .build()
+        .unwrap();
     let report = client.describe().clone();
     assert_eq!(report.source, "aws-secrets-manager");
     assert!(report.detail.contains("env:LOOKER_ID_TOKEN"), "{report}");
@@ -131,8 +135,12 @@ async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
         .base_url(fake.base_url())
         .build()
         .unwrap();
-    let client =
-        LookerClient::with_provider_and_policy(settings, provider.clone(), policy).unwrap();
+    let client = LookerClient::builder()
+        .settings(settings)
+        .credentials(provider.clone())
+        .refresh_policy(policy)
+        .build()
+        .unwrap();
 
     client.me_json().await.unwrap(); // t=0: STS #1, Looker login #1
     let first_aws = provider.aws_credentials().await.unwrap();
@@ -179,7 +187,11 @@ async fn a_role_without_access_to_the_secret_says_which_permission_is_missing() 
     let fake = fake_with_secret_key(&moto).await;
     let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
     let env = job_env(&moto, &fake, &token, &moto.denied_role_arn);
-    let client = LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
+    let client = LookerClient::builder()
+        .environment(Arc::new(env))
+        .read_env(true)
+        .build()
+        .unwrap();
     let err = client.me_json().await.unwrap_err();
     assert!(
         matches!(&err, Error::Credentials { provider, .. } if provider == "aws-secrets-manager"),
@@ -208,8 +220,11 @@ async fn an_expired_or_misaddressed_token_fails_before_any_exchange() {
     ] {
         let env = job_env(&moto, &fake, &token, &moto.role_arn)
             .with_var("LOOKER_CI_ID_TOKEN_AUDIENCE", "sts.amazonaws.com");
-        let client =
-            LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
+        let client = LookerClient::builder()
+            .environment(Arc::new(env))
+            .read_env(true)
+            .build()
+            .unwrap();
         let err = client.me_json().await.unwrap_err();
         assert!(err.to_string().contains(expect), "{err}");
         assert!(!err.to_string().contains(&token));
@@ -237,7 +252,11 @@ async fn doctor_and_audit_on_the_identity_path() {
             .with_var("LOOKER_CI_AWS_ROLE_DURATION", "900")
             .with_var("LOOKER_CI_AUDIT_FILE", audit.to_str().unwrap()),
     );
-    let client = LookerClient::from_environment(env, RefreshPolicy::default()).unwrap();
+    let client = LookerClient::builder()
+        .environment(env)
+        .read_env(true)
+        .build()
+        .unwrap();
     let report = doctor(&client, &DoctorOptions::default()).await;
     client.close().await.unwrap();
 

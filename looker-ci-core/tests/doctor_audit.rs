@@ -29,8 +29,11 @@ fn gitlab_job(fake: &FakeLooker) -> MapEnvironment {
 
 async fn run_doctor(env: MapEnvironment, commands: &[&str]) -> DoctorReport {
     let env: Arc<dyn Environment> = Arc::new(env);
-    let client =
-        LookerClient::from_environment(Arc::clone(&env), RefreshPolicy::default()).unwrap();
+    let client = LookerClient::builder()
+        .environment(Arc::clone(&env))
+        .read_env(true)
+        .build()
+        .unwrap();
     let commands: Vec<String> = commands.iter().map(|c| (*c).to_owned()).collect();
     let options = DoctorOptions::for_commands(&commands).unwrap();
     let report = doctor(&client, &options).await;
@@ -182,7 +185,11 @@ async fn requests_carry_the_run_and_the_audit_file_records_them_without_secrets(
     let path = dir.join("audit.jsonl");
     let env: Arc<dyn Environment> =
         Arc::new(gitlab_job(&fake).with_var("LOOKER_CI_AUDIT_FILE", path.to_str().unwrap()));
-    let client = LookerClient::from_environment(env, RefreshPolicy::default()).unwrap();
+    let client = LookerClient::builder()
+        .environment(env)
+        .read_env(true)
+        .build()
+        .unwrap();
     let trail = Arc::clone(
         client
             .audit_trail()

@@ -74,10 +74,10 @@ async fn a_refused_request_says_to_grant_id_token_write() {
 /// hands one out only on request), and shows them without the token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_shows_the_claims_of_a_token_it_requests_from_the_runner() {
+    use looker_ci_core::LookerClient;
     use looker_ci_core::doctor::{DoctorOptions, doctor};
     use looker_ci_core::settings::{Environment, MapEnvironment};
     use looker_ci_core::testing::FakeLooker;
-    use looker_ci_core::{LookerClient, RefreshPolicy};
     use std::sync::Arc;
 
     let server = MockServer::start().await;
@@ -106,7 +106,11 @@ async fn doctor_shows_the_claims_of_a_token_it_requests_from_the_runner() {
                 fake.client_secret().expose_secret(),
             ),
     );
-    let client = LookerClient::from_environment(env, RefreshPolicy::default()).unwrap();
+    let client = LookerClient::builder()
+        .environment(env)
+        .read_env(true)
+        .build()
+        .unwrap();
     assert_eq!(
         client.identity().ci_token.as_ref().unwrap().from,
         "github-actions"

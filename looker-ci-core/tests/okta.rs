@@ -13,7 +13,7 @@ use looker_ci_core::credentials::okta::{ClientAuth, OktaConfig, OktaTokenSource,
 use looker_ci_core::credentials::{IdentityTokenSource, StaticToken};
 use looker_ci_core::settings::MapEnvironment;
 use looker_ci_core::testing::FakeLooker;
-use looker_ci_core::{ExposeSecret, LookerClient, RefreshPolicy, RetryPolicy, SecretString};
+use looker_ci_core::{ExposeSecret, LookerClient, RetryPolicy, SecretString};
 
 fn config(endpoint: TokenEndpoint, client_id: &str, auth: ClientAuth) -> OktaConfig {
     OktaConfig {
@@ -220,7 +220,11 @@ async fn okta_token_to_sts_to_secrets_manager_to_looker_with_a_proxy_header() {
         .with_var("AWS_REGION", &moto.region)
         .with_var("AWS_ENDPOINT_URL", &moto.url)
         .with_var("LOOKER_CI_AWS_SECRET_ID", &moto.secret_id);
-    let client = LookerClient::from_environment(Arc::new(env), RefreshPolicy::default()).unwrap();
+    let client = LookerClient::builder()
+        .environment(Arc::new(env))
+        .read_env(true)
+        .build()
+        .unwrap();
     let report = client.describe().clone();
     assert_eq!(report.source, "okta", "{report}");
     assert!(

@@ -387,7 +387,11 @@ async fn a_panicking_provider_fails_the_waiting_calls_with_a_typed_error_and_the
         .base_url(fake.base_url())
         .build()
         .unwrap();
-    let client = LookerClient::with_provider(settings, provider.clone()).unwrap();
+    let client = LookerClient::builder()
+        .settings(settings)
+        .credentials(provider.clone())
+        .build()
+        .unwrap();
     let first = join_all((0..20).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.me_json().await })

@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use looker_ci_core::OperationOutput;
 use looker_ci_core::gate;
-use looker_ci_core::settings::OverlayEnvironment;
-use looker_ci_core::{ApiCall, LookerClient, RefreshPolicy, Settings, SettingsOptions};
+use looker_ci_core::{ApiCall, LookerClient};
 use napi::bindgen_prelude::{Buffer, ToNapiValue, TypeName};
 use napi::{ValueType, sys};
 use napi_derive::napi;
@@ -153,20 +152,17 @@ impl NativeClient {
         env: Option<HashMap<String, String>>,
     ) -> napi::Result<Self> {
         crate::logging::init();
-        let environment = OverlayEnvironment::process_with(env).map_err(to_js)?;
-        let mut builder = Settings::builder()
-            .environment(Arc::clone(&environment))
-            .load_defaults_from_env();
-        match (config_file, section) {
-            (Some(path), section) => builder = builder.ini_file(path, section.as_deref()),
-            // A section of the default ./looker.ini.
-            (None, Some(section)) => builder = builder.ini_section(section),
-            (None, None) => {}
+        let mut builder = LookerClient::builder().read_env(true);
+        if let Some(path) = config_file {
+            builder = builder.config_file(path);
         }
-        let settings = builder.build().map_err(to_js)?;
-        let client =
-            LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
-                .map_err(to_js)?;
+        if let Some(section) = section {
+            builder = builder.section(section);
+        }
+        if let Some(vars) = env {
+            builder = builder.env(vars);
+        }
+        let client = builder.build().map_err(to_js)?;
         Ok(NativeClient { client })
     }
 
@@ -179,40 +175,47 @@ impl NativeClient {
         >,
     ) -> napi::Result<Self> {
         crate::logging::init();
-        let environment = OverlayEnvironment::process_with(options.env).map_err(to_js)?;
-        let read_env = options.read_env.unwrap_or(false);
-        let settings = SettingsOptions {
-            base_url: options.base_url,
-            client_id: options.client_id,
-            client_secret: options.client_secret.map(SecretString::from),
-            verify_ssl: options.verify_ssl,
-            timeout: options.timeout,
-            ca_bundle: options.ca_bundle.map(Into::into),
-            https_proxy: options.https_proxy,
-            dev_workspace: options.dev_workspace.unwrap_or(false),
-            config_file: options.config_file.map(Into::into),
-            section: options.section,
-            read_env,
-            environment: Some(Arc::clone(&environment)),
+        // Each option maps onto the core's builder, which decides everything else.
+        let mut builder = LookerClient::builder()
+            .dev_workspace(options.dev_workspace.unwrap_or(false))
+            .read_env(options.read_env.unwrap_or(false));
+        if let Some(v) = options.base_url {
+            builder = builder.base_url(v);
         }
-        .build()
-        .map_err(to_js)?;
-        let client = match credentials {
-            Some(function) => {
-                LookerClient::with_provider(settings, Arc::new(JsCredentialProvider::new(function)))
-            }
-            None if read_env => {
-                LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
-            }
-            None => LookerClient::new(settings),
+        if let Some(v) = options.client_id {
+            builder = builder.client_id(v);
         }
-        .map_err(to_js)?;
-        let client = match options.audit_file {
-            Some(path) => client.with_audit(Arc::new(
-                looker_ci_core::AuditTrail::open(path).map_err(to_js)?,
-            )),
-            None => client,
-        };
+        if let Some(v) = options.client_secret {
+            builder = builder.client_secret(SecretString::from(v));
+        }
+        if let Some(v) = options.verify_ssl {
+            builder = builder.verify_ssl(v);
+        }
+        if let Some(v) = options.timeout {
+            builder = builder.timeout_secs(v);
+        }
+        if let Some(v) = options.ca_bundle {
+            builder = builder.ca_bundle(v);
+        }
+        if let Some(v) = options.https_proxy {
+            builder = builder.https_proxy(v);
+        }
+        if let Some(v) = options.config_file {
+            builder = builder.config_file(v);
+        }
+        if let Some(v) = options.section {
+            builder = builder.section(v);
+        }
+        if let Some(vars) = options.env {
+            builder = builder.env(vars);
+        }
+        if let Some(function) = credentials {
+            builder = builder.credentials(Arc::new(JsCredentialProvider::new(function)));
+        }
+        if let Some(path) = options.audit_file {
+            builder = builder.audit_file(path);
+        }
+        let client = builder.build().map_err(to_js)?;
         Ok(NativeClient { client })
     }
 

@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use looker_ci_core::doctor::{self, DoctorOptions};
 use looker_ci_core::gate;
-use looker_ci_core::settings::OverlayEnvironment;
-use looker_ci_core::{ApiCall, AuditTrail, LookerClient, RefreshPolicy, Settings, SettingsOptions};
+use looker_ci_core::{ApiCall, LookerClient};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
@@ -136,20 +135,17 @@ impl NativeClient {
         section: Option<&str>,
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
-        let environment = OverlayEnvironment::process_with(env).map_err(NativeError)?;
-        let mut builder = Settings::builder()
-            .environment(Arc::clone(&environment))
-            .load_defaults_from_env();
-        match (config_file, section) {
-            (Some(path), section) => builder = builder.ini_file(path, section),
-            // A section of the default ./looker.ini.
-            (None, Some(section)) => builder = builder.ini_section(section),
-            (None, None) => {}
+        let mut builder = LookerClient::builder().read_env(true);
+        if let Some(path) = config_file {
+            builder = builder.config_file(path);
         }
-        let settings = builder.build().map_err(NativeError)?;
-        let client =
-            LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
-                .map_err(NativeError)?;
+        if let Some(section) = section {
+            builder = builder.section(section);
+        }
+        if let Some(vars) = env {
+            builder = builder.env(vars);
+        }
+        let client = builder.build().map_err(NativeError)?;
         Ok(NativeClient { client })
     }
 
@@ -177,38 +173,47 @@ impl NativeClient {
         env: Option<HashMap<String, String>>,
         audit_file: Option<PathBuf>,
     ) -> PyResult<Self> {
-        let environment = OverlayEnvironment::process_with(env).map_err(NativeError)?;
-        let settings = SettingsOptions {
-            base_url,
-            client_id,
-            client_secret: client_secret.map(SecretString::from),
-            verify_ssl,
-            timeout,
-            ca_bundle,
-            https_proxy,
-            dev_workspace,
-            config_file,
-            section: section.map(str::to_owned),
-            read_env,
-            environment: Some(Arc::clone(&environment)),
+        // Each keyword maps onto the core's builder, which decides everything else.
+        let mut builder = LookerClient::builder()
+            .dev_workspace(dev_workspace)
+            .read_env(read_env);
+        if let Some(v) = base_url {
+            builder = builder.base_url(v);
         }
-        .build()
-        .map_err(NativeError)?;
-        let client = match credentials {
-            Some(callable) => {
-                let provider = PyCredentialProvider::new(py, callable)?;
-                LookerClient::with_provider(settings, Arc::new(provider))
-            }
-            None if read_env => {
-                LookerClient::with_default_chain(settings, environment, RefreshPolicy::default())
-            }
-            None => LookerClient::new(settings),
+        if let Some(v) = client_id {
+            builder = builder.client_id(v);
         }
-        .map_err(NativeError)?;
-        let client = match audit_file {
-            Some(path) => client.with_audit(Arc::new(AuditTrail::open(path).map_err(NativeError)?)),
-            None => client,
-        };
+        if let Some(v) = client_secret {
+            builder = builder.client_secret(SecretString::from(v));
+        }
+        if let Some(v) = verify_ssl {
+            builder = builder.verify_ssl(v);
+        }
+        if let Some(v) = timeout {
+            builder = builder.timeout_secs(v);
+        }
+        if let Some(v) = ca_bundle {
+            builder = builder.ca_bundle(v);
+        }
+        if let Some(v) = https_proxy {
+            builder = builder.https_proxy(v);
+        }
+        if let Some(v) = config_file {
+            builder = builder.config_file(v);
+        }
+        if let Some(v) = section {
+            builder = builder.section(v);
+        }
+        if let Some(vars) = env {
+            builder = builder.env(vars);
+        }
+        if let Some(callable) = credentials {
+            builder = builder.credentials(Arc::new(PyCredentialProvider::new(py, callable)?));
+        }
+        if let Some(path) = audit_file {
+            builder = builder.audit_file(path);
+        }
+        let client = builder.build().map_err(NativeError)?;
         Ok(NativeClient { client })
     }
 

@@ -20,8 +20,7 @@ use crate::doctor::{DoctorOptions, permissions};
 use crate::error::{Error, Result};
 use crate::gate::report::{self, ReportFormat};
 use crate::gate::{self, Progress, ValidateOptions, ValidationResult, ValidatorKind};
-use crate::settings::{Environment, ProcessEnvironment, SettingsOptions};
-use crate::token_cache::RefreshPolicy;
+use crate::settings::{Environment, ProcessEnvironment};
 
 use args::{Cli, Command, DoctorArgs, ReportArgs, ValidateArgs};
 
@@ -157,15 +156,14 @@ fn client_from_environment(conn: &Connection) -> Result<LookerClient> {
         inner: Arc::clone(&process),
         hidden: ENV_AUDIT_FILE,
     });
-    let settings = SettingsOptions {
-        config_file: conn.ini.clone(),
-        section: conn.section.clone(),
-        read_env: true,
-        environment: Some(Arc::clone(&env)),
-        ..SettingsOptions::default()
+    let mut builder = LookerClient::builder().environment(env).read_env(true);
+    if let Some(path) = &conn.ini {
+        builder = builder.config_file(path);
     }
-    .build()?;
-    let client = LookerClient::with_default_chain(settings, env, RefreshPolicy::default())?;
+    if let Some(section) = &conn.section {
+        builder = builder.section(section);
+    }
+    let client = builder.build()?;
     let audit = if conn.no_audit {
         None
     } else {

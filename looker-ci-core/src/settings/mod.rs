@@ -152,11 +152,11 @@ impl Settings {
     }
 }
 
-/// Settings as plain optional values, the shape the Python and Node bindings receive them in.
-/// Given values override `looker.ini` and `LOOKERSDK_*`, which are read only with `read_env`
-/// (or when `config_file` names a file).
+/// Settings as plain optional values, as [`crate::LookerClientBuilder`] collects them. Given
+/// values override `looker.ini` and `LOOKERSDK_*`, which are read only with `read_env` (or when
+/// `config_file` names a file).
 #[derive(Clone, Default)]
-pub struct SettingsOptions {
+pub(crate) struct SettingsOptions {
     pub base_url: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<SecretString>,
@@ -189,6 +189,21 @@ impl fmt::Debug for SettingsOptions {
 }
 
 impl SettingsOptions {
+    /// Whether nothing was given (the environment aside).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.base_url.is_none()
+            && self.client_id.is_none()
+            && self.client_secret.is_none()
+            && self.verify_ssl.is_none()
+            && self.timeout.is_none()
+            && self.ca_bundle.is_none()
+            && self.https_proxy.is_none()
+            && !self.dev_workspace
+            && self.config_file.is_none()
+            && self.section.is_none()
+            && !self.read_env
+    }
+
     /// Validate and resolve into [`Settings`].
     pub fn build(self) -> Result<Settings> {
         let mut builder = SettingsBuilder::new().dev_workspace(self.dev_workspace);

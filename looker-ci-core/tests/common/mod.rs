@@ -67,7 +67,11 @@ impl std::io::Write for Captured {
 
 pub fn client_with(settings: Settings) -> LookerClient {
     let provider = StaticCredentials::from_settings(&settings).unwrap();
-    LookerClient::with_provider(settings, Arc::new(provider)).unwrap()
+    LookerClient::builder()
+        .settings(settings)
+        .credentials(Arc::new(provider))
+        .build()
+        .unwrap()
 }
 
 pub mod jwt;
