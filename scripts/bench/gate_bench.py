@@ -136,7 +136,7 @@ def clean_env() -> dict[str, str]:
 class Server:
     """A fresh fake_looker; its counters are read after SIGTERM."""
 
-    def __init__(self, scenario: Scenario, workdir: Path):
+    def __init__(self, scenario: Scenario, workdir: Path, extra: list[str] | None = None):
         self.dir = workdir
         self.info_path = workdir / "info.json"
         self.counters_path = workdir / "counters.json"
@@ -147,6 +147,7 @@ class Server:
             "--counters-file",
             str(self.counters_path),
             *scenario.server_args(),
+            *(extra or []),
         ]
         self.log = open(workdir / "fake_looker.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
@@ -420,6 +421,60 @@ def run_shards(scenario: Scenario, total: int) -> dict:
     }
 
 
+def run_shards_shared(scenario: Scenario, total: int) -> dict:
+    """The shards as parallel CI jobs of one API user run them: at the same time, against one
+    server whose per-user limit of running queries is the concurrency each job asks for (the
+    unsharded run uses all of it), so the shards share the user's query slots."""
+    with tempfile.TemporaryDirectory(prefix="gate-bench-") as tmp:
+        work = Path(tmp)
+        limit = ["--concurrency-limit", str(scenario.concurrency)]
+        server = Server(scenario, work, limit)
+        env = clean_env()
+        env.update(
+            LOOKERSDK_BASE_URL=server.info["base_url"],
+            LOOKERSDK_CLIENT_ID=server.info["client_id"],
+            LOOKERSDK_CLIENT_SECRET=server.info["client_secret"],
+        )
+        load = os.getloadavg()[0]
+        start = time.perf_counter()
+        jobs = []
+        for i in range(1, total + 1):
+            command = [
+                str(LOOKER_CI),
+                "sql",
+                "--project",
+                server.info["project"],
+                "--concurrency",
+                str(scenario.concurrency),
+                "--shard",
+                f"{i}/{total}",
+                "--json",
+                str(work / f"shard-{i}.json"),
+            ]
+            out = open(work / f"shard-{i}.log", "wb")  # noqa: SIM115
+            jobs.append((subprocess.Popen(command, cwd=work, env=env, stdout=out, stderr=out), out))
+        walls = []
+        exits = []
+        for process, out in jobs:
+            exits.append(process.wait(timeout=RUN_TIMEOUT))
+            walls.append(time.perf_counter() - start)
+            out.close()
+        counters = server.stop()
+        findings = []
+        for i in range(1, total + 1):
+            path = work / f"shard-{i}.json"
+            if path.exists():
+                findings += looker_ci_findings(json.loads(path.read_text()))
+        return {
+            "wall": max(walls),
+            "walls": walls,
+            "load": load,
+            "exits": exits,
+            "counters": counters,
+            "classified": classify(findings, server.info["broken"]),
+        }
+
+
 # ------------------------------------------------------------------------------------------
 # Report
 
@@ -589,7 +644,13 @@ def main() -> int:
     print(everything["machine"], file=sys.stderr)
     for name in chosen:
         scenario = SCENARIOS[name]
-        data: dict[str, list] = {"spectacles": [], "dims": [], "full": [], "shards": []}
+        data: dict[str, list] = {
+            "spectacles": [],
+            "dims": [],
+            "full": [],
+            "shards": [],
+            "shared": [],
+        }
         for round_ in range(1, args.rounds + 1):
             print(f"[{name}] round {round_}/{args.rounds}", file=sys.stderr)
             data["spectacles"].append(run_spectacles(scenario, exe))
@@ -603,7 +664,15 @@ def main() -> int:
                     f"exit {r['exit']}",
                     file=sys.stderr,
                 )
+            data["shared"].append(run_shards_shared(scenario, args.shards))
             print(f"  shards: slowest {data['shards'][-1]['wall']:.1f} s", file=sys.stderr)
+            shared = data["shared"][-1]
+            print(
+                f"  shards at once, one API user: {shared['wall']:.1f} s, "
+                f"peak running {shared['counters'].get('max_running_per_user')}, "
+                f"exits {shared['exits']}",
+                file=sys.stderr,
+            )
         everything["scenarios"][name] = {"scenario": scenario.__dict__, **data}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(everything, indent=1))
