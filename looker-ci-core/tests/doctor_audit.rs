@@ -9,7 +9,7 @@ use std::sync::Arc;
 use looker_ci_core::doctor::{DoctorOptions, DoctorReport, Level, doctor};
 use looker_ci_core::settings::{Environment, MapEnvironment};
 use looker_ci_core::testing::{FakeLooker, FakeRole};
-use looker_ci_core::{ExposeSecret, LookerClient, RefreshPolicy};
+use looker_ci_core::{ExposeSecret, LookerClient};
 
 /// A GitLab job whose Looker API key is in the environment (the set-up the doctor warns about).
 fn gitlab_job(fake: &FakeLooker) -> MapEnvironment {
