@@ -1,6 +1,6 @@
 //! When and how long to wait before retrying a request: exponential backoff with full jitter,
 //! `Retry-After` honoured (seconds or an HTTP date), attempts and total waiting both bounded.
-//! [`RetryPolicy::run`] is the one retry loop every client uses (Looker, STS, Okta).
+//! `RetryPolicy::run` (crate-internal) is the one retry loop every client uses (Looker, STS, Okta).
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
