@@ -156,6 +156,21 @@ test('renderReport: junit, codequality, markdown, github, json', async (t) => {
   assert.throws(() => renderReport({ passed: true }, 'junit'), { code: 'LOOKER_CI_INVALID_ARGUMENT' })
 })
 
+test('pathPrefix: reports name files from the repository root', async (t) => {
+  const { fake, client } = await world(t)
+  fake.breakField('main', 'orders.status', BROKEN)
+  const result = await client.validate('sql', { project: 'thelook', pathPrefix: 'looker/' })
+  assert.equal(result.path_prefix, 'looker')
+  assert.equal(result.findings[0].file, 'views/orders.view.lkml')
+  const quality = JSON.parse(renderReport(result, 'codequality'))
+  assert.equal(quality[0].location.path, 'looker/views/orders.view.lkml')
+  assert.match(renderReport(result, 'github'), /^::error file=looker\/views\/orders\.view\.lkml,line=8/)
+  await assert.rejects(client.validate('sql', { project: 'thelook', pathPrefix: '../x' }), {
+    code: 'LOOKER_CI_INVALID_ARGUMENT',
+    argument: 'path_prefix',
+  })
+})
+
 test('a commit is validated on a temporary branch that is removed', async (t) => {
   const { fake, client } = await world(t)
   const sha = fake.addCommit(withFieldError(fake.project(), 'orders.status', BROKEN))
