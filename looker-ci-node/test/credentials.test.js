@@ -3,6 +3,7 @@
 // Identity-based access from Node: a GitLab-shaped id token -> STS (moto) -> Secrets Manager
 // (moto, SigV4 checked) -> FakeLooker, with no Looker secret in the job's environment; the
 // chain's report; a JS function as the credential provider.
+const { peerTest } = require('./peers')
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
@@ -63,7 +64,7 @@ async function withJobEnv(extra, fn) {
   }
 }
 
-test('CI identity -> STS -> Secrets Manager -> Looker with no Looker secret in the job', () =>
+peerTest('moto', 'CI identity -> STS -> Secrets Manager -> Looker with no Looker secret in the job', () =>
   withJobEnv(
     () => ({}),
     async ({ moto, fake, token }) => {
@@ -83,7 +84,7 @@ test('CI identity -> STS -> Secrets Manager -> Looker with no Looker secret in t
     },
   ))
 
-test('one refresh each across an AWS credential expiry and a Looker token expiry', () =>
+peerTest('moto', 'one refresh each across an AWS credential expiry and a Looker token expiry', () =>
   withJobEnv(
     () => ({ LOOKER_CI_AWS_ROLE_DURATION: '3' }),
     async ({ fake }) => {
@@ -100,7 +101,7 @@ test('one refresh each across an AWS credential expiry and a Looker token expiry
     },
   ))
 
-test('a role without access to the secret says which permission is missing', () =>
+peerTest('moto', 'a role without access to the secret says which permission is missing', () =>
   withJobEnv(
     (moto) => ({ AWS_ROLE_ARN: moto.denied_role_arn }),
     async () => {
@@ -145,7 +146,7 @@ test('a JS function is a credential provider, called once per login', async () =
   fake.stop()
 })
 
-test('providers configured through env without touching process.env', async () => {
+peerTest('moto', 'providers configured through env without touching process.env', async () => {
   const moto = motoFixture()
   const fake = await FakeLooker.start()
   fake.setApiKey(moto.client_id, moto.client_secret)

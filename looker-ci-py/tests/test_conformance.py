@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import looker_ci
 import pytest
+from conftest import peer
 from looker_ci._operations import SyncOperations
 
 SAMPLE_SIZE = 60
@@ -100,11 +100,11 @@ def arguments(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def prism_client() -> looker_ci.LookerClient:
-    url = os.environ.get("LOOKER_CI_TEST_PRISM")
-    if not url:
-        pytest.fail("LOOKER_CI_TEST_PRISM is not set: scripts/test-all starts Prism")
     return looker_ci.LookerClient(
-        base_url=url, client_id="conformance", client_secret="conformance-secret", timeout=20
+        base_url=peer("prism"),
+        client_id="conformance",
+        client_secret="conformance-secret",
+        timeout=20,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import looker_ci
 import pytest
+from conftest import peer
 from looker_ci import errors
 from looker_ci.testing import FakeLooker
 
@@ -57,10 +58,7 @@ def gitlab_id_token(issuer: str, audience: str, lifetime: int = 300) -> str:
 
 @pytest.fixture
 def moto() -> dict[str, Any]:
-    path = os.environ.get("LOOKER_CI_TEST_MOTO")
-    if not path:
-        pytest.fail("LOOKER_CI_TEST_MOTO is not set: scripts/test-all starts the moto peer")
-    with open(path) as handle:
+    with open(peer("moto")) as handle:
         fixture: dict[str, Any] = json.load(handle)
     return fixture
 
