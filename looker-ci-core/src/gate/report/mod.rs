@@ -150,13 +150,23 @@ pub(crate) fn with_repository_paths(result: &ValidationResult) -> Cow<'_, Valida
     Cow::Owned(owned)
 }
 
-/// `production`, `branch feature-x`, `commit 4f2a9c1`: which code was validated.
+/// `production`, `branch feature-x`, `commit 4f2a9c1`: which code was validated, with the code
+/// of its imported projects (`branch feature-x (imports shared_views@feature-x)`).
 fn ref_label(git_ref: &GitRefValidated) -> String {
-    if git_ref.kind == "production" || git_ref.kind == git_ref.name {
+    let mut label = if git_ref.kind == "production" || git_ref.kind == git_ref.name {
         git_ref.kind.clone()
     } else {
         format!("{} {}", git_ref.kind, git_ref.name)
+    };
+    if !git_ref.imports.is_empty() {
+        let imports: Vec<String> = git_ref
+            .imports
+            .iter()
+            .map(|i| format!("{}@{}", i.project, i.name))
+            .collect();
+        label.push_str(&format!(" (imports {})", imports.join(", ")));
     }
+    label
 }
 
 /// `3 findings (2 errors, 1 warning)`, or `no findings`.
@@ -417,6 +427,25 @@ mod tests {
         );
         assert_eq!(ref_label(&GitRefValidated::production()), "production");
         assert_eq!(ref_label(&sample().git_ref), "branch feature-x");
+        let mut with_imports = sample().git_ref;
+        with_imports.imports = vec![
+            super::super::result::ImportedRef {
+                project: "shared_views".into(),
+                kind: "branch".into(),
+                name: "feature-x".into(),
+                commit: None,
+            },
+            super::super::result::ImportedRef {
+                project: "blocks".into(),
+                kind: "remote".into(),
+                name: "v1.2.0".into(),
+                commit: None,
+            },
+        ];
+        assert_eq!(
+            ref_label(&with_imports),
+            "branch feature-x (imports shared_views@feature-x, blocks@v1.2.0)"
+        );
         assert_eq!(seconds_label(f64::NAN), "0.0 s");
         assert_eq!(visible_controls("a\u{1b}[0m\r\nb"), "a\\u{1b}[0m\nb");
     }
