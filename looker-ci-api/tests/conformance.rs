@@ -56,12 +56,26 @@ fn reply_schema<'a>(spec: &'a Value, op: &looker_ci_api::api::Operation) -> &'a 
     resolve(spec, &ok["content"]["application/json"]["schema"])
 }
 
+/// Prism's address. Inside the test command (`LOOKER_CI_TEST_COMMAND`) a missing Prism fails the
+/// test; run alone, the test is skipped with a line naming the peer.
+fn prism() -> Option<String> {
+    if let Some(base) = std::env::var("LOOKER_CI_TEST_PRISM")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        return Some(base);
+    }
+    let reason = "needs the prism peer (LOOKER_CI_TEST_PRISM), which scripts/test-rust starts";
+    if std::env::var_os("LOOKER_CI_TEST_COMMAND").is_some() {
+        panic!("{reason}");
+    }
+    eprintln!("skipped: {reason}");
+    None
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_is_accepted_by_the_spec_and_its_reply_decodes() {
-    let base = std::env::var("LOOKER_CI_TEST_PRISM").expect(
-        "LOOKER_CI_TEST_PRISM is not set: this test needs Prism serving the spec, which \
-         scripts/test-all starts",
-    );
+    let Some(base) = prism() else { return };
     let spec = spec();
     let settings = Settings::builder()
         .base_url(base)
@@ -139,8 +153,7 @@ async fn every_operation_is_accepted_by_the_spec_and_its_reply_decodes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_methods_are_accepted_and_decode() {
     use looker_ci_api::models::{CreateDashboardRenderTask, Query, SqlQueryCreate};
-    let base = std::env::var("LOOKER_CI_TEST_PRISM")
-        .expect("LOOKER_CI_TEST_PRISM is not set: scripts/test-all starts Prism");
+    let Some(base) = prism() else { return };
     let settings = Settings::builder()
         .base_url(base)
         .client_id("conformance")

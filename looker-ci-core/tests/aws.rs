@@ -44,7 +44,7 @@ async fn fake_with_secret_key(moto: &MotoFixture) -> FakeLooker {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gitlab_token_to_sts_to_secrets_manager_to_looker_and_back() {
     let logs = common::capture_logs();
-    let moto = fixture();
+    let Some(moto) = fixture() else { return };
     let fake = fake_with_secret_key(&moto).await;
     let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
     let env = job_env(&moto, &fake, &token, &moto.role_arn);
@@ -105,7 +105,7 @@ impl IdentityTokenSource for Counting {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
     let logs = common::capture_logs();
-    let moto = fixture();
+    let Some(moto) = fixture() else { return };
     let fake = fake_with_secret_key(&moto).await;
     fake.set_token_lifetime(Duration::from_secs(1));
     let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
@@ -183,7 +183,7 @@ async fn one_refresh_each_across_an_aws_expiry_and_a_looker_expiry() {
 
 #[tokio::test]
 async fn a_role_without_access_to_the_secret_says_which_permission_is_missing() {
-    let moto = fixture();
+    let Some(moto) = fixture() else { return };
     let fake = fake_with_secret_key(&moto).await;
     let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 300);
     let env = job_env(&moto, &fake, &token, &moto.denied_role_arn);
@@ -206,7 +206,7 @@ async fn a_role_without_access_to_the_secret_says_which_permission_is_missing() 
 
 #[tokio::test]
 async fn an_expired_or_misaddressed_token_fails_before_any_exchange() {
-    let moto = fixture();
+    let Some(moto) = fixture() else { return };
     let fake = fake_with_secret_key(&moto).await;
     for (token, expect) in [
         (
@@ -239,7 +239,7 @@ async fn doctor_and_audit_on_the_identity_path() {
     use looker_ci_core::doctor::{DoctorOptions, Level, doctor};
     use looker_ci_core::testing::FakeRole;
 
-    let moto = fixture();
+    let Some(moto) = fixture() else { return };
     let fake = fake_with_secret_key(&moto).await;
     fake.set_user_roles("1", vec![FakeRole::ci_validator(&["thelook"])]);
     let token = gitlab_id_token(&moto.issuer, "sts.amazonaws.com", 1800);

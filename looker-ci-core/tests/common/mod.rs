@@ -77,3 +77,4 @@ pub fn client_with(settings: Settings) -> LookerClient {
 pub mod jwt;
 pub mod moto;
 pub mod oidc;
+pub mod peer;

@@ -11,16 +11,14 @@ pub struct MotoFixture {
     pub client_secret: String,
 }
 
-/// The fixture the moto peer wrote; the tests that need moto cannot run without it.
-pub fn fixture() -> MotoFixture {
-    let path = std::env::var("LOOKER_CI_TEST_MOTO").expect(
-        "LOOKER_CI_TEST_MOTO is not set: these tests need the moto peer, which scripts/test-all \
-         starts (or run `python scripts/peers/moto_peer.py FILE` and export LOOKER_CI_TEST_MOTO=FILE)",
-    );
+/// The fixture the moto peer wrote (`python scripts/peers/moto_peer.py FILE`, then
+/// `LOOKER_CI_TEST_MOTO=FILE`); `None` when run alone without it (see `peer::require`).
+pub fn fixture() -> Option<MotoFixture> {
+    let path = super::peer::require("moto", "LOOKER_CI_TEST_MOTO")?;
     let text = std::fs::read_to_string(&path).expect("the moto fixture file is readable");
     let v: serde_json::Value = serde_json::from_str(&text).expect("the moto fixture is JSON");
     let s = |k: &str| v[k].as_str().expect("fixture field").to_owned();
-    MotoFixture {
+    Some(MotoFixture {
         url: s("url"),
         region: s("region"),
         issuer: s("issuer"),
@@ -29,5 +27,5 @@ pub fn fixture() -> MotoFixture {
         secret_id: s("secret_id"),
         client_id: s("client_id"),
         client_secret: s("client_secret"),
-    }
+    })
 }

@@ -14,11 +14,10 @@ pub struct OidcFixture {
     pub basic_secret: String,
 }
 
-pub fn fixture() -> OidcFixture {
-    let path = std::env::var("LOOKER_CI_TEST_OIDC").expect(
-        "LOOKER_CI_TEST_OIDC is not set: these tests need the OpenID provider peer, which \
-         scripts/test-all starts (node scripts/peers/oidc/oidc_peer.mjs FILE)",
-    );
+/// The fixture the OpenID provider peer wrote (`node scripts/peers/oidc/oidc_peer.mjs FILE`,
+/// then `LOOKER_CI_TEST_OIDC=FILE`); `None` when run alone without it (see `peer::require`).
+pub fn fixture() -> Option<OidcFixture> {
+    let path = super::peer::require("oidc", "LOOKER_CI_TEST_OIDC")?;
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("fixture readable")).unwrap();
     let client = |k: &str| OidcClient {
@@ -26,11 +25,11 @@ pub fn fixture() -> OidcFixture {
         kid: v[k]["kid"].as_str().unwrap().to_owned(),
         private_key: v[k]["private_key"].as_str().unwrap().to_owned(),
     };
-    OidcFixture {
+    Some(OidcFixture {
         issuer: v["issuer"].as_str().unwrap().to_owned(),
         rs256: client("rs256"),
         es256: client("es256"),
         basic_id: v["basic"]["client_id"].as_str().unwrap().to_owned(),
         basic_secret: v["basic"]["client_secret"].as_str().unwrap().to_owned(),
-    }
+    })
 }
