@@ -1,7 +1,9 @@
 //! A Python callable as a core `CredentialProvider` (the adapter pattern: the core never knows
 //! it is talking to Python). The callable takes no argument and returns a mapping with
-//! `client_id` and `client_secret`; it runs on a blocking thread with the GIL held only for the
-//! call, so it may do I/O.
+//! `client_id` and `client_secret`, or is an `async def` whose coroutine does; it runs on a
+//! blocking thread with the GIL held only for the call, so it may do I/O. A coroutine runs to
+//! completion on an event loop of its own on that thread (`asyncio.run`): the login does not
+//! depend on which loop, if any, the caller's call was made from.
 
 use std::fmt;
 
@@ -82,10 +84,22 @@ impl PyCredentialProvider {
         };
         let _running = CallableRunning::start();
         Python::attach(|py| {
-            let result = self
+            let mut result = self
                 .callable
                 .call0(py)
                 .map_err(|e| fail(format!("the callable raised {e}")))?;
+            let is_coroutine = py
+                .import("inspect")
+                .and_then(|inspect| inspect.call_method1("iscoroutine", (&result,)))
+                .and_then(|yes| yes.is_truthy())
+                .map_err(|e| fail(format!("the callable's result could not be inspected: {e}")))?;
+            if is_coroutine {
+                result = py
+                    .import("asyncio")
+                    .and_then(|asyncio| asyncio.call_method1("run", (result,)))
+                    .map_err(|e| fail(format!("the async callable raised {e}")))?
+                    .unbind();
+            }
             let mapping = result
                 .bind(py)
                 .cast::<PyMapping>()

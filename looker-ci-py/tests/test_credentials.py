@@ -4,6 +4,7 @@ chain's report; a Python callable as the credential provider."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -169,6 +170,36 @@ def test_a_python_callable_is_a_credential_provider(fake: FakeLooker) -> None:
         client.me()
     assert len(calls) == 2  # once per login
     assert fake.counters()["logins"] == 2
+
+
+async def test_an_async_callable_is_a_credential_provider(fake: FakeLooker) -> None:
+    calls = []
+
+    async def vault_lookup() -> dict[str, str]:
+        await asyncio.sleep(0.01)  # real awaiting, as an async vault client would
+        calls.append(1)
+        return {"client_id": fake.client_id, "client_secret": fake.client_secret}
+
+    fake.set_token_lifetime(1)
+    async with looker_ci.AsyncLookerClient(
+        base_url=fake.base_url, credentials=vault_lookup
+    ) as client:
+        results = await asyncio.gather(*(client.me() for _ in range(20)))
+        assert all(me["id"] == "1" for me in results)
+        await asyncio.sleep(1.2)
+        await client.me()
+    assert len(calls) == 2  # once per login, shared by the concurrent calls
+    assert fake.counters()["logins"] == 2
+    # The blocking client takes one too.
+    with looker_ci.LookerClient(base_url=fake.base_url, credentials=vault_lookup) as blocking:
+        assert blocking.me()["id"] == "1"
+
+    async def sealed() -> dict[str, str]:
+        raise RuntimeError("vault is sealed")
+
+    client = looker_ci.AsyncLookerClient(base_url=fake.base_url, credentials=sealed)
+    with pytest.raises(errors.CredentialsError, match="vault is sealed"):
+        await client.me()
 
 
 def test_a_failing_callable_gives_a_credentials_error(fake: FakeLooker) -> None:

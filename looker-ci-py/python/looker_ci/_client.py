@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union, cast
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class _Base:
         config_file: PathLike | None = None,
         section: str | None = None,
         read_env: bool = False,
-        credentials: Callable[[], Mapping[str, str]] | None = None,
+        credentials: Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]] | None = None,
         env: Mapping[str, str] | None = None,
         audit_file: PathLike | None = None,
     ) -> None:
@@ -58,7 +58,9 @@ class _Base:
         Manager). ``config_file`` names a ``looker.ini`` to read (with or without ``read_env``);
         ``section`` picks its section, or that of ``./looker.ini`` with ``read_env`` (default:
         the first; a section that does not exist raises ``ConfigError``). ``credentials`` is a
-        callable returning ``{"client_id": ..., "client_secret": ...}``, called at every login.
+        callable returning ``{"client_id": ..., "client_secret": ...}``, called at every login;
+        an ``async def`` works too (its coroutine runs on an event loop of its own in a worker
+        thread, so it must not use objects bound to your application's loop).
         ``env`` lays variables of the environment contract (``AWS_ROLE_ARN``,
         ``LOOKER_CI_OKTA_*``...) over the process environment for this client only; a
         ``LOOKERSDK_*`` or ``LOOKER_CI_*`` name that looker-ci does not read raises

@@ -41,7 +41,7 @@ class NativeClient:
         config_file: str | None = None,
         section: str | None = None,
         read_env: bool = False,
-        credentials: Callable[[], Mapping[str, str]] | None = None,
+        credentials: Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]] | None = None,
         env: dict[str, str] | None = None,
         audit_file: str | None = None,
     ) -> NativeClient: ...
