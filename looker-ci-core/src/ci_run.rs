@@ -12,7 +12,9 @@ use crate::settings::Environment;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum CiSystem {
+    /// GitLab CI (`GITLAB_CI` or `CI_PIPELINE_ID` is set).
     GitLab,
+    /// GitHub Actions (`GITHUB_ACTIONS` or `GITHUB_RUN_ID` is set).
     GitHub,
 }
 
@@ -21,6 +23,7 @@ pub enum CiSystem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct CiRun {
+    /// Which CI system runs the job.
     pub system: CiSystem,
     /// GitLab `CI_PROJECT_PATH` (`group/project`) or GitHub `GITHUB_REPOSITORY` (`owner/repo`).
     pub project: Option<String>,

@@ -58,6 +58,7 @@ impl ApiCall {
         })
     }
 
+    /// A `GET` request for `path` (see [`ApiCall::new`]).
     pub fn get(path: &str) -> Result<Self> {
         Self::new("GET", path)
     }

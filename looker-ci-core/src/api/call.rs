@@ -13,8 +13,11 @@ use crate::error::{Error, Result};
 /// A decoded reply: JSON, text (`text/*`: CSV, SQL, LookML...) or bytes (PNG, JPEG, PDF...).
 #[derive(Debug, Clone, PartialEq)]
 pub enum OperationOutput {
+    /// A JSON reply (or one with no content type), decoded; an empty body is `Value::Null`.
     Json(Value),
+    /// A `text/*` or SVG reply that is valid UTF-8.
     Text(String),
+    /// Any other reply (or a text one that is not valid UTF-8), as received.
     Binary(Bytes),
 }
 

@@ -14,7 +14,9 @@ pub use operations::OPERATIONS;
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
+    /// Filled into the path template (`{name}`), percent-encoded.
     Path,
+    /// Sent in the query string.
     Query,
 }
 
@@ -22,10 +24,15 @@ pub enum Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParamKind {
+    /// `string`, and any type the spec leaves out or this table does not know.
     String,
+    /// `integer`.
     Integer,
+    /// `boolean`.
     Boolean,
+    /// `array`: sent in the query as comma-separated values.
     Array,
+    /// `object`: sent in the query as its JSON text.
     Object,
 }
 
@@ -33,9 +40,13 @@ pub enum ParamKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Param {
+    /// The spec's parameter name, which is also the argument name of the generic call path.
     pub name: &'static str,
+    /// Whether it goes into the path or the query string.
     pub location: Location,
+    /// Its JSON type in the spec.
     pub kind: ParamKind,
+    /// Whether a call without it is refused (always `true` for a path parameter).
     pub required: bool,
 }
 
@@ -43,8 +54,11 @@ pub struct Param {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BodyKind {
+    /// `application/json`: any JSON value.
     Json,
+    /// `text/plain`: a string sent as is.
     Text,
+    /// `application/x-www-form-urlencoded`: a string, already encoded, sent as is.
     Form,
 }
 
@@ -52,7 +66,9 @@ pub enum BodyKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Body {
+    /// The encoding the spec gives the body.
     pub kind: BodyKind,
+    /// Whether a call without a body is refused.
     pub required: bool,
 }
 
@@ -60,9 +76,13 @@ pub struct Body {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Stability {
+    /// `stable`, and an operation with no (or an unknown) status.
     Stable,
+    /// `beta`: may still change between Looker releases.
     Beta,
+    /// `alpha`: may change or go away between Looker releases.
     Alpha,
+    /// `deprecated` (also set when the spec marks the operation `deprecated: true`).
     Deprecated,
 }
 
@@ -78,8 +98,11 @@ pub struct Operation {
     pub path: &'static str,
     /// The spec's first tag (the API area).
     pub tag: &'static str,
+    /// Path and query parameters, in the spec's order.
     pub params: &'static [Param],
+    /// The request body; `None` when the operation takes none (a body is then refused).
     pub body: Option<Body>,
+    /// The spec's status of the operation.
     pub stability: Stability,
     /// Login, sudo login and logout: the session does these itself, so the generic call path
     /// refuses them (calling them by hand would leak a token or end the session).

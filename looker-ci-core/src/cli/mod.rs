@@ -26,11 +26,17 @@ use args::{Cli, Command, DoctorArgs, ReportArgs, ValidateArgs};
 
 /// Exit codes (also in `--help`).
 pub mod exit {
+    /// The command succeeded; for a validator, no error or fatal finding (warnings may remain).
     pub const PASSED: u8 = 0;
+    /// A validator reported findings that fail the gate.
     pub const FINDINGS: u8 = 1;
+    /// A usage or configuration error: an option, a setting, an unknown project, explore or branch.
     pub const CONFIGURATION: u8 = 2;
+    /// Looker or the way to it failed: an HTTP error, the connection, credentials, a timeout.
     pub const LOOKER: u8 = 3;
+    /// A bug in looker-ci (a panic, or the async runtime would not start).
     pub const INTERNAL: u8 = 4;
+    /// Cancelled by SIGINT or SIGTERM from the CI runner; temporary branches were removed first.
     pub const CANCELLED: u8 = 130;
 }
 

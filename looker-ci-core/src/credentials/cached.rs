@@ -11,6 +11,8 @@ use super::{ApiCredentials, CredentialProvider};
 use crate::error::Result;
 use crate::token_cache::{Expiring, Expiry, RefreshPolicy, TokenCache};
 
+/// A [`CredentialProvider`] that hands out `inner`'s API key from a single-flight cache, asking
+/// `inner` again only when the key is due for refresh.
 pub struct CachedProvider {
     inner: Arc<dyn CredentialProvider>,
     cache: TokenCache<ApiCredentials>,

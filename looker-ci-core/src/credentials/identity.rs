@@ -20,8 +20,10 @@ pub const ENV_ID_TOKEN_VAR: &str = "LOOKER_CI_ID_TOKEN_VAR";
 pub const DEFAULT_ID_TOKEN_VAR: &str = "LOOKER_ID_TOKEN";
 /// `LOOKER_CI_ID_TOKEN_AUDIENCE`: the audience the token must carry (and GitHub is asked for).
 pub const ENV_ID_TOKEN_AUDIENCE: &str = "LOOKER_CI_ID_TOKEN_AUDIENCE";
-/// GitHub Actions' token endpoint and its bearer token.
+/// `ACTIONS_ID_TOKEN_REQUEST_URL`: GitHub Actions' token endpoint (set with
+/// `permissions: id-token: write`).
 pub const ENV_GITHUB_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+/// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: the bearer token for GitHub Actions' token endpoint.
 pub const ENV_GITHUB_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 /// The AWS SDKs' token file variable.
 pub const ENV_WEB_IDENTITY_TOKEN_FILE: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
@@ -58,10 +60,12 @@ impl IdentityToken {
         Ok(IdentityToken { token, claims })
     }
 
+    /// The token's claims, decoded but not verified (the exchange's receiver verifies them).
     pub fn claims(&self) -> &Claims {
         &self.claims
     }
 
+    /// The encoded token, to send to the exchange.
     pub fn secret(&self) -> &SecretString {
         &self.token
     }
@@ -99,6 +103,7 @@ impl IdentityToken {
 pub trait IdentityTokenSource: Send + Sync + fmt::Debug {
     /// Secret-free name for logs and `describe()`, e.g. `env:LOOKER_ID_TOKEN`.
     fn name(&self) -> String;
+    /// A token as the source has it now (read or requested afresh).
     async fn identity_token(&self) -> Result<IdentityToken>;
 }
 
@@ -116,6 +121,7 @@ impl fmt::Debug for EnvVarToken {
 }
 
 impl EnvVarToken {
+    /// The token in variable `var` of `env`, read at every call.
     pub fn new(var: impl Into<String>, env: Arc<dyn Environment>) -> Self {
         EnvVarToken {
             var: var.into(),
@@ -160,6 +166,7 @@ impl fmt::Debug for FileToken {
 }
 
 impl FileToken {
+    /// The token in the file at `path`, read through `env` at every call.
     pub fn new(path: impl Into<PathBuf>, env: Arc<dyn Environment>) -> Self {
         FileToken {
             path: path.into(),
@@ -223,6 +230,7 @@ impl fmt::Debug for StaticToken {
 }
 
 impl StaticToken {
+    /// Always this token; an error when it is not a JWT with readable claims.
     pub fn new(token: SecretString) -> Result<Self> {
         Ok(StaticToken {
             token: IdentityToken::parse(token, "value")?,
@@ -259,6 +267,9 @@ impl fmt::Debug for GitHubActionsToken {
 }
 
 impl GitHubActionsToken {
+    /// Tokens requested from `request_url` with `request_token`, for `audience` when given
+    /// (otherwise GitHub's default audience). An error when `request_url` is not a URL; unlike
+    /// [`GitHubActionsToken::from_env`], it does not insist on `https`.
     pub fn new(
         request_url: &str,
         request_token: SecretString,

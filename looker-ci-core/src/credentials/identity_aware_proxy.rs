@@ -15,6 +15,7 @@ use crate::token_cache::{Expiring, RefreshPolicy, TokenCache};
 /// `LOOKER_CI_PROXY_HEADER`: the header carrying `Bearer <Okta access token>`.
 pub const ENV_PROXY_HEADER: &str = "LOOKER_CI_PROXY_HEADER";
 
+/// The identity-aware proxy's header: its name and `Bearer <Okta access token>` as its value.
 pub struct ProxyAuth {
     header: HeaderName,
     okta: Arc<OktaTokenSource>,
@@ -30,6 +31,8 @@ impl fmt::Debug for ProxyAuth {
 }
 
 impl ProxyAuth {
+    /// Send `okta`'s access token in `header`, cached under `policy`. An error when `header` is
+    /// not a header name or is `Authorization`.
     pub fn new(header: &str, okta: Arc<OktaTokenSource>, policy: RefreshPolicy) -> Result<Self> {
         let header = HeaderName::from_bytes(header.trim().as_bytes()).map_err(|_| {
             Error::config(
@@ -52,6 +55,7 @@ impl ProxyAuth {
         })
     }
 
+    /// The header the token goes in.
     pub fn header_name(&self) -> &HeaderName {
         &self.header
     }

@@ -21,8 +21,12 @@ use super::jwt::Header;
 use super::jwt::verify::{ACCEPTED_ALGORITHMS, ClaimRules, Jwk, JwkSet, verify_signature};
 use crate::error::{Error, Result};
 
+/// `LOOKER_CI_ID_TOKEN_VERIFY`: `true` verifies identity tokens locally, with the JWKS found
+/// through the trusted issuer's discovery document.
 pub const ENV_VERIFY: &str = "LOOKER_CI_ID_TOKEN_VERIFY";
+/// `LOOKER_CI_ID_TOKEN_JWKS_URL`: the JWKS to verify identity tokens with (turns verification on).
 pub const ENV_JWKS_URL: &str = "LOOKER_CI_ID_TOKEN_JWKS_URL";
+/// `LOOKER_CI_ID_TOKEN_ISSUER`: the trusted issuer, instead of the CI platform's own.
 pub const ENV_ISSUER: &str = "LOOKER_CI_ID_TOKEN_ISSUER";
 
 /// GitHub Actions' OIDC issuer.

@@ -59,7 +59,9 @@ pub(crate) fn provider_http_client_as(
 /// A Looker API key: client id and client secret, and when the pair stops working, if known.
 #[derive(Clone)]
 pub struct ApiCredentials {
+    /// The API key's client id (not a secret: it is logged and shown by `describe`).
     pub client_id: String,
+    /// The API key's client secret; its `Debug` output is redacted.
     pub client_secret: SecretString,
     /// When these credentials expire (short-lived keys), if the source says.
     pub expires_at: Option<SystemTime>,
@@ -100,6 +102,7 @@ impl fmt::Debug for StaticCredentials {
 }
 
 impl StaticCredentials {
+    /// An API key that never expires and is the same at every login.
     pub fn new(client_id: impl Into<String>, client_secret: SecretString) -> Self {
         StaticCredentials {
             credentials: ApiCredentials {

@@ -61,13 +61,17 @@ pub struct IdentitySummary {
     pub okta: Option<OktaSummary>,
 }
 
+/// A credential source the chain passed over.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[non_exhaustive]
 pub struct SkippedSource {
+    /// The source's name (`settings`, `aws-secrets-manager`, `okta`).
     pub source: String,
+    /// Why it was not used, e.g. which variable is unset.
     pub reason: String,
 }
 
+/// The CI job's identity token: where it is read and the claims worth showing.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[non_exhaustive]
 pub struct CiTokenSummary {
@@ -80,23 +84,31 @@ pub struct CiTokenSummary {
     pub note: Option<String>,
 }
 
+/// The AWS path's settings, as [`AwsConfig`] has them (no endpoint, no secret).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[non_exhaustive]
 pub struct AwsSummary {
+    /// The IAM role assumed with the CI token.
     pub role_arn: String,
     /// The STS session name (CloudTrail shows it; it carries the CI job id).
     pub session_name: String,
+    /// The AWS region of STS and the secret.
     pub region: String,
+    /// Name or ARN of the Secrets Manager secret holding the API key (not its value).
     pub secret_id: String,
-    /// The requested STS session length; `None` leaves it to the role (one hour by default).
+    /// The requested STS session length, in seconds; `None` leaves it to the role (one hour by default).
     pub duration_s: Option<u32>,
 }
 
+/// The Okta client's settings (never its key or secret).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[non_exhaustive]
 pub struct OktaSummary {
+    /// The Okta client id.
     pub client_id: String,
+    /// Space-separated scopes requested; `None` requests the server's defaults.
     pub scopes: Option<String>,
+    /// Whether the CI identity token is exchanged (RFC 8693) rather than client credentials used.
     pub token_exchange: bool,
 }
 

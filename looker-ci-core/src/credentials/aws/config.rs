@@ -5,12 +5,20 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::settings::Environment;
 
+/// `AWS_ROLE_ARN`: the IAM role to assume with the CI identity token; with a secret id, it turns
+/// the AWS path on.
 pub const ENV_ROLE_ARN: &str = "AWS_ROLE_ARN";
+/// `AWS_ROLE_SESSION_NAME`: the STS session name (default `looker-ci-<job id>`).
 pub const ENV_ROLE_SESSION_NAME: &str = "AWS_ROLE_SESSION_NAME";
+/// `AWS_REGION`: the region of STS and the secret.
 pub const ENV_REGION: &str = "AWS_REGION";
+/// `AWS_DEFAULT_REGION`: the region when `AWS_REGION` is not set.
 pub const ENV_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// `AWS_ENDPOINT_URL`: one endpoint for every AWS service (a local stand-in, a VPC endpoint).
 pub const ENV_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// `AWS_ENDPOINT_URL_STS`: the STS endpoint, before `AWS_ENDPOINT_URL`.
 pub const ENV_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+/// `AWS_ENDPOINT_URL_SECRETS_MANAGER`: the Secrets Manager endpoint, before `AWS_ENDPOINT_URL`.
 pub const ENV_ENDPOINT_URL_SECRETS_MANAGER: &str = "AWS_ENDPOINT_URL_SECRETS_MANAGER";
 /// `LOOKER_CI_AWS_SECRET_ID`: name or ARN of the secret holding the Looker API key.
 pub const ENV_SECRET_ID: &str = "LOOKER_CI_AWS_SECRET_ID";
@@ -24,13 +32,22 @@ pub const ENV_ROLE_DURATION: &str = "LOOKER_CI_AWS_ROLE_DURATION";
 /// Everything the AWS path needs. Build it from the environment or by hand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsConfig {
+    /// The IAM role to assume (`arn:aws:iam::<account>:role/<name>`).
     pub role_arn: String,
+    /// The STS session name CloudTrail shows for the assumed role.
     pub role_session_name: String,
+    /// The AWS region, e.g. `us-east-1`.
     pub region: String,
+    /// STS base URL (`https://`), e.g. `https://sts.us-east-1.amazonaws.com`.
     pub sts_endpoint: String,
+    /// Secrets Manager base URL (`https://`).
     pub secrets_manager_endpoint: String,
+    /// Name or ARN of the secret holding the Looker API key as a JSON object.
     pub secret_id: String,
+    /// The secret's JSON key holding the client id (from the environment: `client_id` by default).
     pub client_id_key: String,
+    /// The secret's JSON key holding the client secret (from the environment: `client_secret` by
+    /// default).
     pub client_secret_key: String,
     /// `DurationSeconds` asked of STS; `None` lets the role's default apply.
     pub duration_secs: Option<u32>,

@@ -46,6 +46,8 @@ fn fail(message: String) -> Error {
 }
 
 impl SecretsManagerProvider {
+    /// A provider reading `config`'s secret with AWS credentials from `sts`, cached and refreshed
+    /// ahead of their expiry by `policy`. `http` should not follow redirects.
     pub fn new(
         config: AwsConfig,
         sts: StsWebIdentity,

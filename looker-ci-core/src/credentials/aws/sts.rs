@@ -21,9 +21,13 @@ const PROVIDER: &str = "aws-sts";
 /// Temporary AWS credentials. Secrets are redacted in `Debug`.
 #[derive(Clone)]
 pub struct AwsCredentials {
+    /// The temporary access key id (not a secret).
     pub access_key_id: String,
+    /// The secret access key that signs requests.
     pub secret_access_key: SecretString,
+    /// The session token sent with every signed request (`X-Amz-Security-Token`).
     pub session_token: SecretString,
+    /// When STS says these credentials stop working.
     pub expiration: SystemTime,
 }
 
@@ -72,6 +76,9 @@ impl fmt::Debug for StsWebIdentity {
 }
 
 impl StsWebIdentity {
+    /// An exchange for the role, session name, duration and STS endpoint of `config`, with tokens
+    /// from `identity`; a token without `audience` in its `aud` (when given) is refused before it
+    /// is sent. `http` should not follow redirects.
     pub fn new(
         config: &AwsConfig,
         identity: Arc<dyn IdentityTokenSource>,

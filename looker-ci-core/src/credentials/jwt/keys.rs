@@ -16,7 +16,9 @@ use ring::signature::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SigningAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, for an RSA key.
     RS256,
+    /// ECDSA on P-256 with SHA-256, for an EC key.
     ES256,
 }
 
@@ -103,6 +105,7 @@ impl SigningKey {
         Ok(SigningKey { algorithm, pair })
     }
 
+    /// The algorithm this key signs with.
     pub fn algorithm(&self) -> SigningAlgorithm {
         self.algorithm
     }

@@ -28,7 +28,9 @@ pub(crate) fn split(token: &str) -> Result<(&str, &str, &str), String> {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct Header {
+    /// The signing algorithm, as the token names it (e.g. `RS256`).
     pub alg: String,
+    /// The id of the signing key in the issuer's JWKS; `None` when the header has no `kid`.
     #[serde(default)]
     pub kid: Option<String>,
 }
@@ -49,12 +51,17 @@ impl Header {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Claims {
+    /// Issuer (`iss`), e.g. the GitLab instance's URL; `None` when absent.
     pub iss: Option<String>,
+    /// Subject (`sub`): for CI tokens, which project, branch or environment the job runs for.
     pub sub: Option<String>,
+    /// Audiences (`aud`), a single string read as a list of one; empty when absent.
     pub aud: Vec<String>,
     /// Expiry, seconds since the Unix epoch.
     pub exp: Option<u64>,
+    /// Issued at (`iat`), seconds since the Unix epoch; `None` when absent.
     pub iat: Option<u64>,
+    /// Not before (`nbf`), seconds since the Unix epoch; `None` when absent.
     pub nbf: Option<u64>,
 }
 

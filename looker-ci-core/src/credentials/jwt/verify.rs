@@ -15,15 +15,24 @@ use super::{Claims, Header, split};
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct Jwk {
+    /// Key type: `RSA`, `EC` or `OKP`.
     pub kty: String,
+    /// Key id, matched against the token header's `kid`.
     pub kid: Option<String>,
+    /// The one algorithm the key is for; `None` allows any algorithm that fits its type.
     pub alg: Option<String>,
+    /// The JWK's `use`: a key for anything but `sig` is refused; `None` allows signatures.
     #[serde(rename = "use")]
     pub key_use: Option<String>,
+    /// RSA modulus, base64url.
     pub n: Option<String>,
+    /// RSA public exponent, base64url.
     pub e: Option<String>,
+    /// Curve of an `EC` or `OKP` key: `P-256`, `P-384` or `Ed25519`.
     pub crv: Option<String>,
+    /// EC x coordinate, or the Ed25519 public key, base64url.
     pub x: Option<String>,
+    /// EC y coordinate, base64url.
     pub y: Option<String>,
 }
 
@@ -31,6 +40,7 @@ pub struct Jwk {
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct JwkSet {
+    /// The issuer's keys, in the order served.
     pub keys: Vec<Jwk>,
 }
 
@@ -169,13 +179,18 @@ pub fn verify_signature(token: &str, header: &Header, jwk: &Jwk) -> Result<(), S
 /// skew; an expiry is required), names `issuer` when one is trusted and `audience` when one is
 /// expected.
 pub struct ClaimRules<'a> {
+    /// The current time, seconds since the Unix epoch.
     pub now_secs: u64,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
+    /// The trusted issuer `iss` must name; `None` checks no issuer.
     pub issuer: Option<&'a str>,
+    /// An audience `aud` must contain; `None` checks no audience.
     pub audience: Option<&'a str>,
 }
 
 impl ClaimRules<'_> {
+    /// `Ok` when `claims` satisfy every rule; otherwise what is wrong, never quoting the token.
     pub fn check(&self, claims: &Claims) -> Result<(), String> {
         let exp = claims
             .exp

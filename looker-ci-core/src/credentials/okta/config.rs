@@ -10,16 +10,31 @@ use crate::credentials::jwt::keys::{SigningAlgorithm, SigningKey};
 use crate::error::{Error, Result};
 use crate::settings::Environment;
 
+/// `LOOKER_CI_OKTA_ISSUER`: the authorization server (e.g. `https://example.okta.com/oauth2/default`),
+/// whose discovery document names the token endpoint.
 pub const ENV_ISSUER: &str = "LOOKER_CI_OKTA_ISSUER";
+/// `LOOKER_CI_OKTA_TOKEN_URL`: the token endpoint itself; wins over `LOOKER_CI_OKTA_ISSUER`.
 pub const ENV_TOKEN_URL: &str = "LOOKER_CI_OKTA_TOKEN_URL";
+/// `LOOKER_CI_OKTA_CLIENT_ID`: the Okta client; setting it turns the Okta path on.
 pub const ENV_CLIENT_ID: &str = "LOOKER_CI_OKTA_CLIENT_ID";
+/// `LOOKER_CI_OKTA_PRIVATE_KEY`: the PEM private key for `private_key_jwt` (`\n` read as a
+/// newline).
 pub const ENV_PRIVATE_KEY: &str = "LOOKER_CI_OKTA_PRIVATE_KEY";
+/// `LOOKER_CI_OKTA_PRIVATE_KEY_FILE`: a file holding that PEM key, when the variable itself is unset.
 pub const ENV_PRIVATE_KEY_FILE: &str = "LOOKER_CI_OKTA_PRIVATE_KEY_FILE";
+/// `LOOKER_CI_OKTA_KEY_ID`: the `kid` put in the client assertion's header.
 pub const ENV_KEY_ID: &str = "LOOKER_CI_OKTA_KEY_ID";
+/// `LOOKER_CI_OKTA_SIGNING_ALG`: `RS256` (default) or `ES256`.
 pub const ENV_SIGNING_ALG: &str = "LOOKER_CI_OKTA_SIGNING_ALG";
+/// `LOOKER_CI_OKTA_CLIENT_SECRET`: the client secret for `client_secret_basic`, used when no
+/// private key is set.
 pub const ENV_CLIENT_SECRET: &str = "LOOKER_CI_OKTA_CLIENT_SECRET";
+/// `LOOKER_CI_OKTA_SCOPES`: space-separated scopes to request.
 pub const ENV_SCOPES: &str = "LOOKER_CI_OKTA_SCOPES";
+/// `LOOKER_CI_OKTA_AUDIENCE`: the audience (or resource) to request a token for.
 pub const ENV_AUDIENCE: &str = "LOOKER_CI_OKTA_AUDIENCE";
+/// `LOOKER_CI_OKTA_TOKEN_EXCHANGE`: `true` exchanges the CI identity token (RFC 8693) instead of
+/// using client credentials alone.
 pub const ENV_TOKEN_EXCHANGE: &str = "LOOKER_CI_OKTA_TOKEN_EXCHANGE";
 
 /// How the client authenticates to the token endpoint.
@@ -28,7 +43,9 @@ pub const ENV_TOKEN_EXCHANGE: &str = "LOOKER_CI_OKTA_TOKEN_EXCHANGE";
 pub enum ClientAuth {
     /// A signed JWT assertion (`private_key_jwt`), RS256 or ES256.
     PrivateKeyJwt {
+        /// The key that signs each assertion.
         key: Arc<SigningKey>,
+        /// The assertion header's `kid`; `None` sends no `kid`.
         key_id: Option<String>,
         /// Where the key came from, for messages: the variable that held it (and the file it
         /// named), or "the private key given in code".
@@ -111,8 +128,11 @@ pub enum TokenEndpoint {
 /// Okta settings.
 #[derive(Debug, Clone)]
 pub struct OktaConfig {
+    /// Where the token endpoint is.
     pub endpoint: TokenEndpoint,
+    /// The Okta client id (not a secret).
     pub client_id: String,
+    /// How the client authenticates to the token endpoint.
     pub auth: ClientAuth,
     /// Space-separated scopes to request.
     pub scopes: Option<String>,

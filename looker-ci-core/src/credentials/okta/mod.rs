@@ -98,6 +98,7 @@ impl OktaTokenSource {
         self
     }
 
+    /// How token requests are retried (default: [`RetryPolicy::default`]).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
