@@ -39,10 +39,13 @@ pub struct ApiError {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct FieldError {
+    /// The request body's field, as Looker names it (empty when the reply leaves it out).
     #[serde(default)]
     pub field: String,
+    /// Looker's code for the problem, e.g. `missing` or `already_exists` (empty when absent).
     #[serde(default)]
     pub code: String,
+    /// Looker's text for the problem (empty when absent).
     #[serde(default)]
     pub message: String,
 }
@@ -65,8 +68,12 @@ pub enum Error {
     /// (an environment variable, a `looker.ini` section, or the builder).
     #[error("invalid setting `{setting}` (from {origin}): {message}")]
     Config {
+        /// The setting's name, e.g. `base_url` or `okta_issuer`.
         setting: String,
+        /// Where its value came from, e.g. `environment variable LOOKERSDK_BASE_URL`,
+        /// `looker.ini [Looker]`, `explicit settings`, or `no source` when it is missing.
         origin: String,
+        /// What is wrong with it and how to fix it.
         message: String,
     },
 
@@ -80,8 +87,11 @@ pub enum Error {
     /// The request did not complete within the configured total timeout.
     #[error("{method} {path} timed out after {}s (setting `timeout`)", .after.as_secs_f64())]
     Timeout {
+        /// HTTP method of the request, upper case.
         method: String,
+        /// Path of the request, without the query string.
         path: String,
+        /// The timeout that ran out (the `timeout` setting).
         after: Duration,
     },
 
@@ -92,8 +102,11 @@ pub enum Error {
          redirects: set the base URL (or the endpoint) to the final address"
     )]
     Redirect {
+        /// HTTP method of the request, upper case.
         method: String,
+        /// Path of the request, without the query string.
         path: String,
+        /// The redirect's HTTP status (3xx).
         status: u16,
         /// Where the redirect pointed: scheme, host, port and path (never the query).
         location: String,
@@ -102,9 +115,13 @@ pub enum Error {
     /// The connection failed (refused, reset, TLS, proxy, DNS) after all retries.
     #[error("{method} {path}: connection failed: {message}")]
     Connection {
+        /// HTTP method of the request, upper case.
         method: String,
+        /// Path of the request, without the query string.
         path: String,
+        /// The failure and its causes, joined by `: ` (no URL, which may carry query values).
         message: String,
+        /// The underlying error, when there is one (the HTTP client's or an I/O error).
         #[source]
         source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
@@ -112,18 +129,33 @@ pub enum Error {
     /// The reply could not be decoded into the requested type.
     #[error("{method} {path}: could not decode the reply: {message}")]
     Decode {
+        /// HTTP method of the request, upper case.
         method: String,
+        /// Path of the request without the query string; for a reply of the generic call path,
+        /// the operation's path template (`/lookml_models/{lookml_model_name}`).
         path: String,
+        /// What did not fit: the kind of error and its line and column, or the content type
+        /// received; never the reply's content.
         message: String,
     },
 
     /// A credential provider could not produce credentials.
     #[error("credential provider `{provider}` failed: {message}")]
-    Credentials { provider: String, message: String },
+    Credentials {
+        /// The provider's or identity source's name, e.g. `aws-sts`, `okta`, `env:LOOKER_ID_TOKEN`.
+        provider: String,
+        /// What failed and what to fix; never a token or secret.
+        message: String,
+    },
 
     /// An argument passed to the client is invalid (for example a path outside the API).
     #[error("invalid argument `{argument}`: {message}")]
-    InvalidArgument { argument: String, message: String },
+    InvalidArgument {
+        /// The argument's name, as the caller spelled it (for an operation, the spec's name).
+        argument: String,
+        /// Why the value is refused.
+        message: String,
+    },
 
     /// The client was closed; create a new one to make further calls.
     #[error("the Looker client is closed; create a new client to make further calls")]
@@ -132,12 +164,18 @@ pub enum Error {
     /// The operation was cancelled (a CI runner's SIGTERM, Ctrl-C) after cleaning up what it
     /// had changed in Looker.
     #[error("cancelled: {message}")]
-    Cancelled { message: String },
+    Cancelled {
+        /// What was interrupted and what was cleaned up.
+        message: String,
+    },
 
     /// A bug stopped the operation (a panic, in looker-ci or in a user callback). Nothing shared
     /// was left half-done: the next call starts afresh. Please report it.
     #[error("internal error: {message}")]
-    Internal { message: String },
+    Internal {
+        /// What failed, e.g. the panic's message.
+        message: String,
+    },
 }
 
 impl Error {

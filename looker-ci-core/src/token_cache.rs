@@ -38,7 +38,9 @@ pub enum Expiry {
 /// A value and its expiry, as a refresh produces it.
 #[derive(Debug, Clone)]
 pub struct Expiring<T> {
+    /// The value obtained (a token, a key).
     pub value: T,
+    /// How long the source says it is valid.
     pub expiry: Expiry,
 }
 
@@ -46,16 +48,27 @@ pub struct Expiring<T> {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Cached<T> {
+    /// The cached value.
     pub value: T,
+    /// The refresh that produced it, counted from 1 per cache; pass it to
+    /// [`TokenCache::invalidate`] when the server rejects the value.
     pub generation: u64,
 }
 
 /// Tunables of the refresh-ahead policy. The defaults follow DESIGN.md.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshPolicy {
+    /// Longest advisory window (default 5 min): before expiry, one caller refreshes while the
+    /// others keep the still-valid value.
     pub advisory_max: Duration,
+    /// The advisory window as a fraction of the lifetime (default 0.25), when shorter than
+    /// `advisory_max`.
     pub advisory_fraction: f64,
+    /// Longest mandatory window (default 60 s): before expiry, every caller waits for the
+    /// refresh. Never longer than the advisory window.
     pub mandatory_max: Duration,
+    /// The mandatory window as a fraction of the lifetime (default 0.10), when shorter than
+    /// `mandatory_max`.
     pub mandatory_fraction: f64,
     /// Up to this fraction of the advisory window is added at random to its start, so that many
     /// clients sharing one credential do not all refresh at the same instant.

@@ -79,9 +79,13 @@ impl DoctorOptions {
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Area {
+    /// Which credential source is used and why, the CI token, the AWS role, the Okta client, login.
     Identity,
+    /// Stored secrets beside identity-based access, readable secret files, TLS off, plain HTTP.
     Secrets,
+    /// The API user's roles, permissions and models against what the commands need.
     Privilege,
+    /// The job's timeout against the Looker token, the STS session and the CI token.
     Lifetimes,
 }
 
@@ -102,10 +106,13 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Finding {
+    /// The area of the check that made it.
     pub area: Area,
+    /// How much it matters; any [`Level::Error`] fails the doctor.
     pub level: Level,
     /// Stable identifier, e.g. `secrets.static-key-with-identity`.
     pub code: &'static str,
+    /// What was found, in a sentence.
     pub message: String,
     /// What to change, when something should change.
     pub fix: Option<String>,
@@ -115,8 +122,11 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RoleSummary {
+    /// The role's name.
     pub name: String,
+    /// The name of the role's permission set.
     pub permission_set: String,
+    /// The permissions of that set, as Looker names them (e.g. `see_lookml`).
     pub permissions: Vec<String>,
     /// The models the role reaches; `None` when its model set is "All".
     pub models: Option<Vec<String>>,
@@ -126,7 +136,9 @@ pub struct RoleSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct LookerUser {
+    /// The user's Looker id (empty when the reply had none).
     pub id: String,
+    /// The user's roles; empty when they could not be read (a finding says so).
     pub roles: Vec<RoleSummary>,
 }
 
@@ -134,13 +146,19 @@ pub struct LookerUser {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct DoctorReport {
+    /// [`FORMAT_VERSION`] of the JSON document.
     pub format_version: u32,
     /// No finding is an error.
     pub passed: bool,
+    /// The `looker-ci` commands the privilege check was made for.
     pub commands: Vec<String>,
+    /// The CI run the doctor ran in; `None` outside GitLab CI and GitHub Actions.
     pub ci: Option<CiRun>,
+    /// The client's identity, as the checks saw it.
     pub identity: IdentitySummary,
+    /// The API user; `None` when login or reading the user failed (a finding says so).
     pub looker_user: Option<LookerUser>,
+    /// Every finding, in the order the checks made them.
     pub findings: Vec<Finding>,
 }
 

@@ -5,7 +5,9 @@
 /// One command and the permissions it needs, with the calls that need them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandPermissions {
+    /// The `looker-ci` subcommand, e.g. `sql`.
     pub command: &'static str,
+    /// The Looker permissions it needs, e.g. `see_lookml`.
     pub needs: &'static [&'static str],
     /// What the command does that needs them.
     pub why: &'static str,

@@ -12,9 +12,13 @@ pub const RESULT_FORMAT_VERSION: u32 = 1;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum ValidatorKind {
+    /// Looker's LookML validator (`looker-ci lookml`).
     Lookml,
+    /// One query per explore (and per failing field) against the warehouse (`looker-ci sql`).
     Sql,
+    /// The project's LookML data tests (`looker-ci assert`).
     Assert,
+    /// Looker's content validator: Looks, dashboards and other content (`looker-ci content`).
     Content,
 }
 
@@ -33,6 +37,8 @@ impl ValidatorKind {
         }
     }
 
+    /// The name used in the JSON document and on the command line: `lookml`, `sql`, `assert`,
+    /// `content`.
     pub fn as_str(self) -> &'static str {
         match self {
             ValidatorKind::Lookml => "lookml",
@@ -48,13 +54,18 @@ impl ValidatorKind {
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Severity {
+    /// Informational; reported only when the severity threshold is `info`.
     Info,
+    /// Reported by default; does not fail the gate.
     Warning,
+    /// Fails the gate.
     Error,
+    /// Looker's most serious level; fails the gate.
     Fatal,
 }
 
 impl Severity {
+    /// The lower-case name: `info`, `warning`, `error`, `fatal`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -114,6 +125,7 @@ pub struct GitRefValidated {
 }
 
 impl GitRefValidated {
+    /// The production code, with no commit or imports known yet.
     pub fn production() -> Self {
         GitRefValidated {
             kind: "production".into(),
@@ -145,12 +157,16 @@ pub struct ImportedRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Finding {
+    /// How serious it is.
     pub severity: Severity,
+    /// What it is about, which decides the fields set.
     pub scope: FindingScope,
     /// What Looker or the database said, unchanged.
     pub message: String,
+    /// The LookML model, when the finding is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The explore (of `model`), when the finding is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explore: Option<String>,
     /// The failing dimension or measure (`view.field`).
@@ -166,6 +182,7 @@ pub struct Finding {
     /// LookML file (project-relative) and line, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Line in `file`, 1-based, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     /// The SQL that failed.
@@ -177,8 +194,10 @@ pub struct Finding {
     /// `look`, `dashboard`, `dashboard_element`, `scheduled_plan`, ... for content findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// The content's Looker id (content findings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_id: Option<String>,
+    /// The content's title (content findings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The content's folder, as `Shared/Sales/EMEA`.
@@ -188,6 +207,7 @@ pub struct Finding {
     /// `title` is the tile's or filter's own and `url` opens the dashboard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard_id: Option<String>,
+    /// The title of the dashboard in `dashboard_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard_title: Option<String>,
     /// A link that opens the problem in Looker, where there is one.
@@ -336,7 +356,7 @@ pub struct Counts {
     /// Findings left out because they exist on the target ref too (incremental mode).
     #[serde(default)]
     pub findings_existing_on_target: u64,
-    /// Wall time of the validation.
+    /// Wall time of the validation, in seconds.
     #[serde(default)]
     pub seconds: f64,
 }
@@ -345,14 +365,19 @@ pub struct Counts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CheckedExplore {
+    /// The LookML model.
     pub model: String,
+    /// The explore's name in `model`.
     pub explore: String,
     /// `passed`, `failed`, `skipped` (unchanged in incremental mode), or `timed_out`.
     pub status: String,
+    /// Dimensions and measures checked in it.
     #[serde(default)]
     pub fields: u64,
+    /// Warehouse queries run for it.
     #[serde(default)]
     pub queries: u64,
+    /// Wall time of its check, in seconds.
     #[serde(default)]
     pub seconds: f64,
 }
@@ -360,8 +385,9 @@ pub struct CheckedExplore {
 /// Which part of a sharded run this is (`--shard I/N`, GitLab `parallel:`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
-    /// 1-based, as CI_NODE_INDEX is.
+    /// 1-based, as `CI_NODE_INDEX` is.
     pub index: u32,
+    /// How many shards the run is split into (`CI_NODE_TOTAL`).
     pub total: u32,
 }
 
@@ -371,17 +397,25 @@ pub struct Shard {
 pub struct ValidationResult {
     /// Always [`RESULT_FORMAT_VERSION`] for documents this version writes.
     pub format_version: u32,
+    /// The validator that ran.
     pub validator: ValidatorKind,
+    /// The LookML project's id.
     pub project: String,
+    /// The code validated (`ref` in the JSON).
     #[serde(rename = "ref")]
     pub git_ref: GitRefValidated,
-    /// `true` when no finding is at or above the severity threshold.
+    /// `true` when no finding is an error or fatal (the severity threshold only decides which
+    /// findings are reported).
     pub passed: bool,
+    /// The findings reported, in the order found.
     pub findings: Vec<Finding>,
+    /// What was checked, in numbers.
     pub counts: Counts,
     /// Explores checked (SQL, assert), in the order they were selected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub explores: Vec<CheckedExplore>,
+    /// Which shard of a sharded run this result covers; `None` for an unsharded run (or merged
+    /// shards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
     /// The target ref compared against in incremental mode.
@@ -395,6 +429,7 @@ pub struct ValidationResult {
 }
 
 impl ValidationResult {
+    /// A passing result with no findings, counts at zero, for `project` at `git_ref`.
     pub fn new(
         validator: ValidatorKind,
         project: impl Into<String>,

@@ -43,18 +43,23 @@ impl Environment for ProcessEnvironment {
 /// An in-memory environment for tests: variables and files from maps.
 #[derive(Debug, Default, Clone)]
 pub struct MapEnvironment {
+    /// The variables, by name.
     pub vars: HashMap<String, String>,
+    /// The files' text, by path; a path not here reads as missing.
     pub files: HashMap<PathBuf, String>,
 }
 
 impl MapEnvironment {
+    /// An environment with no variables and no files.
     pub fn new() -> Self {
         Self::default()
     }
+    /// Add (or replace) variable `name`.
     pub fn with_var(mut self, name: &str, value: &str) -> Self {
         self.vars.insert(name.to_owned(), value.to_owned());
         self
     }
+    /// Add (or replace) the file at `path` with `text`.
     pub fn with_file(mut self, path: impl Into<PathBuf>, text: &str) -> Self {
         self.files.insert(path.into(), text.to_owned());
         self
@@ -95,6 +100,7 @@ impl fmt::Debug for OverlayEnvironment {
 }
 
 impl OverlayEnvironment {
+    /// `vars` over `base`: a variable in `vars` hides the one of `base`.
     pub fn new(vars: HashMap<String, String>, base: Arc<dyn Environment>) -> Self {
         OverlayEnvironment { vars, base }
     }

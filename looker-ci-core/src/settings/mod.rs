@@ -35,6 +35,7 @@ pub const ENV_TIMEOUT: &str = "LOOKERSDK_TIMEOUT";
 pub const ENV_CA_BUNDLE: &str = "LOOKER_CI_CA_BUNDLE";
 /// `LOOKER_CI_HTTPS_PROXY`: the HTTP(S) proxy URL for Looker requests.
 pub const ENV_HTTPS_PROXY: &str = "LOOKER_CI_HTTPS_PROXY";
+/// `LOOKER_CI_MAX_REPLY_BYTES`: the largest reply body read, in bytes (at least 1024).
 pub const ENV_MAX_REPLY_BYTES: &str = "LOOKER_CI_MAX_REPLY_BYTES";
 
 /// The largest reply read by default: far beyond any metadata reply, enough for big result sets.
@@ -388,9 +389,12 @@ impl SettingsBuilder {
         self
     }
 
+    /// The Looker API host, e.g. `https://example.cloud.looker.com`; a trailing `/api/4.0` is
+    /// dropped. Checked when the settings are built.
     pub fn base_url(self, url: impl Into<String>) -> Self {
         self.set(KEY_BASE_URL, url)
     }
+    /// The API key's client id; needs [`SettingsBuilder::client_secret`] too.
     pub fn client_id(self, id: impl Into<String>) -> Self {
         self.set(KEY_CLIENT_ID, id)
     }
@@ -399,15 +403,19 @@ impl SettingsBuilder {
         self.client_secret = Some(secret);
         self
     }
+    /// `false` turns TLS certificate checks off for this client only (default `true`).
     pub fn verify_ssl(self, verify: bool) -> Self {
         self.set(KEY_VERIFY_SSL, verify.to_string())
     }
+    /// Total time for one HTTP request, reply included (more than 0, at most 24 hours).
     pub fn timeout(self, timeout: Duration) -> Self {
         self.set(KEY_TIMEOUT, timeout.as_secs_f64().to_string())
     }
+    /// A PEM file of extra trusted CA certificates.
     pub fn ca_bundle(self, path: impl Into<PathBuf>) -> Self {
         self.set(KEY_CA_BUNDLE, path.into().to_string_lossy().into_owned())
     }
+    /// The proxy for every Looker request (`http`, `https`, `socks5` or `socks5h` URL).
     pub fn https_proxy(self, url: impl Into<String>) -> Self {
         self.set(KEY_HTTPS_PROXY, url)
     }
@@ -415,6 +423,7 @@ impl SettingsBuilder {
     pub fn max_reply_bytes(self, bytes: u64) -> Self {
         self.set(KEY_MAX_REPLY_BYTES, bytes.to_string())
     }
+    /// How idempotent requests are retried (default: [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
