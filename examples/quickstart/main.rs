@@ -41,14 +41,7 @@ async fn run() -> Result<u64> {
         println!("looker-ci quickstart against the configured Looker instance");
         (LookerClient::from_env()?, None, Duration::from_secs(3))
     } else {
-        let fake = FakeLooker::start()
-            .await
-            .map_err(|e| looker_ci_api::Error::Connection {
-                method: "BIND".into(),
-                path: "127.0.0.1".into(),
-                message: e.to_string(),
-                source: None,
-            })?;
+        let fake = FakeLooker::start().await?;
         // Short tokens so the run crosses two expiries.
         fake.set_token_lifetime(Duration::from_secs(2));
         println!(

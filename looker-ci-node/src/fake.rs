@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use looker_ci_core::testing::{FakeLooker, FakeProject, FakeWorldError, Fault};
+use looker_ci_core::testing::{self, FakeLooker, FakeProject, FakeWorldError, Fault};
 use napi_derive::napi;
 use secrecy::ExposeSecret;
 
-use crate::errors::invalid;
+use crate::errors::to_js;
 
 /// One injected fault; see `FakeLooker.injectFault`.
 /// One role for `setUserRoles`.
@@ -55,39 +55,21 @@ pub struct NativeFakeLooker {
     fake: FakeLooker,
 }
 
+// The argument rules are the core's (`looker_ci_core::testing`); these only convert the error.
 fn seconds(name: &str, value: f64) -> napi::Result<Duration> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(invalid(
-            name,
-            format!("must be a non-negative number of seconds, not {value}"),
-        ))
-    }
+    testing::seconds(name, value).map_err(to_js)
 }
 
-/// A `FakeProject` from a JS object (unknown keys refused).
 fn project_from(project: serde_json::Value) -> napi::Result<FakeProject> {
-    serde_json::from_value(project)
-        .map_err(|e| invalid("project", format!("is not a FakeProject: {e}")))
+    testing::project_from_json(project).map_err(to_js)
 }
 
 fn project_to(project: &FakeProject) -> napi::Result<serde_json::Value> {
-    serde_json::to_value(project)
-        .map_err(|e| napi::Error::from_reason(format!("the project could not be encoded: {e}")))
+    testing::project_to_json(project).map_err(to_js)
 }
 
-/// A change of the fake world that could not be made: the library's invalid-argument error,
-/// naming `branch` when the branch is unknown and `argument` otherwise.
 fn world(argument: &str, result: Result<String, FakeWorldError>) -> napi::Result<String> {
-    result.map_err(|FakeWorldError(message)| {
-        let argument = if message.starts_with("no branch") {
-            "branch"
-        } else {
-            argument
-        };
-        invalid(argument, message)
-    })
+    result.map_err(|e| to_js(e.into_error(argument)))
 }
 
 /// Start a FakeLooker on a random port of 127.0.0.1.
@@ -96,9 +78,7 @@ fn world(argument: &str, result: Result<String, FakeWorldError>) -> napi::Result
 #[napi]
 pub async fn start_fake_looker() -> napi::Result<NativeFakeLooker> {
     crate::logging::init();
-    let fake = FakeLooker::start()
-        .await
-        .map_err(|e| napi::Error::from_reason(format!("FakeLooker could not start: {e}")))?;
+    let fake = FakeLooker::start().await.map_err(to_js)?;
     Ok(NativeFakeLooker { fake })
 }
 

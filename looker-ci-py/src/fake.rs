@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use looker_ci_core::testing::{FakeLooker, FakeProject, FakeWorldError, Fault};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use looker_ci_core::testing::{self, FakeLooker, FakeProject, FakeWorldError, Fault};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::ExposeSecret;
@@ -15,46 +14,23 @@ pub struct NativeFakeLooker {
     fake: FakeLooker,
 }
 
-/// Seconds as a duration; anything else is the library's invalid-argument error.
+// The argument rules are the core's (`looker_ci_core::testing`); these only convert the error.
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(NativeError(looker_ci_core::Error::invalid_argument(
-            name,
-            format!("must be a non-negative number of seconds, not {value}"),
-        ))
-        .into())
-    }
+    Ok(testing::seconds(name, value).map_err(NativeError)?)
 }
 
-/// A `FakeProject` from the JSON text the facade sends (unknown keys refused).
 fn project_from(project_json: &str) -> Result<FakeProject, NativeError> {
-    serde_json::from_str(project_json).map_err(|e| {
-        NativeError(looker_ci_core::Error::invalid_argument(
-            "project",
-            format!("is not a FakeProject: {e}"),
-        ))
-    })
+    testing::project_from_json_text(project_json).map_err(NativeError)
 }
 
 fn project_to(project: &FakeProject) -> PyResult<Json> {
-    serde_json::to_value(project)
+    Ok(testing::project_to_json(project)
         .map(Json)
-        .map_err(|e| PyValueError::new_err(format!("the project could not be encoded: {e}")))
+        .map_err(NativeError)?)
 }
 
-/// A change of the fake world that could not be made: the library's invalid-argument error,
-/// naming `branch` when the branch is unknown and `argument` otherwise.
 fn world(argument: &str, result: Result<String, FakeWorldError>) -> Result<String, NativeError> {
-    result.map_err(|FakeWorldError(message)| {
-        let argument = if message.starts_with("no branch") {
-            "branch"
-        } else {
-            argument
-        };
-        NativeError(looker_ci_core::Error::invalid_argument(argument, message))
-    })
+    result.map_err(|e| NativeError(e.into_error(argument)))
 }
 
 #[pymethods]
@@ -64,7 +40,7 @@ impl NativeFakeLooker {
         let runtime = pyo3_async_runtimes::tokio::get_runtime();
         let fake = py
             .detach(|| runtime.block_on(FakeLooker::start()))
-            .map_err(|e| PyOSError::new_err(format!("FakeLooker could not start: {e}")))?;
+            .map_err(NativeError)?;
         Ok(NativeFakeLooker { fake })
     }
 

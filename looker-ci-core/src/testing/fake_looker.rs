@@ -52,9 +52,17 @@ impl Drop for FakeLooker {
 
 impl FakeLooker {
     /// Start on a random port of 127.0.0.1, on the current Tokio runtime.
-    pub async fn start() -> std::io::Result<FakeLooker> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
+    pub async fn start() -> crate::Result<FakeLooker> {
+        let cannot_start = |e: std::io::Error| crate::Error::Connection {
+            method: "BIND".into(),
+            path: "127.0.0.1".into(),
+            message: format!("FakeLooker could not start: {e}"),
+            source: Some(Arc::new(e)),
+        };
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(cannot_start)?;
+        let addr = listener.local_addr().map_err(cannot_start)?;
         let state = Arc::new(Mutex::new(FakeState::new()));
         let server = tokio::spawn(serve(listener, Arc::clone(&state)));
         tracing::debug!(%addr, "FakeLooker listening");

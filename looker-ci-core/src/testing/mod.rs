@@ -1,6 +1,7 @@
 //! Test support (feature `testing`): [`FakeLooker`], a local Looker emulator, and
 //! [`FakeProject`], the LookML project it serves, described as data.
 
+mod arguments;
 mod content;
 mod controls;
 mod errors;
@@ -19,6 +20,7 @@ mod state;
 mod warehouse;
 mod world;
 
+pub use arguments::{project_from_json, project_from_json_text, project_to_json, seconds};
 pub use errors::error_samples;
 pub use fake_looker::FakeLooker;
 pub use project::{
