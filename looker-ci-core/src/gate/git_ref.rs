@@ -24,12 +24,18 @@ use crate::gate::result::{GitRefValidated, ImportedRef};
 /// The code to validate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefSpec {
+    /// The project's production code.
     Production,
+    /// The head of this Git branch (checked out in the dev workspace).
     Branch(String),
+    /// This commit (or another ref pushed to the project's remote), checked out on a temporary
+    /// branch.
     Commit(String),
 }
 
 impl RefSpec {
+    /// From the `--branch` and `--commit` options: the commit when given (it wins over the
+    /// branch), else the branch, else production.
     pub fn new(branch: Option<&str>, commit: Option<&str>) -> RefSpec {
         match (branch, commit) {
             (_, Some(commit)) => RefSpec::Commit(commit.trim().to_owned()),
@@ -78,6 +84,7 @@ pub struct CheckedOut {
     client: LookerClient,
     /// What is left to undo; taken by `restore` (or by `Drop` when `restore` never ran).
     undo: Option<Undo>,
+    /// What is checked out, as the result reports it.
     pub validated: GitRefValidated,
 }
 

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::client::{ApiCall, LookerClient};
 
+/// Counters of a running validation, shared with whoever shows its progress; read them with
+/// [`Progress::snapshot`].
 #[derive(Debug, Default)]
 pub struct Progress {
     total: AtomicU64,
@@ -32,6 +34,7 @@ pub struct ProgressSnapshot {
 }
 
 impl Progress {
+    /// All counters at zero.
     pub fn new() -> Self {
         Progress::default()
     }
@@ -83,6 +86,7 @@ impl Progress {
         killed
     }
 
+    /// The counters now (each read on its own: they may be a moment apart).
     pub fn snapshot(&self) -> ProgressSnapshot {
         ProgressSnapshot {
             total: self.total.load(Ordering::Relaxed),

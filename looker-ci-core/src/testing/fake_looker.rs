@@ -83,10 +83,13 @@ impl FakeLooker {
         format!("http://{}", self.addr)
     }
 
+    /// The client id of the API key this server accepts (random per server, or the one set with
+    /// [`FakeLooker::set_api_key`]).
     pub fn client_id(&self) -> String {
         self.lock().client_id.clone()
     }
 
+    /// The client secret of the API key this server accepts.
     pub fn client_secret(&self) -> SecretString {
         SecretString::from(self.lock().client_secret.clone())
     }
@@ -156,6 +159,7 @@ impl FakeLooker {
         self.lock().faults.len()
     }
 
+    /// What the server has seen and done so far.
     pub fn counters(&self) -> FakeCounters {
         self.lock().counters
     }

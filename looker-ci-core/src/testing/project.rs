@@ -21,13 +21,19 @@ use serde_json::Value;
 pub struct FakeProject {
     /// The project id (`/projects/{name}`).
     pub name: String,
+    /// The model files.
     pub models: Vec<FakeModel>,
+    /// The views, shared by every model's explores.
     pub views: Vec<FakeView>,
     /// What LookML validation reports for this code.
     pub lookml_errors: Vec<FakeLookmlError>,
+    /// The project's LookML data tests.
     pub data_tests: Vec<FakeDataTest>,
+    /// Content folders (read from production's project only).
     pub folders: Vec<FakeFolder>,
+    /// Saved Looks (read from production's project only).
     pub looks: Vec<FakeLook>,
+    /// Dashboards (read from production's project only).
     pub dashboards: Vec<FakeDashboard>,
     /// The manifest's imported projects (`local_dependency`, `remote_dependency`). A local
     /// import's views join this project's, as the code the session sees of the imported project
@@ -71,12 +77,16 @@ impl Default for FakeProject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeModel {
+    /// The model's name.
     pub name: String,
+    /// The label Looker shows; `None` shows the name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The database connection the model uses.
     pub connection: String,
+    /// The model file's project-relative path, e.g. `thelook.model.lkml`.
     pub file: String,
+    /// The model's explores.
     pub explores: Vec<FakeExplore>,
 }
 
@@ -96,18 +106,26 @@ impl Default for FakeModel {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeExplore {
+    /// The explore's name in its model.
     pub name: String,
     /// The base view; the explore's own name when absent (as in LookML).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view_name: Option<String>,
+    /// The label Looker shows; `None` shows the name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The explore's description, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `hidden: yes` in LookML.
     pub hidden: bool,
+    /// The explore's LookML `tags`.
     pub tags: Vec<String>,
+    /// The views joined to the base view, in order.
     pub joins: Vec<FakeJoin>,
+    /// The project-relative file that defines it.
     pub file: String,
+    /// The line of `explore:` in `file`, 1-based.
     pub line: u32,
 }
 
@@ -122,9 +140,11 @@ impl FakeExplore {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeJoin {
+    /// The joined view's name.
     pub name: String,
     /// The ON expression, with `${view.field}` references.
     pub sql_on: String,
+    /// `many_to_one` (default), `one_to_one`, `one_to_many` or `many_to_many`.
     pub relationship: String,
     /// `left_outer`, `inner`, `full_outer` or `cross`.
     #[serde(rename = "type")]
@@ -150,9 +170,13 @@ impl Default for FakeJoin {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeView {
+    /// The view's name, the `view` of its fields' `view.field`.
     pub name: String,
+    /// The table the view reads, e.g. `public.orders`.
     pub sql_table_name: String,
+    /// The project-relative file that defines it.
     pub file: String,
+    /// The line of `view:` in `file`, 1-based (default 1).
     pub line: u32,
     /// The table is missing: the database message of every query that includes this view,
     /// e.g. `relation "public.orderz" does not exist`.
@@ -160,7 +184,9 @@ pub struct FakeView {
     pub error: Option<String>,
     /// How many rows the table holds (a query returns at most this many).
     pub rows: usize,
+    /// The view's dimensions.
     pub dimensions: Vec<FakeField>,
+    /// The view's measures.
     pub measures: Vec<FakeField>,
 }
 
@@ -201,16 +227,22 @@ pub struct FakeField {
     pub field_type: String,
     /// The LookML `sql`, with `${TABLE}` and `${view.field}` references.
     pub sql: String,
+    /// The label Looker shows; `None` shows the name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The field's description, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `hidden: yes` in LookML.
     pub hidden: bool,
+    /// `primary_key: yes` in LookML.
     pub primary_key: bool,
+    /// The field's LookML `tags`.
     pub tags: Vec<String>,
     /// The source file; the view's file when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// The line that defines it, 1-based (default 1).
     pub line: u32,
     /// The database message this field's SQL produces, e.g.
     /// `ERROR: column orders.statuz does not exist`.
@@ -278,13 +310,19 @@ impl FakeField {
 pub struct FakeLookmlError {
     /// `info`, `warning`, `error` or `fatal`.
     pub severity: String,
+    /// The validator's message.
     pub message: String,
+    /// The project-relative file it is in.
     pub file: String,
+    /// The line in `file`, 1-based (default 1).
     pub line: u32,
+    /// The model it concerns, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The explore it concerns, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explore: Option<String>,
+    /// The field (`view.field`) it concerns, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -307,11 +345,17 @@ impl Default for FakeLookmlError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeDataTest {
+    /// The test's name.
     pub name: String,
+    /// The model the test belongs to.
     pub model: String,
+    /// The explore its query runs on.
     pub explore: String,
+    /// The project-relative file that defines it.
     pub file: String,
+    /// The line of `test:` in `file`, 1-based (default 1).
     pub line: u32,
+    /// Whether its assertion holds (default `true`).
     pub passes: bool,
     /// What a failing assertion reports.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -339,12 +383,16 @@ impl Default for FakeDataTest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeFolder {
+    /// The folder's Looker id.
     pub id: String,
+    /// The folder's name.
     pub name: String,
+    /// The id of the folder it is in; `None` for a top-level folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// A user's personal folder.
     pub is_personal: bool,
+    /// The id of the user who created it, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_id: Option<String>,
 }
@@ -353,11 +401,18 @@ pub struct FakeFolder {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeLook {
+    /// The Look's Looker id.
     pub id: String,
+    /// The Look's title.
     pub title: String,
+    /// The id of the folder it is saved in.
     pub folder_id: String,
+    /// The model of its query.
     pub model: String,
+    /// The explore of its query.
     pub explore: String,
+    /// The fields (`view.field`) its query selects; content validation reports each one the
+    /// explore no longer has.
     pub fields: Vec<String>,
 }
 
@@ -365,9 +420,13 @@ pub struct FakeLook {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeDashboard {
+    /// The dashboard's Looker id.
     pub id: String,
+    /// The dashboard's title.
     pub title: String,
+    /// The id of the folder it is saved in.
     pub folder_id: String,
+    /// Its tiles.
     pub elements: Vec<FakeDashboardElement>,
 }
 
@@ -375,16 +434,25 @@ pub struct FakeDashboard {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FakeDashboardElement {
+    /// The tile's Looker id.
     pub id: String,
+    /// The tile's title.
     pub title: String,
+    /// The model of its query.
     pub model: String,
+    /// The explore of its query.
     pub explore: String,
+    /// The fields (`view.field`) its query selects; content validation reports each one the
+    /// explore no longer has.
     pub fields: Vec<String>,
 }
 
 /// Why a change to the fake world could not be made (an unknown branch, view or field).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeWorldError(pub String);
+pub struct FakeWorldError(
+    /// What could not be found or changed.
+    pub String,
+);
 
 impl fmt::Display for FakeWorldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -399,10 +467,12 @@ fn not_found(what: &str, name: &str) -> FakeWorldError {
 }
 
 impl FakeProject {
+    /// The model called `name`.
     pub fn model(&self, name: &str) -> Option<&FakeModel> {
         self.models.iter().find(|m| m.name == name)
     }
 
+    /// The explore `explore` of model `model`.
     pub fn explore(&self, model: &str, explore: &str) -> Option<&FakeExplore> {
         self.model(model)?
             .explores
@@ -410,6 +480,7 @@ impl FakeProject {
             .find(|e| e.name == explore)
     }
 
+    /// The view called `name`.
     pub fn view(&self, name: &str) -> Option<&FakeView> {
         self.views.iter().find(|v| v.name == name)
     }

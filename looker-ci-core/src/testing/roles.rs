@@ -64,8 +64,11 @@ pub const ALL_PERMISSIONS: &[&str] = &[
 /// One role: a permission set and a model set under a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeRole {
+    /// The role's name.
     pub name: String,
+    /// The name of its permission set.
     pub permission_set: String,
+    /// The permissions in that set, as Looker names them (e.g. `see_lookml`).
     pub permissions: Vec<String>,
     /// The models the role reaches; `None` is Looker's "All" model set.
     pub models: Option<Vec<String>>,

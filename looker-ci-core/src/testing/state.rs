@@ -29,22 +29,26 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// Answer with HTTP `status`.
     pub fn status(status: u16) -> Self {
         Fault {
             status: Some(status),
             ..Fault::default()
         }
     }
+    /// Also send `Retry-After: value` (seconds or an HTTP date).
     pub fn retry_after(mut self, value: impl Into<String>) -> Self {
         self.retry_after = Some(value.into());
         self
     }
+    /// Wait `delay`, then handle the request as usual.
     pub fn delay(delay: Duration) -> Self {
         Fault {
             delay: Some(delay),
             ..Fault::default()
         }
     }
+    /// Close the connection without answering.
     pub fn drop_connection() -> Self {
         Fault {
             drop_connection: true,
