@@ -24,6 +24,10 @@
 //! # Ok(()) }
 //! ```
 
+// Every public item is documented; `[lints] workspace = true` in Cargo.toml cannot be combined
+// with crate lints there, so the lint is set here (clippy's `-D warnings` makes it an error).
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod audit;
 pub mod ci_run;
