@@ -388,8 +388,8 @@ impl LookerClient {
         let method = call.method.clone();
         let path = call.path.clone();
         let bytes = self.request_bytes(call).await?;
-        let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        serde_json::from_slice(json).map_err(|e| Error::decode(method.as_str(), &path, &e))
+        serde_json::from_slice(crate::api::json_body(&bytes))
+            .map_err(|e| Error::decode(method.as_str(), &path, &e))
     }
 
     /// Send a request and return the raw reply body (CSV, PNG, ...).

@@ -86,7 +86,7 @@ function parseReply(what, text, method, path) {
 function replyValue(reply) {
   switch (reply.kind) {
     case 'json':
-      return reply.json === '' ? null : parseReply(`${reply.method} ${reply.path}`, reply.json, reply.method, reply.path)
+      return parseReply(`${reply.method} ${reply.path}`, reply.json, reply.method, reply.path)
     case 'text':
       return reply.text
     default:

@@ -34,6 +34,19 @@ pub struct NativeReply {
 /// UTF-8 (invalid sequences become U+FFFD, as with `fetch` and `res.text()`).
 pub struct JsonText(bytes::Bytes);
 
+impl JsonText {
+    /// A reply body as JSON text (an empty body is `null`, the core's rule).
+    fn of(body: bytes::Bytes) -> Self {
+        if body.is_empty() {
+            JsonText(bytes::Bytes::from_static(looker_ci_core::api::json_body(
+                &[],
+            )))
+        } else {
+            JsonText(body)
+        }
+    }
+}
+
 impl TypeName for JsonText {
     fn type_name() -> &'static str {
         "string"
@@ -284,7 +297,7 @@ impl NativeClient {
             NativeReply {
                 kind: "json".into(),
                 text: None,
-                json: Some(JsonText(bytes)),
+                json: Some(JsonText::of(bytes)),
                 data: None,
                 method,
                 path,
@@ -313,7 +326,7 @@ impl NativeClient {
             return Ok(NativeReply {
                 kind: "json".into(),
                 text: None,
-                json: Some(JsonText(reply.into_bytes())),
+                json: Some(JsonText::of(reply.into_bytes())),
                 data: None,
                 method,
                 path,
@@ -324,7 +337,7 @@ impl NativeClient {
             OperationOutput::Json(_) => NativeReply {
                 kind: "json".into(),
                 text: None,
-                json: Some(JsonText(bytes::Bytes::new())),
+                json: Some(JsonText::of(bytes::Bytes::new())),
                 data: None,
                 method,
                 path,

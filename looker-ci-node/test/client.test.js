@@ -16,6 +16,19 @@ async function withFake(fn) {
   }
 }
 
+test('an empty reply body is null', async () => {
+  // No cached LookML validation yet: Looker (and FakeLooker) answer 204 with no body.
+  const fake = await FakeLooker.start()
+  const client = new LookerClient(fake.clientOptions())
+  try {
+    assert.equal(await client.request('GET', '/projects/thelook/validate'), null)
+    assert.equal(await client.projectValidationResults({ project_id: 'thelook' }), null)
+  } finally {
+    await client.close()
+    fake.stop()
+  }
+})
+
 test('1000 concurrent callers across three expiries log in once per expiry', () =>
   withFake(async (fake) => {
     fake.setTokenLifetime(3)

@@ -1,6 +1,7 @@
 //! Conversions between Python objects and the core's JSON values and errors.
 
 use looker_ci_core::Error;
+use looker_ci_core::api::json_body;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString};
@@ -52,10 +53,7 @@ impl<'py> IntoPyObject<'py> for Reply {
             let output = reply.output().map_err(NativeError)?;
             return Output(output).into_pyobject(py);
         }
-        if reply.bytes().is_empty() {
-            return Ok(py.None().into_bound(py));
-        }
-        crate::json_to_py::json_to_py(py, reply.bytes())
+        crate::json_to_py::json_to_py(py, json_body(reply.bytes()))
             .map_err(|e| PyErr::from(NativeError(reply.decode_error(&e))))
     }
 }
@@ -74,10 +72,7 @@ impl<'py> IntoPyObject<'py> for JsonReply {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.bytes.is_empty() {
-            return Ok(py.None().into_bound(py));
-        }
-        crate::json_to_py::json_to_py(py, &self.bytes)
+        crate::json_to_py::json_to_py(py, json_body(&self.bytes))
             .map_err(|e| PyErr::from(NativeError(Error::decode(&self.method, &self.path, &e))))
     }
 }

@@ -29,6 +29,12 @@ def test_me_and_request(fake: FakeLooker, client: looker_ci.LookerClient) -> Non
     assert (fake.last_header("x-looker-appid") or "").startswith("looker-ci ")
 
 
+def test_an_empty_reply_body_is_none(client: looker_ci.LookerClient) -> None:
+    # No cached LookML validation yet: Looker (and FakeLooker) answer 204 with no body.
+    assert client.request("GET", "/projects/thelook/validate") is None
+    assert client.project_validation_results("thelook") is None
+
+
 def test_a_thousand_callers_across_three_expiries_log_in_once_per_expiry(
     fake: FakeLooker, client: looker_ci.LookerClient
 ) -> None:

@@ -121,6 +121,12 @@ pub(crate) fn build_call(op: &Operation, mut args: Map<String, Value>) -> Result
     Ok(call)
 }
 
+/// The JSON text of a reply body: an empty body (Looker answers some calls with none) is JSON
+/// `null`. The one rule of every language: Rust decodes it, Python builds `None`, JS parses it.
+pub fn json_body(bytes: &[u8]) -> &[u8] {
+    if bytes.is_empty() { b"null" } else { bytes }
+}
+
 /// The undecoded reply of an operation, for callers that build their own objects from the bytes
 /// (the Python binding builds Python objects straight from them).
 #[derive(Debug, Clone)]
@@ -180,12 +186,7 @@ impl RawReply {
                 message: format!("expected JSON, got `{}`", self.content_type),
             });
         }
-        let json: &[u8] = if self.bytes.is_empty() {
-            b"null"
-        } else {
-            &self.bytes
-        };
-        serde_json::from_slice(json).map_err(|e| self.decode_error(&e))
+        serde_json::from_slice(json_body(&self.bytes)).map_err(|e| self.decode_error(&e))
     }
 
     /// Decode the reply by its content type.
