@@ -52,6 +52,23 @@ async fn requests_a_fresh_token_with_the_audience_and_bearer_token() {
     assert!(!format!("{source:?}").contains("runner-request-token"));
 }
 
+#[test]
+fn a_plain_http_request_url_to_another_host_is_refused() {
+    // The runner's request token would cross the network in clear (loopback stays allowed, as
+    // the tests above use it). The test command does not set LOOKER_CI_ALLOW_HTTP.
+    assert!(std::env::var_os("LOOKER_CI_ALLOW_HTTP").is_none());
+    let err = GitHubActionsToken::new(
+        "http://runner.example.test/_apis/token?api-version=2.0",
+        SecretString::from("runner-request-token".to_owned()),
+        None,
+        reqwest::Client::new(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "LOOKER_CI_CONFIG", "{err}");
+    assert!(err.to_string().contains("http"), "{err}");
+    assert!(!err.to_string().contains("runner-request-token"));
+}
+
 #[tokio::test]
 async fn a_refused_request_says_to_grant_id_token_write() {
     let server = MockServer::start().await;

@@ -268,8 +268,9 @@ impl fmt::Debug for GitHubActionsToken {
 
 impl GitHubActionsToken {
     /// Tokens requested from `request_url` with `request_token`, for `audience` when given
-    /// (otherwise GitHub's default audience). An error when `request_url` is not a URL; unlike
-    /// [`GitHubActionsToken::from_env`], it does not insist on `https`.
+    /// (otherwise GitHub's default audience). An error when `request_url` is not a URL, or is
+    /// plain `http` to a host other than loopback (the runner's request token would cross the
+    /// network in clear) unless `LOOKER_CI_ALLOW_HTTP` is set in the process environment.
     pub fn new(
         request_url: &str,
         request_token: SecretString,
@@ -283,6 +284,12 @@ impl GitHubActionsToken {
                 format!("is not a URL ({e}); is `permissions: id-token: write` set?"),
             )
         })?;
+        crate::settings::require_https(
+            request_url.as_str(),
+            "github_token_url",
+            "the request URL given in code",
+            &crate::settings::ProcessEnvironment,
+        )?;
         Ok(GitHubActionsToken {
             request_url,
             request_token,
