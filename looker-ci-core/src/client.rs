@@ -108,6 +108,34 @@ impl ApiCall {
         self
     }
 
+    /// A call from the parts the bindings' generic `request()` receives: `query` an object of
+    /// parameter names to values (or null), `body_json` JSON text. The one place their argument
+    /// rules and messages live.
+    pub fn from_parts(
+        method: &str,
+        path: &str,
+        query: Option<&serde_json::Value>,
+        body_json: Option<&str>,
+    ) -> Result<Self> {
+        let mut call = ApiCall::new(method, path)?;
+        match query {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Object(map)) => call = call.query_object(map),
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "query",
+                    "must be a mapping (an object) of parameter names to values",
+                ));
+            }
+        }
+        if let Some(text) = body_json {
+            let body = serde_json::from_str(text)
+                .map_err(|e| Error::invalid_argument("body", format!("is not valid JSON: {e}")))?;
+            call = call.json(body);
+        }
+        Ok(call)
+    }
+
     /// Set the JSON body.
     pub fn json(mut self, body: serde_json::Value) -> Self {
         self.body = Some(CallBody::Json(body));

@@ -11,7 +11,7 @@ use napi::{ValueType, sys};
 use napi_derive::napi;
 use secrecy::SecretString;
 
-use crate::errors::{guarded, invalid, to_js};
+use crate::errors::{guarded, to_js};
 use crate::provider::{CredentialsFn, JsCredentialProvider};
 
 /// A reply of an operation or of `request()`: `json` (its text in `json`), `text` (`text`) or
@@ -136,23 +136,7 @@ fn api_call(
     query: Option<serde_json::Value>,
     body_json: Option<String>,
 ) -> napi::Result<ApiCall> {
-    let mut call = ApiCall::new(&method, &path).map_err(to_js)?;
-    match query {
-        None | Some(serde_json::Value::Null) => {}
-        Some(serde_json::Value::Object(map)) => call = call.query_object(&map),
-        Some(_) => {
-            return Err(invalid(
-                "query",
-                "must be an object of parameter names to values",
-            ));
-        }
-    }
-    if let Some(text) = body_json {
-        let body = serde_json::from_str(&text)
-            .map_err(|e| invalid("body", format!("is not valid JSON: {e}")))?;
-        call = call.json(body);
-    }
-    Ok(call)
+    ApiCall::from_parts(&method, &path, query.as_ref(), body_json.as_deref()).map_err(to_js)
 }
 
 #[napi]

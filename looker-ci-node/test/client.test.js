@@ -16,6 +16,23 @@ async function withFake(fn) {
   }
 }
 
+test('request() argument rules are the core\'s', async () => {
+  const fake = await FakeLooker.start()
+  const client = new LookerClient(fake.clientOptions())
+  try {
+    await assert.rejects(client.request('GET', '/user', { query: [['fields', 'id']] }), (error) => {
+      assert.ok(error instanceof LookerCIError)
+      assert.equal(error.code, 'LOOKER_CI_INVALID_ARGUMENT')
+      assert.equal(error.argument, 'query')
+      assert.match(error.message, /must be a mapping \(an object\) of parameter names to values/)
+      return true
+    })
+  } finally {
+    await client.close()
+    fake.stop()
+  }
+})
+
 test('an empty reply body is null', async () => {
   // No cached LookML validation yet: Looker (and FakeLooker) answer 204 with no body.
   const fake = await FakeLooker.start()

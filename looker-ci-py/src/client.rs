@@ -107,22 +107,13 @@ fn api_call(
     query_json: Option<&str>,
     body_json: Option<&str>,
 ) -> Result<ApiCall, NativeError> {
-    let mut call = ApiCall::new(method, path)?;
-    if let Some(query) = parse_json("query", query_json)? {
-        match query.as_object() {
-            Some(map) => call = call.query_object(map),
-            None => {
-                return Err(NativeError(looker_ci_core::Error::InvalidArgument {
-                    argument: "query".into(),
-                    message: "must be a mapping of parameter names to values".into(),
-                }));
-            }
-        }
-    }
-    if let Some(body) = parse_json("body", body_json)? {
-        call = call.json(body);
-    }
-    Ok(call)
+    let query = parse_json("query", query_json)?;
+    Ok(ApiCall::from_parts(
+        method,
+        path,
+        query.as_ref(),
+        body_json,
+    )?)
 }
 
 #[pymethods]

@@ -29,6 +29,13 @@ def test_me_and_request(fake: FakeLooker, client: looker_ci.LookerClient) -> Non
     assert (fake.last_header("x-looker-appid") or "").startswith("looker-ci ")
 
 
+def test_request_argument_rules_are_the_cores(client: looker_ci.LookerClient) -> None:
+    with pytest.raises(errors.InvalidArgumentError) as bad:
+        client.request("GET", "/user", query=[("fields", "id")])  # type: ignore[arg-type]
+    assert bad.value.argument == "query"
+    assert "must be a mapping (an object) of parameter names to values" in str(bad.value)
+
+
 def test_an_empty_reply_body_is_none(client: looker_ci.LookerClient) -> None:
     # No cached LookML validation yet: Looker (and FakeLooker) answer 204 with no body.
     assert client.request("GET", "/projects/thelook/validate") is None
