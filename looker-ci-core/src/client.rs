@@ -395,6 +395,16 @@ impl LookerClient {
         })
     }
 
+    /// The Looker instance's URL as users write it: `https://example.looker.com`, no trailing
+    /// slash (the form every binding shows).
+    pub fn base_url(&self) -> String {
+        self.settings
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
     /// The settings in use (the secret stays redacted in `Debug`).
     pub fn settings(&self) -> &Settings {
         &self.settings

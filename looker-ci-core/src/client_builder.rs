@@ -270,6 +270,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(chain.describe().source, "settings");
+        assert_eq!(chain.base_url(), "https://looker.example.com");
         assert_eq!(chain.settings().client_id.as_deref(), Some("env-id"));
         // A value given in code wins over the environment's.
         let coded = LookerClient::builder()

@@ -437,11 +437,6 @@ impl NativeClient {
 
     #[napi(getter)]
     pub fn base_url(&self) -> String {
-        self.client
-            .settings()
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned()
+        self.client.base_url()
     }
 }

@@ -489,12 +489,7 @@ impl NativeClient {
 
     #[getter]
     fn base_url(&self) -> String {
-        self.client
-            .settings()
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned()
+        self.client.base_url()
     }
 
     fn __repr__(&self) -> String {
