@@ -17,6 +17,10 @@ pub struct Progress {
     running: AtomicU64,
     /// Query task ids running in Looker now, to cancel when the validation is cancelled.
     tasks: Mutex<HashSet<String>>,
+    /// Query tasks being created (`POST /query_tasks` in flight): a cancellation waits for
+    /// their ids, so that a task Looker creates in that moment is cancelled too.
+    creating: AtomicU64,
+    created: tokio::sync::Notify,
 }
 
 /// A snapshot of [`Progress`].
@@ -48,9 +52,31 @@ impl Progress {
         self.findings.fetch_add(findings, Ordering::Relaxed);
     }
 
-    pub(crate) fn query_started(&self, task_id: &str) {
-        self.running.fetch_add(1, Ordering::Relaxed);
+    /// A query task is being created; [`Progress::task_created`] or
+    /// [`Progress::creation_failed`] follows, whether or not its caller is still there.
+    pub(crate) fn creation_started(&self) {
+        self.creating.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Looker created the query task `task_id`: listed for [`Progress::kill_running`].
+    pub(crate) fn task_created(&self, task_id: &str) {
         self.tasks_lock().insert(task_id.to_owned());
+        self.creation_ended();
+    }
+
+    /// The creation of a query task failed: there is nothing to cancel.
+    pub(crate) fn creation_failed(&self) {
+        self.creation_ended();
+    }
+
+    fn creation_ended(&self) {
+        self.creating.fetch_sub(1, Ordering::AcqRel);
+        self.created.notify_waiters();
+    }
+
+    /// A query holds a slot and runs.
+    pub(crate) fn query_started(&self) {
+        self.running.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The query's slot is free (however its future ended).
@@ -71,6 +97,19 @@ impl Progress {
     /// Cancel every query still running in Looker (`DELETE /running_queries/{id}`); returns how
     /// many were cancelled. A failure is logged: Looker ends the query on its own timeout.
     pub(crate) async fn kill_running(&self, client: &LookerClient) -> usize {
+        // Tasks still being created get their ids first (bounded: a creation ends with its
+        // request's own timeout).
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let created = self.created.notified();
+            if self.creating.load(Ordering::Acquire) == 0 {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, created).await.is_err() {
+                tracing::warn!("query tasks still being created were not waited for");
+                break;
+            }
+        }
         let tasks: Vec<String> = self.tasks_lock().drain().collect();
         let kills = tasks.iter().map(|id| async move {
             let call = ApiCall::new("DELETE", &format!("/running_queries/{id}"))?;

@@ -124,17 +124,29 @@ impl QueryRunner {
         let _slot = self.slots.acquire().await.map_err(|_| Error::Internal {
             message: "query slots closed".into(),
         })?;
-        let task: Value = self
-            .client
-            .request(
-                ApiCall::new("POST", "/query_tasks")?
-                    .query("cache", "false")
-                    .json(json!({"query_id": query_id, "result_format": "json_detail"})),
-            )
-            .await?;
-        let task_id = id_of(&task, "POST /query_tasks")?;
+        // The task is created by a task of its own that records its id whatever happens to this
+        // future: a validation cancelled meanwhile still finds the query to cancel in Looker.
+        let call = ApiCall::new("POST", "/query_tasks")?
+            .query("cache", "false")
+            .json(json!({"query_id": query_id, "result_format": "json_detail"}));
+        let (client, progress) = (self.client.clone(), Arc::clone(&self.progress));
+        progress.creation_started();
+        let creation = tokio::spawn(async move {
+            let created = match client.request::<Value>(call).await {
+                Ok(task) => id_of(&task, "POST /query_tasks"),
+                Err(error) => Err(error),
+            };
+            match &created {
+                Ok(task_id) => progress.task_created(task_id),
+                Err(_) => progress.creation_failed(),
+            }
+            created
+        });
+        let task_id = creation.await.map_err(|_| Error::Internal {
+            message: "the creation of a query task was stopped".into(),
+        })??;
         self.queries_run.fetch_add(1, Ordering::Relaxed);
-        self.progress.query_started(&task_id);
+        self.progress.query_started();
         let _running = Running(&self.progress);
         let (done, ended) = oneshot::channel();
         self.waiters
