@@ -16,8 +16,14 @@ export CARGO_TARGET_DIR="$root/target"
 host_triple=$(rustc -vV | sed -n 's/^host: //p')
 export CARGO_BUILD_TARGET="$host_triple"
 export CARGO_TERM_COLOR=never
+# The tests, examples and both bindings build in the `ci` profile with one feature set for the
+# shared dependencies (workspace-hack/Cargo.toml), so the stack compiles once for all of them.
 export LOOKER_CI_CARGO_PROFILE=ci
-export MATURIN_PEP517_ARGS="--profile ci"
+export LOOKER_CI_CARGO_FEATURES=workspace-hack
+export MATURIN_PEP517_ARGS="--profile ci --features workspace-hack"
+# What every `cargo test` of the command passes for that (scripts/test-rust, the report-format
+# tests in scripts/tests).
+export LOOKER_CI_CARGO_TEST_ARGS="--profile ci -p looker-ci-workspace-hack --features looker-ci-core/testing,looker-ci-workspace-hack/api"
 # Inside the test command a test that needs a peer fails when the peer is missing; it never skips.
 export LOOKER_CI_TEST_COMMAND=1
 # The quickstarts must use the embedded FakeLooker, whatever the caller's environment holds.

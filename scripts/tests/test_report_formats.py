@@ -46,7 +46,9 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if "CARGO_BUILD_TARGET" not in env:
         env["CARGO_BUILD_TARGET"] = host_triple()
     test = "gate::report::tests::write_samples"
-    command = ["cargo", "test", "-q", "-p", "looker-ci-core", "--lib", test]
+    # Inside the test command, its profile and features: the test binary is already built.
+    shared = os.environ.get("LOOKER_CI_CARGO_TEST_ARGS", "").split()
+    command = ["cargo", "test", "-q", *shared, "-p", "looker-ci-core", "--lib", test]
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 0, f"{' '.join(command)} failed:\n{run.stdout}\n{run.stderr}"
     assert "1 passed" in run.stdout, f"{test} did not run:\n{run.stdout}"
