@@ -16,14 +16,9 @@ use looker_ci_core::testing::FakeLooker;
 use looker_ci_core::{ExposeSecret, LookerClient, RetryPolicy, SecretString};
 
 fn config(endpoint: TokenEndpoint, client_id: &str, auth: ClientAuth) -> OktaConfig {
-    OktaConfig {
-        endpoint,
-        client_id: client_id.into(),
-        auth,
-        scopes: Some("looker".into()),
-        audience: None,
-        token_exchange: false,
-    }
+    let mut config = OktaConfig::new(endpoint, client_id, auth);
+    config.scopes = Some("looker".into());
+    config
 }
 
 fn key_auth(client: &oidc::OidcClient, alg: &str) -> ClientAuth {
@@ -171,13 +166,14 @@ async fn token_exchange_of_the_ci_token_and_invalid_grant_for_an_expired_one() {
     let Some(peer) = oidc::fixture() else { return };
     let exchange = |subject: String| {
         OktaTokenSource::new(
-            OktaConfig {
-                token_exchange: true,
-                ..config(
+            {
+                let mut exchange = config(
                     TokenEndpoint::Issuer(peer.issuer.clone()),
                     &peer.rs256.client_id,
                     key_auth(&peer.rs256, "RS256"),
-                )
+                );
+                exchange.token_exchange = true;
+                exchange
             },
             Some(
                 Arc::new(StaticToken::new(subject.into()).unwrap()) as Arc<dyn IdentityTokenSource>

@@ -60,10 +60,9 @@ impl CredentialProvider for JsCredentialProvider {
         let key = promise
             .await
             .map_err(|e| fail(format!("the credentials function rejected: {}", e.reason)))?;
-        Ok(ApiCredentials {
-            client_id: key.client_id,
-            client_secret: SecretString::from(key.client_secret),
-            expires_at: None,
-        })
+        Ok(ApiCredentials::new(
+            key.client_id,
+            SecretString::from(key.client_secret),
+        ))
     }
 }

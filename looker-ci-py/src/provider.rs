@@ -110,11 +110,10 @@ impl PyCredentialProvider {
                     .and_then(|v| v.extract::<String>())
                     .map_err(|_| fail(format!("the returned mapping has no string {key:?}")))
             };
-            Ok(ApiCredentials {
-                client_id: field("client_id")?,
-                client_secret: SecretString::from(field("client_secret")?),
-                expires_at: None,
-            })
+            Ok(ApiCredentials::new(
+                field("client_id")?,
+                SecretString::from(field("client_secret")?),
+            ))
         })
     }
 }

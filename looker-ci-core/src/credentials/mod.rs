@@ -57,7 +57,9 @@ pub(crate) fn provider_http_client_as(
 }
 
 /// A Looker API key: client id and client secret, and when the pair stops working, if known.
+/// Build it with [`ApiCredentials::new`] (and [`ApiCredentials::expiring_at`]).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ApiCredentials {
     /// The API key's client id (not a secret: it is logged and shown by `describe`).
     pub client_id: String,
@@ -65,6 +67,23 @@ pub struct ApiCredentials {
     pub client_secret: SecretString,
     /// When these credentials expire (short-lived keys), if the source says.
     pub expires_at: Option<SystemTime>,
+}
+
+impl ApiCredentials {
+    /// A key with no known expiry.
+    pub fn new(client_id: impl Into<String>, client_secret: SecretString) -> ApiCredentials {
+        ApiCredentials {
+            client_id: client_id.into(),
+            client_secret,
+            expires_at: None,
+        }
+    }
+
+    /// The same key, known to stop working at `expires_at` (a short-lived key).
+    pub fn expiring_at(mut self, expires_at: SystemTime) -> ApiCredentials {
+        self.expires_at = Some(expires_at);
+        self
+    }
 }
 
 impl fmt::Debug for ApiCredentials {
@@ -136,5 +155,29 @@ impl CredentialProvider for StaticCredentials {
 
     async fn api_credentials(&self) -> Result<ApiCredentials> {
         Ok(self.credentials.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn a_key_built_with_an_expiry_keeps_it_and_debug_hides_the_secret() {
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let key = ApiCredentials::new("id-1", SecretString::from("s3cr3t-value")).expiring_at(at);
+        assert_eq!(key.client_id, "id-1");
+        assert_eq!(key.client_secret.expose_secret(), "s3cr3t-value");
+        assert_eq!(key.expires_at, Some(at));
+        assert_eq!(
+            ApiCredentials::new("id-1", SecretString::from("x")).expires_at,
+            None
+        );
+        let shown = format!("{key:?}");
+        assert!(
+            shown.contains("id-1") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 /// One command and the permissions it needs, with the calls that need them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CommandPermissions {
     /// The `looker-ci` subcommand, e.g. `sql`.
     pub command: &'static str,

@@ -23,6 +23,7 @@ use crate::gate::result::{GitRefValidated, ImportedRef};
 
 /// The code to validate.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RefSpec {
     /// The project's production code.
     Production,

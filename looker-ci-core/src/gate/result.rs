@@ -384,6 +384,7 @@ pub struct CheckedExplore {
 
 /// Which part of a sharded run this is (`--shard I/N`, GitLab `parallel:`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Shard {
     /// 1-based, as `CI_NODE_INDEX` is.
     pub index: u32,

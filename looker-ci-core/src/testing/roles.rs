@@ -61,8 +61,10 @@ pub const ALL_PERMISSIONS: &[&str] = &[
     "administer",
 ];
 
-/// One role: a permission set and a model set under a name.
+/// One role: a permission set and a model set under a name. Build it with [`FakeRole::new`] or
+/// one of the named roles, then change fields as needed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FakeRole {
     /// The role's name.
     pub name: String,

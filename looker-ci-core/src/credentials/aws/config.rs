@@ -29,8 +29,10 @@ pub const ENV_SECRET_CLIENT_SECRET_KEY: &str = "LOOKER_CI_AWS_SECRET_CLIENT_SECR
 /// `LOOKER_CI_AWS_ROLE_DURATION`: seconds the assumed-role credentials should last.
 pub const ENV_ROLE_DURATION: &str = "LOOKER_CI_AWS_ROLE_DURATION";
 
-/// Everything the AWS path needs. Build it from the environment or by hand.
+/// Everything the AWS path needs. Build it from the environment ([`AwsConfig::from_env`]) or with
+/// [`AwsConfig::new`], then change fields as needed.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AwsConfig {
     /// The IAM role to assume (`arn:aws:iam::<account>:role/<name>`).
     pub role_arn: String,
@@ -54,6 +56,29 @@ pub struct AwsConfig {
 }
 
 impl AwsConfig {
+    /// The role, region and secret given, and the rest as `from_env` defaults them with no other
+    /// variable set: the region's public STS and Secrets Manager endpoints, the session name
+    /// `looker-ci`, the secret's keys `client_id` and `client_secret`, the role's own duration.
+    /// Nothing is checked here; the ARN and endpoints are checked when the provider is built.
+    pub fn new(
+        role_arn: impl Into<String>,
+        region: impl Into<String>,
+        secret_id: impl Into<String>,
+    ) -> AwsConfig {
+        let region = region.into();
+        AwsConfig {
+            role_arn: role_arn.into(),
+            role_session_name: "looker-ci".into(),
+            sts_endpoint: format!("https://sts.{region}.amazonaws.com"),
+            secrets_manager_endpoint: format!("https://secretsmanager.{region}.amazonaws.com"),
+            region,
+            secret_id: secret_id.into(),
+            client_id_key: "client_id".into(),
+            client_secret_key: "client_secret".into(),
+            duration_secs: None,
+        }
+    }
+
     /// `Ok(None)` when the AWS path is not configured (no `AWS_ROLE_ARN` or no secret id);
     /// an error when it is configured but a value is invalid.
     pub fn from_env(env: &Arc<dyn Environment>) -> Result<Option<AwsConfig>> {
@@ -198,6 +223,22 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(real.sts_endpoint, "https://sts.us-east-2.amazonaws.com");
+    }
+
+    #[test]
+    fn new_defaults_what_from_env_defaults() {
+        let from_env = AwsConfig::from_env(&env(&[
+            (ENV_ROLE_ARN, "arn:aws:iam::1:role/r"),
+            (ENV_SECRET_ID, "s"),
+            (ENV_REGION, "us-east-2"),
+            ("CI_JOB_ID", "7"),
+        ]))
+        .unwrap()
+        .unwrap();
+        let mut built = AwsConfig::new("arn:aws:iam::1:role/r", "us-east-2", "s");
+        assert_eq!(built.role_session_name, "looker-ci");
+        built.role_session_name = "looker-ci-7".into();
+        assert_eq!(built, from_env);
     }
 
     #[test]

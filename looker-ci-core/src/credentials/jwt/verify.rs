@@ -177,7 +177,9 @@ pub fn verify_signature(token: &str, header: &Header, jwk: &Jwk) -> Result<(), S
 
 /// What the registered claims must say: the token is current (with `leeway_secs` for clock
 /// skew; an expiry is required), names `issuer` when one is trusted and `audience` when one is
-/// expected.
+/// expected. Build it with [`ClaimRules::new`], then set `issuer` and `audience`.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct ClaimRules<'a> {
     /// The current time, seconds since the Unix epoch.
     pub now_secs: u64,
@@ -189,7 +191,18 @@ pub struct ClaimRules<'a> {
     pub audience: Option<&'a str>,
 }
 
-impl ClaimRules<'_> {
+impl<'a> ClaimRules<'a> {
+    /// Rules that check the expiry (and `nbf`) against `now_secs` with `leeway_secs` of clock
+    /// skew, and no issuer or audience.
+    pub fn new(now_secs: u64, leeway_secs: u64) -> ClaimRules<'a> {
+        ClaimRules {
+            now_secs,
+            leeway_secs,
+            issuer: None,
+            audience: None,
+        }
+    }
+
     /// `Ok` when `claims` satisfy every rule; otherwise what is wrong, never quoting the token.
     pub fn check(&self, claims: &Claims) -> Result<(), String> {
         let exp = claims

@@ -125,8 +125,10 @@ pub enum TokenEndpoint {
     TokenUrl(String),
 }
 
-/// Okta settings.
+/// Okta settings. Build them from the environment ([`OktaConfig::from_env`]) or with
+/// [`OktaConfig::new`], then change fields as needed.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct OktaConfig {
     /// Where the token endpoint is.
     pub endpoint: TokenEndpoint,
@@ -143,6 +145,23 @@ pub struct OktaConfig {
 }
 
 impl OktaConfig {
+    /// The token endpoint, client and client authentication given; no `scope`, no `audience`,
+    /// the client credentials grant (not token exchange).
+    pub fn new(
+        endpoint: TokenEndpoint,
+        client_id: impl Into<String>,
+        auth: ClientAuth,
+    ) -> OktaConfig {
+        OktaConfig {
+            endpoint,
+            client_id: client_id.into(),
+            auth,
+            scopes: None,
+            audience: None,
+            token_exchange: false,
+        }
+    }
+
     /// `Ok(None)` when no `LOOKER_CI_OKTA_CLIENT_ID` is set; an error when Okta is configured but
     /// incomplete or invalid.
     pub fn from_env(env: &dyn Environment) -> Result<Option<OktaConfig>> {
