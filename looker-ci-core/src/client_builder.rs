@@ -83,26 +83,50 @@ impl LookerClientBuilder {
     }
 
     /// The Looker instance, e.g. `https://example.looker.com`.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.options.base_url = Some(url.into());
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.set_base_url(Some(url.into()))
+    }
+
+    /// [`Self::base_url`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_base_url(mut self, url: Option<String>) -> Self {
+        self.options.base_url = url;
         self
     }
 
     /// The API client id (with [`LookerClientBuilder::client_secret`], a static API key).
-    pub fn client_id(mut self, id: impl Into<String>) -> Self {
-        self.options.client_id = Some(id.into());
+    pub fn client_id(self, id: impl Into<String>) -> Self {
+        self.set_client_id(Some(id.into()))
+    }
+
+    /// [`Self::client_id`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_client_id(mut self, id: Option<String>) -> Self {
+        self.options.client_id = id;
         self
     }
 
     /// The API client secret.
-    pub fn client_secret(mut self, secret: SecretString) -> Self {
-        self.options.client_secret = Some(secret);
+    pub fn client_secret(self, secret: SecretString) -> Self {
+        self.set_client_secret(Some(secret))
+    }
+
+    /// [`Self::client_secret`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_client_secret(mut self, secret: Option<SecretString>) -> Self {
+        self.options.client_secret = secret;
         self
     }
 
     /// Verify the server's TLS certificate (default true).
-    pub fn verify_ssl(mut self, verify: bool) -> Self {
-        self.options.verify_ssl = Some(verify);
+    pub fn verify_ssl(self, verify: bool) -> Self {
+        self.set_verify_ssl(Some(verify))
+    }
+
+    /// [`Self::verify_ssl`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_verify_ssl(mut self, verify: Option<bool>) -> Self {
+        self.options.verify_ssl = verify;
         self
     }
 
@@ -114,20 +138,38 @@ impl LookerClientBuilder {
 
     /// As [`LookerClientBuilder::timeout`], in seconds as the bindings take it (checked when
     /// the client is built).
-    pub fn timeout_secs(mut self, seconds: f64) -> Self {
-        self.options.timeout = Some(seconds);
+    pub fn timeout_secs(self, seconds: f64) -> Self {
+        self.set_timeout_secs(Some(seconds))
+    }
+
+    /// [`Self::timeout_secs`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_timeout_secs(mut self, seconds: Option<f64>) -> Self {
+        self.options.timeout = seconds;
         self
     }
 
     /// A PEM file of extra trusted CAs.
-    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
-        self.options.ca_bundle = Some(path.into());
+    pub fn ca_bundle(self, path: impl Into<PathBuf>) -> Self {
+        self.set_ca_bundle(Some(path.into()))
+    }
+
+    /// [`Self::ca_bundle`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_ca_bundle(mut self, path: Option<PathBuf>) -> Self {
+        self.options.ca_bundle = path;
         self
     }
 
     /// An HTTPS proxy for the Looker requests (and the credential providers').
-    pub fn https_proxy(mut self, url: impl Into<String>) -> Self {
-        self.options.https_proxy = Some(url.into());
+    pub fn https_proxy(self, url: impl Into<String>) -> Self {
+        self.set_https_proxy(Some(url.into()))
+    }
+
+    /// [`Self::https_proxy`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_https_proxy(mut self, url: Option<String>) -> Self {
+        self.options.https_proxy = url;
         self
     }
 
@@ -138,14 +180,26 @@ impl LookerClientBuilder {
     }
 
     /// Read settings from this ini file (its first section, or `section`).
-    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.options.config_file = Some(path.into());
+    pub fn config_file(self, path: impl Into<PathBuf>) -> Self {
+        self.set_config_file(Some(path.into()))
+    }
+
+    /// [`Self::config_file`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_config_file(mut self, path: Option<PathBuf>) -> Self {
+        self.options.config_file = path;
         self
     }
 
     /// The ini section to read (of `config_file`, or of `./looker.ini` with `read_env`).
-    pub fn section(mut self, section: impl Into<String>) -> Self {
-        self.options.section = Some(section.into());
+    pub fn section(self, section: impl Into<String>) -> Self {
+        self.set_section(Some(section.into()))
+    }
+
+    /// [`Self::section`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_section(mut self, section: Option<String>) -> Self {
+        self.options.section = section;
         self
     }
 
@@ -158,8 +212,14 @@ impl LookerClientBuilder {
 
     /// Variables laid over the process environment (the bindings' `env` option). A name in
     /// looker-ci's namespaces that looker-ci does not read is refused when the client is built.
-    pub fn env(mut self, vars: HashMap<String, String>) -> Self {
-        self.overlay = Some(vars);
+    pub fn env(self, vars: HashMap<String, String>) -> Self {
+        self.set_env(Some(vars))
+    }
+
+    /// [`Self::env`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_env(mut self, vars: Option<HashMap<String, String>>) -> Self {
+        self.overlay = vars;
         self
     }
 
@@ -170,8 +230,14 @@ impl LookerClientBuilder {
     }
 
     /// Ask `provider` for the API key at every login, instead of the chain or the settings.
-    pub fn credentials(mut self, provider: Arc<dyn CredentialProvider>) -> Self {
-        self.provider = Some(provider);
+    pub fn credentials(self, provider: Arc<dyn CredentialProvider>) -> Self {
+        self.set_credentials(Some(provider))
+    }
+
+    /// [`Self::credentials`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_credentials(mut self, provider: Option<Arc<dyn CredentialProvider>>) -> Self {
+        self.provider = provider;
         self
     }
 
@@ -183,8 +249,14 @@ impl LookerClientBuilder {
 
     /// Append an audit record of every call to this file (else `LOOKER_CI_AUDIT_FILE` when the
     /// environment is read).
-    pub fn audit_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.audit_file = Some(path.into());
+    pub fn audit_file(self, path: impl Into<PathBuf>) -> Self {
+        self.set_audit_file(Some(path.into()))
+    }
+
+    /// [`Self::audit_file`] when `Some`; `None` leaves it unset (the bindings' optional
+    /// arguments).
+    pub fn set_audit_file(mut self, path: Option<PathBuf>) -> Self {
+        self.audit_file = path;
         self
     }
 
@@ -259,6 +331,28 @@ mod tests {
                 .with_var("LOOKERSDK_CLIENT_ID", "env-id")
                 .with_var("LOOKERSDK_CLIENT_SECRET", "env-secret"),
         )
+    }
+
+    #[tokio::test]
+    async fn a_set_method_with_none_leaves_the_value_to_the_environment() {
+        let unset = LookerClient::builder()
+            .environment(environment())
+            .read_env(true)
+            .set_client_id(None)
+            .set_timeout_secs(None)
+            .set_section(None)
+            .build()
+            .unwrap();
+        assert_eq!(unset.settings().client_id.as_deref(), Some("env-id"));
+        let set = LookerClient::builder()
+            .environment(environment())
+            .read_env(true)
+            .set_client_id(Some("code-id".into()))
+            .set_timeout_secs(Some(7.0))
+            .build()
+            .unwrap();
+        assert_eq!(set.settings().client_id.as_deref(), Some("code-id"));
+        assert_eq!(set.settings().timeout, Duration::from_secs(7));
     }
 
     #[tokio::test]

@@ -1,11 +1,12 @@
 //! `NativeClient`: one core `LookerClient`. Every async method runs on napi's Tokio runtime.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use looker_ci_core::OperationOutput;
 use looker_ci_core::gate;
-use looker_ci_core::{ApiCall, LookerClient};
+use looker_ci_core::{ApiCall, CredentialProvider, LookerClient};
 use napi::bindgen_prelude::{Buffer, ToNapiValue, TypeName};
 use napi::{ValueType, sys};
 use napi_derive::napi;
@@ -149,17 +150,13 @@ impl NativeClient {
         env: Option<HashMap<String, String>>,
     ) -> napi::Result<Self> {
         crate::logging::init();
-        let mut builder = LookerClient::builder().read_env(true);
-        if let Some(path) = config_file {
-            builder = builder.config_file(path);
-        }
-        if let Some(section) = section {
-            builder = builder.section(section);
-        }
-        if let Some(vars) = env {
-            builder = builder.env(vars);
-        }
-        let client = builder.build().map_err(to_js)?;
+        let client = LookerClient::builder()
+            .read_env(true)
+            .set_config_file(config_file.map(PathBuf::from))
+            .set_section(section)
+            .set_env(env)
+            .build()
+            .map_err(to_js)?;
         Ok(NativeClient { client })
     }
 
@@ -173,46 +170,26 @@ impl NativeClient {
     ) -> napi::Result<Self> {
         crate::logging::init();
         // Each option maps onto the core's builder, which decides everything else.
-        let mut builder = LookerClient::builder()
+        let credentials = credentials.map(|function| {
+            Arc::new(JsCredentialProvider::new(function)) as Arc<dyn CredentialProvider>
+        });
+        let client = LookerClient::builder()
             .dev_workspace(options.dev_workspace.unwrap_or(false))
-            .read_env(options.read_env.unwrap_or(false));
-        if let Some(v) = options.base_url {
-            builder = builder.base_url(v);
-        }
-        if let Some(v) = options.client_id {
-            builder = builder.client_id(v);
-        }
-        if let Some(v) = options.client_secret {
-            builder = builder.client_secret(SecretString::from(v));
-        }
-        if let Some(v) = options.verify_ssl {
-            builder = builder.verify_ssl(v);
-        }
-        if let Some(v) = options.timeout {
-            builder = builder.timeout_secs(v);
-        }
-        if let Some(v) = options.ca_bundle {
-            builder = builder.ca_bundle(v);
-        }
-        if let Some(v) = options.https_proxy {
-            builder = builder.https_proxy(v);
-        }
-        if let Some(v) = options.config_file {
-            builder = builder.config_file(v);
-        }
-        if let Some(v) = options.section {
-            builder = builder.section(v);
-        }
-        if let Some(vars) = options.env {
-            builder = builder.env(vars);
-        }
-        if let Some(function) = credentials {
-            builder = builder.credentials(Arc::new(JsCredentialProvider::new(function)));
-        }
-        if let Some(path) = options.audit_file {
-            builder = builder.audit_file(path);
-        }
-        let client = builder.build().map_err(to_js)?;
+            .read_env(options.read_env.unwrap_or(false))
+            .set_base_url(options.base_url)
+            .set_client_id(options.client_id)
+            .set_client_secret(options.client_secret.map(SecretString::from))
+            .set_verify_ssl(options.verify_ssl)
+            .set_timeout_secs(options.timeout)
+            .set_ca_bundle(options.ca_bundle.map(PathBuf::from))
+            .set_https_proxy(options.https_proxy)
+            .set_config_file(options.config_file.map(PathBuf::from))
+            .set_section(options.section)
+            .set_env(options.env)
+            .set_credentials(credentials)
+            .set_audit_file(options.audit_file.map(PathBuf::from))
+            .build()
+            .map_err(to_js)?;
         Ok(NativeClient { client })
     }
 

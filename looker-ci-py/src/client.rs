@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use looker_ci_core::doctor::{self, DoctorOptions};
 use looker_ci_core::gate;
-use looker_ci_core::{ApiCall, LookerClient};
+use looker_ci_core::{ApiCall, CredentialProvider, LookerClient};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
@@ -126,17 +126,13 @@ impl NativeClient {
         section: Option<&str>,
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
-        let mut builder = LookerClient::builder().read_env(true);
-        if let Some(path) = config_file {
-            builder = builder.config_file(path);
-        }
-        if let Some(section) = section {
-            builder = builder.section(section);
-        }
-        if let Some(vars) = env {
-            builder = builder.env(vars);
-        }
-        let client = builder.build().map_err(NativeError)?;
+        let client = LookerClient::builder()
+            .read_env(true)
+            .set_config_file(config_file)
+            .set_section(section.map(str::to_owned))
+            .set_env(env)
+            .build()
+            .map_err(NativeError)?;
         Ok(NativeClient { client })
     }
 
@@ -165,46 +161,27 @@ impl NativeClient {
         audit_file: Option<PathBuf>,
     ) -> PyResult<Self> {
         // Each keyword maps onto the core's builder, which decides everything else.
-        let mut builder = LookerClient::builder()
+        let credentials = credentials
+            .map(|callable| PyCredentialProvider::new(py, callable))
+            .transpose()?
+            .map(|p| Arc::new(p) as Arc<dyn CredentialProvider>);
+        let client = LookerClient::builder()
             .dev_workspace(dev_workspace)
-            .read_env(read_env);
-        if let Some(v) = base_url {
-            builder = builder.base_url(v);
-        }
-        if let Some(v) = client_id {
-            builder = builder.client_id(v);
-        }
-        if let Some(v) = client_secret {
-            builder = builder.client_secret(SecretString::from(v));
-        }
-        if let Some(v) = verify_ssl {
-            builder = builder.verify_ssl(v);
-        }
-        if let Some(v) = timeout {
-            builder = builder.timeout_secs(v);
-        }
-        if let Some(v) = ca_bundle {
-            builder = builder.ca_bundle(v);
-        }
-        if let Some(v) = https_proxy {
-            builder = builder.https_proxy(v);
-        }
-        if let Some(v) = config_file {
-            builder = builder.config_file(v);
-        }
-        if let Some(v) = section {
-            builder = builder.section(v);
-        }
-        if let Some(vars) = env {
-            builder = builder.env(vars);
-        }
-        if let Some(callable) = credentials {
-            builder = builder.credentials(Arc::new(PyCredentialProvider::new(py, callable)?));
-        }
-        if let Some(path) = audit_file {
-            builder = builder.audit_file(path);
-        }
-        let client = builder.build().map_err(NativeError)?;
+            .read_env(read_env)
+            .set_base_url(base_url)
+            .set_client_id(client_id)
+            .set_client_secret(client_secret.map(SecretString::from))
+            .set_verify_ssl(verify_ssl)
+            .set_timeout_secs(timeout)
+            .set_ca_bundle(ca_bundle)
+            .set_https_proxy(https_proxy)
+            .set_config_file(config_file)
+            .set_section(section.map(str::to_owned))
+            .set_env(env)
+            .set_credentials(credentials)
+            .set_audit_file(audit_file)
+            .build()
+            .map_err(NativeError)?;
         Ok(NativeClient { client })
     }
 

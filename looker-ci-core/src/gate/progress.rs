@@ -97,9 +97,10 @@ impl Progress {
     /// Cancel every query still running in Looker (`DELETE /running_queries/{id}`); returns how
     /// many were cancelled. A failure is logged: Looker ends the query on its own timeout.
     pub(crate) async fn kill_running(&self, client: &LookerClient) -> usize {
-        // Tasks still being created get their ids first (bounded: a creation ends with its
-        // request's own timeout).
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        // Tasks still being created get their ids first. A creation is two requests (the query,
+        // then its task), each ending by the client's request timeout: wait that long, no more.
+        let longest_creation = client.settings().timeout * 2 + std::time::Duration::from_secs(1);
+        let deadline = tokio::time::Instant::now() + longest_creation;
         loop {
             let created = self.created.notified();
             if self.creating.load(Ordering::Acquire) == 0 {
