@@ -189,6 +189,26 @@ async fn a_missing_base_table_is_one_explore_finding() {
 }
 
 #[tokio::test]
+async fn a_base_table_whose_message_names_nothing_is_still_one_explore_finding() {
+    // A syntax error names no table, so the base probe runs beside the split by view: the
+    // probe's answer wins and the split's answers are not reported.
+    let (fake, client) = fake().await;
+    fake.break_table("main", "orders", r#"ERROR: syntax error at or near "(""#)
+        .unwrap();
+    let result = sql(&client, &options()).await;
+    let on_orders: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.explore.as_deref() == Some("orders"))
+        .collect();
+    assert_eq!(on_orders.len(), 1, "{:#?}", result.findings);
+    assert_eq!(on_orders[0].scope, FindingScope::Explore);
+    assert_eq!(on_orders[0].view.as_deref(), Some("orders"));
+    // The explore query, the base probe and one query per view of the split (orders, users).
+    assert_eq!(queries_for(&result, "orders"), 4, "{:?}", result.explores);
+}
+
+#[tokio::test]
 async fn an_error_that_needs_two_views_is_reported_with_the_smallest_failing_set() {
     let (fake, client) = fake().await;
     // `orders.status` fails only when a field of `users` is in the same query.

@@ -10,6 +10,11 @@
 //! explore, not as one finding per field. A set that fails while every part of it passes is an
 //! interaction (a column that becomes ambiguous once a join is in the query): it is shrunk to
 //! the smallest set that still fails and reported at explore level, never dropped.
+//!
+//! Each round of the search costs a query creation, a task, the warehouse and a poll, so where
+//! the next round's queries are all but certain to be needed they run in the current one: the
+//! base-table probe beside the split by view for a message that names nothing, and an ambiguous
+//! column's first trials beside its own query.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +32,9 @@ use crate::gate::result::{Finding, FindingScope, Severity};
 pub(crate) const TIMED_OUT: &str = "the query did not finish within";
 
 type Found<'a> = Pin<Box<dyn Future<Output = Result<Vec<Finding>>> + Send + 'a>>;
+
+/// Groups of fields each tried with the named ones, and how each trial ended.
+type Trials<'a> = (Vec<Vec<&'a FieldInfo>>, Vec<Result<Verdict>>);
 
 /// The result of one query, as the search sees it.
 enum Verdict {
@@ -57,6 +65,29 @@ fn without<'a>(set: &[&'a FieldInfo], out: &[&FieldInfo]) -> Vec<&'a FieldInfo> 
 
 fn same(a: &QueryFailure, b: &QueryFailure) -> bool {
     normalized(&a.message) == normalized(&b.message)
+}
+
+/// `set`'s fields grouped by view, views in name order.
+fn view_groups<'a>(set: &[&'a FieldInfo]) -> Vec<Vec<&'a FieldInfo>> {
+    let mut views: Vec<&str> = set.iter().map(|f| f.view.as_str()).collect();
+    views.sort_unstable();
+    views.dedup();
+    views
+        .iter()
+        .map(|v| set.iter().copied().filter(|f| f.view == *v).collect())
+        .collect()
+}
+
+/// How a failing set is split: by view when it spans several (a bad join fails exactly its
+/// view's fields), else in halves. Returns the parts and whether they are views.
+fn split_parts<'a>(set: &[&'a FieldInfo]) -> (Vec<Vec<&'a FieldInfo>>, bool) {
+    let groups = view_groups(set);
+    if groups.len() > 1 {
+        (groups, true)
+    } else {
+        let (a, b) = set.split_at(set.len() / 2);
+        (vec![a.to_vec(), b.to_vec()], false)
+    }
 }
 
 impl<'a> ExploreCheck<'a> {
@@ -170,18 +201,48 @@ impl<'a> ExploreCheck<'a> {
         failure: QueryFailure,
     ) -> Result<Vec<Finding>> {
         // A message that names a field or a join points elsewhere than the base table.
-        if set.len() > 1
-            && self.named_fields(&failure, &set).is_empty()
-            && self.named_join(&failure).is_none()
-            && let Some(probe) = self.base_probe()
-            && let Verdict::Fail(probe_failure) = self.query(&[probe]).await?
+        if set.len() < 2
+            || !self.named_fields(&failure, &set).is_empty()
+            || self.named_join(&failure).is_some()
+        {
+            return self.investigate(set, failure).await;
+        }
+        let Some(probe) = self.base_probe() else {
+            return self.investigate(set, failure).await;
+        };
+        // A message naming something no field or join uses (a missing relation) is most likely
+        // about the base table: probe it first. A message naming nothing (a syntax error) is as
+        // likely a join's: the probe and the first split run side by side, one round of
+        // create/run/poll less, at the cost of the split's queries when the base table is
+        // broken after all. Never when a target is compared: its answer may end the search.
+        if self.baseline.is_some() || !named_identifiers(&failure.message).is_empty() {
+            if let Verdict::Fail(probe_failure) = self.query(&[probe]).await?
+                && same(&probe_failure, &failure)
+            {
+                return Ok(vec![self.base_finding(&failure)]);
+            }
+            return self.investigate(set, failure).await;
+        }
+        let (parts, by_view) = split_parts(&set);
+        let probe = [probe];
+        let (probe_verdict, verdicts) = futures::join!(
+            self.query(&probe),
+            join_all(parts.iter().map(|p| self.query(p)))
+        );
+        if let Verdict::Fail(probe_failure) = probe_verdict?
             && same(&probe_failure, &failure)
         {
-            let mut finding = self.finding(FindingScope::Explore, &failure);
-            finding.view = Some(self.explore.base_view.clone());
-            return Ok(vec![finding]);
+            return Ok(vec![self.base_finding(&failure)]);
         }
-        self.investigate(set, failure).await
+        self.split_known(set, failure, parts, by_view, verdicts)
+            .await
+    }
+
+    /// The explore's base table is broken: one finding for the explore.
+    fn base_finding(&self, failure: &QueryFailure) -> Finding {
+        let mut finding = self.finding(FindingScope::Explore, failure);
+        finding.view = Some(self.explore.base_view.clone());
+        finding
     }
 
     /// A field of the explore's base view (its primary key if it has one).
@@ -312,7 +373,25 @@ impl<'a> ExploreCheck<'a> {
             return Ok(findings);
         }
         let singles = join_all(named.iter().map(|f| self.query(std::slice::from_ref(f))));
-        let (singles, rest_verdict) = futures::join!(singles, self.query(&rest));
+        // An ambiguous column is almost always an interaction (the field passes alone): its
+        // first trials (the named column with each view's fields) run in the same round.
+        let speculate = self.baseline.is_none()
+            && named.len() == 1
+            && failure.message.to_ascii_lowercase().contains("ambiguous");
+        let groups = if speculate {
+            view_groups(&rest)
+        } else {
+            Vec::new()
+        };
+        let trials: Vec<Vec<&FieldInfo>> = groups
+            .iter()
+            .map(|g| named.iter().chain(g.iter()).copied().collect())
+            .collect();
+        let (singles, rest_verdict, trial_verdicts) = futures::join!(
+            singles,
+            self.query(&rest),
+            join_all(trials.iter().map(|t| self.query(t)))
+        );
         let mut findings = Vec::new();
         let mut confirmed = 0;
         for (field, verdict) in named.iter().zip(singles) {
@@ -329,7 +408,8 @@ impl<'a> ExploreCheck<'a> {
         let rest_passed = matches!(rest_verdict, Verdict::Pass);
         findings.extend(self.follow(rest, rest_verdict).await?);
         if confirmed == 0 && rest_passed {
-            let minimal = self.interaction(set, named, &failure).await?;
+            let tried = speculate.then_some((groups, trial_verdicts));
+            let minimal = self.interaction(set, named, &failure, tried).await?;
             findings.push(self.interaction_finding(&minimal, &failure));
         }
         Ok(findings)
@@ -338,31 +418,32 @@ impl<'a> ExploreCheck<'a> {
     /// Every named field passes alone and the rest passes: the error needs fields together
     /// (typically a named column and any field of another view, whose join makes it ambiguous).
     /// Try the named fields as a group, then with each view's fields, before a blind search.
+    /// `tried`: the per-view trials already run beside the named fields' own queries.
     async fn interaction(
         &self,
         set: Vec<&'a FieldInfo>,
         named: Vec<&'a FieldInfo>,
         failure: &QueryFailure,
+        tried: Option<Trials<'a>>,
     ) -> Result<Vec<&'a FieldInfo>> {
-        if named.len() >= 2
-            && let Verdict::Fail(f) = self.query(&named).await?
-            && same(&f, failure)
-        {
-            return self.minimize(named, failure).await;
-        }
-        let others = without(&set, &named);
-        let mut views: Vec<&str> = others.iter().map(|f| f.view.as_str()).collect();
-        views.sort_unstable();
-        views.dedup();
-        let groups: Vec<Vec<&FieldInfo>> = views
-            .iter()
-            .map(|v| others.iter().copied().filter(|f| f.view == *v).collect())
-            .collect();
-        let trials: Vec<Vec<&FieldInfo>> = groups
-            .iter()
-            .map(|g| named.iter().chain(g.iter()).copied().collect())
-            .collect();
-        let verdicts = join_all(trials.iter().map(|t| self.query(t))).await;
+        let (groups, verdicts) = match tried {
+            Some(tried) => tried,
+            None => {
+                if named.len() >= 2
+                    && let Verdict::Fail(f) = self.query(&named).await?
+                    && same(&f, failure)
+                {
+                    return self.minimize(named, failure).await;
+                }
+                let groups = view_groups(&without(&set, &named));
+                let trials: Vec<Vec<&FieldInfo>> = groups
+                    .iter()
+                    .map(|g| named.iter().chain(g.iter()).copied().collect())
+                    .collect();
+                let verdicts = join_all(trials.iter().map(|t| self.query(t))).await;
+                (groups, verdicts)
+            }
+        };
         for (group, verdict) in groups.into_iter().zip(verdicts) {
             if let Verdict::Fail(f) = verdict?
                 && same(&f, failure)
@@ -385,20 +466,21 @@ impl<'a> ExploreCheck<'a> {
     /// Split by view when the set spans several (a bad join fails exactly its view's fields),
     /// else in halves; search each failing part.
     async fn split(&self, set: Vec<&'a FieldInfo>, failure: QueryFailure) -> Result<Vec<Finding>> {
-        let mut views: Vec<&str> = set.iter().map(|f| f.view.as_str()).collect();
-        views.sort_unstable();
-        views.dedup();
-        let by_view = views.len() > 1;
-        let parts: Vec<Vec<&FieldInfo>> = if by_view {
-            views
-                .iter()
-                .map(|v| set.iter().copied().filter(|f| f.view == *v).collect())
-                .collect()
-        } else {
-            let (a, b) = set.split_at(set.len() / 2);
-            vec![a.to_vec(), b.to_vec()]
-        };
+        let (parts, by_view) = split_parts(&set);
         let verdicts = join_all(parts.iter().map(|p| self.query(p))).await;
+        self.split_known(set, failure, parts, by_view, verdicts)
+            .await
+    }
+
+    /// [`Self::split`] once the parts' queries have answered.
+    async fn split_known(
+        &self,
+        set: Vec<&'a FieldInfo>,
+        failure: QueryFailure,
+        parts: Vec<Vec<&'a FieldInfo>>,
+        by_view: bool,
+        verdicts: Vec<Result<Verdict>>,
+    ) -> Result<Vec<Finding>> {
         let mut findings = Vec::new();
         let mut all_passed = true;
         for (part, verdict) in parts.into_iter().zip(verdicts) {
@@ -439,9 +521,7 @@ impl<'a> ExploreCheck<'a> {
                 && same(&f, &failure)
             {
                 return Ok(vec![if part[0].view == self.explore.base_view {
-                    let mut finding = self.finding(FindingScope::Explore, &failure);
-                    finding.view = Some(self.explore.base_view.clone());
-                    finding
+                    self.base_finding(&failure)
                 } else {
                     self.join_finding(&part, &failure)
                 }]);
