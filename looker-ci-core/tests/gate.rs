@@ -8,7 +8,7 @@ use std::time::Duration;
 use looker_ci_core::gate::{
     self, FindingScope, Progress, Severity, ValidateOptions, ValidationResult, ValidatorKind,
 };
-use looker_ci_core::testing::{FakeImport, FakeLooker, FakeProject};
+use looker_ci_core::testing::{FakeImport, FakeLooker, FakeProject, Fault};
 use looker_ci_core::{Error, LookerClient};
 
 /// Branches other than the users' personal ones (created on first use of the dev workspace).
@@ -313,6 +313,34 @@ async fn the_query_slots_are_used_fully_and_never_exceeded() {
         counters.max_running_per_user, 6,
         "the six slots are all used at once and never a seventh"
     );
+}
+
+#[tokio::test]
+async fn an_error_mid_run_ends_it_and_cancels_the_queries_still_running_in_looker() {
+    let (fake, client) = fake().await;
+    fake.set_project(FakeProject::synthetic(8, 3, 5));
+    fake.set_query_duration(Duration::from_secs(60));
+    let options = ValidateOptions {
+        project: FakeProject::synthetic(1, 1, 5).name,
+        concurrency: 4,
+        ..options()
+    };
+    let run = gate::validate(&client, ValidatorKind::Sql, &options);
+    // Once four queries run, the next request (a poll) fails with an error not retried.
+    let fail_a_request = async {
+        while fake.warehouse_counters().running < 4 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        fake.inject_fault(Fault::status(400), 1);
+    };
+    let (outcome, ()) = tokio::join!(run, fail_a_request);
+    let err = outcome.expect_err("the failed poll fails the run");
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    let counters = fake.warehouse_counters();
+    // Not left running for a minute, and the four waiting explores never started.
+    assert_eq!(counters.running, 0, "{counters:?}");
+    assert_eq!(counters.queries_cancelled, 4, "{counters:?}");
+    assert_eq!(counters.queries_run, 4, "{counters:?}");
 }
 
 #[tokio::test]

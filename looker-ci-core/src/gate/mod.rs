@@ -211,7 +211,14 @@ async fn run_on_ref(
         }
     };
     let mut outcome = tokio::select! {
-        outcome = work => outcome,
+        outcome = work => {
+            if outcome.is_err() {
+                // An error in one explore (a metadata fetch, a query creation) ends the run and
+                // drops the others' checks: their queries are cancelled in Looker, not left on.
+                progress.kill_running(checked.client()).await;
+            }
+            outcome
+        }
         () = cancel.as_mut() => {
             // The queries the dropped work left running would go on in the warehouse.
             let killed = progress.kill_running(checked.client()).await;

@@ -7,13 +7,14 @@ mod investigate;
 mod message;
 mod runner;
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 use crate::client::{ApiCall, LookerClient};
 use crate::error::Result;
@@ -62,6 +63,14 @@ pub(crate) struct ExploreInfo {
     pub url: Option<String>,
 }
 
+/// Explore metadata requests in flight at once (no warehouse query: more at once shortens the
+/// start of a run).
+const FETCHES_AT_ONCE: usize = 16;
+
+/// What one explore's check found: the explore's line, its findings, and how many failures were
+/// left unsearched because the target has them too.
+type Checked = (CheckedExplore, Vec<Finding>, u64);
+
 /// Validate the SQL of the selected explores with `client` (already on the ref to validate).
 pub async fn validate_sql(
     client: &LookerClient,
@@ -70,8 +79,11 @@ pub async fn validate_sql(
     result: &mut ValidationResult,
 ) -> Result<()> {
     let selected = catalog::selected_explores(client, options).await?;
-    let explores = fetch_explores(client, &selected, options).await?;
-    let explores = shard::pick(explores, result.shard, |e| e.fields.len() as u64 + 1);
+    // The split is made on Looker's list, so each job fetches only its own explores. Its cost
+    // estimate is what an explore's first pass costs, one query whatever its width (500 fields
+    // a query), so the split balances the count; what a failing explore's search costs cannot
+    // be known before its query fails.
+    let selected = shard::pick(selected, result.shard, |_| 1);
     let runner = QueryRunner::new(
         client.clone(),
         Arc::clone(progress),
@@ -105,66 +117,48 @@ pub async fn validate_sql(
             Duration::from_secs_f64(options.poll_interval),
         )
     });
-    let (explores, unchanged, target_fields) = match &target {
-        None => (explores, Vec::new(), HashMap::new()),
-        Some(target) => incremental::split_changed(client, target, explores, options).await?,
-    };
-    progress.set_total(explores.len() as u64);
-    let runner = &runner;
-    let target_runner = target_runner.as_ref();
-    let target_fields = &target_fields;
-    // Collected first: a stream over a lazy `map` would hold the closure across awaits, which
-    // stops the future from being provably `Send` for the bindings.
-    let checks: Vec<_> = explores
-        .iter()
-        .map(|explore| async move {
-            let started = Instant::now();
-            let mut check = ExploreCheck::new(runner, explore);
-            if let Some(target) = target_runner {
-                let known = target_fields
-                    .get(&(explore.model.clone(), explore.name.clone()))
-                    .cloned()
-                    .unwrap_or_default();
-                check.baseline = Some((target, known));
-            }
-            let chunks: Vec<Vec<&FieldInfo>> = explore
-                .fields
-                .chunks(options.chunk_size)
-                .map(|c| c.iter().collect())
+    let fetch_slots = Semaphore::new(FETCHES_AT_ONCE);
+    let base_url = base_url_of(client);
+    let (checks, unchanged) = match target.as_ref().zip(target_runner.as_ref()) {
+        // Each explore's queries start as soon as its fields are known: the metadata walk of a
+        // large project overlaps the queries instead of coming before all of them.
+        None => {
+            progress.set_total(selected.len() as u64);
+            let (runner, fetch_slots, base_url) = (&runner, &fetch_slots, base_url.as_str());
+            let checks: Vec<_> = selected
+                .iter()
+                .map(|(model, name)| async move {
+                    let explore = {
+                        let _slot = fetch_slots.acquire().await.map_err(|_| closed())?;
+                        fetch_explore(client, model, name, options, base_url).await?
+                    };
+                    check_explore(runner, &explore, options, None, progress).await
+                })
                 .collect();
-            let found = futures::future::join_all(
-                chunks
-                    .into_iter()
-                    .map(|c| check.check(c, options.fail_fast)),
-            )
-            .await;
-            let mut findings = Vec::new();
-            for f in found {
-                findings.extend(f?);
-            }
-            dedupe(&mut findings);
-            progress.explore_done(findings.len() as u64);
-            let existing = check.existing.load(Ordering::Relaxed);
-            let checked = CheckedExplore {
-                model: explore.model.clone(),
-                explore: explore.name.clone(),
-                status: status_of(&findings),
-                fields: explore.fields.len() as u64,
-                queries: check.queries.load(Ordering::Relaxed),
-                seconds: started.elapsed().as_secs_f64(),
-            };
-            Ok::<_, crate::Error>((checked, findings, existing))
-        })
-        .collect();
-    // Every explore starts at once: the runner's slots, not this loop, bound the queries, so a
-    // slow explore never holds up the next one's first query.
-    let mut results: Vec<(CheckedExplore, Vec<Finding>, u64)> = futures::stream::iter(checks)
-        .buffered(explores.len().max(1))
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_>>()?;
-    for (checked, findings, existing) in results.drain(..) {
+            (run_all(checks).await?, Vec::new())
+        }
+        // Incremental mode compares every explore with the target before any query.
+        Some((target, target_runner)) => {
+            let explores = fetch_explores(client, &selected, options).await?;
+            let (explores, unchanged, target_fields) =
+                incremental::split_changed(client, target, explores, options).await?;
+            progress.set_total(explores.len() as u64);
+            let (runner, target_fields) = (&runner, &target_fields);
+            let checks: Vec<_> = explores
+                .iter()
+                .map(|explore| async move {
+                    let known = target_fields
+                        .get(&(explore.model.clone(), explore.name.clone()))
+                        .cloned()
+                        .unwrap_or_default();
+                    let baseline = Some((target_runner, known));
+                    check_explore(runner, explore, options, baseline, progress).await
+                })
+                .collect();
+            (run_all(checks).await?, unchanged)
+        }
+    };
+    for (checked, findings, existing) in checks {
         result.counts.findings_existing_on_target += existing;
         result.counts.explores_checked += 1;
         result.counts.fields_checked += checked.fields;
@@ -181,7 +175,7 @@ pub async fn validate_sql(
             seconds: 0.0,
         });
     }
-    if let Some(target_runner) = target_runner {
+    if let Some(target_runner) = &target_runner {
         result.counts.queries_run += target_runner.queries_run.load(Ordering::Relaxed);
     }
     if let Some(target) = target.filter(|t| !t.is_dev_workspace() && client.is_dev_workspace()) {
@@ -190,6 +184,75 @@ pub async fn validate_sql(
     result.counts.queries_run += runner.queries_run.load(Ordering::Relaxed);
     result.counts.queries_cancelled += runner.queries_cancelled.load(Ordering::Relaxed);
     Ok(())
+}
+
+/// Every check at once, results in the list's order: the runner's slots, not this loop, bound
+/// the queries, so a slow explore never holds up the next one's first query. The first error
+/// ends the run at once (the caller cancels the queries still running in Looker) rather than
+/// after every other explore. (The futures are collected first: a stream over a lazy `map`
+/// would hold the closure across awaits, which stops the future from being provably `Send` for
+/// the bindings.)
+async fn run_all<F>(checks: Vec<F>) -> Result<Vec<Checked>>
+where
+    F: std::future::Future<Output = Result<Checked>>,
+{
+    let count = checks.len().max(1);
+    let indexed: Vec<_> = checks
+        .into_iter()
+        .enumerate()
+        .map(|(index, check)| async move { Ok::<_, crate::Error>((index, check.await?)) })
+        .collect();
+    let mut done: Vec<(usize, Checked)> = futures::stream::iter(indexed)
+        .buffer_unordered(count)
+        .try_collect()
+        .await?;
+    done.sort_by_key(|(index, _)| *index);
+    Ok(done.into_iter().map(|(_, checked)| checked).collect())
+}
+
+/// Check one explore: its fields in chunks, each searched when it fails.
+async fn check_explore(
+    runner: &QueryRunner,
+    explore: &ExploreInfo,
+    options: &ValidateOptions,
+    baseline: Option<(&QueryRunner, HashSet<String>)>,
+    progress: &Progress,
+) -> Result<Checked> {
+    let started = Instant::now();
+    let mut check = ExploreCheck::new(runner, explore);
+    check.baseline = baseline;
+    let chunks: Vec<Vec<&FieldInfo>> = explore
+        .fields
+        .chunks(options.chunk_size)
+        .map(|c| c.iter().collect())
+        .collect();
+    let found = futures::future::join_all(
+        chunks
+            .into_iter()
+            .map(|c| check.check(c, options.fail_fast)),
+    )
+    .await;
+    let mut findings = Vec::new();
+    for f in found {
+        findings.extend(f?);
+    }
+    dedupe(&mut findings);
+    progress.explore_done(findings.len() as u64);
+    let checked = CheckedExplore {
+        model: explore.model.clone(),
+        explore: explore.name.clone(),
+        status: status_of(&findings),
+        fields: explore.fields.len() as u64,
+        queries: check.queries.load(Ordering::Relaxed),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((checked, findings, check.existing.load(Ordering::Relaxed)))
+}
+
+fn closed() -> crate::Error {
+    crate::Error::Internal {
+        message: "the explore fetch slots closed".into(),
+    }
 }
 
 fn status_of(findings: &[Finding]) -> String {
@@ -226,30 +289,40 @@ pub(crate) async fn fetch_explores(
     selected: &[(String, String)],
     options: &ValidateOptions,
 ) -> Result<Vec<ExploreInfo>> {
-    let base_url = client
-        .settings()
-        .base_url
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
+    let base_url = base_url_of(client);
     let fetches: Vec<_> = selected
         .iter()
-        .map(|(model, explore)| {
-            let base_url = base_url.clone();
-            async move {
-                let path = format!("/lookml_models/{model}/explores/{explore}");
-                let value: Value = client.request(ApiCall::get(&path)?).await?;
-                Ok::<_, crate::Error>(explore_info(model, explore, &value, options, &base_url))
-            }
-        })
+        .map(|(model, explore)| fetch_explore(client, model, explore, options, &base_url))
         .collect();
-    // Metadata only (no warehouse query): more at once shortens the start of a run.
     futures::stream::iter(fetches)
-        .buffered(16)
+        .buffered(FETCHES_AT_ONCE)
         .collect::<Vec<_>>()
         .await
         .into_iter()
         .collect()
+}
+
+/// One explore with its fields (`GET /lookml_models/{model}/explores/{explore}`).
+async fn fetch_explore(
+    client: &LookerClient,
+    model: &str,
+    explore: &str,
+    options: &ValidateOptions,
+    base_url: &str,
+) -> Result<ExploreInfo> {
+    let path = format!("/lookml_models/{model}/explores/{explore}");
+    let value: Value = client.request(ApiCall::get(&path)?).await?;
+    Ok(explore_info(model, explore, &value, options, base_url))
+}
+
+/// The instance's address without a trailing slash, for the findings' links.
+fn base_url_of(client: &LookerClient) -> String {
+    client
+        .settings()
+        .base_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 fn explore_info(

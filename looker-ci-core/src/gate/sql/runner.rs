@@ -166,18 +166,25 @@ impl QueryRunner {
                 }
             },
         };
+        let end = match end {
+            Ok(Ok(end)) => end,
+            // The poll failed, so the task may still run in Looker: it stays listed for
+            // `Progress::kill_running`.
+            Ok(Err(error)) => return Err(error),
+            Err(_) => {
+                return Err(Error::Internal {
+                    message: "the query poller stopped".into(),
+                });
+            }
+        };
         self.progress.task_finished(&task_id);
         match end {
-            Ok(Ok(TaskEnd::Complete)) => Ok(QueryOutcome::Passed),
-            Ok(Ok(TaskEnd::Error(failure))) => Ok(QueryOutcome::Failed(failure)),
-            Ok(Ok(TaskEnd::Gone(status))) => Ok(QueryOutcome::Failed(QueryFailure {
+            TaskEnd::Complete => Ok(QueryOutcome::Passed),
+            TaskEnd::Error(failure) => Ok(QueryOutcome::Failed(failure)),
+            TaskEnd::Gone(status) => Ok(QueryOutcome::Failed(QueryFailure {
                 message: format!("Looker reported the query task as `{status}`"),
                 sql: None,
             })),
-            Ok(Err(error)) => Err(error),
-            Err(_) => Err(Error::Internal {
-                message: "the query poller stopped".into(),
-            }),
         }
     }
 
