@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use looker_ci_core::gate::{
-    self, FindingScope, Progress, Severity, ValidateOptions, ValidationResult, ValidatorKind,
+    self, Finding, FindingScope, Progress, Severity, ValidateOptions, ValidationResult,
+    ValidatorKind,
 };
 use looker_ci_core::testing::{FakeImport, FakeLooker, FakeProject, Fault};
 use looker_ci_core::{Error, LookerClient};
@@ -37,6 +38,14 @@ async fn sql(client: &LookerClient, options: &ValidateOptions) -> ValidationResu
     gate::validate(client, ValidatorKind::Sql, options)
         .await
         .expect("the SQL validation runs")
+}
+
+fn findings_for<'a>(result: &'a ValidationResult, explore: &str) -> Vec<&'a Finding> {
+    result
+        .findings
+        .iter()
+        .filter(|f| f.explore.as_deref() == Some(explore))
+        .collect()
 }
 
 fn queries_for(result: &ValidationResult, explore: &str) -> u64 {
@@ -178,11 +187,7 @@ async fn a_missing_base_table_is_one_explore_finding() {
     )
     .unwrap();
     let result = sql(&client, &options()).await;
-    let on_orders: Vec<_> = result
-        .findings
-        .iter()
-        .filter(|f| f.explore.as_deref() == Some("orders"))
-        .collect();
+    let on_orders = findings_for(&result, "orders");
     assert_eq!(on_orders.len(), 1, "{:#?}", result.findings);
     assert_eq!(on_orders[0].scope, FindingScope::Explore);
     assert!(queries_for(&result, "orders") <= 2, "{:?}", result.explores);
@@ -196,11 +201,7 @@ async fn a_base_table_whose_message_names_nothing_is_still_one_explore_finding()
     fake.break_table("main", "orders", r#"ERROR: syntax error at or near "(""#)
         .unwrap();
     let result = sql(&client, &options()).await;
-    let on_orders: Vec<_> = result
-        .findings
-        .iter()
-        .filter(|f| f.explore.as_deref() == Some("orders"))
-        .collect();
+    let on_orders = findings_for(&result, "orders");
     assert_eq!(on_orders.len(), 1, "{:#?}", result.findings);
     assert_eq!(on_orders[0].scope, FindingScope::Explore);
     assert_eq!(on_orders[0].view.as_deref(), Some("orders"));
