@@ -39,9 +39,9 @@ impl JsonText {
     /// A reply body as JSON text (an empty body is `null`, the core's rule).
     fn of(body: bytes::Bytes) -> Self {
         if body.is_empty() {
-            JsonText(bytes::Bytes::from_static(looker_ci_core::api::json_body(
-                &[],
-            )))
+            JsonText(bytes::Bytes::from_static(
+                looker_ci_core::api::EMPTY_BODY_JSON,
+            ))
         } else {
             JsonText(body)
         }

@@ -121,10 +121,17 @@ pub(crate) fn build_call(op: &Operation, mut args: Map<String, Value>) -> Result
     Ok(call)
 }
 
-/// The JSON text of a reply body: an empty body (Looker answers some calls with none) is JSON
-/// `null`. The one rule of every language: Rust decodes it, Python builds `None`, JS parses it.
+/// What an empty reply body (Looker answers some calls with none) reads as: JSON `null`.
+pub const EMPTY_BODY_JSON: &[u8] = b"null";
+
+/// The JSON text of a reply body: an empty body is [`EMPTY_BODY_JSON`]. The one rule of every
+/// language: Rust decodes it, Python builds `None`, JS parses it.
 pub fn json_body(bytes: &[u8]) -> &[u8] {
-    if bytes.is_empty() { b"null" } else { bytes }
+    if bytes.is_empty() {
+        EMPTY_BODY_JSON
+    } else {
+        bytes
+    }
 }
 
 /// The undecoded reply of an operation, for callers that build their own objects from the bytes

@@ -8,7 +8,7 @@
 mod call;
 mod operations;
 
-pub use call::{OperationOutput, RawReply, json_body};
+pub use call::{EMPTY_BODY_JSON, OperationOutput, RawReply, json_body};
 pub use operations::OPERATIONS;
 
 /// Where a parameter goes.
