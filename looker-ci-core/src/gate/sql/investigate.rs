@@ -383,15 +383,8 @@ impl<'a> ExploreCheck<'a> {
         } else {
             Vec::new()
         };
-        let trials: Vec<Vec<&FieldInfo>> = groups
-            .iter()
-            .map(|g| named.iter().chain(g.iter()).copied().collect())
-            .collect();
-        let (singles, rest_verdict, trial_verdicts) = futures::join!(
-            singles,
-            self.query(&rest),
-            join_all(trials.iter().map(|t| self.query(t)))
-        );
+        let (singles, rest_verdict, trial_verdicts) =
+            futures::join!(singles, self.query(&rest), self.with_each(&named, &groups));
         let mut findings = Vec::new();
         let mut confirmed = 0;
         for (field, verdict) in named.iter().zip(singles) {
@@ -436,11 +429,7 @@ impl<'a> ExploreCheck<'a> {
                     return self.minimize(named, failure).await;
                 }
                 let groups = view_groups(&without(&set, &named));
-                let trials: Vec<Vec<&FieldInfo>> = groups
-                    .iter()
-                    .map(|g| named.iter().chain(g.iter()).copied().collect())
-                    .collect();
-                let verdicts = join_all(trials.iter().map(|t| self.query(t))).await;
+                let verdicts = self.with_each(&named, &groups).await;
                 (groups, verdicts)
             }
         };
@@ -452,6 +441,19 @@ impl<'a> ExploreCheck<'a> {
             }
         }
         self.minimize(set, failure).await
+    }
+
+    /// Run `named` together with each of `groups`, all at once.
+    async fn with_each(
+        &self,
+        named: &[&'a FieldInfo],
+        groups: &[Vec<&'a FieldInfo>],
+    ) -> Vec<Result<Verdict>> {
+        let trials: Vec<Vec<&FieldInfo>> = groups
+            .iter()
+            .map(|g| named.iter().chain(g.iter()).copied().collect())
+            .collect();
+        join_all(trials.iter().map(|t| self.query(t))).await
     }
 
     /// Search a set whose verdict is known.

@@ -117,13 +117,13 @@ pub async fn validate_sql(
             Duration::from_secs_f64(options.poll_interval),
         )
     });
-    let fetch_slots = Semaphore::new(FETCHES_AT_ONCE);
-    let base_url = base_url_of(client);
     let (checks, unchanged) = match target.as_ref().zip(target_runner.as_ref()) {
         // Each explore's queries start as soon as its fields are known: the metadata walk of a
         // large project overlaps the queries instead of coming before all of them.
         None => {
             progress.set_total(selected.len() as u64);
+            let fetch_slots = Semaphore::new(FETCHES_AT_ONCE);
+            let base_url = base_url_of(client);
             let (runner, fetch_slots, base_url) = (&runner, &fetch_slots, base_url.as_str());
             let checks: Vec<_> = selected
                 .iter()
