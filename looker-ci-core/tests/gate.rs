@@ -160,9 +160,11 @@ async fn a_broken_join_is_one_finding_not_one_per_field() {
     assert!(finding.fields.iter().all(|f| f.starts_with("users.")) && !finding.fields.is_empty());
     // The explore query, one probe of the join, the rest once.
     assert_eq!(queries_for(&result, "orders"), 3, "{:?}", result.explores);
+}
 
-    // A message that names nothing: found by splitting by view, still one finding.
-    let (fake, client) = self::fake().await;
+#[tokio::test]
+async fn a_broken_join_whose_message_names_nothing_is_found_in_one_round_of_search() {
+    let (fake, client) = fake().await;
     fake.break_join(
         "main",
         "thelook",
@@ -171,10 +173,20 @@ async fn a_broken_join_is_one_finding_not_one_per_field() {
         r#"ERROR: syntax error at or near "=""#,
     )
     .unwrap();
-    let result = sql(&client, &options()).await;
+    // Long enough that queries created in the same round are seen running together.
+    fake.set_query_duration(Duration::from_millis(500));
+    let only_orders = ValidateOptions {
+        explores: vec!["thelook/orders".into()],
+        ..options()
+    };
+    let result = sql(&client, &only_orders).await;
     assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
     assert_eq!(result.findings[0].scope, FindingScope::Join);
-    assert!(queries_for(&result, "orders") <= 5, "{:?}", result.explores);
+    assert_eq!(result.findings[0].view.as_deref(), Some("users"));
+    // The explore query, then in one round the base probe, one query per view of the split
+    // (orders, users) and users' probe, whose answer proves the join when its part fails.
+    assert_eq!(queries_for(&result, "orders"), 5, "{:?}", result.explores);
+    assert_eq!(fake.warehouse_counters().max_running_per_user, 4);
 }
 
 #[tokio::test]
@@ -205,8 +217,9 @@ async fn a_base_table_whose_message_names_nothing_is_still_one_explore_finding()
     assert_eq!(on_orders.len(), 1, "{:#?}", result.findings);
     assert_eq!(on_orders[0].scope, FindingScope::Explore);
     assert_eq!(on_orders[0].view.as_deref(), Some("orders"));
-    // The explore query, the base probe and one query per view of the split (orders, users).
-    assert_eq!(queries_for(&result, "orders"), 4, "{:?}", result.explores);
+    // The explore query, the base probe, one query per view of the split (orders, users) and
+    // users' probe (run in case the join is what is broken).
+    assert_eq!(queries_for(&result, "orders"), 5, "{:?}", result.explores);
 }
 
 #[tokio::test]
@@ -223,14 +236,53 @@ async fn an_error_that_needs_two_views_is_reported_with_the_smallest_failing_set
         .find(|f| f.scope == FindingScope::Explore)
         .unwrap_or_else(|| panic!("{:#?}", result.findings));
     assert!(finding.message.contains("ambiguous"), "{}", finding.message);
-    assert_eq!(finding.fields.len(), 2, "{:?}", finding.fields);
-    assert!(finding.fields.contains(&"orders.status".to_owned()));
-    assert!(finding.fields.iter().any(|f| f.starts_with("users.")));
-    // Guided by the message and the views, not a blind search of every field.
+    // The named field with users' primary key: any field of users brings in its join.
+    assert_eq!(finding.fields, ["orders.status", "users.id"]);
+    // Guided by the message and the views, not a blind search of every field: the explore
+    // query, then in one round the named field alone, the rest without it, and the named field
+    // with one field of users (the one view its own query does not join), already a smallest
+    // pair.
+    assert_eq!(queries_for(&result, "orders"), 4, "{:?}", result.explores);
+}
+
+#[tokio::test]
+async fn an_interaction_beside_a_broken_field_of_the_other_view_is_still_reported() {
+    let (fake, client) = fake().await;
+    // The explore fails with the ambiguity; the rest of it fails too, on users.id, which is also
+    // the field the first trial pairs with `orders.status`. Both errors are reported, and the
+    // smallest failing set is made of sound fields.
+    fake.make_ambiguous("main", "orders.status", "users")
+        .unwrap();
+    fake.break_field("main", "users.id", "ERROR: column users.id does not exist")
+        .unwrap();
+    let only_orders = ValidateOptions {
+        explores: vec!["thelook/orders".into()],
+        ..options()
+    };
+    let result = sql(&client, &only_orders).await;
+    assert_eq!(result.findings.len(), 2, "{:#?}", result.findings);
+    let fields: Vec<_> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.field.as_deref())
+        .collect();
+    assert_eq!(fields, ["users.id"], "{:#?}", result.findings);
+    let interaction = result
+        .findings
+        .iter()
+        .find(|f| f.scope == FindingScope::Explore)
+        .unwrap_or_else(|| panic!("{:#?}", result.findings));
     assert!(
-        queries_for(&result, "orders") <= 10,
+        interaction.message.contains("ambiguous"),
+        "{}",
+        interaction.message
+    );
+    assert_eq!(interaction.fields.len(), 2, "{:?}", interaction.fields);
+    assert_eq!(interaction.fields[0], "orders.status");
+    assert!(
+        interaction.fields[1].starts_with("users.") && interaction.fields[1] != "users.id",
         "{:?}",
-        result.explores
+        interaction.fields
     );
 }
 

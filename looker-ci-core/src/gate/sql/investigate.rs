@@ -12,9 +12,11 @@
 //! the smallest set that still fails and reported at explore level, never dropped.
 //!
 //! Each round of the search costs a query creation, a task, the warehouse and a poll, so where
-//! the next round's queries are all but certain to be needed they run in the current one: the
-//! base-table probe beside the split by view for a message that names nothing, and an ambiguous
-//! column's first trials beside its own query.
+//! the next round's queries are all but certain to be needed they run in the current one: for a
+//! message that names nothing, the base-table probe and (for up to three joins) each joined
+//! view's probe beside the split by view; for an ambiguous column, its trials with one field of
+//! each view its query does not join yet, beside its own query. A set of fields already queried
+//! is never run again.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,12 +33,18 @@ use crate::gate::result::{Finding, FindingScope, Severity};
 /// How a timed-out query's finding begins (the explore's status reads it).
 pub(crate) const TIMED_OUT: &str = "the query did not finish within";
 
+/// The most joined views probed beside the first split of a failure whose message names
+/// nothing: each probe is a query spent on the chance that its join is the broken one, to save
+/// a round; with many joins the round is cheaper than the queries.
+const JOIN_PROBES_BESIDE_SPLIT: usize = 3;
+
 type Found<'a> = Pin<Box<dyn Future<Output = Result<Vec<Finding>>> + Send + 'a>>;
 
 /// Groups of fields each tried with the named ones, and how each trial ended.
 type Trials<'a> = (Vec<Vec<&'a FieldInfo>>, Vec<Result<Verdict>>);
 
 /// The result of one query, as the search sees it.
+#[derive(Clone)]
 enum Verdict {
     Pass,
     Fail(QueryFailure),
@@ -53,6 +61,9 @@ pub(crate) struct ExploreCheck<'a> {
     pub existing: AtomicU64,
     /// Messages asked about on the target, and the answers.
     on_target: std::sync::Mutex<std::collections::HashMap<String, bool>>,
+    /// Every set of fields queried so far (names sorted), and how it ended: a set the search
+    /// reaches twice, or a probe already run beside an earlier round, costs no second query.
+    answered: std::sync::Mutex<std::collections::HashMap<Vec<String>, Verdict>>,
 }
 
 /// `set` without the fields of `out`, in `set`'s order.
@@ -67,6 +78,22 @@ fn same(a: &QueryFailure, b: &QueryFailure) -> bool {
     normalized(&a.message) == normalized(&b.message)
 }
 
+/// The first group whose trial failed with `failure`'s message.
+fn first_failing_the_same<'a>(
+    groups: Vec<Vec<&'a FieldInfo>>,
+    verdicts: Vec<Result<Verdict>>,
+    failure: &QueryFailure,
+) -> Result<Option<Vec<&'a FieldInfo>>> {
+    for (group, verdict) in groups.into_iter().zip(verdicts) {
+        if let Verdict::Fail(f) = verdict?
+            && same(&f, failure)
+        {
+            return Ok(Some(group));
+        }
+    }
+    Ok(None)
+}
+
 /// `set`'s fields grouped by view, views in name order.
 fn view_groups<'a>(set: &[&'a FieldInfo]) -> Vec<Vec<&'a FieldInfo>> {
     let mut views: Vec<&str> = set.iter().map(|f| f.view.as_str()).collect();
@@ -76,6 +103,17 @@ fn view_groups<'a>(set: &[&'a FieldInfo]) -> Vec<Vec<&'a FieldInfo>> {
         .iter()
         .map(|v| set.iter().copied().filter(|f| f.view == *v).collect())
         .collect()
+}
+
+/// The field that stands for `fields` (one view's) in a probe: the primary key, else a
+/// dimension, else any. Any field of a view brings in its join.
+fn probe_field<'a>(fields: &[&'a FieldInfo]) -> Option<&'a FieldInfo> {
+    let dimensions = || fields.iter().filter(|f| !f.is_measure);
+    dimensions()
+        .find(|f| f.primary_key)
+        .or_else(|| dimensions().next())
+        .or_else(|| fields.first())
+        .copied()
 }
 
 /// How a failing set is split: by view when it spans several (a bad join fails exactly its
@@ -99,6 +137,7 @@ impl<'a> ExploreCheck<'a> {
             baseline: None,
             existing: AtomicU64::new(0),
             on_target: Default::default(),
+            answered: Default::default(),
         }
     }
 
@@ -178,19 +217,30 @@ impl<'a> ExploreCheck<'a> {
     }
 
     async fn query(&self, fields: &[&FieldInfo]) -> Result<Verdict> {
-        self.queries.fetch_add(1, Ordering::Relaxed);
         let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-        Ok(
-            match self
-                .runner
-                .run(&self.explore.model, &self.explore.name, &names)
-                .await?
-            {
-                QueryOutcome::Passed => Verdict::Pass,
-                QueryOutcome::Failed(failure) => Verdict::Fail(failure),
-                QueryOutcome::TimedOut { after } => Verdict::TimedOut(after),
-            },
-        )
+        let mut key = names.clone();
+        key.sort_unstable();
+        if let Some(known) = self.answered().get(&key) {
+            return Ok(known.clone());
+        }
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        let verdict = match self
+            .runner
+            .run(&self.explore.model, &self.explore.name, &names)
+            .await?
+        {
+            QueryOutcome::Passed => Verdict::Pass,
+            QueryOutcome::Failed(failure) => Verdict::Fail(failure),
+            QueryOutcome::TimedOut { after } => Verdict::TimedOut(after),
+        };
+        self.answered().insert(key, verdict.clone());
+        Ok(verdict)
+    }
+
+    fn answered(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<Vec<String>, Verdict>> {
+        self.answered.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The first failure of a chunk: a wholly broken explore (its base table) costs one more
@@ -224,11 +274,32 @@ impl<'a> ExploreCheck<'a> {
             return self.investigate(set, failure).await;
         }
         let (parts, by_view) = split_parts(&set);
+        // A few joined views are probed in this round too: when a join is broken, its probe's
+        // answer is then known before its view's part is searched (see `part_failed`).
+        let joined: Vec<&FieldInfo> = parts
+            .iter()
+            .filter(|p| by_view && p.len() > 1 && p[0].view != self.explore.base_view)
+            .filter_map(|p| probe_field(p))
+            .collect();
+        let join_probes = if joined.len() <= JOIN_PROBES_BESIDE_SPLIT {
+            joined
+        } else {
+            Vec::new()
+        };
         let probe = [probe];
-        let (probe_verdict, verdicts) = futures::join!(
+        let (probe_verdict, verdicts, join_verdicts) = futures::join!(
             self.query(&probe),
-            join_all(parts.iter().map(|p| self.query(p)))
+            join_all(parts.iter().map(|p| self.query(p))),
+            join_all(
+                join_probes
+                    .iter()
+                    .map(|f| self.query(std::slice::from_ref(f)))
+            )
         );
+        // Their answers are kept by `query` for `part_failed`; only an error matters here.
+        for verdict in join_verdicts {
+            verdict?;
+        }
         if let Verdict::Fail(probe_failure) = probe_verdict?
             && same(&probe_failure, &failure)
         {
@@ -248,12 +319,13 @@ impl<'a> ExploreCheck<'a> {
     /// A field of the explore's base view (its primary key if it has one).
     fn base_probe(&self) -> Option<&'a FieldInfo> {
         let base = &self.explore.base_view;
-        let fields = &self.explore.fields;
-        fields
+        let fields: Vec<&FieldInfo> = self
+            .explore
+            .fields
             .iter()
-            .find(|f| &f.view == base && f.primary_key && !f.is_measure)
-            .or_else(|| fields.iter().find(|f| &f.view == base && !f.is_measure))
-            .or_else(|| fields.iter().find(|f| &f.view == base))
+            .filter(|f| &f.view == base)
+            .collect();
+        probe_field(&fields)
     }
 
     /// Fields of `set` whose SQL (or name) mentions an identifier the message names.
@@ -374,12 +446,19 @@ impl<'a> ExploreCheck<'a> {
         }
         let singles = join_all(named.iter().map(|f| self.query(std::slice::from_ref(f))));
         // An ambiguous column is almost always an interaction (the field passes alone): its
-        // first trials (the named column with each view's fields) run in the same round.
+        // first trials run in the same round, the named column with one field of each view that
+        // its own query does not join already (any field of a view brings in its join). One that
+        // fails the same way is already a smallest failing set.
         let speculate = self.baseline.is_none()
             && named.len() == 1
             && failure.message.to_ascii_lowercase().contains("ambiguous");
-        let groups = if speculate {
+        let groups: Vec<Vec<&FieldInfo>> = if speculate {
             view_groups(&rest)
+                .iter()
+                .filter(|g| !self.joined_anyway(&named, &g[0].view))
+                .filter_map(|g| probe_field(g))
+                .map(|f| vec![f])
+                .collect()
         } else {
             Vec::new()
         };
@@ -399,48 +478,84 @@ impl<'a> ExploreCheck<'a> {
         }
         let rest_verdict = rest_verdict?;
         let rest_passed = matches!(rest_verdict, Verdict::Pass);
-        findings.extend(self.follow(rest, rest_verdict).await?);
-        if confirmed == 0 && rest_passed {
-            let tried = speculate.then_some((groups, trial_verdicts));
-            let minimal = self.interaction(set, named, &failure, tried).await?;
-            findings.push(self.interaction_finding(&minimal, &failure));
+        let rest_findings = self.follow(rest, rest_verdict).await?;
+        // Fields the rest's search found broken.
+        let broken: Vec<String> = rest_findings
+            .iter()
+            .flat_map(|f| f.field.iter().chain(&f.fields))
+            .cloned()
+            .collect();
+        findings.extend(rest_findings);
+        if confirmed == 0 && (rest_passed || !broken.is_empty()) {
+            // The named fields pass alone, so their error needs other fields. When the rest has
+            // errors of its own, the smallest set is looked for among the fields found sound,
+            // and the trials that involved a broken field do not count.
+            let sound = |g: &[&FieldInfo]| !g.iter().any(|f| broken.contains(&f.name));
+            let tried = speculate.then(|| {
+                groups
+                    .into_iter()
+                    .zip(trial_verdicts)
+                    .filter(|(g, _)| sound(g))
+                    .unzip()
+            });
+            let candidates: Vec<&FieldInfo> = set.iter().copied().filter(|f| sound(&[f])).collect();
+            if let Some(minimal) = self
+                .interaction(candidates, named, &failure, tried, rest_passed)
+                .await?
+            {
+                findings.push(self.interaction_finding(&minimal, &failure));
+            }
         }
         Ok(findings)
     }
 
-    /// Every named field passes alone and the rest passes: the error needs fields together
-    /// (typically a named column and any field of another view, whose join makes it ambiguous).
-    /// Try the named fields as a group, then with each view's fields, before a blind search.
-    /// `tried`: the per-view trials already run beside the named fields' own queries.
+    /// Every named field passes alone: the error needs fields together (typically a named
+    /// column and any field of another view, whose join makes it ambiguous). Try the named
+    /// fields as a group, then with each view's fields of `set`, before a blind search of `set`.
+    /// `tried`: the trials with one field of each view, already run beside the named fields'
+    /// own queries; the whole views are tried only when none of those failed the same way.
+    /// `known_to_fail`: whether `set` is known to fail with `failure`; when it is not and no
+    /// trial fails, `set` is run once, and `None` means it passes.
     async fn interaction(
         &self,
         set: Vec<&'a FieldInfo>,
         named: Vec<&'a FieldInfo>,
         failure: &QueryFailure,
         tried: Option<Trials<'a>>,
-    ) -> Result<Vec<&'a FieldInfo>> {
-        let (groups, verdicts) = match tried {
-            Some(tried) => tried,
-            None => {
-                if named.len() >= 2
-                    && let Verdict::Fail(f) = self.query(&named).await?
-                    && same(&f, failure)
-                {
-                    return self.minimize(named, failure).await;
-                }
-                let groups = view_groups(&without(&set, &named));
-                let verdicts = self.with_each(&named, &groups).await;
-                (groups, verdicts)
+        known_to_fail: bool,
+    ) -> Result<Option<Vec<&'a FieldInfo>>> {
+        let speculated = tried.is_some();
+        if let Some((groups, verdicts)) = tried {
+            if let Some(group) = first_failing_the_same(groups, verdicts, failure)? {
+                return self.minimize_with(&named, group, failure).await.map(Some);
             }
-        };
-        for (group, verdict) in groups.into_iter().zip(verdicts) {
-            if let Verdict::Fail(f) = verdict?
-                && same(&f, failure)
-            {
-                return self.minimize_with(&named, group, failure).await;
-            }
+        } else if named.len() >= 2
+            && let Verdict::Fail(f) = self.query(&named).await?
+            && same(&f, failure)
+        {
+            return self.minimize(named, failure).await.map(Some);
         }
-        self.minimize(set, failure).await
+        // A view of one field was tried whole already, unless the named fields' own query joins
+        // it anyway (then only a whole view of it may still make a difference).
+        let groups: Vec<Vec<&FieldInfo>> = view_groups(&without(&set, &named))
+            .into_iter()
+            .filter(|g| !speculated || g.len() > 1 || self.joined_anyway(&named, &g[0].view))
+            .collect();
+        let verdicts = self.with_each(&named, &groups).await;
+        if let Some(group) = first_failing_the_same(groups, verdicts, failure)? {
+            return self.minimize_with(&named, group, failure).await.map(Some);
+        }
+        if !known_to_fail
+            && !matches!(self.query(&set).await?, Verdict::Fail(f) if same(&f, failure))
+        {
+            return Ok(None);
+        }
+        self.minimize(set, failure).await.map(Some)
+    }
+
+    /// Whether a query of `named` already has `view` in it (the base view always is).
+    fn joined_anyway(&self, named: &[&FieldInfo], view: &str) -> bool {
+        view == self.explore.base_view || named.iter().any(|f| f.view == view)
     }
 
     /// Run `named` together with each of `groups`, all at once.
@@ -514,11 +629,7 @@ impl<'a> ExploreCheck<'a> {
         by_view: bool,
     ) -> Result<Vec<Finding>> {
         if by_view && part.len() > 1 && self.named_fields(&failure, &part).is_empty() {
-            let probe = part
-                .iter()
-                .copied()
-                .find(|f| f.primary_key)
-                .unwrap_or(part[0]);
+            let probe = probe_field(&part).unwrap_or(part[0]);
             if let Verdict::Fail(f) = self.query(&[probe]).await?
                 && same(&f, &failure)
             {

@@ -243,17 +243,13 @@ async fn poll_loop(
     interval: Duration,
 ) {
     loop {
-        let ids: Vec<String> = waiters
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .keys()
-            .cloned()
-            .collect();
-        if ids.is_empty() {
+        if waiting_ids(&waiters).is_empty() {
             wake.notified().await;
             continue;
         }
         tokio::time::sleep(interval).await;
+        // Listed after the pause: a task created during it is in this poll, not the next.
+        let ids = waiting_ids(&waiters);
         for batch in ids.chunks(POLL_BATCH) {
             match poll(&client, batch).await {
                 Ok(ended) => {
@@ -276,6 +272,15 @@ async fn poll_loop(
             }
         }
     }
+}
+
+fn waiting_ids(waiters: &Mutex<Waiters>) -> Vec<String> {
+    waiters
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .keys()
+        .cloned()
+        .collect()
 }
 
 async fn poll(client: &LookerClient, ids: &[String]) -> Result<Vec<(String, TaskEnd)>> {
