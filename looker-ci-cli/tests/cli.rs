@@ -274,6 +274,27 @@ async fn bad_input_is_a_configuration_error_that_names_it() {
             "sql",
             "--project",
             "thelook",
+            "--shard",
+            "1/2",
+            "--shard-timings",
+            "earlier.json",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("shard_timings") && text(&out.stderr).contains("earlier.json"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        Some(&fake),
+        &scratch.0,
+        &[
+            "sql",
+            "--project",
+            "thelook",
             "--commit",
             "abc1234",
             "--import-ref",

@@ -467,6 +467,84 @@ async fn explores_are_sharded_deterministically_and_completely() {
 }
 
 #[tokio::test]
+async fn an_earlier_runs_timings_balance_the_shards_and_merge_checks_the_split() {
+    let (fake, client) = fake().await;
+    let project = FakeProject::synthetic(8, 2, 3);
+    let name = project.name.clone();
+    fake.set_project(project);
+    // An earlier run: explore_0000 took ten times as long as the others; explore_0006 and
+    // explore_0007 were not in it (they count as the median).
+    let mut earlier = serde_json::to_value(ValidationResult::new(
+        ValidatorKind::Sql,
+        name.clone(),
+        gate::GitRefValidated::production(),
+    ))
+    .unwrap();
+    earlier["explores"] = (0..6)
+        .map(|i| {
+            serde_json::json!({"model": name, "explore": format!("explore_{i:04}"),
+                "status": "passed", "fields": 3, "queries": 1,
+                "seconds": if i == 0 { 5.0 } else { 0.5 }})
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("looker-ci-gate-timings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let timings = dir.join("sql.json");
+    std::fs::write(&timings, earlier.to_string()).unwrap();
+    let shard = |index: u32, timings: Option<&std::path::Path>| {
+        let options = ValidateOptions {
+            project: name.clone(),
+            shard: Some(format!("{index}/2")),
+            shard_timings: timings.map(|t| t.display().to_string()),
+            ..options()
+        };
+        let client = client.clone();
+        async move { sql(&client, &options).await }
+    };
+    let explores = |result: &ValidationResult| -> Vec<String> {
+        result.explores.iter().map(|e| e.explore.clone()).collect()
+    };
+    let (first, second) = (
+        shard(1, Some(&timings)).await,
+        shard(2, Some(&timings)).await,
+    );
+    // Longest first: the slow explore fills shard 1; the seven others (3.5 s) go to shard 2.
+    assert_eq!(explores(&first), ["explore_0000"]);
+    assert_eq!(explores(&second).len(), 7, "{:?}", explores(&second));
+    assert!(first.split.is_some());
+    assert_eq!(first.split, second.split);
+    let merged = ValidationResult::merge(vec![first.clone(), second]).unwrap();
+    assert_eq!(merged.counts.explores_checked, 8);
+
+    // Without the timings the split is by count, and its digest differs: merging a shard of
+    // each is refused, since their parts would not make the whole run.
+    let by_count = shard(2, None).await;
+    assert_eq!(explores(&by_count).len(), 4);
+    assert_ne!(by_count.split, first.split);
+    let err = ValidationResult::merge(vec![first, by_count])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("different lists"), "{err}");
+
+    // A file that is not a result document is a configuration error naming the option.
+    std::fs::write(&timings, "not json").unwrap();
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Sql,
+        &ValidateOptions {
+            project: name.clone(),
+            shard_timings: Some(timings.display().to_string()),
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "LOOKER_CI_INVALID_ARGUMENT");
+    assert!(err.to_string().contains("shard_timings"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
 async fn unknown_explores_and_projects_are_errors_that_name_them() {
     let (_fake, client) = fake().await;
     let err = gate::validate(

@@ -25,6 +25,11 @@ export interface ValidateOptions {
   pollInterval?: number
   /** `I/N`: run part I of N. */
   shard?: string
+  /**
+   * Path of an earlier SQL run's `--json` document: with `shard`, each explore's time there is
+   * its estimated cost. Every job of a run must read the same file.
+   */
+  shardTimings?: string
   severity?: Severity
   folders?: string[]
   excludeFolders?: string[]
@@ -114,6 +119,8 @@ export interface ValidationResult {
   counts: Counts
   explores?: CheckedExplore[]
   shard?: { index: number; total: number }
+  /** A sharded run's split, as a digest: the same in every shard of one run. */
+  split?: string
   incremental_target?: string
   /** The Looker project's directory in the repository, as given with `pathPrefix`. */
   path_prefix?: string

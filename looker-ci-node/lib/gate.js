@@ -20,6 +20,7 @@ const OPTION_NAMES = {
   chunkSize: 'chunk_size',
   pollInterval: 'poll_interval',
   shard: 'shard',
+  shardTimings: 'shard_timings',
   severity: 'severity',
   folders: 'folders',
   excludeFolders: 'exclude_folders',

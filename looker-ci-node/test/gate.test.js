@@ -85,6 +85,29 @@ test('sql: options in camelCase reach the core', async (t) => {
   assert.equal(fake.warehouseCounters().running, 0)
 })
 
+test('sql: shardTimings from an earlier run balance the shards', async (t) => {
+  const { client } = await world(t)
+  const earlier = await client.validate('sql', { project: 'thelook' })
+  // As if `users` had been ten times as slow as `orders`: it is placed first, alone.
+  for (const explore of earlier.explores) explore.seconds = explore.explore === 'users' ? 5 : 0.5
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looker-ci-timings-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const timings = path.join(dir, 'sql.json')
+  fs.writeFileSync(timings, JSON.stringify(earlier))
+  const byCount = await client.validate('sql', { project: 'thelook', shard: '1/2' })
+  assert.deepEqual(byCount.explores.map((e) => e.explore), ['orders'])
+  const first = await client.validate('sql', { project: 'thelook', shard: '1/2', shardTimings: timings })
+  const second = await client.validate('sql', { project: 'thelook', shard: '2/2', shardTimings: timings })
+  assert.deepEqual(first.explores.map((e) => e.explore), ['users'])
+  assert.deepEqual(second.explores.map((e) => e.explore), ['orders'])
+  assert.equal(first.split, second.split)
+  assert.notEqual(first.split, byCount.split)
+  await assert.rejects(
+    client.validate('sql', { project: 'thelook', shardTimings: path.join(dir, 'missing.json') }),
+    (err) => err.code === 'LOOKER_CI_INVALID_ARGUMENT' && err.argument === 'shard_timings',
+  )
+})
+
 test('sql: a broken join, a missing table and an ambiguous column', async (t) => {
   const { fake, client } = await world(t)
   const original = fake.project()

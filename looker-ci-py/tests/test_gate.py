@@ -59,6 +59,29 @@ def test_sql_passes_a_clean_project_and_finds_a_broken_field(
     assert result["counts"]["queries_run"] == fake.warehouse_counters()["queries_run"]
 
 
+def test_shard_timings_from_an_earlier_run_balance_the_shards(
+    client: looker_ci.LookerClient, tmp_path: Path
+) -> None:
+    earlier = client.validate("sql", project="thelook")
+    # As if `users` had been ten times as slow as `orders`: it is placed first, alone.
+    for explore in earlier.get("explores", []):
+        explore["seconds"] = 5.0 if explore["explore"] == "users" else 0.5
+    timings = tmp_path / "sql.json"
+    timings.write_text(json.dumps(earlier))
+    by_count = client.validate("sql", project="thelook", shard="1/2")
+    assert [e["explore"] for e in by_count.get("explores", [])] == ["orders"]
+    first, second = (
+        client.validate("sql", project="thelook", shard=f"{i}/2", shard_timings=str(timings))
+        for i in (1, 2)
+    )
+    assert [e["explore"] for e in first.get("explores", [])] == ["users"]
+    assert [e["explore"] for e in second.get("explores", [])] == ["orders"]
+    assert first["split"] == second["split"] != by_count["split"]
+    with pytest.raises(errors.InvalidArgumentError) as caught:
+        client.validate("sql", project="thelook", shard_timings=str(tmp_path / "missing.json"))
+    assert caught.value.argument == "shard_timings"
+
+
 def async_client(fake: FakeLooker) -> looker_ci.AsyncLookerClient:
     return looker_ci.AsyncLookerClient(
         base_url=fake.base_url, client_id=fake.client_id, client_secret=fake.client_secret

@@ -315,6 +315,9 @@ fn options_from(args: &ValidateArgs) -> Result<ValidateOptions> {
         .clone()
         .or(options.shard)
         .or_else(|| gate::shard::from_ci_environment(|n| std::env::var(n).ok()));
+    if let Some(path) = &a.shard_timings {
+        options.shard_timings = Some(path.display().to_string());
+    }
     options.fail_fast |= a.fail_fast;
     options.skip_hidden |= a.skip_hidden;
     options.dimensions_only |= a.dimensions_only;

@@ -46,7 +46,13 @@ pub async fn run_data_tests(
         .into_iter()
         .filter(|t| selected.contains(&model_explore(t)))
         .collect();
-    let tests = shard::pick(tests, result.shard, |_| 1);
+    let (tests, split) = shard::split(
+        tests,
+        result.shard,
+        |t| format!("{}/{}", t["model_name"], t["name"]),
+        |_| 1,
+    );
+    result.split = split;
     progress.set_total(tests.len() as u64);
     let started = Instant::now();
     let runs: Vec<_> = tests

@@ -43,6 +43,10 @@ pub struct ValidateOptions {
     /// Run part `I/N` of the explores, balanced by estimated cost (sql, assert). Defaults to
     /// GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL` when those are set.
     pub shard: Option<String>,
+    /// A previous SQL run's `--json` document (one job's or merged): with a shard, each
+    /// explore's time there is its estimated cost, instead of one per explore; explores it does
+    /// not list count as its median (sql). Every job of a run must read the same file.
+    pub shard_timings: Option<String>,
     /// Report findings at or above this severity (every validator; default `warning`); only
     /// error and fatal findings fail the gate.
     pub severity: Option<String>,
@@ -82,6 +86,7 @@ impl Default for ValidateOptions {
             chunk_size: 500,
             poll_interval: 0.1,
             shard: None,
+            shard_timings: None,
             severity: None,
             folders: Vec::new(),
             exclude_folders: Vec::new(),

@@ -419,6 +419,11 @@ pub struct ValidationResult {
     /// shards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// A sharded run's split, as a digest of what it was made from (the explores or tests and
+    /// their estimated costs): the same in every shard of one run, so `merge` refuses parts
+    /// made from different lists (jobs on other code, or with other `--shard-timings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
     /// The target ref compared against in incremental mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental_target: Option<String>,
@@ -446,6 +451,7 @@ impl ValidationResult {
             counts: Counts::default(),
             explores: Vec::new(),
             shard: None,
+            split: None,
             incremental_target: None,
             path_prefix: None,
         }
@@ -459,6 +465,25 @@ impl ValidationResult {
             return Err(crate::Error::invalid_argument(
                 "results",
                 "some results are shards and some are not: merge the results of one sharded run",
+            ));
+        }
+        // Documents written before the digest existed have none and are not compared.
+        let mut splits: Vec<(u32, &str)> = parts
+            .iter()
+            .filter_map(|p| Some((p.shard?.index, p.split.as_deref()?)))
+            .collect();
+        splits.sort_unstable();
+        if let Some((first, digest)) = splits.first()
+            && let Some((other, different)) = splits.iter().find(|(_, d)| d != digest)
+        {
+            return Err(crate::Error::invalid_argument(
+                "results",
+                format!(
+                    "shards {first} and {other} were split from different lists (split \
+                     {digest} and {different}): the jobs saw other code or read other \
+                     --shard-timings files, so their parts may miss or repeat explores; rerun \
+                     every shard on one commit with one timings file"
+                ),
             ));
         }
         let mut parts = parts.into_iter();
@@ -522,6 +547,7 @@ impl ValidationResult {
             }
         }
         merged.shard = None;
+        merged.split = None;
         Ok(merged)
     }
 }
@@ -570,5 +596,27 @@ mod tests {
         let mut unsharded = shard(1, 1, None);
         unsharded.shard = None;
         assert!(ValidationResult::merge(vec![shard(1, 2, None), unsharded]).is_err());
+    }
+
+    #[test]
+    fn merging_refuses_shards_split_from_different_lists() {
+        let split = |index, digest: &str| {
+            let mut part = shard(index, 3, None);
+            part.split = Some(digest.into());
+            part
+        };
+        let merged = ValidationResult::merge(vec![split(1, "ab"), split(2, "ab"), split(3, "ab")]);
+        assert!(merged.unwrap().split.is_none());
+        let err = ValidationResult::merge(vec![split(3, "ab"), split(1, "ab"), split(2, "cd")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("shards 1 and 2") && err.contains("--shard-timings"),
+            "{err}"
+        );
+        // A document without a digest (written before it existed) is not compared.
+        let merged =
+            ValidationResult::merge(vec![split(1, "ab"), shard(2, 3, None), split(3, "ab")]);
+        assert!(merged.is_ok());
     }
 }

@@ -1,12 +1,25 @@
 //! Splitting explores across CI parallel jobs: deterministic (every job computes the same split
 //! from the same list) and balanced by estimated cost (longest first onto the least-loaded
-//! shard), so the slowest shard is close to 1/N of the work.
+//! shard), so the slowest shard is close to 1/N of the work. Each shard's result carries a
+//! digest of what its split was made from, so `merge` can refuse parts that do not make a whole.
 
-use crate::gate::result::Shard;
+use std::collections::HashMap;
 
-/// The items of `shard` (all of them when `None`). `cost` estimates an item's work.
-pub(crate) fn pick<T>(items: Vec<T>, shard: Option<Shard>, cost: impl Fn(&T) -> u64) -> Vec<T> {
-    let Some(shard) = shard else { return items };
+use crate::error::{Error, Result};
+use crate::gate::result::{Shard, ValidationResult, ValidatorKind};
+
+/// The items of `shard` (all of them when `None`), and the split's digest (`None` unsharded).
+/// `key` names an item; `cost` estimates its work.
+pub(crate) fn split<T>(
+    items: Vec<T>,
+    shard: Option<Shard>,
+    key: impl Fn(&T) -> String,
+    cost: impl Fn(&T) -> u64,
+) -> (Vec<T>, Option<String>) {
+    let Some(shard) = shard else {
+        return (items, None);
+    };
+    let digest = digest(&items, &key, &cost);
     let total = shard.total.max(1) as usize;
     let mut order: Vec<usize> = (0..items.len()).collect();
     // Ties keep the list order, so the split depends on the list alone.
@@ -19,12 +32,85 @@ pub(crate) fn pick<T>(items: Vec<T>, shard: Option<Shard>, cost: impl Fn(&T) -> 
         owner[index] = lightest;
     }
     let wanted = shard.index as usize - 1;
-    items
+    let mine = items
         .into_iter()
         .enumerate()
         .filter(|(i, _)| owner[*i] == wanted)
         .map(|(_, item)| item)
+        .collect();
+    (mine, Some(digest))
+}
+
+/// What a split is made from (every item's key and cost, in list order), as 16 hex digits:
+/// jobs on other code, or with another timings file, split differently and get another one.
+fn digest<T>(items: &[T], key: impl Fn(&T) -> String, cost: impl Fn(&T) -> u64) -> String {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for item in items {
+        context.update(key(item).as_bytes());
+        context.update(&[0]);
+        context.update(&cost(item).to_le_bytes());
+    }
+    context.finish().as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Explores' estimated costs from an earlier SQL run's result document: each explore's time
+/// there, in milliseconds; an explore it does not list costs the median of those it does.
+pub(crate) struct Timings {
+    known: HashMap<(String, String), u64>,
+    unknown: u64,
+}
+
+impl Timings {
+    /// Read `path` (`--shard-timings`); an unreadable or foreign file is a configuration error.
+    pub fn read(path: &str) -> Result<Timings> {
+        let bad = |why: String| {
+            Error::invalid_argument(
+                "shard_timings",
+                format!(
+                    "{path} {why}; give the --json document of an earlier `looker-ci sql` run \
+                     (one job's or merged)"
+                ),
+            )
+        };
+        let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot be read ({e})")))?;
+        let earlier: ValidationResult = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("is not a looker-ci result document ({e})")))?;
+        if earlier.validator != ValidatorKind::Sql {
+            return Err(bad(format!(
+                "is a `{}` result, not a `sql` one",
+                earlier.validator.as_str()
+            )));
+        }
+        let known: HashMap<(String, String), u64> = earlier
+            .explores
+            .into_iter()
+            .map(|e| ((e.model, e.explore), millis(e.seconds)))
+            .collect();
+        let mut costs: Vec<u64> = known.values().copied().collect();
+        costs.sort_unstable();
+        let unknown = costs.get(costs.len() / 2).copied().unwrap_or(1);
+        Ok(Timings { known, unknown })
+    }
+
+    /// The estimated cost of `model/explore`.
+    pub fn cost(&self, model: &str, explore: &str) -> u64 {
+        self.known
+            .get(&(model.to_owned(), explore.to_owned()))
+            .copied()
+            .unwrap_or(self.unknown)
+    }
+}
+
+/// Whole milliseconds, at least 1 (a skipped explore still has a first query to run).
+fn millis(seconds: f64) -> u64 {
+    if seconds.is_finite() && seconds > 0.0 {
+        ((seconds * 1000.0).round() as u64).max(1)
+    } else {
+        1
+    }
 }
 
 /// The shard GitLab's `parallel:` gives this job (`CI_NODE_INDEX`/`CI_NODE_TOTAL`), if any.
@@ -37,17 +123,23 @@ pub fn from_ci_environment(get: impl Fn(&str) -> Option<String>) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gate::result::{CheckedExplore, GitRefValidated};
+
+    fn key(item: &u64) -> String {
+        item.to_string()
+    }
 
     #[test]
     fn shards_cover_everything_once_and_balance_cost() {
         let items: Vec<u64> = (1..=40).map(|i| (i * 37) % 23 + 1).collect();
         let total_cost: u64 = items.iter().sum();
+        let part = |index| split(items.clone(), Some(Shard { index, total: 4 }), key, |c| *c);
         let mut seen = Vec::new();
         let mut heaviest = 0;
         for index in 1..=4 {
-            let part = pick(items.clone(), Some(Shard { index, total: 4 }), |c| *c);
-            heaviest = heaviest.max(part.iter().sum::<u64>());
-            seen.extend(part);
+            let (mine, _) = part(index);
+            heaviest = heaviest.max(mine.iter().sum::<u64>());
+            seen.extend(mine);
         }
         seen.sort();
         let mut all = items.clone();
@@ -58,11 +150,70 @@ mod tests {
             heaviest <= total_cost / 4 + 23,
             "{heaviest} of {total_cost}"
         );
-        assert_eq!(pick(items.clone(), None, |c| *c), items);
-        let again = pick(items.clone(), Some(Shard { index: 2, total: 4 }), |c| *c);
         assert_eq!(
-            again,
-            pick(items, Some(Shard { index: 2, total: 4 }), |c| *c)
+            split(items.clone(), None, key, |c| *c),
+            (items.clone(), None)
         );
+        assert_eq!(part(2), part(2));
+        // Every shard of a run carries the same digest; another cost estimate changes it.
+        assert_eq!(part(1).1, part(4).1);
+        let other = split(
+            items.clone(),
+            Some(Shard { index: 1, total: 4 }),
+            key,
+            |c| *c + 1,
+        );
+        assert_ne!(other.1, part(1).1);
+    }
+
+    #[test]
+    fn timings_come_from_an_earlier_sql_result() {
+        let dir = std::env::temp_dir().join(format!("looker-ci-timings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("sql.json");
+        let write = |document: serde_json::Value| {
+            std::fs::write(&path, document.to_string()).unwrap();
+            path.display().to_string()
+        };
+        let document = |validator: ValidatorKind| {
+            let mut result = ValidationResult::new(validator, "p", GitRefValidated::production());
+            for (name, seconds) in [("a", 2.5), ("b", 0.2), ("c", 0.0004), ("d", 0.9)] {
+                result.explores.push(CheckedExplore {
+                    model: "m".into(),
+                    explore: name.into(),
+                    status: "passed".into(),
+                    fields: 3,
+                    queries: 1,
+                    seconds,
+                });
+            }
+            serde_json::to_value(result).unwrap()
+        };
+        let timings = Timings::read(&write(document(ValidatorKind::Sql))).unwrap();
+        assert_eq!(timings.cost("m", "a"), 2500);
+        assert_eq!(timings.cost("m", "c"), 1);
+        // Not in the earlier run: the median of the known (1, 200, 900, 2500).
+        assert_eq!(timings.cost("m", "new"), 900);
+
+        let err = Timings::read(&write(document(ValidatorKind::Content)))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("shard_timings") && err.contains("`content`"),
+            "{err}"
+        );
+        let err = Timings::read(&write(serde_json::json!([1, 2])))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("not a looker-ci result document"), "{err}");
+        let missing = dir.join("missing.json").display().to_string();
+        let err = Timings::read(&missing).err().unwrap().to_string();
+        assert!(
+            err.contains("cannot be read") && err.contains("missing.json"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

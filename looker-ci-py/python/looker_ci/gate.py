@@ -31,6 +31,7 @@ class ValidateOptions(TypedDict, total=False):
     chunk_size: int
     poll_interval: float
     shard: str | None
+    shard_timings: str | None
     severity: Severity | None
     folders: list[str]
     exclude_folders: list[str]
@@ -122,6 +123,7 @@ class ValidationResult(_ValidationResultRequired, total=False):
 
     explores: list[CheckedExplore]
     shard: Shard
+    split: str
     incremental_target: str
     path_prefix: str
 

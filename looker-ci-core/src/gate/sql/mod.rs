@@ -78,12 +78,24 @@ pub async fn validate_sql(
     progress: &Arc<Progress>,
     result: &mut ValidationResult,
 ) -> Result<()> {
+    // Read before anything runs, so a wrong path fails at once, sharded or not.
+    let timings = options
+        .shard_timings
+        .as_deref()
+        .map(shard::Timings::read)
+        .transpose()?;
     let selected = catalog::selected_explores(client, options).await?;
-    // The split is made on Looker's list, so each job fetches only its own explores. Its cost
-    // estimate is what an explore's first pass costs, one query whatever its width (500 fields
-    // a query), so the split balances the count; what a failing explore's search costs cannot
-    // be known before its query fails.
-    let selected = shard::pick(selected, result.shard, |_| 1);
+    // The split is made on Looker's list, so each job fetches only its own explores. Without
+    // timings, the cost estimate is what an explore's first pass costs, one query whatever its
+    // width (500 fields a query), so the split balances the count; what a failing explore's
+    // search costs cannot be known before its query fails, only from an earlier run.
+    let (selected, split) = shard::split(
+        selected,
+        result.shard,
+        |(model, explore)| format!("{model}/{explore}"),
+        |(model, explore)| timings.as_ref().map_or(1, |t| t.cost(model, explore)),
+    );
+    result.split = split;
     let runner = QueryRunner::new(
         client.clone(),
         Arc::clone(progress),
