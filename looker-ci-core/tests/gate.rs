@@ -206,6 +206,29 @@ async fn a_missing_base_table_is_one_explore_finding() {
 }
 
 #[tokio::test]
+async fn a_broken_base_table_in_a_chunked_explore_is_probed_once_and_found_once() {
+    let (fake, client) = fake().await;
+    fake.break_table(
+        "main",
+        "orders",
+        r#"ERROR: relation "thelook.orderz" does not exist"#,
+    )
+    .unwrap();
+    // Ten fields in chunks of three: four chunks fail at once, the last one a single field.
+    let chunked = ValidateOptions {
+        explores: vec!["thelook/orders".into()],
+        chunk_size: 3,
+        ..options()
+    };
+    let result = sql(&client, &chunked).await;
+    assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
+    assert_eq!(result.findings[0].scope, FindingScope::Explore);
+    // The four chunks, then one probe of the base table that all four asked for at once.
+    assert_eq!(result.explores[0].fields, 10);
+    assert_eq!(queries_for(&result, "orders"), 5, "{:?}", result.explores);
+}
+
+#[tokio::test]
 async fn a_base_table_whose_message_names_nothing_is_still_one_explore_finding() {
     // A syntax error names no table, so the base probe runs beside the split by view: the
     // probe's answer wins and the split's answers are not reported.
@@ -483,8 +506,8 @@ async fn an_earlier_runs_timings_balance_the_shards_and_merge_checks_the_split()
     earlier["explores"] = (0..6)
         .map(|i| {
             serde_json::json!({"model": name, "explore": format!("explore_{i:04}"),
-                "status": "passed", "fields": 3, "queries": 1,
-                "seconds": if i == 0 { 5.0 } else { 0.5 }})
+                "status": "passed", "fields": 3, "queries": 1, "seconds": 9.0,
+                "query_seconds": if i == 0 { 5.0 } else { 0.5 }})
         })
         .collect();
     let dir = std::env::temp_dir().join(format!("looker-ci-gate-timings-{}", std::process::id()));

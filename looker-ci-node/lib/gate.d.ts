@@ -92,7 +92,10 @@ export interface CheckedExplore {
   status: 'passed' | 'failed' | 'skipped' | 'timed_out'
   fields: number
   queries: number
+  /** Wall time of its check (waits for a query slot included). */
   seconds: number
+  /** Its queries' time in Looker, summed; absent when no query ran. */
+  query_seconds?: number
 }
 
 /** An imported project's code during the validation. */

@@ -65,7 +65,8 @@ def test_shard_timings_from_an_earlier_run_balance_the_shards(
     earlier = client.validate("sql", project="thelook")
     # As if `users` had been ten times as slow as `orders`: it is placed first, alone.
     for explore in earlier.get("explores", []):
-        explore["seconds"] = 5.0 if explore["explore"] == "users" else 0.5
+        assert explore.get("query_seconds", 0) > 0
+        explore["query_seconds"] = 5.0 if explore["explore"] == "users" else 0.5
     timings = tmp_path / "sql.json"
     timings.write_text(json.dumps(earlier))
     by_count = client.validate("sql", project="thelook", shard="1/2")

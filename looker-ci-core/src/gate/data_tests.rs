@@ -49,7 +49,10 @@ pub async fn run_data_tests(
     let (tests, split) = shard::split(
         tests,
         result.shard,
-        |t| format!("{}/{}", t["model_name"], t["name"]),
+        |t| {
+            let text = |key: &str| t[key].as_str().unwrap_or_default().to_owned();
+            format!("{}/{}", text("model_name"), text("name"))
+        },
         |_| 1,
     );
     result.split = split;
@@ -93,6 +96,7 @@ pub async fn run_data_tests(
             fields: 0,
             queries: count,
             seconds,
+            query_seconds: 0.0,
         });
     }
     Ok(())

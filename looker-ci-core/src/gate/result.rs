@@ -377,9 +377,18 @@ pub struct CheckedExplore {
     /// Warehouse queries run for it.
     #[serde(default)]
     pub queries: u64,
-    /// Wall time of its check, in seconds.
+    /// Wall time of its check, in seconds (waits for a query slot included).
     #[serde(default)]
     pub seconds: f64,
+    /// Seconds its queries were in Looker, summed (each from its task's creation to the poll
+    /// that saw it end): what it costs the warehouse, without the waits for a slot. What
+    /// `--shard-timings` reads. Left out of the JSON when 0 (no query ran, or data tests).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub query_seconds: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 /// Which part of a sharded run this is (`--shard I/N`, GitLab `parallel:`).
@@ -467,25 +476,12 @@ impl ValidationResult {
                 "some results are shards and some are not: merge the results of one sharded run",
             ));
         }
-        // Documents written before the digest existed have none and are not compared.
-        let mut splits: Vec<(u32, &str)> = parts
+        // Owned, as the loop below consumes the parts; compared after it, so that a wrong
+        // validator or project is named first.
+        let mut splits: Vec<(u32, String)> = parts
             .iter()
-            .filter_map(|p| Some((p.shard?.index, p.split.as_deref()?)))
+            .filter_map(|p| Some((p.shard?.index, p.split.clone()?)))
             .collect();
-        splits.sort_unstable();
-        if let Some((first, digest)) = splits.first()
-            && let Some((other, different)) = splits.iter().find(|(_, d)| d != digest)
-        {
-            return Err(crate::Error::invalid_argument(
-                "results",
-                format!(
-                    "shards {first} and {other} were split from different lists (split \
-                     {digest} and {different}): the jobs saw other code or read other \
-                     --shard-timings files, so their parts may miss or repeat explores; rerun \
-                     every shard on one commit with one timings file"
-                ),
-            ));
-        }
         let mut parts = parts.into_iter();
         let Some(mut merged) = parts.next() else {
             return Err(crate::Error::invalid_argument(
@@ -545,6 +541,21 @@ impl ValidationResult {
                     ),
                 ));
             }
+        }
+        // Documents written before the digest existed have none and are not compared.
+        splits.sort_unstable();
+        if let Some((first, digest)) = splits.first()
+            && let Some((other, different)) = splits.iter().find(|(_, d)| d != digest)
+        {
+            return Err(crate::Error::invalid_argument(
+                "results",
+                format!(
+                    "shards {first} and {other} were split from different lists (split \
+                     {digest} and {different}): the jobs saw other code or read other \
+                     --shard-timings files, so their parts may miss or repeat explores; rerun \
+                     every shard on one commit with one timings file"
+                ),
+            ));
         }
         merged.shard = None;
         merged.split = None;
@@ -618,5 +629,12 @@ mod tests {
         let merged =
             ValidationResult::merge(vec![split(1, "ab"), shard(2, 3, None), split(3, "ab")]);
         assert!(merged.is_ok());
+        // Another validator's shard is named as such, not as another split.
+        let mut assert = split(2, "cd");
+        assert.validator = ValidatorKind::Assert;
+        let err = ValidationResult::merge(vec![split(1, "ab"), assert, split(3, "ab")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`assert` result"), "{err}");
     }
 }

@@ -28,7 +28,7 @@ pub(crate) fn split<T>(
     let mut owner = vec![0usize; items.len()];
     for index in order {
         let lightest = (0..total).min_by_key(|s| (load[*s], *s)).unwrap_or(0);
-        load[lightest] += cost(&items[index]);
+        load[lightest] = load[lightest].saturating_add(cost(&items[index]));
         owner[index] = lightest;
     }
     let wanted = shard.index as usize - 1;
@@ -56,16 +56,18 @@ fn digest<T>(items: &[T], key: impl Fn(&T) -> String, cost: impl Fn(&T) -> u64) 
         .collect()
 }
 
-/// Explores' estimated costs from an earlier SQL run's result document: each explore's time
-/// there, in milliseconds; an explore it does not list costs the median of those it does.
+/// Explores' estimated costs from an earlier SQL run's result document: each explore's query
+/// time there (`query_seconds`; `seconds` in documents older than it), in milliseconds; an
+/// explore it does not list, or skipped there, costs the median of those it does.
 pub(crate) struct Timings {
     known: HashMap<(String, String), u64>,
     unknown: u64,
 }
 
 impl Timings {
-    /// Read `path` (`--shard-timings`); an unreadable or foreign file is a configuration error.
-    pub fn read(path: &str) -> Result<Timings> {
+    /// Read `path` (`--shard-timings`) for `project`; an unreadable or foreign file is a
+    /// configuration error.
+    pub fn read(path: &str, project: &str) -> Result<Timings> {
         let bad = |why: String| {
             Error::invalid_argument(
                 "shard_timings",
@@ -84,10 +86,24 @@ impl Timings {
                 earlier.validator.as_str()
             )));
         }
+        if earlier.project != project {
+            return Err(bad(format!(
+                "is a result of project `{}`, not `{project}`",
+                earlier.project
+            )));
+        }
         let known: HashMap<(String, String), u64> = earlier
             .explores
             .into_iter()
-            .map(|e| ((e.model, e.explore), millis(e.seconds)))
+            .filter(|e| e.status != "skipped")
+            .map(|e| {
+                let seconds = if e.query_seconds > 0.0 {
+                    e.query_seconds
+                } else {
+                    e.seconds
+                };
+                ((e.model, e.explore), millis(seconds))
+            })
             .collect();
         let mut costs: Vec<u64> = known.values().copied().collect();
         costs.sort_unstable();
@@ -104,10 +120,12 @@ impl Timings {
     }
 }
 
-/// Whole milliseconds, at least 1 (a skipped explore still has a first query to run).
+/// Whole milliseconds, at least 1 (an explore always has a first query to run) and at most a
+/// year (so that a shard's summed load cannot overflow).
 fn millis(seconds: f64) -> u64 {
+    const YEAR_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
     if seconds.is_finite() && seconds > 0.0 {
-        ((seconds * 1000.0).round() as u64).max(1)
+        ((seconds * 1000.0).round().min(YEAR_MS) as u64).max(1)
     } else {
         1
     }
@@ -177,25 +195,48 @@ mod tests {
         };
         let document = |validator: ValidatorKind| {
             let mut result = ValidationResult::new(validator, "p", GitRefValidated::production());
-            for (name, seconds) in [("a", 2.5), ("b", 0.2), ("c", 0.0004), ("d", 0.9)] {
+            // (name, status, wall seconds, query seconds): the query time is the cost.
+            let explores = [
+                ("a", "failed", 9.0, 2.5),
+                ("b", "passed", 5.0, 0.2),
+                ("c", "passed", 0.0004, 0.0),
+                ("d", "passed", 0.9, 0.9),
+                ("e", "skipped", 0.0, 0.0),
+                ("huge", "passed", 1e300, 1e300),
+            ];
+            for (name, status, seconds, query_seconds) in explores {
                 result.explores.push(CheckedExplore {
                     model: "m".into(),
                     explore: name.into(),
-                    status: "passed".into(),
+                    status: status.into(),
                     fields: 3,
                     queries: 1,
                     seconds,
+                    query_seconds,
                 });
             }
             serde_json::to_value(result).unwrap()
         };
-        let timings = Timings::read(&write(document(ValidatorKind::Sql))).unwrap();
+        let timings = Timings::read(&write(document(ValidatorKind::Sql)), "p").unwrap();
         assert_eq!(timings.cost("m", "a"), 2500);
+        assert_eq!(timings.cost("m", "b"), 200);
+        // No query time (a document older than it): its wall time, at least 1 ms.
         assert_eq!(timings.cost("m", "c"), 1);
-        // Not in the earlier run: the median of the known (1, 200, 900, 2500).
+        assert_eq!(timings.cost("m", "huge"), 31_536_000_000);
+        // Skipped there, or not in it: the median of the known (1, 200, 900, 2500, a year).
+        assert_eq!(timings.cost("m", "e"), 900);
         assert_eq!(timings.cost("m", "new"), 900);
+        // Loads add up without overflowing.
+        let items = vec![u64::MAX, u64::MAX, 1];
+        let (mine, _) = split(items, Some(Shard { index: 1, total: 2 }), key, |c| *c);
+        assert_eq!(mine, [u64::MAX, 1]);
 
-        let err = Timings::read(&write(document(ValidatorKind::Content)))
+        let err = Timings::read(&write(document(ValidatorKind::Sql)), "q")
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("project `p`, not `q`"), "{err}");
+
+        let err = Timings::read(&write(document(ValidatorKind::Content)), "p")
             .err()
             .unwrap()
             .to_string();
@@ -203,13 +244,13 @@ mod tests {
             err.contains("shard_timings") && err.contains("`content`"),
             "{err}"
         );
-        let err = Timings::read(&write(serde_json::json!([1, 2])))
+        let err = Timings::read(&write(serde_json::json!([1, 2])), "p")
             .err()
             .unwrap()
             .to_string();
         assert!(err.contains("not a looker-ci result document"), "{err}");
         let missing = dir.join("missing.json").display().to_string();
-        let err = Timings::read(&missing).err().unwrap().to_string();
+        let err = Timings::read(&missing, "p").err().unwrap().to_string();
         assert!(
             err.contains("cannot be read") && err.contains("missing.json"),
             "{err}"

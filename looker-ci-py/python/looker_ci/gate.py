@@ -94,13 +94,20 @@ class GitRef(TypedDict, total=False):
     imports: list[ImportedRef]
 
 
-class CheckedExplore(TypedDict):
+class _CheckedExploreRequired(TypedDict):
     model: str
     explore: str
     status: Literal["passed", "failed", "skipped", "timed_out"]
     fields: int
     queries: int
     seconds: float
+
+
+class CheckedExplore(_CheckedExploreRequired, total=False):
+    """One explore checked; ``query_seconds`` (its queries' time in Looker, summed) is absent
+    when no query ran."""
+
+    query_seconds: float
 
 
 class Shard(TypedDict):

@@ -246,6 +246,7 @@ pub(crate) fn sample() -> ValidationResult {
             fields,
             queries,
             seconds,
+            query_seconds: seconds,
         };
     let at = |mut finding: Finding, explore: &str| {
         finding.model = Some("thelook".into());

@@ -13,16 +13,18 @@
 //!
 //! Each round of the search costs a query creation, a task, the warehouse and a poll, so where
 //! the next round's queries are all but certain to be needed they run in the current one: for a
-//! message that names nothing, the base-table probe and (for up to three joins) each joined
-//! view's probe beside the split by view; for an ambiguous column, its trials with one field of
+//! message that names nothing, the base-table probe and (when there are at most three joins)
+//! each joined view's probe beside the split by view; for an ambiguous column, its trials with one field of
 //! each view its query does not join yet, beside its own query. A set of fields already queried
 //! is never run again.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::future::join_all;
+use tokio::sync::OnceCell;
 
 use super::message::{named_identifiers, normalized, sql_mentions};
 use super::runner::{QueryFailure, QueryOutcome, QueryRunner};
@@ -33,9 +35,10 @@ use crate::gate::result::{Finding, FindingScope, Severity};
 /// How a timed-out query's finding begins (the explore's status reads it).
 pub(crate) const TIMED_OUT: &str = "the query did not finish within";
 
-/// The most joined views probed beside the first split of a failure whose message names
-/// nothing: each probe is a query spent on the chance that its join is the broken one, to save
-/// a round; with many joins the round is cheaper than the queries.
+/// The most joined views (of more than one field) the first split of a failure whose message
+/// names nothing may have for each to be probed beside it: each probe is a query spent on the
+/// chance that its join is the broken one, to save a round; a split with more joins is searched
+/// without them, since there the round is cheaper than the queries.
 const JOIN_PROBES_BESIDE_SPLIT: usize = 3;
 
 type Found<'a> = Pin<Box<dyn Future<Output = Result<Vec<Finding>>> + Send + 'a>>;
@@ -55,15 +58,19 @@ pub(crate) struct ExploreCheck<'a> {
     pub runner: &'a QueryRunner,
     pub explore: &'a ExploreInfo,
     pub queries: AtomicU64,
+    /// Microseconds the queries were in Looker, summed.
+    pub query_micros: AtomicU64,
     /// Incremental mode: the target's runner and the explore's fields there.
     pub baseline: Option<(&'a QueryRunner, std::collections::HashSet<String>)>,
     /// Failures found on the target too, left unsearched.
     pub existing: AtomicU64,
     /// Messages asked about on the target, and the answers.
     on_target: std::sync::Mutex<std::collections::HashMap<String, bool>>,
-    /// Every set of fields queried so far (names sorted), and how it ended: a set the search
-    /// reaches twice, or a probe already run beside an earlier round, costs no second query.
-    answered: std::sync::Mutex<std::collections::HashMap<Vec<String>, Verdict>>,
+    /// Every set of fields queried (names sorted), and its answer once there is one: a set the
+    /// search reaches twice, or a probe already run beside an earlier round, costs no second
+    /// query, and a caller asking while it runs waits for it. A query that ended in an error
+    /// keeps no answer and runs again when asked again; a time-out is an answer.
+    answered: std::sync::Mutex<std::collections::HashMap<Vec<String>, Arc<OnceCell<Verdict>>>>,
 }
 
 /// `set` without the fields of `out`, in `set`'s order.
@@ -116,6 +123,21 @@ fn probe_field<'a>(fields: &[&'a FieldInfo]) -> Option<&'a FieldInfo> {
         .copied()
 }
 
+/// The probes of a split by view's joined views, when it has at most
+/// [`JOIN_PROBES_BESIDE_SPLIT`] of more than one field (a view of one field is its own probe):
+/// run beside the split, a broken join's probe has answered before its part is searched (see
+/// `part_failed`).
+fn join_probes<'a>(parts: &[Vec<&'a FieldInfo>], base_view: &str) -> Vec<&'a FieldInfo> {
+    let joined: Vec<&Vec<&FieldInfo>> = parts
+        .iter()
+        .filter(|p| p.len() > 1 && p[0].view != base_view)
+        .collect();
+    if joined.len() > JOIN_PROBES_BESIDE_SPLIT {
+        return Vec::new();
+    }
+    joined.iter().filter_map(|p| probe_field(p)).collect()
+}
+
 /// How a failing set is split: by view when it spans several (a bad join fails exactly its
 /// view's fields), else in halves. Returns the parts and whether they are views.
 fn split_parts<'a>(set: &[&'a FieldInfo]) -> (Vec<Vec<&'a FieldInfo>>, bool) {
@@ -134,6 +156,7 @@ impl<'a> ExploreCheck<'a> {
             runner,
             explore,
             queries: AtomicU64::new(0),
+            query_micros: AtomicU64::new(0),
             baseline: None,
             existing: AtomicU64::new(0),
             on_target: Default::default(),
@@ -220,27 +243,30 @@ impl<'a> ExploreCheck<'a> {
         let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
         let mut key = names.clone();
         key.sort_unstable();
-        if let Some(known) = self.answered().get(&key) {
-            return Ok(known.clone());
-        }
-        self.queries.fetch_add(1, Ordering::Relaxed);
-        let verdict = match self
-            .runner
-            .run(&self.explore.model, &self.explore.name, &names)
-            .await?
-        {
-            QueryOutcome::Passed => Verdict::Pass,
-            QueryOutcome::Failed(failure) => Verdict::Fail(failure),
-            QueryOutcome::TimedOut { after } => Verdict::TimedOut(after),
-        };
-        self.answered().insert(key, verdict.clone());
-        Ok(verdict)
-    }
-
-    fn answered(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<Vec<String>, Verdict>> {
-        self.answered.lock().unwrap_or_else(|p| p.into_inner())
+        let answer = Arc::clone(
+            self.answered
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key)
+                .or_default(),
+        );
+        let verdict = answer
+            .get_or_try_init(|| async {
+                self.queries.fetch_add(1, Ordering::Relaxed);
+                let (outcome, took) = self
+                    .runner
+                    .run_timed(&self.explore.model, &self.explore.name, &names)
+                    .await?;
+                let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+                self.query_micros.fetch_add(micros, Ordering::Relaxed);
+                Ok::<_, crate::Error>(match outcome {
+                    QueryOutcome::Passed => Verdict::Pass,
+                    QueryOutcome::Failed(failure) => Verdict::Fail(failure),
+                    QueryOutcome::TimedOut { after } => Verdict::TimedOut(after),
+                })
+            })
+            .await?;
+        Ok(verdict.clone())
     }
 
     /// The first failure of a chunk: a wholly broken explore (its base table) costs one more
@@ -250,8 +276,9 @@ impl<'a> ExploreCheck<'a> {
         set: Vec<&'a FieldInfo>,
         failure: QueryFailure,
     ) -> Result<Vec<Finding>> {
-        // A message that names a field or a join points elsewhere than the base table.
-        if set.len() < 2
+        // A message that names a field or a join points elsewhere than the base table. (A chunk
+        // of one field is still probed: in a wide explore, a broken base table fails it too.)
+        if self.explore.fields.len() < 2
             || !self.named_fields(&failure, &set).is_empty()
             || self.named_join(&failure).is_some()
         {
@@ -265,7 +292,10 @@ impl<'a> ExploreCheck<'a> {
         // likely a join's: the probe and the first split run side by side, one round of
         // create/run/poll less, at the cost of the split's queries when the base table is
         // broken after all. Never when a target is compared: its answer may end the search.
-        if self.baseline.is_some() || !named_identifiers(&failure.message).is_empty() {
+        if set.len() < 2
+            || self.baseline.is_some()
+            || !named_identifiers(&failure.message).is_empty()
+        {
             if let Verdict::Fail(probe_failure) = self.query(&[probe]).await?
                 && same(&probe_failure, &failure)
             {
@@ -274,20 +304,15 @@ impl<'a> ExploreCheck<'a> {
             return self.investigate(set, failure).await;
         }
         let (parts, by_view) = split_parts(&set);
-        // A few joined views are probed in this round too: when a join is broken, its probe's
-        // answer is then known before its view's part is searched (see `part_failed`).
-        let joined: Vec<&FieldInfo> = parts
-            .iter()
-            .filter(|p| by_view && p.len() > 1 && p[0].view != self.explore.base_view)
-            .filter_map(|p| probe_field(p))
-            .collect();
-        let join_probes = if joined.len() <= JOIN_PROBES_BESIDE_SPLIT {
-            joined
+        let join_probes = if by_view {
+            join_probes(&parts, &self.explore.base_view)
         } else {
             Vec::new()
         };
         let probe = [probe];
-        let (probe_verdict, verdicts, join_verdicts) = futures::join!(
+        // The probes' answers are kept by `query` for `part_failed`. An error is not kept: the
+        // probe runs again if it is needed after all, so it ends nothing here.
+        let (probe_verdict, verdicts, _join_verdicts) = futures::join!(
             self.query(&probe),
             join_all(parts.iter().map(|p| self.query(p))),
             join_all(
@@ -296,10 +321,6 @@ impl<'a> ExploreCheck<'a> {
                     .map(|f| self.query(std::slice::from_ref(f)))
             )
         );
-        // Their answers are kept by `query` for `part_failed`; only an error matters here.
-        for verdict in join_verdicts {
-            verdict?;
-        }
         if let Verdict::Fail(probe_failure) = probe_verdict?
             && same(&probe_failure, &failure)
         {
@@ -480,7 +501,7 @@ impl<'a> ExploreCheck<'a> {
         let rest_passed = matches!(rest_verdict, Verdict::Pass);
         let rest_findings = self.follow(rest, rest_verdict).await?;
         // Fields the rest's search found broken.
-        let broken: Vec<String> = rest_findings
+        let broken: std::collections::HashSet<String> = rest_findings
             .iter()
             .flat_map(|f| f.field.iter().chain(&f.fields))
             .cloned()
@@ -628,17 +649,18 @@ impl<'a> ExploreCheck<'a> {
         failure: QueryFailure,
         by_view: bool,
     ) -> Result<Vec<Finding>> {
-        if by_view && part.len() > 1 && self.named_fields(&failure, &part).is_empty() {
-            let probe = probe_field(&part).unwrap_or(part[0]);
-            if let Verdict::Fail(f) = self.query(&[probe]).await?
-                && same(&f, &failure)
-            {
-                return Ok(vec![if part[0].view == self.explore.base_view {
-                    self.base_finding(&failure)
-                } else {
-                    self.join_finding(&part, &failure)
-                }]);
-            }
+        if by_view
+            && part.len() > 1
+            && self.named_fields(&failure, &part).is_empty()
+            && let Some(probe) = probe_field(&part)
+            && let Verdict::Fail(f) = self.query(&[probe]).await?
+            && same(&f, &failure)
+        {
+            return Ok(vec![if part[0].view == self.explore.base_view {
+                self.base_finding(&failure)
+            } else {
+                self.join_finding(&part, &failure)
+            }]);
         }
         self.investigate(part, failure).await
     }
@@ -767,5 +789,67 @@ impl<'a> ExploreCheck<'a> {
             _ => {}
         }
         finding
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(view: &str, name: &str, measure: bool, primary_key: bool) -> FieldInfo {
+        FieldInfo {
+            name: format!("{view}.{name}"),
+            view: view.into(),
+            sql: format!("${{TABLE}}.{name}"),
+            is_measure: measure,
+            primary_key,
+            file: None,
+            line: None,
+            url: None,
+        }
+    }
+
+    #[test]
+    fn a_probe_is_the_primary_key_else_a_dimension_else_any_field() {
+        let count = field("users", "count", true, false);
+        let name = field("users", "name", false, false);
+        let id = field("users", "id", false, true);
+        let probe = |fields: &[&FieldInfo]| probe_field(fields).map(|f| f.name.clone());
+        assert_eq!(probe(&[&count, &name, &id]).as_deref(), Some("users.id"));
+        assert_eq!(probe(&[&count, &name]).as_deref(), Some("users.name"));
+        assert_eq!(probe(&[&count]).as_deref(), Some("users.count"));
+        assert_eq!(probe(&[]), None);
+    }
+
+    #[test]
+    fn joined_views_are_probed_beside_the_split_only_when_there_are_few() {
+        let fields: Vec<FieldInfo> = ["orders", "a", "b", "c", "d"]
+            .iter()
+            .flat_map(|view| {
+                [
+                    field(view, "id", false, true),
+                    field(view, "name", false, false),
+                ]
+            })
+            .chain([field("e", "only", false, false)])
+            .collect();
+        let all: Vec<&FieldInfo> = fields.iter().collect();
+        let parts = |views: &[&str]| -> Vec<Vec<&FieldInfo>> {
+            view_groups(&all)
+                .into_iter()
+                .filter(|g| views.contains(&g[0].view.as_str()))
+                .collect()
+        };
+        let probed = |views: &[&str]| -> Vec<String> {
+            join_probes(&parts(views), "orders")
+                .iter()
+                .map(|f| f.name.clone())
+                .collect()
+        };
+        // The base view has its own probe; a view of one field needs none.
+        assert_eq!(probed(&["orders", "a", "e"]), ["a.id"]);
+        assert_eq!(probed(&["orders", "a", "b", "c"]), ["a.id", "b.id", "c.id"]);
+        // Four joined views: the split runs without them.
+        assert!(probed(&["orders", "a", "b", "c", "d"]).is_empty());
     }
 }

@@ -82,7 +82,7 @@ pub async fn validate_sql(
     let timings = options
         .shard_timings
         .as_deref()
-        .map(shard::Timings::read)
+        .map(|path| shard::Timings::read(path, &options.project))
         .transpose()?;
     let selected = catalog::selected_explores(client, options).await?;
     // The split is made on Looker's list, so each job fetches only its own explores. Without
@@ -185,6 +185,7 @@ pub async fn validate_sql(
             fields: explore.fields.len() as u64,
             queries: 0,
             seconds: 0.0,
+            query_seconds: 0.0,
         });
     }
     if let Some(target_runner) = &target_runner {
@@ -257,6 +258,7 @@ async fn check_explore(
         fields: explore.fields.len() as u64,
         queries: check.queries.load(Ordering::Relaxed),
         seconds: started.elapsed().as_secs_f64(),
+        query_seconds: check.query_micros.load(Ordering::Relaxed) as f64 / 1e6,
     };
     Ok((checked, findings, check.existing.load(Ordering::Relaxed)))
 }

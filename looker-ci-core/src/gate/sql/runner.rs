@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::{Notify, Semaphore, oneshot};
@@ -109,6 +109,17 @@ impl QueryRunner {
 
     /// Run `fields` of `model/explore` as one query that returns no rows.
     pub async fn run(&self, model: &str, explore: &str, fields: &[String]) -> Result<QueryOutcome> {
+        Ok(self.run_timed(model, explore, fields).await?.0)
+    }
+
+    /// [`Self::run`], and how long the query was in Looker: from its task's creation to the
+    /// poll that saw it end, without the wait for a slot.
+    pub async fn run_timed(
+        &self,
+        model: &str,
+        explore: &str,
+        fields: &[String],
+    ) -> Result<(QueryOutcome, Duration)> {
         let query: Value = self
             .client
             .request(ApiCall::new("POST", "/queries")?.json(json!({
@@ -145,6 +156,13 @@ impl QueryRunner {
         let task_id = creation.await.map_err(|_| Error::Internal {
             message: "the creation of a query task was stopped".into(),
         })??;
+        let created = Instant::now();
+        let outcome = self.wait(&task_id).await?;
+        Ok((outcome, created.elapsed()))
+    }
+
+    /// Wait for the task's end (at most the timeout, then cancel it in Looker).
+    async fn wait(&self, task_id: &str) -> Result<QueryOutcome> {
         self.queries_run.fetch_add(1, Ordering::Relaxed);
         self.progress.query_started();
         let _running = Running(&self.progress);
@@ -152,16 +170,16 @@ impl QueryRunner {
         self.waiters
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(task_id.clone(), done);
+            .insert(task_id.to_owned(), done);
         self.wake_poller.notify_one();
         let end = match self.timeout {
             None => ended.await,
             Some(limit) => match tokio::time::timeout(limit, ended).await {
                 Ok(end) => end,
                 Err(_) => {
-                    self.forget(&task_id);
-                    self.kill(&task_id).await;
-                    self.progress.task_finished(&task_id);
+                    self.forget(task_id);
+                    self.kill(task_id).await;
+                    self.progress.task_finished(task_id);
                     return Ok(QueryOutcome::TimedOut { after: limit });
                 }
             },
@@ -177,7 +195,7 @@ impl QueryRunner {
                 });
             }
         };
-        self.progress.task_finished(&task_id);
+        self.progress.task_finished(task_id);
         match end {
             TaskEnd::Complete => Ok(QueryOutcome::Passed),
             TaskEnd::Error(failure) => Ok(QueryOutcome::Failed(failure)),
