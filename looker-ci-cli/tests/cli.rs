@@ -236,81 +236,55 @@ async fn path_prefix_puts_report_paths_under_the_repository_root() {
     );
 }
 
+/// Run the command with `args`: exit code 2 (configuration error), and standard error naming
+/// every one of `says`.
+async fn refused(fake: &FakeLooker, dir: &Path, args: &[&str], says: &[&str]) {
+    let out = run(Some(fake), dir, args).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    for word in says {
+        assert!(err.contains(word), "{args:?} should say {word}: {err}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_is_a_configuration_error_that_names_it() {
     let fake = FakeLooker::start().await.unwrap();
     let scratch = Scratch::new("bad");
-    let out = run(Some(&fake), &scratch.0, &["lookml", "--project", "nope"]).await;
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
-    assert!(err.contains("`nope`") && err.contains("thelook"), "{err}");
-
-    let out = run(
-        Some(&fake),
-        &scratch.0,
-        &["sql", "--project", "thelook", "--explores", "thelook/ordrs"],
+    let dir = &scratch.0;
+    refused(
+        &fake,
+        dir,
+        &["lookml", "--project", "nope"],
+        &["`nope`", "thelook"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("no explore `ordrs`"),
-        "{}",
-        text(&out.stderr)
-    );
-
-    let out = run(
-        Some(&fake),
-        &scratch.0,
-        &["sql", "--project", "thelook", "--shard", "5/4"],
+    let sql = |more: &[&'static str]| [&["sql", "--project", "thelook"], more].concat();
+    refused(
+        &fake,
+        dir,
+        &sql(&["--explores", "thelook/ordrs"]),
+        &["no explore `ordrs`"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("5/4"));
-
-    let out = run(
-        Some(&fake),
-        &scratch.0,
-        &[
-            "sql",
-            "--project",
-            "thelook",
-            "--shard",
-            "1/2",
-            "--shard-timings",
-            "earlier.json",
-        ],
+    refused(&fake, dir, &sql(&["--shard", "5/4"]), &["5/4"]).await;
+    refused(
+        &fake,
+        dir,
+        &sql(&["--shard", "1/2", "--shard-timings", "earlier.json"]),
+        &["shard_timings", "earlier.json"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("shard_timings") && text(&out.stderr).contains("earlier.json"),
-        "{}",
-        text(&out.stderr)
-    );
-
-    let out = run(
-        Some(&fake),
-        &scratch.0,
-        &[
-            "sql",
-            "--project",
-            "thelook",
-            "--commit",
-            "abc1234",
-            "--import-ref",
-            "shared_views",
-        ],
+    refused(
+        &fake,
+        dir,
+        &sql(&["--commit", "abc1234", "--import-ref", "shared_views"]),
+        &["`shared_views` is not PROJECT=REF"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("`shared_views` is not PROJECT=REF"),
-        "{}",
-        text(&out.stderr)
-    );
 
     // No Looker configured at all: a configuration error, not a crash.
-    let out = run(None, &scratch.0, &["lookml", "--project", "thelook"]).await;
+    let out = run(None, dir, &["lookml", "--project", "thelook"]).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("base_url"),

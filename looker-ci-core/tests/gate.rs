@@ -48,6 +48,32 @@ fn findings_for<'a>(result: &'a ValidationResult, explore: &str) -> Vec<&'a Find
         .collect()
 }
 
+/// The fields of the field-level findings, in order.
+fn broken_fields(result: &ValidationResult) -> Vec<&str> {
+    result
+        .findings
+        .iter()
+        .filter_map(|f| f.field.as_deref())
+        .collect()
+}
+
+/// The one explore-level finding (an interaction or a broken base table).
+fn explore_finding(result: &ValidationResult) -> &Finding {
+    result
+        .findings
+        .iter()
+        .find(|f| f.scope == FindingScope::Explore)
+        .unwrap_or_else(|| panic!("no explore finding: {:#?}", result.findings))
+}
+
+/// `options()` for `thelook/orders` only.
+fn only_orders() -> ValidateOptions {
+    ValidateOptions {
+        explores: vec!["thelook/orders".into()],
+        ..options()
+    }
+}
+
 fn queries_for(result: &ValidationResult, explore: &str) -> u64 {
     result
         .explores
@@ -106,12 +132,12 @@ async fn a_message_that_names_no_column_is_found_by_bisection() {
     )
     .unwrap();
     let result = sql(&client, &options()).await;
-    let fields: Vec<_> = result
-        .findings
-        .iter()
-        .filter_map(|f| f.field.as_deref())
-        .collect();
-    assert_eq!(fields, ["orders.created_date"], "{:#?}", result.findings);
+    assert_eq!(
+        broken_fields(&result),
+        ["orders.created_date"],
+        "{:#?}",
+        result.findings
+    );
 }
 
 #[tokio::test]
@@ -124,12 +150,12 @@ async fn measures_are_checked_unless_dimensions_only() {
     )
     .unwrap();
     let result = sql(&client, &options()).await;
-    let fields: Vec<_> = result
-        .findings
-        .iter()
-        .filter_map(|f| f.field.as_deref())
-        .collect();
-    assert_eq!(fields, ["orders.total_amount"], "{:#?}", result.findings);
+    assert_eq!(
+        broken_fields(&result),
+        ["orders.total_amount"],
+        "{:#?}",
+        result.findings
+    );
     let dimensions_only = ValidateOptions {
         dimensions_only: true,
         ..options()
@@ -175,11 +201,7 @@ async fn a_broken_join_whose_message_names_nothing_is_found_in_one_round_of_sear
     .unwrap();
     // Long enough that queries created in the same round are seen running together.
     fake.set_query_duration(Duration::from_millis(500));
-    let only_orders = ValidateOptions {
-        explores: vec!["thelook/orders".into()],
-        ..options()
-    };
-    let result = sql(&client, &only_orders).await;
+    let result = sql(&client, &only_orders()).await;
     assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
     assert_eq!(result.findings[0].scope, FindingScope::Join);
     assert_eq!(result.findings[0].view.as_deref(), Some("users"));
@@ -216,9 +238,8 @@ async fn a_broken_base_table_in_a_chunked_explore_is_probed_once_and_found_once(
     .unwrap();
     // Ten fields in chunks of three: four chunks fail at once, the last one a single field.
     let chunked = ValidateOptions {
-        explores: vec!["thelook/orders".into()],
         chunk_size: 3,
-        ..options()
+        ..only_orders()
     };
     let result = sql(&client, &chunked).await;
     assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
@@ -253,11 +274,7 @@ async fn an_error_that_needs_two_views_is_reported_with_the_smallest_failing_set
         .unwrap();
     let result = sql(&client, &options()).await;
     assert!(!result.passed, "an interaction error must not be dropped");
-    let finding = result
-        .findings
-        .iter()
-        .find(|f| f.scope == FindingScope::Explore)
-        .unwrap_or_else(|| panic!("{:#?}", result.findings));
+    let finding = explore_finding(&result);
     assert!(finding.message.contains("ambiguous"), "{}", finding.message);
     // The named field with users' primary key: any field of users brings in its join.
     assert_eq!(finding.fields, ["orders.status", "users.id"]);
@@ -278,23 +295,15 @@ async fn an_interaction_beside_a_broken_field_of_the_other_view_is_still_reporte
         .unwrap();
     fake.break_field("main", "users.id", "ERROR: column users.id does not exist")
         .unwrap();
-    let only_orders = ValidateOptions {
-        explores: vec!["thelook/orders".into()],
-        ..options()
-    };
-    let result = sql(&client, &only_orders).await;
+    let result = sql(&client, &only_orders()).await;
     assert_eq!(result.findings.len(), 2, "{:#?}", result.findings);
-    let fields: Vec<_> = result
-        .findings
-        .iter()
-        .filter_map(|f| f.field.as_deref())
-        .collect();
-    assert_eq!(fields, ["users.id"], "{:#?}", result.findings);
-    let interaction = result
-        .findings
-        .iter()
-        .find(|f| f.scope == FindingScope::Explore)
-        .unwrap_or_else(|| panic!("{:#?}", result.findings));
+    assert_eq!(
+        broken_fields(&result),
+        ["users.id"],
+        "{:#?}",
+        result.findings
+    );
+    let interaction = explore_finding(&result);
     assert!(
         interaction.message.contains("ambiguous"),
         "{}",
@@ -361,12 +370,7 @@ async fn opted_out_and_hidden_fields_are_left_out() {
     assert!(result.passed, "{:#?}", result.findings);
     // Without --skip-hidden the hidden broken field is found.
     let result = sql(&client, &options()).await;
-    let fields: Vec<_> = result
-        .findings
-        .iter()
-        .filter_map(|f| f.field.as_deref())
-        .collect();
-    assert_eq!(fields, ["orders.user_id"]);
+    assert_eq!(broken_fields(&result), ["orders.user_id"]);
 }
 
 #[tokio::test]
@@ -956,12 +960,12 @@ async fn incremental_sql_checks_changed_explores_and_reports_only_new_errors() {
         ..options()
     };
     let result = sql(&client, &options).await;
-    let fields: Vec<_> = result
-        .findings
-        .iter()
-        .filter_map(|f| f.field.as_deref())
-        .collect();
-    assert_eq!(fields, ["orders.status"], "{:#?}", result.findings);
+    assert_eq!(
+        broken_fields(&result),
+        ["orders.status"],
+        "{:#?}",
+        result.findings
+    );
     let status = |name: &str| {
         result
             .explores

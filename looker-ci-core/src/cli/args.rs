@@ -20,6 +20,7 @@ Examples:
   looker-ci sql --project thelook --commit \"$CI_COMMIT_SHA\" --explores 'thelook/*' '-thelook/legacy_*' \\
       --concurrency 15 --query-timeout 300 --junit sql.xml --codequality sql-quality.json
   looker-ci sql --project thelook --branch feature-x --shard 2/4 --json shard-2.json
+  looker-ci sql --project thelook --shard 2/4 --shard-timings looker-ci-timings.json --json shard-2.json
   looker-ci sql --project thelook --commit \"$CI_COMMIT_SHA\" --import-ref shared_views=v2.1
   looker-ci merge shard-*.json --junit sql.xml --markdown sql.md
   looker-ci assert --project thelook --explores thelook/orders
