@@ -131,7 +131,7 @@ impl QueryRunner {
                 "limit": "1",
             })))
             .await?;
-        let query_id = id_of(&query, "POST /queries")?;
+        let query_id = id_of(&query, "/queries")?;
         let _slot = self.slots.acquire().await.map_err(|_| Error::Internal {
             message: "query slots closed".into(),
         })?;
@@ -144,7 +144,7 @@ impl QueryRunner {
         progress.creation_started();
         let creation = tokio::spawn(async move {
             let created = match client.request::<Value>(call).await {
-                Ok(task) => id_of(&task, "POST /query_tasks"),
+                Ok(task) => id_of(&task, "/query_tasks"),
                 Err(error) => Err(error),
             };
             match &created {
@@ -241,13 +241,14 @@ impl Drop for Running<'_> {
     }
 }
 
-fn id_of(value: &Value, what: &str) -> Result<String> {
+/// The `id` of what `POST {path}` created.
+fn id_of(value: &Value, path: &str) -> Result<String> {
     match &value["id"] {
         Value::String(id) if !id.is_empty() => Ok(id.clone()),
         Value::Number(n) => Ok(n.to_string()),
         _ => Err(Error::Decode {
-            method: what.split(' ').next().unwrap_or("").into(),
-            path: what.split(' ').nth(1).unwrap_or("").into(),
+            method: "POST".into(),
+            path: path.into(),
             message: "the reply has no `id`".into(),
         }),
     }
