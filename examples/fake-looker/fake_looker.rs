@@ -7,7 +7,11 @@
 //!     [--break-fields N] [--break-joins N] [--interactions N] [--seed S]
 //!     [--api-latency-ms MIN:MAX] [--query-duration-ms N] [--concurrency-limit N]
 //!     [--api-key ID:SECRET] [--counters-file counters.json] [--least-privilege]
+//!     [--slow-explores N:MILLISECONDS]
 //! ```
+//!
+//! `--slow-explores N:MS` makes N explores, chosen by the seed, slow: every query of theirs runs
+//! MS milliseconds longer (a benchmark of `--shard-timings`).
 //!
 //! `--least-privilege` gives the API user a validator role (what `lookml`, `sql`, `assert` and
 //! `content` need, on the project's models) and a deployer role (`develop`, `deploy`) instead of
@@ -15,7 +19,7 @@
 //!
 //! The info file (mode 0600: it holds the API key) is JSON: `base_url`, `client_id`,
 //! `client_secret`, `project`, and `broken` (the fields, joins and interactions broken, so a
-//! test or benchmark knows what a validator must find).
+//! test or benchmark knows what a validator must find; `slow_explores` with `--slow-explores`).
 
 use std::time::Duration;
 
@@ -49,6 +53,8 @@ struct Args {
     concurrency_limit: Option<usize>,
     api_key: Option<(String, String)>,
     least_privilege: bool,
+    /// N explores, chosen by the seed, whose every query runs this many milliseconds longer.
+    slow_explores: Option<(usize, u64)>,
 }
 
 fn parse() -> Args {
@@ -73,6 +79,13 @@ fn parse() -> Args {
                 let text = value();
                 let (min, max) = text.split_once(':').unwrap_or((&text, &text));
                 args.api_latency = Some((number(&flag, min), number(&flag, max)));
+            }
+            "--slow-explores" => {
+                let text = value();
+                let (count, extra) = text
+                    .split_once(':')
+                    .unwrap_or_else(|| usage("--slow-explores takes N:MILLISECONDS"));
+                args.slow_explores = Some((number(&flag, count), number(&flag, extra)));
             }
             "--least-privilege" => {
                 args.least_privilege = true;
@@ -200,6 +213,39 @@ fn break_things(project: &mut FakeProject, args: &Args) -> Value {
     json!({"fields": broken_fields, "joins": broken_joins, "interactions": interactions})
 }
 
+/// Make `count` explores, chosen by the seed, slow: a field of each one's base view adds `extra`
+/// milliseconds to every query that selects it (an explore's first query selects them all).
+/// Returns the explores, as `model/explore`.
+fn slow_explores(project: &mut FakeProject, seed: u64, count: usize, extra: u64) -> Vec<String> {
+    let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(1));
+    let mut explores: Vec<(String, String, String)> = project
+        .models
+        .iter()
+        .flat_map(|m| {
+            m.explores
+                .iter()
+                .map(|e| (m.name.clone(), e.name.clone(), e.base_view().to_owned()))
+        })
+        .collect();
+    rng.shuffle(&mut explores);
+    let mut slow = Vec::new();
+    for (model, explore, base) in explores.into_iter().take(count) {
+        let Some(field) = project
+            .view(&base)
+            .and_then(|v| v.dimensions.first())
+            .map(|f| f.name.clone())
+        else {
+            continue;
+        };
+        project
+            .slow_field(&field, Duration::from_millis(extra))
+            .expect("the field exists");
+        slow.push(format!("{model}/{explore}"));
+    }
+    slow.sort();
+    slow
+}
+
 fn write_private(path: &str, text: &str) {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
@@ -218,7 +264,10 @@ async fn main() {
     let args = parse();
     let fake = FakeLooker::start().await.expect("FakeLooker starts");
     let mut project = project_from(args.project.as_deref());
-    let broken = break_things(&mut project, &args);
+    let mut broken = break_things(&mut project, &args);
+    if let Some((count, extra)) = args.slow_explores {
+        broken["slow_explores"] = json!(slow_explores(&mut project, args.seed, count, extra));
+    }
     let name = project.name.clone();
     let models: Vec<String> = project.models.iter().map(|m| m.name.clone()).collect();
     fake.set_project(project);

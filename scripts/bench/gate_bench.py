@@ -19,6 +19,9 @@ What it does:
 5. Prints a Markdown table of medians and the goals, and writes every raw measurement to
    target/bench-results/gate_bench.json.
 
+The `uneven` scenarios (not in the default set) make a few explores slow and also run the shards
+with `--shard-timings` set to the same round's unsharded `--json`, against the split by count.
+
 Runs are interleaved by round (Spectacles, looker-ci, ..., then the next round), so a slow
 period of the shared machine hits every tool alike.
 """
@@ -68,9 +71,15 @@ class Scenario:
     concurrency: int = 10
     # Spectacles takes minutes on a large project (its query creation is serial): left out there.
     spectacles: bool = True
+    # Explores made slow (every query of theirs runs `slow_ms` longer), and whether the shards
+    # also run with `--shard-timings` (the unsharded run's --json of the same round).
+    slow_explores: int = 0
+    slow_ms: int = 0
+    timings: bool = False
 
     def server_args(self) -> list[str]:
-        return [
+        slow = ["--slow-explores", f"{self.slow_explores}:{self.slow_ms}"]
+        return (slow if self.slow_explores else []) + [
             "--project",
             f"synthetic:{self.explores}:{self.dimensions}:{self.seed}",
             "--seed",
@@ -103,6 +112,35 @@ SCENARIOS = {
     # judged on `mixed`): how sharding scales with the project's size. looker-ci only.
     "large": Scenario(
         "large", 400, 30, break_fields=6, break_joins=2, interactions=2, spectacles=False
+    ),
+    # Nothing broken; 4 explores, chosen by the seed, take 2 s longer a query (added with
+    # `--shard-timings`): shards split by count against shards split by the timings of an
+    # unsharded run. looker-ci only.
+    "uneven": Scenario(
+        "uneven",
+        40,
+        30,
+        break_fields=0,
+        break_joins=0,
+        interactions=0,
+        spectacles=False,
+        slow_explores=4,
+        slow_ms=2000,
+        timings=True,
+    ),
+    # `uneven` with 2 query slots a job: a shard's slots, not its slowest explore, bound its time.
+    "uneven-2-slots": Scenario(
+        "uneven-2-slots",
+        40,
+        30,
+        break_fields=0,
+        break_joins=0,
+        interactions=0,
+        spectacles=False,
+        slow_explores=4,
+        slow_ms=2000,
+        timings=True,
+        concurrency=2,
     ),
 }
 
@@ -298,7 +336,8 @@ def classify(findings: list[Finding], broken: dict) -> dict:
 # Runs
 
 
-def run_looker_ci(scenario: Scenario, extra: list[str]) -> dict:
+def run_looker_ci(scenario: Scenario, extra: list[str], keep: Path | None = None) -> dict:
+    """One `looker-ci sql` run against a fresh server; `keep`: where to copy its --json."""
     with tempfile.TemporaryDirectory(prefix="gate-bench-") as tmp:
         work = Path(tmp)
         server = Server(scenario, work)
@@ -335,6 +374,8 @@ def run_looker_ci(scenario: Scenario, extra: list[str]) -> dict:
         wall = time.perf_counter() - start
         counters = server.stop()
         document = json.loads(report.read_text()) if report.exists() else {}
+        if keep is not None:
+            keep.write_text(json.dumps(document))
         findings = looker_ci_findings(document)
         result = {
             "wall": wall,
@@ -352,6 +393,9 @@ def run_looker_ci(scenario: Scenario, extra: list[str]) -> dict:
             "broken": server.info["broken"],
             # Where the time and queries went: every explore that needed more than one query.
             "searched_explores": [e for e in document.get("explores", []) if e["queries"] > 1],
+            "explores_run": sorted(
+                f"{e['model']}/{e['explore']}" for e in document.get("explores", [])
+            ),
         }
         if done.returncode not in (0, 1):
             result["stderr"] = done.stderr[-4000:]
@@ -415,8 +459,10 @@ def run_spectacles(scenario: Scenario, exe: Path) -> dict:
         return result
 
 
-def run_shards(scenario: Scenario, total: int) -> dict:
-    shards = [run_looker_ci(scenario, ["--shard", f"{i}/{total}"]) for i in range(1, total + 1)]
+def run_shards(scenario: Scenario, total: int, extra: tuple[str, ...] = ()) -> dict:
+    shards = [
+        run_looker_ci(scenario, ["--shard", f"{i}/{total}", *extra]) for i in range(1, total + 1)
+    ]
     findings = [Finding(**f) for s in shards for f in s["findings"]]
     return {
         "shards": shards,
@@ -524,7 +570,14 @@ def table(scenario: Scenario, data: dict) -> str:
             f"Scenario `{scenario.name}`: synthetic {scenario.explores} explores x "
             f"{scenario.dimensions} dimensions (+ 2 joined `accounts` dimensions and 2 `count` "
             f"measures each), broken: {len(broken['fields'])} fields, {len(broken['joins'])} joins, "
-            f"{len(broken['interactions'])} interactions; API latency {scenario.latency_ms} ms, "
+            f"{len(broken['interactions'])} interactions"
+            + (
+                f", {scenario.slow_explores} explores {scenario.slow_ms} ms slower a query "
+                f"({', '.join(broken.get('slow_explores', []))})"
+                if scenario.slow_explores
+                else ""
+            )
+            + f"; API latency {scenario.latency_ms} ms, "
             f"query {scenario.query_ms} ms, `--concurrency {scenario.concurrency}`; "
             f"median (min–max) of {len(data['full'])} rounds; 1-minute load average at the "
             f"start of a run {spread(loads(data))} on {os.cpu_count()} cores."
@@ -571,6 +624,16 @@ def table(scenario: Scenario, data: dict) -> str:
         f"{spread(slowest)} | {spread(squeries, 0)} | {spread(srequests, 0)} | – | "
         f"{kinds(c, broken)} | {len(c['false'])} | {c['reported']} | – |"
     )
+    for s in data.get("timed", [])[:1]:
+        slow = set(broken.get("slow_explores", []))
+        by_count = [len(slow & set(x["explores_run"])) for x in shards[0]["shards"]]
+        timed = [len(slow & set(x["explores_run"])) for x in s["shards"]]
+        lines.append(
+            f"\nSlow explores per shard: by count {by_count}, with `--shard-timings` {timed}."
+        )
+    for i in range(total if data.get("timed") else 0):
+        rounds = [s["shards"][i] for s in data["timed"]]
+        lines.append(row(f"`--shard {i + 1}/{total} --shard-timings`", rounds))
     return "\n".join(lines)
 
 
@@ -600,6 +663,12 @@ def goals(data: dict) -> str:
         f"- sharding: slowest shard {slowest:.1f} s = {slowest / full_wall:.2f}x the unsharded "
         f"{full_wall:.1f} s (goal <= 0.33: {'met' if slowest <= full_wall / 3 else 'NOT met'})"
     )
+    if data.get("timed"):
+        timed = median([s["wall"] for s in data["timed"]])
+        lines.append(
+            f"- with --shard-timings: slowest shard {timed:.1f} s = {timed / full_wall:.2f}x "
+            f"the unsharded (by count: {slowest:.1f} s)"
+        )
     return "\n".join(lines)
 
 
@@ -660,14 +729,24 @@ def main() -> int:
             "full": [],
             "shards": [],
             "shared": [],
+            "timed": [],
         }
         for round_ in range(1, args.rounds + 1):
             print(f"[{name}] round {round_}/{args.rounds}", file=sys.stderr)
             if scenario.spectacles:
                 data["spectacles"].append(run_spectacles(scenario, exe))
             data["dims"].append(run_looker_ci(scenario, ["--dimensions-only"]))
-            data["full"].append(run_looker_ci(scenario, []))
-            data["shards"].append(run_shards(scenario, args.shards))
+            with tempfile.TemporaryDirectory(prefix="gate-bench-timings-") as tmp:
+                timings = Path(tmp) / "sql.json"
+                data["full"].append(run_looker_ci(scenario, [], keep=timings))
+                data["shards"].append(run_shards(scenario, args.shards))
+                if scenario.timings:
+                    extra = ("--shard-timings", str(timings))
+                    data["timed"].append(run_shards(scenario, args.shards, extra))
+                    print(
+                        f"  shards with timings: slowest {data['timed'][-1]['wall']:.1f} s",
+                        file=sys.stderr,
+                    )
             for key in ("spectacles", "dims", "full"):
                 if not data[key]:
                     continue
