@@ -97,6 +97,19 @@ class Scenario:
         ]
 
 
+UNEVEN = Scenario(
+    "uneven",
+    40,
+    30,
+    break_fields=0,
+    break_joins=0,
+    interactions=0,
+    spectacles=False,
+    slow_explores=4,
+    slow_ms=2000,
+    timings=True,
+)
+
 SCENARIOS = {
     # The scenario the goals are judged on: what the issue describes.
     "mixed": Scenario("mixed", 40, 30, break_fields=6, break_joins=2, interactions=2),
@@ -116,32 +129,9 @@ SCENARIOS = {
     # Nothing broken; 4 explores, chosen by the seed, take 2 s longer a query (added with
     # `--shard-timings`): shards split by count against shards split by the timings of an
     # unsharded run. looker-ci only.
-    "uneven": Scenario(
-        "uneven",
-        40,
-        30,
-        break_fields=0,
-        break_joins=0,
-        interactions=0,
-        spectacles=False,
-        slow_explores=4,
-        slow_ms=2000,
-        timings=True,
-    ),
+    "uneven": UNEVEN,
     # `uneven` with 2 query slots a job: a shard's slots, not its slowest explore, bound its time.
-    "uneven-2-slots": Scenario(
-        "uneven-2-slots",
-        40,
-        30,
-        break_fields=0,
-        break_joins=0,
-        interactions=0,
-        spectacles=False,
-        slow_explores=4,
-        slow_ms=2000,
-        timings=True,
-        concurrency=2,
-    ),
+    "uneven-2-slots": dataclasses.replace(UNEVEN, name="uneven-2-slots", concurrency=2),
 }
 
 

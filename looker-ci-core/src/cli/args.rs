@@ -166,8 +166,8 @@ pub(crate) struct ValidateArgs {
     /// Run part I of N (default: CI_NODE_INDEX/CI_NODE_TOTAL of GitLab `parallel:`).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Balance the shards by each explore's time in this earlier `--json` (sql): every job of
-    /// the run must read the same file (commit it, or pass it as an artifact).
+    /// Balance the shards by each explore's query time in this earlier `--json` (sql): every job
+    /// of the run must read the same file (commit it, or pass it as an artifact).
     #[arg(long, value_name = "FILE")]
     pub shard_timings: Option<PathBuf>,
     /// Report failing explores only, without searching for the failing fields (sql).

@@ -49,10 +49,7 @@ pub async fn run_data_tests(
     let (tests, split) = shard::split(
         tests,
         result.shard,
-        |t| {
-            let text = |key: &str| t[key].as_str().unwrap_or_default().to_owned();
-            format!("{}/{}", text("model_name"), text("name"))
-        },
+        |t| format!("{}/{}", text(t, "model_name"), text(t, "name")),
         |_| 1,
     );
     result.split = split;
@@ -103,8 +100,12 @@ pub async fn run_data_tests(
 }
 
 fn model_explore(test: &Value) -> (String, String) {
-    let text = |key: &str| test[key].as_str().unwrap_or_default().to_owned();
-    (text("model_name"), text("explore_name"))
+    (text(test, "model_name"), text(test, "explore_name"))
+}
+
+/// A test's string field (empty when absent).
+fn text(test: &Value, key: &str) -> String {
+    test[key].as_str().unwrap_or_default().to_owned()
 }
 
 /// One finding per failed test (its assertion messages joined), one per warning.

@@ -43,9 +43,10 @@ pub struct ValidateOptions {
     /// Run part `I/N` of the explores, balanced by estimated cost (sql, assert). Defaults to
     /// GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL` when those are set.
     pub shard: Option<String>,
-    /// A previous SQL run's `--json` document (one job's or merged): with a shard, each
-    /// explore's time there is its estimated cost, instead of one per explore; explores it does
-    /// not list count as its median (sql). Every job of a run must read the same file.
+    /// A previous SQL run's `--json` document of the same project (one job's or merged): with a
+    /// shard, each explore's query time there (`query_seconds`) is its estimated cost, instead
+    /// of one per explore; explores it does not list, or skipped there, count as its median
+    /// (sql). Every job of a run must read the same file.
     pub shard_timings: Option<String>,
     /// Report findings at or above this severity (every validator; default `warning`); only
     /// error and fatal findings fail the gate.

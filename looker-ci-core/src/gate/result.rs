@@ -311,18 +311,23 @@ impl Finding {
             &self.message,
         ]
         .join("\u{1f}");
-        // FNV-1a, twice with different offsets, for a 128-bit hex id that needs no hash crate.
-        let fnv = |offset: u64| {
-            key.bytes().fold(offset, |hash, byte| {
-                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-            })
-        };
-        format!(
-            "{:016x}{:016x}",
-            fnv(0xcbf2_9ce4_8422_2325),
-            fnv(0x6c62_272e_07bb_0142)
-        )
+        stable_id(&key)
     }
+}
+
+/// A 128-bit hex id of `text`, the same on every machine and in every version (FNV-1a, twice
+/// with different offsets; no hash crate needed): finding fingerprints and shard splits.
+pub(crate) fn stable_id(text: &str) -> String {
+    let fnv = |offset: u64| {
+        text.bytes().fold(offset, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    format!(
+        "{:016x}{:016x}",
+        fnv(0xcbf2_9ce4_8422_2325),
+        fnv(0x6c62_272e_07bb_0142)
+    )
 }
 
 /// What was checked, in numbers.

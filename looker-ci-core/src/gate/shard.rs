@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::gate::result::{Shard, ValidationResult, ValidatorKind};
+use crate::gate::result::{Shard, ValidationResult, ValidatorKind, stable_id};
 
 /// The items of `shard` (all of them when `None`), and the split's digest (`None` unsharded).
 /// `key` names an item; `cost` estimates its work.
@@ -41,19 +41,14 @@ pub(crate) fn split<T>(
     (mine, Some(digest))
 }
 
-/// What a split is made from (every item's key and cost, in list order), as 16 hex digits:
-/// jobs on other code, or with another timings file, split differently and get another one.
+/// What a split is made from (every item's key and cost, in list order), as a stable id: jobs
+/// on other code, or with another timings file, split differently and get another one.
 fn digest<T>(items: &[T], key: impl Fn(&T) -> String, cost: impl Fn(&T) -> u64) -> String {
-    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-    for item in items {
-        context.update(key(item).as_bytes());
-        context.update(&[0]);
-        context.update(&cost(item).to_le_bytes());
-    }
-    context.finish().as_ref()[..8]
+    let listed: String = items
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .map(|item| format!("{}\u{1f}{}\n", key(item), cost(item)))
+        .collect();
+    stable_id(&listed)
 }
 
 /// Explores' estimated costs from an earlier SQL run's result document: each explore's query

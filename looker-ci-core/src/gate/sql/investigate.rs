@@ -14,9 +14,9 @@
 //! Each round of the search costs a query creation, a task, the warehouse and a poll, so where
 //! the next round's queries are all but certain to be needed they run in the current one: for a
 //! message that names nothing, the base-table probe and (when there are at most three joins)
-//! each joined view's probe beside the split by view; for an ambiguous column, its trials with one field of
-//! each view its query does not join yet, beside its own query. A set of fields already queried
-//! is never run again.
+//! each joined view's probe beside the split by view; for an ambiguous column, its trials with
+//! one field of each view its query does not join yet, beside its own query. A set of fields
+//! already answered, or still running, is not run again.
 
 use std::future::Future;
 use std::pin::Pin;

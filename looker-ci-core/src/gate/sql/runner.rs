@@ -262,7 +262,7 @@ async fn poll_loop(
     interval: Duration,
 ) {
     loop {
-        if waiting_ids(&waiters).is_empty() {
+        if waiters.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
             wake.notified().await;
             continue;
         }
