@@ -586,17 +586,42 @@ async fn unknown_explores_and_projects_are_errors_that_name_them() {
     .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
     assert!(err.to_string().contains("ordrs") && err.to_string().contains("orders"));
-    let err = gate::validate(
-        &client,
+    // Each validator trips over a wrong project its own way (a 404, no model, or, for content,
+    // nothing at all); each says the project does not exist and names the ones that do.
+    for validator in [
         ValidatorKind::Lookml,
-        &ValidateOptions {
-            project: "nope".into(),
-            ..options()
-        },
-    )
-    .await
-    .unwrap_err();
-    assert!(err.to_string().contains("`nope`"), "{err}");
+        ValidatorKind::Sql,
+        ValidatorKind::Assert,
+        ValidatorKind::Content,
+    ] {
+        let err = gate::validate(
+            &client,
+            validator,
+            &ValidateOptions {
+                project: "nope".into(),
+                ..options()
+            },
+        )
+        .await
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, Error::InvalidArgument { .. })
+                && text.contains("no project `nope`")
+                && text.contains("projects: thelook"),
+            "{validator:?}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_run_on_production_spends_no_request_on_checking_the_project() {
+    let (_fake, client) = fake().await;
+    // Only the validation's own requests: the cached result (none yet), then the validation.
+    let result = gate::validate(&client, ValidatorKind::Lookml, &options())
+        .await
+        .unwrap();
+    assert_eq!(result.counts.api_requests, 2, "{:?}", result.counts);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -59,7 +59,32 @@ pub(crate) async fn selected_explores(
     selector.select(&project_explores(client, &options.project).await?)
 }
 
-/// Fail early, naming the projects that exist, when `project` is not one of them (Looker answers
+/// `error`, or [`check_project`]'s clearer one when `error` may come from a project that does
+/// not exist: a 404 on one of the project's paths, or Looker listing nothing of it (no model, no
+/// data test: errors of the `project` argument).
+pub(crate) async fn explain_missing_project(
+    client: &LookerClient,
+    project: &str,
+    error: Error,
+) -> Error {
+    let prefix = format!("/projects/{project}/");
+    let may_be_missing = match &error {
+        Error::InvalidArgument { argument, .. } => argument == "project",
+        other => other
+            .api()
+            .is_some_and(|api| api.status == 404 && api.path.starts_with(&prefix)),
+    };
+    if !may_be_missing {
+        return error;
+    }
+    match check_project(client, project).await {
+        Err(missing @ Error::InvalidArgument { .. }) => missing,
+        // The project exists (or Looker could not say): the validator's own error stands.
+        _ => error,
+    }
+}
+
+/// An error naming the projects that exist when `project` is not one of them (Looker answers
 /// 404 for a project the API user cannot see, too).
 pub(crate) async fn check_project(client: &LookerClient, project: &str) -> Result<()> {
     let path = format!("/projects/{project}");

@@ -121,7 +121,15 @@ async fn run(
         .transpose()?
         .flatten();
 
-    catalog::check_project(client, &options.project).await?;
+    // A wrong project is checked up front only where nothing else would show it: content
+    // validation never reads the project, and a branch or commit is checked out in it first.
+    // Elsewhere it is explained when the validator trips over it, a request less for every job.
+    let checked_up_front = validator == ValidatorKind::Content
+        || spec != RefSpec::Production
+        || options.incremental.is_some();
+    if checked_up_front {
+        catalog::check_project(client, &options.project).await?;
+    }
     // One cancellation for every step: a completed cancel is never polled again (each step
     // returns `Cancelled` at once).
     let mut cancel = std::pin::pin!(cancel);
@@ -156,7 +164,7 @@ async fn run(
             .map(|f| f.fingerprint(validator))
             .collect();
     }
-    run_on_ref(
+    if let Err(error) = run_on_ref(
         client,
         validator,
         options,
@@ -166,7 +174,10 @@ async fn run(
         &mut result,
         &mut cancel,
     )
-    .await?;
+    .await
+    {
+        return Err(catalog::explain_missing_project(client, &options.project, error).await);
+    }
 
     let threshold = options.threshold();
     let before = result.findings.len();
