@@ -122,6 +122,54 @@ async fn a_broken_dimension_is_found_from_the_database_message() {
     assert_eq!(queries_for(&result, "users"), 1);
 }
 
+// Real Looker's replies, as FakeLooker can send them (set_dev_mode_note, set_expired_polls).
+
+#[tokio::test]
+async fn looker_development_mode_notes_are_not_errors() {
+    let (fake, client) = fake().await;
+    fake.set_dev_mode_note(true);
+    fake.break_field(
+        "main",
+        "orders.status",
+        "ERROR: column orders.status does not exist",
+    )
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    // The note comes first in every result, alone on a passing query: the broken field is
+    // still found from its own message, in the same two queries, and nothing else is.
+    assert_eq!(
+        broken_fields(&result),
+        ["orders.status"],
+        "{:#?}",
+        result.findings
+    );
+    assert!(result.findings[0].message.contains("does not exist"));
+    assert!(!result.findings[0].message.contains("Note:"));
+    assert_eq!(queries_for(&result, "orders"), 2);
+    assert_eq!(queries_for(&result, "users"), 1);
+}
+
+#[tokio::test]
+async fn a_task_looker_briefly_shows_as_expired_is_waited_for_not_rerun() {
+    let (fake, client) = fake().await;
+    fake.set_expired_polls(2);
+    fake.break_field(
+        "main",
+        "orders.status",
+        "ERROR: column orders.status does not exist",
+    )
+    .unwrap();
+    let result = sql(&client, &options()).await;
+    assert_eq!(
+        broken_fields(&result),
+        ["orders.status"],
+        "{:#?}",
+        result.findings
+    );
+    assert_eq!(queries_for(&result, "orders"), 2);
+    assert_eq!(fake.warehouse_counters().query_tasks_created, 3);
+}
+
 #[tokio::test]
 async fn a_message_that_names_no_column_is_found_by_bisection() {
     let (fake, client) = fake().await;

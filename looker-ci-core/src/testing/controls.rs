@@ -240,6 +240,20 @@ impl FakeLooker {
         self.lock().world.queries.base_duration = duration;
     }
 
+    /// Make query-task results carry Looker's Development Mode note (derived tables with
+    /// conditional SQL for Development Mode): every finished task's `errors` start with it, and
+    /// a passing query becomes an `error` whose only entry is the note, as Looker sends it.
+    pub fn set_dev_mode_note(&self, on: bool) {
+        self.lock().world.queries.quirks.dev_mode_note = on;
+    }
+
+    /// Report each finished query task as `expired` in its first `polls` polls of
+    /// `GET /query_tasks/multi_results`, then as it ended (Looker briefly reports finished tasks
+    /// as expired); `u32::MAX`: expired for good. 0 (the default) turns it off.
+    pub fn set_expired_polls(&self, polls: u32) {
+        self.lock().world.queries.quirks.expired_polls = polls;
+    }
+
     /// Delay every request by a duration drawn uniformly from `min..=max` (both zero: none).
     pub fn set_api_latency(&self, min: Duration, max: Duration) {
         self.lock().latency = (!max.is_zero()).then_some((min.min(max), max));

@@ -91,6 +91,21 @@ enum Status {
     Killed,
 }
 
+/// Looker's note in a query's `errors` when derived tables have conditional SQL for Development
+/// Mode; it is no error (a passing query is then an `error` whose only entry is the note).
+pub(crate) const DEV_MODE_NOTE: &str = "Note: This query contains derived tables with conditional \
+     SQL for Development Mode. Query results in Production Mode might be different.";
+
+/// Ways real Looker's query-task results differ from the plain case, each off by default.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ResultQuirks {
+    /// Every finished task's `errors` start with [`DEV_MODE_NOTE`].
+    pub dev_mode_note: bool,
+    /// A finished task shows `expired` in its first this-many `multi_results` polls before its
+    /// real status, as Looker briefly does.
+    pub expired_polls: u32,
+}
+
 /// A query saved with `POST /queries`.
 struct SavedQuery {
     json: Value,
@@ -111,6 +126,8 @@ struct Task {
     duration: Duration,
     finished: Option<Instant>,
     execution: Execution,
+    /// `multi_results` polls that saw it finished.
+    polls_finished: u32,
 }
 
 impl Task {
@@ -131,6 +148,7 @@ pub(crate) struct Queries {
     pub limit: usize,
     pub base_duration: Duration,
     pub counters: WarehouseCounters,
+    pub quirks: ResultQuirks,
 }
 
 /// The spec types `limit` as a string; numbers are taken too.
@@ -176,6 +194,7 @@ impl Queries {
             limit: DEFAULT_CONCURRENCY,
             base_duration: Duration::ZERO,
             counters: WarehouseCounters::default(),
+            quirks: ResultQuirks::default(),
         }
     }
 
@@ -381,6 +400,7 @@ impl Queries {
             duration: self.base_duration + execution.extra,
             finished: None,
             execution,
+            polls_finished: 0,
         };
         let reply = task_json(&task, None);
         self.tasks.insert(id.clone(), task);
@@ -494,20 +514,26 @@ impl Queries {
 
     /// `GET /query_tasks/multi_results?query_task_ids=a,b`: one entry per id, keyed by it.
     /// Unfinished tasks show only their status; another user's or an unknown id is `missing`.
-    pub fn multi_results(&self, user: &str, ids: &[String], now: Instant) -> FakeReply {
+    pub fn multi_results(&mut self, user: &str, ids: &[String], now: Instant) -> FakeReply {
         if ids.is_empty() {
             return FakeReply::error(400, "query_task_ids is required");
         }
+        let quirks = self.quirks;
         let mut results = Map::new();
         for id in ids {
-            let entry = match self.own(user, id) {
-                None => json!({"status": "missing"}),
-                Some(task) => match self.status_name(task, now) {
-                    status @ ("complete" | "error") => {
-                        json!({"status": status, "data": result_detail(task)})
+            let status = self.own(user, id).map(|task| self.status_name(task, now));
+            let task = self.tasks.get_mut(id);
+            let entry = match (status, task) {
+                (Some(status @ ("complete" | "error")), Some(task)) => {
+                    task.polls_finished += 1;
+                    if task.polls_finished <= quirks.expired_polls {
+                        json!({"status": "expired"})
+                    } else {
+                        finished_entry(status, task, quirks)
                     }
-                    status => json!({"status": status}),
-                },
+                }
+                (Some(status), _) => json!({"status": status}),
+                (None, _) => json!({"status": "missing"}),
             };
             results.insert(id.clone(), entry);
         }
@@ -556,6 +582,20 @@ impl Queries {
         self.counters.queries_cancelled += 1;
         FakeReply::empty(204)
     }
+}
+
+/// A finished task's `multi_results` entry, with Looker's Development Mode note when asked.
+fn finished_entry(status: &str, task: &Task, quirks: ResultQuirks) -> Value {
+    let mut data = result_detail(task);
+    if !quirks.dev_mode_note {
+        return json!({"status": status, "data": data});
+    }
+    let mut errors = vec![json!({"message": DEV_MODE_NOTE})];
+    if let Some(Value::Array(real)) = data.get_mut("errors").map(Value::take) {
+        errors.extend(real);
+    }
+    data["errors"] = Value::Array(errors);
+    json!({"status": "error", "data": data})
 }
 
 /// A QueryTask as `POST /query_tasks` and `GET /query_tasks/{id}` show it.

@@ -27,7 +27,7 @@ use futures::future::join_all;
 use tokio::sync::OnceCell;
 
 use super::message::{named_identifiers, normalized, sql_mentions};
-use super::runner::{QueryFailure, QueryOutcome, QueryRunner};
+use super::runner::{QueryFailure, QueryOutcome, QueryRunner, Unfinished};
 use super::{ExploreInfo, FieldInfo};
 use crate::error::Result;
 use crate::gate::result::{Finding, FindingScope, Severity};
@@ -51,7 +51,7 @@ type Trials<'a> = (Vec<Vec<&'a FieldInfo>>, Vec<Result<Verdict>>);
 enum Verdict {
     Pass,
     Fail(QueryFailure),
-    TimedOut(std::time::Duration),
+    Unfinished(Unfinished),
 }
 
 pub(crate) struct ExploreCheck<'a> {
@@ -169,7 +169,7 @@ impl<'a> ExploreCheck<'a> {
     pub async fn check(&self, fields: Vec<&'a FieldInfo>, fail_fast: bool) -> Result<Vec<Finding>> {
         match self.query(&fields).await? {
             Verdict::Pass => Ok(Vec::new()),
-            Verdict::TimedOut(after) => Ok(vec![self.timed_out(&fields, after)]),
+            Verdict::Unfinished(why) => Ok(vec![self.unfinished(&fields, &why)]),
             Verdict::Fail(failure) if fail_fast => {
                 let mut finding = self.finding(FindingScope::Explore, &failure);
                 finding.message = failure.message.clone();
@@ -262,7 +262,7 @@ impl<'a> ExploreCheck<'a> {
                 Ok::<_, crate::Error>(match outcome {
                     QueryOutcome::Passed => Verdict::Pass,
                     QueryOutcome::Failed(failure) => Verdict::Fail(failure),
-                    QueryOutcome::TimedOut { after } => Verdict::TimedOut(after),
+                    QueryOutcome::Unfinished(why) => Verdict::Unfinished(why),
                 })
             })
             .await?;
@@ -430,7 +430,7 @@ impl<'a> ExploreCheck<'a> {
             // The guess was wrong: search the view's fields like any other set.
             Verdict::Fail(other) => self.investigate(group, other).await?,
             Verdict::Pass => self.split(group, failure).await?,
-            Verdict::TimedOut(after) => vec![self.timed_out(&group, after)],
+            Verdict::Unfinished(why) => vec![self.unfinished(&group, &why)],
         };
         findings.extend(self.follow(rest, rest_verdict?).await?);
         Ok(findings)
@@ -459,7 +459,7 @@ impl<'a> ExploreCheck<'a> {
                 futures::join!(self.query(&alone), self.follow(rest, rest_verdict));
             let mut findings = match single? {
                 Verdict::Fail(f) => vec![self.field_finding(field, &f)],
-                Verdict::TimedOut(after) => vec![self.timed_out(&[field], after)],
+                Verdict::Unfinished(why) => vec![self.unfinished(&[field], &why)],
                 Verdict::Pass => Vec::new(),
             };
             findings.extend(rest_findings?);
@@ -493,7 +493,7 @@ impl<'a> ExploreCheck<'a> {
                     confirmed += 1;
                     findings.push(self.field_finding(field, &f));
                 }
-                Verdict::TimedOut(after) => findings.push(self.timed_out(&[*field], after)),
+                Verdict::Unfinished(why) => findings.push(self.unfinished(&[*field], &why)),
                 Verdict::Pass => {}
             }
         }
@@ -596,7 +596,7 @@ impl<'a> ExploreCheck<'a> {
     async fn follow(&self, set: Vec<&'a FieldInfo>, verdict: Verdict) -> Result<Vec<Finding>> {
         match verdict {
             Verdict::Pass => Ok(Vec::new()),
-            Verdict::TimedOut(after) => Ok(vec![self.timed_out(&set, after)]),
+            Verdict::Unfinished(why) => Ok(vec![self.unfinished(&set, &why)]),
             Verdict::Fail(f) => self.investigate(set, f).await,
         }
     }
@@ -624,9 +624,9 @@ impl<'a> ExploreCheck<'a> {
         for (part, verdict) in parts.into_iter().zip(verdicts) {
             match verdict? {
                 Verdict::Pass => {}
-                Verdict::TimedOut(after) => {
+                Verdict::Unfinished(why) => {
                     all_passed = false;
-                    findings.push(self.timed_out(&part, after));
+                    findings.push(self.unfinished(&part, &why));
                 }
                 Verdict::Fail(f) => {
                     all_passed = false;
@@ -769,12 +769,20 @@ impl<'a> ExploreCheck<'a> {
         finding
     }
 
-    fn timed_out(&self, fields: &[&FieldInfo], after: std::time::Duration) -> Finding {
-        let message = format!(
-            "{TIMED_OUT} {}s and was cancelled in Looker; raise --query-timeout or look for a \
-             slow join or field",
-            after.as_secs_f64()
-        );
+    /// The finding for `fields` whose query gave no answer.
+    fn unfinished(&self, fields: &[&FieldInfo], why: &Unfinished) -> Finding {
+        let message = match why {
+            Unfinished::TimedOut(after) => format!(
+                "{TIMED_OUT} {}s and was cancelled in Looker; raise --query-timeout or look for a \
+                 slow join or field",
+                after.as_secs_f64()
+            ),
+            Unfinished::Ended(status) => format!(
+                "the query ended in Looker as `{status}` without a result (killed by an admin, \
+                 the database or a Looker limit, or its result lost), so these fields are \
+                 unchecked; run the job again"
+            ),
+        };
         let mut finding = Finding::new(Severity::Error, FindingScope::Explore, message);
         finding.model = Some(self.explore.model.clone());
         finding.explore = Some(self.explore.name.clone());

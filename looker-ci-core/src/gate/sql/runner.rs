@@ -4,6 +4,9 @@
 //! refilled with one API call (`POST /query_tasks`); every running task is polled in one batched
 //! `GET /query_tasks/multi_results`. A query past its timeout is killed in Looker
 //! (`DELETE /running_queries/{id}`) and reported as timed out.
+//!
+//! Results are read as real Looker sends them: its Development Mode notes are no errors, an
+//! error may be a single string, and a finished task may briefly show as `expired`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,12 +23,34 @@ use crate::gate::progress::Progress;
 /// Task ids per `multi_results` request: keeps the URL well under common proxy limits.
 const POLL_BATCH: usize = 100;
 
+/// How long a task may show as `expired` before it is taken to be: Looker briefly reports
+/// finished tasks so before their real status. After it the query runs once more.
+#[cfg(not(test))]
+const EXPIRED_GRACE: Duration = Duration::from_secs(30);
+#[cfg(test)]
+const EXPIRED_GRACE: Duration = Duration::from_millis(300);
+
+/// The start of Looker's notes about derived tables in Development Mode, which it lists among a
+/// query's `errors` (alone, on a query that ran fine).
+const DEV_MODE_NOTE: &str = "Note: This query contains derived tables with";
+
 /// How one query ended.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum QueryOutcome {
     Passed,
     Failed(QueryFailure),
-    TimedOut { after: Duration },
+    /// No answer: the query proves nothing either way.
+    Unfinished(Unfinished),
+}
+
+/// Why a query gave no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Unfinished {
+    /// Still running after the timeout, and cancelled in Looker.
+    TimedOut(Duration),
+    /// Ended in Looker without a result: `killed` (by an admin, the database or Looker's own
+    /// limit), `expired` even when run again, or `missing`.
+    Ended(String),
 }
 
 /// The database's answer to a failing query.
@@ -42,8 +67,12 @@ type Waiters = HashMap<String, oneshot::Sender<Result<TaskEnd>>>;
 enum TaskEnd {
     Complete,
     Error(QueryFailure),
-    /// Killed or expired by Looker (not by us).
+    /// Killed by Looker or the database (not by us), or unknown to Looker.
     Gone(String),
+    /// Shown as `expired` for longer than [`EXPIRED_GRACE`].
+    Expired,
+    /// Still running after the timeout, and cancelled.
+    TimedOut(Duration),
 }
 
 pub(crate) struct QueryRunner {
@@ -135,6 +164,28 @@ impl QueryRunner {
         let _slot = self.slots.acquire().await.map_err(|_| Error::Internal {
             message: "query slots closed".into(),
         })?;
+        let task_id = self.start_task(&query_id).await?;
+        let created = Instant::now();
+        let outcome = match self.wait(&task_id).await? {
+            // Once more: the warehouse answers a query whose result Looker lost.
+            TaskEnd::Expired => {
+                let task_id = self.start_task(&query_id).await?;
+                self.wait(&task_id).await?
+            }
+            end => end,
+        };
+        let outcome = match outcome {
+            TaskEnd::Complete => QueryOutcome::Passed,
+            TaskEnd::Error(failure) => QueryOutcome::Failed(failure),
+            TaskEnd::Gone(status) => QueryOutcome::Unfinished(Unfinished::Ended(status)),
+            TaskEnd::Expired => QueryOutcome::Unfinished(Unfinished::Ended("expired".into())),
+            TaskEnd::TimedOut(after) => QueryOutcome::Unfinished(Unfinished::TimedOut(after)),
+        };
+        Ok((outcome, created.elapsed()))
+    }
+
+    /// Create the query's task (it starts when Looker has a slot for it) and return its id.
+    async fn start_task(&self, query_id: &str) -> Result<String> {
         // The task is created by a task of its own that records its id whatever happens to this
         // future: a validation cancelled meanwhile still finds the query to cancel in Looker.
         let call = ApiCall::new("POST", "/query_tasks")?
@@ -153,16 +204,13 @@ impl QueryRunner {
             }
             created
         });
-        let task_id = creation.await.map_err(|_| Error::Internal {
+        creation.await.map_err(|_| Error::Internal {
             message: "the creation of a query task was stopped".into(),
-        })??;
-        let created = Instant::now();
-        let outcome = self.wait(&task_id).await?;
-        Ok((outcome, created.elapsed()))
+        })?
     }
 
     /// Wait for the task's end (at most the timeout, then cancel it in Looker).
-    async fn wait(&self, task_id: &str) -> Result<QueryOutcome> {
+    async fn wait(&self, task_id: &str) -> Result<TaskEnd> {
         self.queries_run.fetch_add(1, Ordering::Relaxed);
         self.progress.query_started();
         let _running = Running(&self.progress);
@@ -180,7 +228,7 @@ impl QueryRunner {
                     self.forget(task_id);
                     self.kill(task_id).await;
                     self.progress.task_finished(task_id);
-                    return Ok(QueryOutcome::TimedOut { after: limit });
+                    return Ok(TaskEnd::TimedOut(limit));
                 }
             },
         };
@@ -196,14 +244,7 @@ impl QueryRunner {
             }
         };
         self.progress.task_finished(task_id);
-        match end {
-            TaskEnd::Complete => Ok(QueryOutcome::Passed),
-            TaskEnd::Error(failure) => Ok(QueryOutcome::Failed(failure)),
-            TaskEnd::Gone(status) => Ok(QueryOutcome::Failed(QueryFailure {
-                message: format!("Looker reported the query task as `{status}`"),
-                sql: None,
-            })),
-        }
+        Ok(end)
     }
 
     pub fn slots(&self) -> Arc<Semaphore> {
@@ -261,19 +302,31 @@ async fn poll_loop(
     wake: Arc<Notify>,
     interval: Duration,
 ) {
+    // Since when each task has shown as `expired`.
+    let mut expired_since: HashMap<String, Instant> = HashMap::new();
     loop {
         if waiters.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+            expired_since.clear();
             wake.notified().await;
             continue;
         }
         tokio::time::sleep(interval).await;
         // Listed after the pause: a task created during it is in this poll, not the next.
         let ids = waiting_ids(&waiters);
+        expired_since.retain(|id, _| ids.contains(id));
         for batch in ids.chunks(POLL_BATCH) {
             match poll(&client, batch).await {
                 Ok(ended) => {
                     let mut waiting = waiters.lock().unwrap_or_else(|p| p.into_inner());
                     for (id, end) in ended {
+                        if matches!(end, TaskEnd::Expired) {
+                            let since =
+                                *expired_since.entry(id.clone()).or_insert_with(Instant::now);
+                            if since.elapsed() < EXPIRED_GRACE {
+                                continue;
+                            }
+                        }
+                        expired_since.remove(&id);
                         if let Some(waiter) = waiting.remove(&id) {
                             let _ = waiter.send(Ok(end));
                         }
@@ -306,32 +359,53 @@ async fn poll(client: &LookerClient, ids: &[String]) -> Result<Vec<(String, Task
     let reply: Value = client
         .request(ApiCall::get("/query_tasks/multi_results")?.query("query_task_ids", ids.join(",")))
         .await?;
-    let mut ended = Vec::new();
-    for id in ids {
-        let Some(entry) = reply.get(id) else { continue };
-        let status = entry["status"].as_str().unwrap_or("");
-        let end = match status {
-            "complete" => match failure_of(&entry["data"]) {
-                // Some dialects report a failed query as complete with errors in its data.
-                Some(failure) => TaskEnd::Error(failure),
-                None => TaskEnd::Complete,
-            },
-            "error" => TaskEnd::Error(failure_of(&entry["data"]).unwrap_or(QueryFailure {
-                message: "the query failed and Looker gave no message".into(),
-                sql: entry["data"]["sql"].as_str().map(str::to_owned),
-            })),
-            "killed" | "expired" => TaskEnd::Gone(status.to_owned()),
-            _ => continue,
-        };
-        ended.push((id.clone(), end));
-    }
-    Ok(ended)
+    Ok(ids
+        .iter()
+        .filter_map(|id| Some((id.clone(), end_of(reply.get(id)?)?)))
+        .collect())
 }
 
-/// The first error of a result's `data`, with its details and the SQL.
+/// How a task's `multi_results` entry says it ended; `None` while it runs.
+fn end_of(entry: &Value) -> Option<TaskEnd> {
+    let status = entry["status"].as_str().unwrap_or("");
+    let data = &entry["data"];
+    Some(match status {
+        "complete" => match failure_of(data) {
+            // Some dialects report a failed query as complete with errors in its data.
+            Some(failure) => TaskEnd::Error(failure),
+            None => TaskEnd::Complete,
+        },
+        "error" => match failure_of(data) {
+            Some(failure) => TaskEnd::Error(failure),
+            // Looker's notes in Development Mode come as an `error` of a query that ran.
+            None if only_notes(data) => TaskEnd::Complete,
+            None => TaskEnd::Error(QueryFailure {
+                message: "the query failed and Looker gave no message".into(),
+                sql: data["sql"].as_str().map(str::to_owned),
+            }),
+        },
+        "expired" => TaskEnd::Expired,
+        "killed" | "missing" => TaskEnd::Gone(status.to_owned()),
+        _ => return None,
+    })
+}
+
+/// The first error of a result's `data` (Looker's notes are none), with its details and the
+/// SQL. `data` lists `errors`, or, in some replies, names one `error` as a string.
 fn failure_of(data: &Value) -> Option<QueryFailure> {
+    let sql = data["sql"].as_str().map(str::to_owned);
+    if let Some(error) = data["error"].as_str().map(str::trim)
+        && !error.is_empty()
+    {
+        return Some(QueryFailure {
+            message: error.to_owned(),
+            sql,
+        });
+    }
     let errors = data.get("errors")?.as_array()?;
-    let first = errors.iter().find(|e| e["message"].is_string())?;
+    let first = errors
+        .iter()
+        .find(|e| e["message"].as_str().is_some_and(|m| !is_note(m)))?;
     let mut message = first["message"].as_str().unwrap_or("").trim().to_owned();
     if let Some(details) = first["message_details"].as_str().map(str::trim)
         && !details.is_empty()
@@ -339,9 +413,21 @@ fn failure_of(data: &Value) -> Option<QueryFailure> {
     {
         message = format!("{message} {details}");
     }
-    Some(QueryFailure {
-        message,
-        sql: data["sql"].as_str().map(str::to_owned),
+    Some(QueryFailure { message, sql })
+}
+
+fn is_note(message: &str) -> bool {
+    let message = message.trim_start();
+    message.starts_with(DEV_MODE_NOTE) && message.contains("Development Mode")
+}
+
+/// Whether `data` lists errors and every one is a note.
+fn only_notes(data: &Value) -> bool {
+    data["errors"].as_array().is_some_and(|errors| {
+        !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e["message"].as_str().is_some_and(is_note))
     })
 }
 
@@ -360,5 +446,71 @@ mod tests {
         );
         assert_eq!(failure.sql.as_deref(), Some("SELECT 1"));
         assert!(failure_of(&json!({"data": []})).is_none());
+    }
+
+    #[test]
+    fn looker_notes_are_skipped_and_a_single_error_string_is_read() {
+        let note = "Note: This query contains derived tables with Development Mode filters. \
+                    Query results in Production Mode might be different.";
+        let noted = json!({"errors": [{"message": note}, {"message": "column x does not exist"}]});
+        assert_eq!(
+            failure_of(&noted).unwrap().message,
+            "column x does not exist"
+        );
+        let only_note = json!({"errors": [{"message": note}], "sql": "SELECT 1"});
+        assert!(failure_of(&only_note).is_none() && only_notes(&only_note));
+        assert!(!only_notes(&json!({"errors": []})) && !only_notes(&noted));
+        let single = json!({"id": "1", "error": "relation \"orders\" does not exist", "sql": "S"});
+        let failure = failure_of(&single).unwrap();
+        assert_eq!(failure.message, "relation \"orders\" does not exist");
+        assert_eq!(failure.sql.as_deref(), Some("S"));
+    }
+
+    #[test]
+    fn each_status_of_a_task_ends_it_as_looker_means() {
+        let end = |entry: Value| format!("{:?}", end_of(&entry));
+        assert_eq!(end(json!({"status": "running"})), "None");
+        assert_eq!(end(json!({"status": "added"})), "None");
+        assert_eq!(
+            end(json!({"status": "complete", "data": {}})),
+            "Some(Complete)"
+        );
+        let note = "Note: This query contains derived tables with conditional SQL for \
+                    Development Mode. Query results in Production Mode might be different.";
+        let noted = json!({"status": "error", "data": {"errors": [{"message": note}]}});
+        assert_eq!(end(noted), "Some(Complete)");
+        assert!(end(json!({"status": "error", "data": {}})).contains("gave no message"));
+        assert_eq!(end(json!({"status": "expired"})), "Some(Expired)");
+        assert_eq!(end(json!({"status": "killed"})), r#"Some(Gone("killed"))"#);
+        assert_eq!(
+            end(json!({"status": "missing"})),
+            r#"Some(Gone("missing"))"#
+        );
+    }
+
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn a_task_expired_for_good_runs_once_more_then_is_unfinished() {
+        let fake = crate::testing::FakeLooker::start().await.unwrap();
+        let client = LookerClient::new(fake.settings()).unwrap();
+        fake.set_expired_polls(u32::MAX);
+        let runner = QueryRunner::new(
+            client,
+            Arc::new(Progress::new()),
+            2,
+            None,
+            Duration::from_millis(20),
+        );
+        let outcome = runner
+            .run("thelook", "orders", &["orders.id".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            QueryOutcome::Unfinished(Unfinished::Ended("expired".into()))
+        );
+        // Shown as expired past the grace, run again once, and expired again.
+        assert_eq!(fake.warehouse_counters().query_tasks_created, 2);
+        assert_eq!(runner.queries_run.load(Ordering::Relaxed), 2);
     }
 }
