@@ -1007,6 +1007,36 @@ async fn deploy_run_schedule_and_trigger_datagroup() {
 }
 
 #[tokio::test]
+async fn incremental_sql_checks_an_explore_whose_sql_production_cannot_compile() {
+    let (fake, client) = fake().await;
+    let unhidden = fake.project();
+    // On production every field of `users` is hidden: with skip_hidden its explore there has
+    // no field to compile a query of (Looker refuses one with a 4xx).
+    let mut hidden = unhidden.clone();
+    for view in hidden.views.iter_mut().filter(|v| v.name == "users") {
+        for field in view.dimensions.iter_mut().chain(view.measures.iter_mut()) {
+            field.hidden = true;
+        }
+    }
+    fake.set_project(hidden);
+    fake.create_branch("unhide-users", unhidden);
+    let result = sql(
+        &client,
+        &ValidateOptions {
+            branch: Some("unhide-users".into()),
+            incremental: Some("production".into()),
+            skip_hidden: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(result.passed, "{:#?}", result.findings);
+    let users = result.explores.iter().find(|e| e.explore == "users");
+    assert_eq!(users.map(|e| e.status.as_str()), Some("passed"));
+    assert_eq!(queries_for(&result, "users"), 1);
+}
+
+#[tokio::test]
 async fn incremental_sql_checks_changed_explores_and_reports_only_new_errors() {
     let (fake, client) = fake().await;
     // Production already has a broken field in `orders`.

@@ -47,7 +47,11 @@ pub(crate) async fn split_changed(
                 };
                 let (here_sql, there_sql) =
                     futures::join!(compiled_sql(client, explore), compiled_sql(target, there));
-                Ok(here_sql? != there_sql?)
+                // SQL that cannot be compiled on either side may hide a change: check it.
+                Ok(match (here_sql?, there_sql?) {
+                    (Some(here), Some(there)) => here != there,
+                    _ => true,
+                })
             }
         })
         .collect();
@@ -77,20 +81,30 @@ pub(crate) async fn split_changed(
     ))
 }
 
-/// The SQL Looker generates for a query of every field of `explore`.
-async fn compiled_sql(client: &LookerClient, explore: &ExploreInfo) -> Result<String> {
+/// The SQL Looker generates for a query of every field of `explore`; `None` when Looker cannot
+/// generate it (no field left to query, a field or view it does not know: a 400, 404 or 422).
+async fn compiled_sql(client: &LookerClient, explore: &ExploreInfo) -> Result<Option<String>> {
+    if explore.fields.is_empty() {
+        return Ok(None);
+    }
     let names: Vec<&str> = explore.fields.iter().map(|f| f.name.as_str()).collect();
-    let query: serde_json::Value = client
-        .request(ApiCall::new("POST", "/queries")?.json(serde_json::json!({
-            "model": explore.model, "view": explore.name, "fields": names, "limit": "1",
-        })))
-        .await?;
-    let id = match &query["id"] {
-        serde_json::Value::String(id) => id.clone(),
-        other => other.to_string(),
+    let compiled = async {
+        let query: serde_json::Value = client
+            .request(ApiCall::new("POST", "/queries")?.json(serde_json::json!({
+                "model": explore.model, "view": explore.name, "fields": names, "limit": "1",
+            })))
+            .await?;
+        let id = match &query["id"] {
+            serde_json::Value::String(id) => id.clone(),
+            other => other.to_string(),
+        };
+        client
+            .request_bytes(ApiCall::get(&format!("/queries/{id}/run/sql"))?)
+            .await
     };
-    let sql = client
-        .request_bytes(ApiCall::get(&format!("/queries/{id}/run/sql"))?)
-        .await?;
-    Ok(String::from_utf8_lossy(&sql).into_owned())
+    match compiled.await {
+        Ok(sql) => Ok(Some(String::from_utf8_lossy(&sql).into_owned())),
+        Err(e) if matches!(e.status(), Some(400 | 404 | 422)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
