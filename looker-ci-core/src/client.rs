@@ -30,6 +30,7 @@ pub struct ApiCall {
     path: String,
     query: Vec<(String, String)>,
     body: Option<CallBody>,
+    min_timeout: Option<std::time::Duration>,
 }
 
 /// A request body: JSON, or text sent with its content type.
@@ -55,6 +56,7 @@ impl ApiCall {
             path: normalize_path(path)?,
             query: Vec::new(),
             body: None,
+            min_timeout: None,
         })
     }
 
@@ -71,6 +73,14 @@ impl ApiCall {
     /// The path under `/api/4.0`, as it is sent and as errors name it (e.g. `/user`).
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// Give this call at least `limit` to answer, when the client's `timeout` setting is
+    /// shorter: for calls Looker may take minutes to answer (a LookML validation of a large
+    /// project, content validation, a run of data tests).
+    pub fn timeout_at_least(mut self, limit: std::time::Duration) -> Self {
+        self.min_timeout = Some(limit);
+        self
     }
 
     /// Add a query parameter.
@@ -452,7 +462,7 @@ impl LookerClient {
         };
         let reply = self
             .session
-            .call(call.method, &call.path, &call.query, body)
+            .call(call.method, &call.path, &call.query, body, call.min_timeout)
             .await?;
         let content_type = reply
             .headers

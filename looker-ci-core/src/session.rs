@@ -257,6 +257,7 @@ impl Session {
         path: &str,
         query: &[(String, String)],
         body: Option<(&'static str, Vec<u8>)>,
+        min_timeout: Option<Duration>,
     ) -> Result<Reply> {
         self.ensure_open()?;
         let mut token = self.access_token().await?;
@@ -266,6 +267,7 @@ impl Session {
         loop {
             let request = ApiRequest {
                 retry_safe: is_idempotent(&method),
+                min_timeout,
                 method: method.clone(),
                 path,
                 query,
@@ -329,6 +331,7 @@ impl Session {
                 body: RequestBody::None,
                 bearer: Some(&token),
                 retry_safe: true,
+                min_timeout: None,
             })
             .await?;
         match reply.status {
@@ -363,6 +366,7 @@ async fn login_with_api_key(
             bearer: None,
             // Repeating a login is harmless: it only creates another session.
             retry_safe: true,
+            min_timeout: None,
         })
         .await?;
     if !reply.is_success() {
@@ -390,7 +394,7 @@ fn login_as_user(
     async move {
         let path = format!("/login/{}", encode_path_segment(&user_id));
         let reply = parent
-            .call(Method::POST, &path, &[], None)
+            .call(Method::POST, &path, &[], None, None)
             .await
             .map_err(|e| explain_sudo_failure(e, &path, &user_id))?;
         tracing::debug!(user_id, "logged in to Looker as another user (sudo)");
@@ -411,6 +415,7 @@ async fn whoami(transport: &Transport, token: &BearerToken) -> Option<String> {
             body: RequestBody::None,
             bearer: Some(token),
             retry_safe: true,
+            min_timeout: None,
         })
         .await
         .ok()
@@ -457,6 +462,7 @@ async fn logout(transport: &Transport, token: &BearerToken) {
             body: RequestBody::None,
             bearer: Some(token),
             retry_safe: true,
+            min_timeout: None,
         })
         .await;
     if let Err(e) = outcome {
@@ -479,6 +485,7 @@ async fn set_dev_workspace(transport: &Transport, token: &BearerToken) -> Result
             },
             bearer: Some(token),
             retry_safe: true,
+            min_timeout: None,
         })
         .await?;
     if !reply.is_success() {

@@ -64,6 +64,15 @@ pub(crate) struct ApiRequest<'a> {
     pub bearer: Option<&'a BearerToken>,
     /// Whether a retry may repeat the request (idempotent methods, and login).
     pub retry_safe: bool,
+    /// A longer limit than the `timeout` setting, for a call Looker may take minutes to answer.
+    pub min_timeout: Option<Duration>,
+}
+
+impl ApiRequest<'_> {
+    /// The call's time limit: the `timeout` setting, or the call's own when that is longer.
+    fn limit(&self, setting: Duration) -> Duration {
+        self.min_timeout.map_or(setting, |own| own.max(setting))
+    }
 }
 
 /// A reply read in full.
@@ -307,7 +316,8 @@ impl Transport {
     /// Send one request, retrying where the policy allows, and read the whole reply. The
     /// `timeout` setting bounds the whole call: every attempt and every pause between them.
     pub async fn send(&self, request: ApiRequest<'_>) -> Result<Reply> {
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        let limit = request.limit(self.timeout);
+        let deadline = tokio::time::Instant::now() + limit;
         let request = &request;
         let what = format!("{} {}", request.method, request.path);
         self.retry
@@ -318,7 +328,7 @@ impl Transport {
                     Err(Error::Timeout {
                         method: request.method.as_str().to_owned(),
                         path: request.path.to_owned(),
-                        after: self.timeout,
+                        after: limit,
                     })
                 } else {
                     self.send_once(request, left).await
@@ -432,7 +442,7 @@ impl Transport {
             return Error::Timeout {
                 method,
                 path,
-                after: self.timeout,
+                after: request.limit(self.timeout),
             };
         }
         // Drop the URL (it may carry query values) and describe the cause chain.

@@ -663,6 +663,28 @@ async fn unknown_explores_and_projects_are_errors_that_name_them() {
 }
 
 #[tokio::test]
+async fn validations_looker_answers_slowly_outlast_the_clients_timeout() {
+    let fake = FakeLooker::start().await.expect("FakeLooker starts");
+    let mut settings = fake.settings();
+    settings.timeout = Duration::from_millis(300);
+    let client = LookerClient::new(settings).expect("client");
+    // A large project: Looker answers each validation after longer than the client's timeout.
+    fake.set_validation_duration(Duration::from_millis(900));
+    for validator in [
+        ValidatorKind::Lookml,
+        ValidatorKind::Content,
+        ValidatorKind::Assert,
+    ] {
+        let result = gate::validate(&client, validator, &options()).await;
+        assert!(result.is_ok(), "{validator:?}: {:?}", result.err());
+    }
+    // Other calls keep the client's timeout.
+    fake.inject_fault(Fault::delay(Duration::from_millis(900)), 1);
+    let err = client.me_json().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn a_run_on_production_spends_no_request_on_checking_the_project() {
     let (_fake, client) = fake().await;
     // Only the validation's own requests: the cached result (none yet), then the validation.

@@ -139,6 +139,29 @@ async fn a_hung_server_hits_the_total_timeout() {
     assert!(err.to_string().contains("timed out"));
 }
 
+/// A call Looker takes minutes to answer (a LookML validation) asks for a longer limit than the
+/// client's; other calls keep the client's.
+#[tokio::test]
+async fn a_call_may_ask_for_a_longer_timeout_than_the_clients() {
+    let (fake, client) = logged_in(RetryPolicy::none(), Duration::from_millis(300)).await;
+    fake.inject_fault(Fault::delay(Duration::from_millis(900)), 1);
+    let call = ApiCall::get("/user")
+        .unwrap()
+        .timeout_at_least(Duration::from_secs(20));
+    let user: Value = client.request(call).await.expect("answered within 20 s");
+    assert!(user["id"].is_string() || user["id"].is_number(), "{user}");
+    // Shorter than the client's: the client's stands.
+    fake.inject_fault(Fault::delay(Duration::from_millis(900)), 1);
+    let call = ApiCall::get("/user")
+        .unwrap()
+        .timeout_at_least(Duration::from_millis(10));
+    let err = client.request::<Value>(call).await.unwrap_err();
+    match err {
+        Error::Timeout { after, .. } => assert_eq!(after, Duration::from_millis(300)),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
 /// `timeout` is the budget of the whole call: slow failing attempts and their retries together
 /// (it was per attempt: one call with a 2 s timeout took 7 s over 4 attempts).
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! folders (with their subfolders), personal folders optionally left out.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -33,14 +34,18 @@ struct FolderInfo {
     personal: bool,
 }
 
+/// Looker validates all content in one call, which takes minutes on a large instance.
+const CONTENT_VALIDATION_TIMEOUT: Duration = Duration::from_secs(3600);
+
 pub async fn validate_content(
     client: &LookerClient,
     options: &ValidateOptions,
     result: &mut ValidationResult,
 ) -> Result<()> {
-    let validation: Value = client
-        .request(ApiCall::get("/content_validation")?.query("project_names", &options.project))
-        .await?;
+    let call = ApiCall::get("/content_validation")?
+        .query("project_names", &options.project)
+        .timeout_at_least(CONTENT_VALIDATION_TIMEOUT);
+    let validation: Value = client.request(call).await?;
     result.counts.content_checked += [
         "total_looks_validated",
         "total_dashboard_elements_validated",

@@ -2,7 +2,7 @@
 //! concurrently within the per-user query limit.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::Value;
@@ -14,6 +14,9 @@ use crate::gate::progress::Progress;
 use crate::gate::result::{CheckedExplore, Finding, FindingScope, Severity, ValidationResult};
 use crate::gate::selector::ExploreSelector;
 use crate::gate::shard;
+
+/// A data test runs its query in the warehouse before Looker answers.
+const DATA_TEST_TIMEOUT: Duration = Duration::from_secs(1800);
 
 pub async fn run_data_tests(
     client: &LookerClient,
@@ -62,7 +65,8 @@ pub async fn run_data_tests(
             let model = test["model_name"].as_str().unwrap_or_default();
             let call = ApiCall::get(&format!("/projects/{project}/lookml_tests/run"))?
                 .query("test", name)
-                .query("model", model);
+                .query("model", model)
+                .timeout_at_least(DATA_TEST_TIMEOUT);
             let reply: Value = client.request(call).await?;
             let findings = findings_of(test, &reply);
             progress.explore_done(findings.len() as u64);

@@ -1,12 +1,17 @@
 //! The LookML validator: Looker's project validation, reusing a fresh cached result (no
 //! recompilation) and running it otherwise.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use crate::client::{ApiCall, LookerClient};
 use crate::error::Result;
 use crate::gate::options::ValidateOptions;
 use crate::gate::result::{Finding, FindingScope, Severity, ValidationResult};
+
+/// Looker compiles the whole project before it answers: minutes for a large one.
+const VALIDATION_TIMEOUT: Duration = Duration::from_secs(7200);
 
 pub async fn validate_lookml(
     client: &LookerClient,
@@ -20,7 +25,8 @@ pub async fn validate_lookml(
     let validation: Value = if fresh {
         cached
     } else {
-        client.request(ApiCall::new("POST", &path)?).await?
+        let call = ApiCall::new("POST", &path)?.timeout_at_least(VALIDATION_TIMEOUT);
+        client.request(call).await?
     };
     for error in validation["errors"].as_array().into_iter().flatten() {
         result.findings.push(finding(error, &options.project));

@@ -254,6 +254,12 @@ impl FakeLooker {
         self.lock().world.queries.quirks.expired_polls = polls;
     }
 
+    /// How long a LookML validation (`POST /projects/{p}/validate`), a content validation and a
+    /// data test run take to answer (default zero), as on a large project.
+    pub fn set_validation_duration(&self, duration: Duration) {
+        self.lock().validation_duration = duration;
+    }
+
     /// Delay every request by a duration drawn uniformly from `min..=max` (both zero: none).
     pub fn set_api_latency(&self, min: Duration, max: Duration) {
         self.lock().latency = (!max.is_zero()).then_some((min.min(max), max));

@@ -233,11 +233,19 @@ impl fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// The calls Looker answers only once a long validation is done.
+fn is_slow_validation(method: &str, path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    (method == "POST" && path.starts_with("/api/4.0/projects/") && path.ends_with("/validate"))
+        || (method == "GET" && path == "/api/4.0/content_validation")
+        || (method == "GET" && path.ends_with("/lookml_tests/run"))
+}
+
 async fn handle(
     request: Request<Incoming>,
     state: Arc<Mutex<FakeState>>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
-    let (fault, latency) = {
+    let (fault, latency, validation) = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
         state.counters.requests += 1;
         state.last_headers = request
@@ -259,7 +267,9 @@ async fn handle(
             let extra = u64::try_from(spread).map_or(0, |s| fastrand::u64(0..=s));
             min + Duration::from_micros(extra)
         });
-        (state.faults.pop_front(), latency)
+        let validation = is_slow_validation(request.method().as_str(), request.uri().path())
+            .then_some(state.validation_duration);
+        (state.faults.pop_front(), latency, validation)
     };
     if let Some(latency) = latency {
         tokio::time::sleep(latency).await;
@@ -283,6 +293,9 @@ async fn handle(
                 retry_after: fault.retry_after.clone(),
             }));
         }
+    }
+    if let Some(duration) = validation.filter(|d| !d.is_zero()) {
+        tokio::time::sleep(duration).await;
     }
     let reply = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());

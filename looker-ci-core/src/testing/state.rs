@@ -114,6 +114,9 @@ pub(crate) struct FakeState {
     pub user_agents: Vec<String>,
     /// Every request waits a duration drawn from this range before it is handled.
     pub latency: Option<(Duration, Duration)>,
+    /// How long the validations Looker answers slowly take: a LookML validation
+    /// (`POST /projects/{p}/validate`), content validation, a data test run.
+    pub validation_duration: Duration,
     /// The LookML world of the CI endpoints.
     pub world: World,
 }
@@ -142,6 +145,7 @@ impl FakeState {
             roles: HashMap::new(),
             user_agents: Vec::new(),
             latency: None,
+            validation_duration: Duration::ZERO,
             world: World::new(),
         }
     }
