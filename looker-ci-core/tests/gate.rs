@@ -896,7 +896,9 @@ async fn data_tests_report_the_failing_test_by_name() {
     assert_eq!(result.findings.len(), 1);
     let finding = &result.findings[0];
     assert_eq!(finding.test.as_deref(), Some("orders_have_ids"));
-    assert!(finding.file.is_some() && finding.line.is_some());
+    // Looker sends `thelook/tests/orders.lkml`; reports point at the repository's file.
+    assert_eq!(finding.file.as_deref(), Some("tests/orders.lkml"));
+    assert_eq!(finding.line, Some(1));
     let only_users = ValidateOptions {
         explores: vec!["thelook/users".into()],
         ..options()

@@ -68,7 +68,7 @@ pub async fn run_data_tests(
                 .query("model", model)
                 .timeout_at_least(DATA_TEST_TIMEOUT);
             let reply: Value = client.request(call).await?;
-            let findings = findings_of(test, &reply);
+            let findings = findings_of(test, &reply, project);
             progress.explore_done(findings.len() as u64);
             Ok::<_, Error>((test, findings))
         })
@@ -113,14 +113,16 @@ fn text(test: &Value, key: &str) -> String {
 }
 
 /// One finding per failed test (its assertion messages joined), one per warning.
-fn findings_of(test: &Value, reply: &Value) -> Vec<Finding> {
+fn findings_of(test: &Value, reply: &Value, project: &str) -> Vec<Finding> {
     let name = test["name"].as_str().unwrap_or_default();
     let base = |severity: Severity, message: String| {
         let mut f = Finding::new(severity, FindingScope::Test, message);
         f.test = Some(name.to_owned());
         f.model = test["model_name"].as_str().map(str::to_owned);
         f.explore = test["explore_name"].as_str().map(str::to_owned);
-        f.file = test["file"].as_str().map(str::to_owned);
+        f.file = test["file"]
+            .as_str()
+            .map(|file| crate::gate::lookml::in_repository(project, file));
         f.line = test["line"].as_u64().map(|l| l as u32);
         f
     };

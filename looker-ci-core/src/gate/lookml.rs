@@ -28,27 +28,52 @@ pub async fn validate_lookml(
         let call = ApiCall::new("POST", &path)?.timeout_at_least(VALIDATION_TIMEOUT);
         client.request(call).await?
     };
-    for error in validation["errors"].as_array().into_iter().flatten() {
-        result.findings.push(finding(error, &options.project));
-    }
+    result
+        .findings
+        .extend(findings_of(&validation, &options.project));
+    Ok(())
+}
+
+/// The findings of a `ProjectValidation`: its errors (a `success` entry is none), and a warning
+/// for each model Looker did not validate.
+fn findings_of(validation: &Value, project: &str) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = validation["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|error| error["severity"] != "success")
+        .map(|error| finding(error, project))
+        .collect();
     for model in validation["models_not_validated"]
         .as_array()
         .into_iter()
         .flatten()
     {
         let name = model["name"].as_str().unwrap_or("?");
+        // The spec's ModelsNotValidated has no reason; a message is shown when Looker sends one.
+        let reason = model["message"]
+            .as_str()
+            .filter(|m| !m.trim().is_empty())
+            .map_or_else(String::new, |m| format!(": {m}"));
         let mut f = Finding::new(
             Severity::Warning,
             FindingScope::Lookml,
-            format!(
-                "model `{name}` was not validated: {}",
-                model["message"].as_str().unwrap_or("Looker gave no reason")
-            ),
+            format!("model `{name}` was not validated{reason}; Looker's IDE validator shows why"),
         );
         f.model = Some(name.to_owned());
-        result.findings.push(f);
+        findings.push(f);
     }
-    Ok(())
+    findings
+}
+
+/// A file path as Looker gives it (`project/views/x.view.lkml`) as the repository has it
+/// (`views/x.view.lkml`); an imported project's file keeps its project's name.
+pub(crate) fn in_repository(project: &str, looker_path: &str) -> String {
+    looker_path
+        .strip_prefix(project)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(looker_path)
+        .to_owned()
 }
 
 fn finding(error: &Value, project: &str) -> Finding {
@@ -71,13 +96,50 @@ fn finding(error: &Value, project: &str) -> Finding {
     f.model = text("model_id");
     f.explore = text("explore");
     f.field = text("field_name");
-    // Looker prefixes file paths with the project name; the repository does not.
-    f.file = text("file_path").map(|p| {
-        p.strip_prefix(&format!("{project}/"))
-            .map(str::to_owned)
-            .unwrap_or(p)
-    });
+    f.file = text("file_path").map(|p| in_repository(project, &p));
     f.line = error["line_number"].as_u64().map(|l| l as u32);
     f.url = text("help_url");
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_entries_are_no_findings_and_unvalidated_models_are_warnings() {
+        let validation = serde_json::json!({
+            "errors": [
+                {"severity": "success", "message": "Validation passed"},
+                {"severity": "error", "message": "Unknown view", "file_path": "p/a.view.lkml",
+                 "line_number": 3},
+            ],
+            "models_not_validated": [{"name": "m", "project_file_id": "p/m.model.lkml"}],
+        });
+        let findings = findings_of(&validation, "p");
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].file.as_deref(), Some("a.view.lkml"));
+        assert_eq!(findings[1].severity, Severity::Warning);
+        assert!(
+            findings[1]
+                .message
+                .starts_with("model `m` was not validated; Looker")
+        );
+    }
+
+    #[test]
+    fn looker_file_paths_lose_only_their_own_projects_name() {
+        assert_eq!(
+            in_repository("thelook", "thelook/views/a.view.lkml"),
+            "views/a.view.lkml"
+        );
+        // An imported project's file, and a project whose name merely starts the same.
+        assert_eq!(in_repository("thelook", "shared/a.lkml"), "shared/a.lkml");
+        assert_eq!(
+            in_repository("thelook", "thelookx/a.lkml"),
+            "thelookx/a.lkml"
+        );
+        assert_eq!(in_repository("thelook", "a.lkml"), "a.lkml");
+    }
 }

@@ -100,7 +100,8 @@ pub(crate) fn list_tests(project: &FakeProject, file_id: Option<&str>) -> FakeRe
                 "name": t.name,
                 "explore_name": t.explore,
                 "query_url_params": format!("fields={}&limit=500", t.fields.join(",")),
-                "file": t.file,
+                // Looker's paths start with the project's name.
+                "file": format!("{}/{}", project.name, t.file),
                 "line": t.line,
                 "can": {},
             })

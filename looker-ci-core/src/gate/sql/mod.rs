@@ -26,9 +26,24 @@ use crate::gate::{catalog, shard};
 use investigate::ExploreCheck;
 use runner::QueryRunner;
 
-/// Tags and SQL comments that opt a field out of the SQL check (Spectacles' tag is honoured too,
-/// so a project moving over keeps its opt-outs).
-const OPT_OUT: [&str; 2] = ["looker-ci: ignore", "spectacles: ignore"];
+/// Tags and SQL comments that opt a field out of the SQL check (Spectacles' is honoured too, so a
+/// project moving over keeps its opt-outs), compared without whitespace or case.
+const OPT_OUT: [&str; 2] = ["looker-ci:ignore", "spectacles:ignore"];
+
+/// Whether a field's tags or SQL opt it out: a tag that is an opt-out, or the opt-out anywhere in
+/// its SQL (in any comment style: `-- looker-ci: ignore`, `/* spectacles:ignore */`).
+fn opted_out(tags: &[String], sql: &str) -> bool {
+    let squeezed = |text: &str| -> String {
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let sql = squeezed(sql);
+    OPT_OUT
+        .iter()
+        .any(|o| sql.contains(o) || tags.iter().any(|t| squeezed(t) == *o))
+}
 
 /// One dimension or measure, as the search needs it.
 #[derive(Debug, Clone)]
@@ -363,11 +378,9 @@ fn explore_info(
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|t| t.as_str().map(str::to_ascii_lowercase))
+                .filter_map(|t| t.as_str().map(str::to_owned))
                 .collect();
-            let opted_out = OPT_OUT.iter().any(|o| {
-                tags.iter().any(|t| t == o) || sql.to_ascii_lowercase().contains(&format!("-- {o}"))
-            });
+            let opted_out = opted_out(&tags, &sql);
             let hidden = field["hidden"].as_bool().unwrap_or(false);
             // Parameters and filter-only fields have no SQL of their own to select.
             let selectable = !field["parameter"].as_bool().unwrap_or(false)
@@ -420,4 +433,29 @@ fn line_of(link: &str) -> Option<u32> {
     link.split(['?', '&'])
         .find_map(|part| part.strip_prefix("line="))
         .and_then(|n| n.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::opted_out;
+
+    #[test]
+    fn an_opt_out_counts_in_a_tag_or_anywhere_in_the_sql_in_any_spacing() {
+        let none: &[String] = &[];
+        for sql in [
+            "${TABLE}.a -- looker-ci: ignore",
+            "${TABLE}.a --spectacles:ignore",
+            "/* Spectacles : Ignore */ ${TABLE}.a",
+            "${TABLE}.a # looker-ci:ignore",
+        ] {
+            assert!(opted_out(none, sql), "{sql}");
+        }
+        assert!(opted_out(&["Spectacles: ignore".into()], "${TABLE}.a"));
+        assert!(opted_out(&["looker-ci:ignore".into()], "${TABLE}.a"));
+        assert!(!opted_out(&["ignore".into()], "${TABLE}.a -- ignore me"));
+        assert!(!opted_out(
+            &["looker-ci: ignore-later".into()],
+            "${TABLE}.a"
+        ));
+    }
 }
