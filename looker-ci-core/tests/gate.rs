@@ -1374,6 +1374,71 @@ async fn a_commit_sees_the_imports_production_not_what_the_user_left_checked_out
 }
 
 #[tokio::test]
+async fn a_branch_the_api_user_holds_an_old_copy_of_is_validated_as_pushed() {
+    let (fake, client) = fake().await;
+    let old = fake.create_branch("feature-x", fake.project());
+    let mut broken = fake.project();
+    broken
+        .break_field("users.name", "ERROR: column users.name does not exist")
+        .unwrap();
+    let pushed = fake.create_branch("feature-x", broken);
+    // The API user checked feature-x out before the last push: Looker's copy of it lags.
+    fake.set_stale_copy("1", "feature-x", &old).unwrap();
+    let branches_before = fake.branches();
+    let result = sql(
+        &client,
+        &ValidateOptions {
+            branch: Some("feature-x".into()),
+            ..options()
+        },
+    )
+    .await;
+    // The pushed code is validated (through a temporary branch at origin/feature-x)...
+    assert_eq!(failing_fields(&result), ["users.name"]);
+    assert_eq!(result.git_ref.name, "feature-x");
+    assert_eq!(result.git_ref.commit.as_deref(), Some(pushed.as_str()));
+    // ...and the temporary branch is gone, the user's own copy untouched.
+    let mut branches_after = fake.branches();
+    branches_after.retain(|b| !b.starts_with("dev-"));
+    let mut expected = branches_before.clone();
+    expected.retain(|b| !b.starts_with("dev-"));
+    assert_eq!(branches_after, expected);
+    assert_ne!(fake.checked_out_branch("1").as_deref(), Some("feature-x"));
+}
+
+#[tokio::test]
+async fn an_import_follows_production_where_looker_gives_the_personal_branch_instead() {
+    let (fake, client) = fake().await;
+    let (main, shared) = with_imported_users(&fake);
+    fake.set_production_checkout_gives_personal(true);
+    // The API user's personal branch of the import holds the clean code; production, pushed
+    // later, breaks users.name.
+    let dev = client.in_workspace(true);
+    dev.request_bytes(looker_ci_core::ApiCall::get("/projects/shared_views/git_branch").unwrap())
+        .await
+        .unwrap();
+    fake.add_project(broken_users(&shared));
+    let branches_before = fake.project_branches("shared_views");
+    let sha = fake.add_commit(main);
+    let result = sql(
+        &client,
+        &ValidateOptions {
+            commit: Some(sha),
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(failing_fields(&result), ["users.name"]);
+    let local = &result.git_ref.imports[1];
+    assert_eq!(
+        (local.kind.as_str(), local.name.as_str()),
+        ("production", "main")
+    );
+    assert_eq!(fake.project_branches("shared_views"), branches_before);
+    dev.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_pin_for_a_project_that_is_not_imported_is_an_error_that_names_it() {
     let (fake, client) = fake().await;
     let (main, _) = with_imported_users(&fake);

@@ -12,6 +12,13 @@
 //! production branch, or on a temporary branch at the ref pinned in `import_refs`; and restored
 //! afterwards like the project itself. Remote dependencies are fetched by Looker at the
 //! manifest's ref and are only recorded.
+//!
+//! A branch is validated as pushed. Looker keeps a copy of each branch per user that it pulls
+//! only when asked, so a branch the API user checked out before can lag behind its remote; and
+//! in the dev workspace it checks out the user's personal branch when asked for the production
+//! branch. When the checked-out branch is not the one asked for, or is behind its remote, a
+//! temporary branch is made at the remote branch (`origin/<branch>`) instead, and removed
+//! afterwards; the user's copy is left as it was.
 
 use std::collections::BTreeMap;
 
@@ -129,6 +136,18 @@ fn branch_path(project: &str) -> String {
     format!("/projects/{project}/git_branch")
 }
 
+/// Whether Looker's GitBranch reply is `branch` as pushed: the branch asked for (Looker gives the
+/// personal branch when asked for production in the dev workspace), not behind its remote.
+fn is_pushed(reply: &Value, branch: &str) -> bool {
+    reply["name"].as_str().is_none_or(|name| name == branch)
+        && reply["behind_count"].as_u64().unwrap_or(0) == 0
+}
+
+/// The remote branch `branch`, as a ref to make a temporary branch at.
+fn remote_ref(branch: &str) -> String {
+    format!("origin/{branch}")
+}
+
 /// Explain the errors a user can fix: no develop permission, an unknown branch or ref.
 fn explain(error: Error, what: &str, fix: &str) -> Error {
     match error {
@@ -191,7 +210,7 @@ pub async fn check_out(
             let reply: Value = if current_name.as_deref() == Some(branch.as_str()) {
                 current
             } else {
-                checked.undo_mut().original_branch = Some(original);
+                checked.undo_mut().original_branch = Some(original.clone());
                 let call = ApiCall::new("PUT", &path)?.json(json!({"name": branch}));
                 match checked.client.request(call).await {
                     Ok(reply) => reply,
@@ -203,6 +222,30 @@ pub async fn check_out(
                             &format!(
                                 "check the branch name and that it is pushed (branches: {known})"
                             ),
+                        );
+                        checked.restore().await.ok();
+                        return Err(error);
+                    }
+                }
+            };
+            let reply = if is_pushed(&reply, branch) {
+                reply
+            } else {
+                let undo = checked.undo_mut();
+                undo.original_branch.get_or_insert(original);
+                let name = temporary_branch_name(&env);
+                // Registered before the call: the branch may exist even when creating it failed.
+                undo.temporary = Some(name.clone());
+                let call = ApiCall::new("POST", &path)?
+                    .json(json!({"name": name, "ref": remote_ref(branch)}));
+                match checked.client.request(call).await {
+                    Ok(reply) => reply,
+                    Err(e) => {
+                        let error = explain(
+                            e,
+                            &format!("cannot check out branch `{branch}` as pushed"),
+                            "the API user's copy of it is behind its remote and Looker cannot \
+                             branch from the remote: push the branch, or validate --commit",
                         );
                         checked.restore().await.ok();
                         return Err(error);
@@ -388,7 +431,7 @@ async fn follow_import(
     } else {
         checked.undo_mut().imports.push(ImportUndo {
             project: project.to_owned(),
-            original_branch: Some(original),
+            original_branch: Some(original.clone()),
             temporary: None,
             checked_out: target.clone(),
         });
@@ -399,6 +442,27 @@ async fn follow_import(
                 &format!("cannot check out branch `{target}` of imported project `{project}`"),
                 "the API user needs the `develop` permission on it; or pin the import's ref \
                  (import_refs)",
+            )
+        })?
+    };
+    let reply = if is_pushed(&reply, &target) {
+        reply
+    } else {
+        let temporary = temporary_branch_name(env);
+        // Registered before the call: the branch may exist even when creating it failed.
+        checked.undo_mut().imports.push(ImportUndo {
+            project: project.to_owned(),
+            original_branch: Some(original),
+            temporary: Some(temporary.clone()),
+            checked_out: temporary.clone(),
+        });
+        let call = ApiCall::new("POST", &path)?
+            .json(json!({"name": temporary, "ref": remote_ref(&target)}));
+        client.request(call).await.map_err(|e| {
+            explain(
+                e,
+                &format!("cannot check out `{target}` of imported project `{project}` as pushed"),
+                "pin the import's ref (import_refs)",
             )
         })?
     };

@@ -64,6 +64,39 @@ impl FakeLooker {
         self.lock().world.repo.checkout_of(user_id)
     }
 
+    /// Make `user_id`'s own copy of `branch` lag behind it at commit `sha`: Looker keeps a copy
+    /// of each branch per user and pulls only when asked, so checking the branch out gives that
+    /// user the older code (its GitBranch shows `behind_count` 1 and the branch's head as
+    /// `remote_ref`) until the user hard-resets it or the branch is deleted.
+    pub fn set_stale_copy(
+        &self,
+        user_id: &str,
+        branch: &str,
+        sha: &str,
+    ) -> Result<(), FakeWorldError> {
+        let mut state = self.lock();
+        let repo = &mut state.world.repo;
+        if repo.branch_commit(branch).is_none() {
+            return Err(FakeWorldError(format!("no branch `{branch}`")));
+        }
+        if repo.resolve(sha).as_deref() != Some(sha) {
+            return Err(FakeWorldError(format!("no commit `{sha}`")));
+        }
+        repo.set_stale_copy(user_id, branch, sha);
+        Ok(())
+    }
+
+    /// Whether checking out the production branch in the dev workspace gives the user's
+    /// personal branch instead (no error), as Looker does, in every project (those added later
+    /// too); off by default.
+    pub fn set_production_checkout_gives_personal(&self, on: bool) {
+        let mut state = self.lock();
+        state.world.repo.production_checkout_gives_personal = on;
+        for repo in state.world.others.values_mut() {
+            repo.production_checkout_gives_personal = on;
+        }
+    }
+
     /// Add another project to the instance (or make `project` the production code of the one
     /// with its name): a project the main one imports with `local_dependency` (list it in the
     /// main project's [`FakeProject::imports`]). Its branches and the branch each user has
@@ -79,7 +112,9 @@ impl FakeLooker {
                 sha
             }
             None => {
-                let repo = super::git::Repo::new(project);
+                let mut repo = super::git::Repo::new(project);
+                repo.production_checkout_gives_personal =
+                    state.world.repo.production_checkout_gives_personal;
                 let sha = repo
                     .branch_commit(PRODUCTION)
                     .unwrap_or_default()

@@ -42,6 +42,12 @@ pub(crate) struct Repo {
     checkouts: HashMap<String, String>,
     /// User id -> personal branch.
     personal: HashMap<String, String>,
+    /// (user id, branch) -> the commit the user's own copy of the branch is at, when it lags
+    /// behind the branch (Looker keeps a copy per user and pulls only when asked).
+    copies: HashMap<(String, String), String>,
+    /// Whether checking out the production branch in the dev workspace gives the user's
+    /// personal branch instead, as Looker does.
+    pub production_checkout_gives_personal: bool,
     sequence: u64,
 }
 
@@ -88,6 +94,8 @@ impl Repo {
             branches: BTreeMap::new(),
             checkouts: HashMap::new(),
             personal: HashMap::new(),
+            copies: HashMap::new(),
+            production_checkout_gives_personal: false,
             sequence: 0,
         };
         let sha = repo.commit(project);
@@ -160,6 +168,23 @@ impl Repo {
             (Some(only), None) => Some(only.clone()),
             _ => None,
         }
+    }
+
+    /// Make `user_id`'s copy of `branch` lag at `sha` (until the user hard-resets it or the
+    /// branch is deleted).
+    pub fn set_stale_copy(&mut self, user_id: &str, branch: &str, sha: &str) {
+        self.copies
+            .insert((user_id.to_owned(), branch.to_owned()), sha.to_owned());
+    }
+
+    /// The commit `user_id`'s copy of `name` is at: a lagging copy, else the branch's head.
+    fn copy_of(&self, user_id: &str, name: &str) -> String {
+        let head = &self.branches[name].commit;
+        self.copies
+            .get(&(user_id.to_owned(), name.to_owned()))
+            .filter(|sha| self.commits.contains_key(*sha))
+            .unwrap_or(head)
+            .clone()
     }
 
     pub fn project_at(&self, sha: &str) -> Arc<FakeProject> {
@@ -245,7 +270,7 @@ impl Repo {
             return self.production();
         }
         let branch = self.checked_out(caller);
-        let commit = self.branches[&branch].commit.clone();
+        let commit = self.copy_of(&caller.user_id, &branch);
         Code {
             project: self.project_at(&commit),
             branch,
@@ -259,6 +284,8 @@ impl Repo {
         let at = self.commits.get(&branch.commit).map_or(0, |c| c.at);
         let owner = branch.owner.as_ref();
         let readonly = name == PRODUCTION || owner.is_some_and(|(id, _)| *id != caller.user_id);
+        let copy = self.copy_of(&caller.user_id, name);
+        let behind = usize::from(copy != branch.commit);
         json!({
             "name": name,
             "remote": "origin",
@@ -272,9 +299,9 @@ impl Repo {
             "is_remote": true,
             "is_production": name == PRODUCTION,
             "ahead_count": 0,
-            "behind_count": 0,
+            "behind_count": behind,
             "commit_at": at,
-            "ref": branch.commit,
+            "ref": copy,
             "remote_ref": branch.commit,
             "can": {},
         })
@@ -404,7 +431,15 @@ impl Repo {
                 Some(sha) => self.set_branch(&name, &sha),
                 None => return Self::unresolved(reference),
             }
+            self.copies.remove(&(caller.user_id.clone(), name.clone()));
         }
+        let name =
+            if name == PRODUCTION && reference.is_none() && self.production_checkout_gives_personal
+            {
+                self.ensure_personal(caller)
+            } else {
+                name
+            };
         self.checkouts.insert(caller.user_id.clone(), name.clone());
         FakeReply::json(200, self.branch_json(&name, caller))
     }
@@ -433,6 +468,7 @@ impl Repo {
             );
         }
         self.branches.remove(name);
+        self.copies.retain(|(_, branch), _| branch != name);
         FakeReply::empty(204)
     }
 }
