@@ -237,6 +237,25 @@ async fn a_broken_join_is_one_finding_not_one_per_field() {
 }
 
 #[tokio::test]
+async fn a_joined_views_missing_table_is_found_from_the_table_the_query_joins() {
+    let (fake, client) = fake().await;
+    fake.break_table(
+        "main",
+        "users",
+        r#"ERROR: relation "thelook.users" does not exist"#,
+    )
+    .unwrap();
+    let result = sql(&client, &only_orders()).await;
+    // Looker's explore metadata does not name a join's table (nor does FakeLooker's); the
+    // failing query's SQL does (`LEFT JOIN thelook.users ON ...`).
+    assert_eq!(result.findings.len(), 1, "{:#?}", result.findings);
+    assert_eq!(result.findings[0].scope, FindingScope::Join);
+    assert_eq!(result.findings[0].view.as_deref(), Some("users"));
+    // The explore query, then the join's probe beside the rest without users.
+    assert_eq!(queries_for(&result, "orders"), 3, "{:?}", result.explores);
+}
+
+#[tokio::test]
 async fn a_broken_join_whose_message_names_nothing_is_found_in_one_round_of_search() {
     let (fake, client) = fake().await;
     fake.break_join(

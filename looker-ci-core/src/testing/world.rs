@@ -427,7 +427,8 @@ fn explore_json(project: &FakeProject, model_name: &str, explore_name: &str) -> 
                 "relationship": j.relationship,
                 "type": j.join_type,
                 "view_label": title_case(&j.name),
-                "sql_table_name": view.map(|v| v.sql_table_name.clone()),
+                // Looker fills it only when the join overrides the view's table.
+                "sql_table_name": null,
                 "fields": fields,
                 "dependent_fields": [],
                 "required_joins": [],

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures::future::join_all;
 use tokio::sync::OnceCell;
 
-use super::message::{named_identifiers, normalized, sql_mentions};
+use super::message::{joined_tables, named_identifiers, normalized, sql_mentions};
 use super::runner::{QueryFailure, QueryOutcome, QueryRunner, Unfinished};
 use super::{ExploreInfo, FieldInfo};
 use crate::error::Result;
@@ -362,26 +362,9 @@ impl<'a> ExploreCheck<'a> {
             .collect()
     }
 
-    /// A joined view the message names (by its alias or its table).
+    /// A joined view the message names (see [`named_join`]).
     fn named_join(&self, failure: &QueryFailure) -> Option<String> {
-        let identifiers = named_identifiers(&failure.message);
-        self.explore
-            .joins
-            .iter()
-            .find(|join| {
-                identifiers.iter().any(|id| {
-                    id.eq_ignore_ascii_case(&join.name)
-                        || join
-                            .sql_table_name
-                            .as_deref()
-                            .is_some_and(|t| id.eq_ignore_ascii_case(t.trim()))
-                        || join
-                            .sql_on
-                            .as_deref()
-                            .is_some_and(|on| sql_mentions(on, &join.name, id))
-                })
-            })
-            .map(|join| join.name.clone())
+        named_join(self.explore, failure)
     }
 
     fn investigate(&self, set: Vec<&'a FieldInfo>, failure: QueryFailure) -> Found<'_> {
@@ -800,6 +783,41 @@ impl<'a> ExploreCheck<'a> {
     }
 }
 
+/// A joined view the message names (by its alias or its table: the join's own, or the one
+/// the failing query's SQL joins it as).
+fn named_join(explore: &ExploreInfo, failure: &QueryFailure) -> Option<String> {
+    let identifiers = named_identifiers(&failure.message);
+    let joined = failure
+        .sql
+        .as_deref()
+        .map(joined_tables)
+        .unwrap_or_default();
+    let same_table = |id: &str, table: &str| {
+        id.eq_ignore_ascii_case(table)
+            || (!id.contains('.') && table.rsplit('.').next() == Some(id))
+    };
+    explore
+        .joins
+        .iter()
+        .find(|join| {
+            identifiers.iter().any(|id| {
+                id.eq_ignore_ascii_case(&join.name)
+                    || join
+                        .sql_table_name
+                        .as_deref()
+                        .is_some_and(|t| id.eq_ignore_ascii_case(t.trim()))
+                    || joined.iter().any(|(table, alias)| {
+                        alias.eq_ignore_ascii_case(&join.name) && same_table(id, table)
+                    })
+                    || join
+                        .sql_on
+                        .as_deref()
+                        .is_some_and(|on| sql_mentions(on, &join.name, id))
+            })
+        })
+        .map(|join| join.name.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -815,6 +833,47 @@ mod tests {
             line: None,
             url: None,
         }
+    }
+
+    #[test]
+    fn a_join_is_named_by_the_table_the_failing_sql_joins_it_as() {
+        let join = |name: &str| super::super::JoinInfo {
+            name: name.into(),
+            sql_table_name: None,
+            sql_on: Some(format!("${{orders.{name}_id}} = ${{{name}.id}}")),
+            file: None,
+            line: None,
+        };
+        let explore = ExploreInfo {
+            model: "m".into(),
+            name: "orders".into(),
+            base_view: "orders".into(),
+            joins: vec![join("users"), join("accounts")],
+            fields: Vec::new(),
+            url: None,
+        };
+        let failure = |message: &str| QueryFailure {
+            message: message.into(),
+            sql: Some(
+                "SELECT 1 FROM s.orders AS orders LEFT JOIN s.users ON 1=1 LEFT JOIN s.acct AS \
+                 accounts ON 1=1"
+                    .into(),
+            ),
+        };
+        let named = |message: &str| named_join(&explore, &failure(message));
+        assert_eq!(
+            named(r#"relation "s.acct" does not exist"#).as_deref(),
+            Some("accounts")
+        );
+        assert_eq!(
+            named(r#"relation "acct" does not exist"#).as_deref(),
+            Some("accounts")
+        );
+        assert_eq!(
+            named(r#"relation "s.users" does not exist"#).as_deref(),
+            Some("users")
+        );
+        assert_eq!(named(r#"relation "s.orders" does not exist"#), None);
     }
 
     #[test]

@@ -43,6 +43,48 @@ pub(crate) fn named_identifiers(message: &str) -> Vec<String> {
     found
 }
 
+/// The tables a query's SQL joins, each with the alias it is joined as (`LEFT JOIN a.users AS
+/// users`, `JOIN a.users u`, or `JOIN a.users ON`: the table's own name), lower-cased and
+/// unquoted. Looker names a joined view's table only here: the explore's metadata leaves a
+/// join's `sql_table_name` empty unless the join overrides the view's table.
+pub(crate) fn joined_tables(sql: &str) -> Vec<(String, String)> {
+    let unquote = |token: &str| {
+        token
+            .chars()
+            .filter(|c| !matches!(c, '"' | '`' | '[' | ']'))
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let tokens: Vec<&str> = sql.split_whitespace().collect();
+    let mut joined = Vec::new();
+    for (at, token) in tokens.iter().enumerate() {
+        if !token.eq_ignore_ascii_case("join") {
+            continue;
+        }
+        let Some(table) = tokens.get(at + 1).map(|t| unquote(t)) else {
+            continue;
+        };
+        if table.starts_with('(') || !is_identifier(&table) {
+            continue; // a derived table or a subquery: no table name to match
+        }
+        let alias = match tokens.get(at + 2) {
+            Some(next) if next.eq_ignore_ascii_case("as") => tokens.get(at + 3).map(|a| unquote(a)),
+            Some(next)
+                if ![
+                    "on", "using", "left", "inner", "join", "cross", "full", "right", "where",
+                ]
+                .contains(&next.to_ascii_lowercase().as_str()) =>
+            {
+                Some(unquote(next))
+            }
+            _ => None,
+        };
+        let alias = alias.unwrap_or_else(|| table.rsplit('.').next().unwrap_or(&table).to_owned());
+        joined.push((table, alias));
+    }
+    joined
+}
+
 fn is_identifier(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 128
@@ -139,6 +181,22 @@ mod tests {
             "orders",
             "public.orders.statuz"
         ));
+    }
+
+    #[test]
+    fn joined_tables_come_with_their_aliases() {
+        let sql = "SELECT 1 FROM thelook.orders AS orders\nLEFT JOIN thelook.users ON orders.user_id \
+                   = users.id INNER JOIN \"ana\".\"accounts\" AS acc ON 1=1 JOIN x.y z ON 1=1 \
+                   LEFT JOIN (SELECT 1) AS d ON 1=1";
+        assert_eq!(
+            joined_tables(sql),
+            [
+                ("thelook.users".to_owned(), "users".to_owned()),
+                ("ana.accounts".to_owned(), "acc".to_owned()),
+                ("x.y".to_owned(), "z".to_owned()),
+            ]
+        );
+        assert!(joined_tables("SELECT 1 FROM t").is_empty());
     }
 
     #[test]
