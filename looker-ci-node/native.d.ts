@@ -101,6 +101,11 @@ export declare class NativeFakeLooker {
   setUserPermissions(userId: string, permissions: Array<string>): void
   setQueryConcurrencyLimit(limit: number): void
   setQueryDuration(seconds: number): void
+  setDevModeNote(on: boolean): void
+  setExpiredPolls(polls: number): void
+  setValidationDuration(seconds: number): void
+  setStaleCopy(userId: string, branch: string, sha: string): void
+  setProductionCheckoutGivesPersonal(on: boolean): void
   setApiLatency(minSeconds: number, maxSeconds: number): void
   warehouseCounters(): WarehouseCounters
   resetWarehouseCounters(): void

@@ -251,6 +251,16 @@ export declare class FakeLooker implements AsyncDisposable {
   userAgents(): string[]
   setQueryConcurrencyLimit(limit: number): void
   setQueryDuration(seconds: number): void
+  /** Start every query result's `errors` with Looker's Development Mode note, as Looker does. */
+  setDevModeNote(on: boolean): void
+  /** Show each finished query task as `expired` in its first `polls` polls (`2 ** 32 - 1`: for good). */
+  setExpiredPolls(polls: number): void
+  /** How long a LookML validation, a content validation and a data test run take to answer, in seconds. */
+  setValidationDuration(seconds: number): void
+  /** Make `userId`'s own copy of `branch` lag behind it at commit `sha`. */
+  setStaleCopy(userId: string | number, branch: string, sha: string): void
+  /** Make checking out the production branch in the dev workspace give the personal branch instead. */
+  setProductionCheckoutGivesPersonal(on: boolean): void
   setApiLatency(minSeconds: number, maxSeconds: number): void
   warehouseCounters(): WarehouseCounters
   resetWarehouseCounters(): void

@@ -388,6 +388,47 @@ class FakeLooker {
     call('setQueryDuration()', () => this.#native.setQueryDuration(seconds))
   }
 
+  /**
+   * Start every query result's `errors` with Looker's Development Mode note (a passing query then
+   * comes back as an `error` whose only entry is the note), as Looker does for derived tables
+   * with conditional SQL for Development Mode.
+   */
+  setDevModeNote(on) {
+    checkArgs('setDevModeNote()', ['on', 'boolean', on])
+    this.#native.setDevModeNote(on)
+  }
+
+  /**
+   * Show each finished query task as `expired` in its first `polls` polls of `multi_results`
+   * (Looker does so briefly); `2 ** 32 - 1`: for good; 0: off.
+   */
+  setExpiredPolls(polls) {
+    checkArgs('setExpiredPolls()', ['polls', 'count', polls])
+    this.#native.setExpiredPolls(Math.min(polls, 2 ** 32 - 1))
+  }
+
+  /** How long a LookML validation, a content validation and a data test run take to answer, in seconds (default 0). */
+  setValidationDuration(seconds) {
+    checkArgs('setValidationDuration()', ['seconds', 'seconds', seconds])
+    call('setValidationDuration()', () => this.#native.setValidationDuration(seconds))
+  }
+
+  /**
+   * Make `userId`'s own copy of `branch` lag behind it at commit `sha` (Looker keeps a copy per
+   * user and pulls only when asked): checking the branch out gives that user the older code.
+   */
+  setStaleCopy(userId, branch, sha) {
+    const id = userIdOf(userId, 'setStaleCopy()')
+    checkArgs('setStaleCopy()', ['branch', 'string', branch], ['sha', 'string', sha])
+    call('setStaleCopy()', () => this.#native.setStaleCopy(id, branch, sha))
+  }
+
+  /** Make checking out the production branch in the dev workspace give the user's personal branch instead, as Looker does. */
+  setProductionCheckoutGivesPersonal(on) {
+    checkArgs('setProductionCheckoutGivesPersonal()', ['on', 'boolean', on])
+    this.#native.setProductionCheckoutGivesPersonal(on)
+  }
+
   /** Delay every request by a random time between `minSeconds` and `maxSeconds`. */
   setApiLatency(minSeconds, maxSeconds) {
     checkArgs('setApiLatency()', ['minSeconds', 'seconds', minSeconds], ['maxSeconds', 'seconds', maxSeconds])

@@ -401,6 +401,34 @@ impl NativeFakeLooker {
     }
 
     #[napi]
+    pub fn set_dev_mode_note(&self, on: bool) {
+        self.fake.set_dev_mode_note(on);
+    }
+
+    #[napi]
+    pub fn set_expired_polls(&self, polls: u32) {
+        self.fake.set_expired_polls(polls);
+    }
+
+    #[napi]
+    pub fn set_validation_duration(&self, seconds_: f64) -> napi::Result<()> {
+        self.fake
+            .set_validation_duration(seconds("seconds", seconds_)?);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn set_stale_copy(&self, user_id: String, branch: String, sha: String) -> napi::Result<()> {
+        let stale = self.fake.set_stale_copy(&user_id, &branch, &sha);
+        world("branch", stale.map(|()| String::new())).map(drop)
+    }
+
+    #[napi]
+    pub fn set_production_checkout_gives_personal(&self, on: bool) {
+        self.fake.set_production_checkout_gives_personal(on);
+    }
+
+    #[napi]
     pub fn set_api_latency(&self, min_seconds: f64, max_seconds: f64) -> napi::Result<()> {
         self.fake.set_api_latency(
             seconds("minSeconds", min_seconds)?,

@@ -65,6 +65,41 @@ test('sql: a clean project passes, a broken field is found', async (t) => {
   assert.equal(result.counts.queries_run, fake.warehouseCounters().queriesRun)
 })
 
+test("sql: Looker's own replies: notes, tasks shown as expired, stale branch copies, slow validations", async (t) => {
+  const { fake, client } = await world(t)
+  const clean = fake.project()
+  fake.setDevModeNote(true)
+  fake.setExpiredPolls(2)
+  fake.breakField('main', 'orders.status', BROKEN)
+  const result = await client.validate('sql', { project: 'thelook' })
+  assert.deepEqual(result.findings.map((f) => f.field), ['orders.status'])
+  assert.equal(result.findings[0].message, BROKEN)
+  fake.setDevModeNote(false)
+  fake.setExpiredPolls(0)
+
+  const old = fake.createBranch('feature', clean)
+  const pushed = fake.createBranch('feature', fake.project())
+  fake.setStaleCopy(1, 'feature', old)
+  const onBranch = await client.validate('sql', { project: 'thelook', branch: 'feature' })
+  assert.equal(onBranch.ref.commit, pushed)
+  assert.deepEqual(onBranch.findings.map((f) => f.field), ['orders.status'])
+  assert.deepEqual(temporaryBranches(fake), [])
+
+  // Asked for the production branch, Looker gives the personal one (made from production before
+  // users.name broke): production is validated all the same.
+  fake.breakField('main', 'users.name', 'ERROR: column users.name does not exist')
+  fake.setProductionCheckoutGivesPersonal(true)
+  const onMain = await client.validate('sql', { project: 'thelook', branch: 'main' })
+  assert.deepEqual([...new Set(onMain.findings.map((f) => f.field))].sort(), ['orders.status', 'users.name'])
+  assert.deepEqual(temporaryBranches(fake), [])
+
+  fake.setValidationDuration(0.2)
+  const lookml = await client.validate('lookml', { project: 'thelook' })
+  assert.equal(lookml.validator, 'lookml')
+  assert.throws(() => fake.setExpiredPolls(-1), { code: 'LOOKER_CI_INVALID_ARGUMENT' })
+  assert.throws(() => fake.setStaleCopy(1, 'no-such-branch', old), { code: 'LOOKER_CI_INVALID_ARGUMENT' })
+})
+
 test('sql: options in camelCase reach the core', async (t) => {
   const { fake, client } = await world(t)
   fake.setQueryDuration(0.05)

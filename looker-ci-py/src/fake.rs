@@ -310,6 +310,31 @@ impl NativeFakeLooker {
         Ok(())
     }
 
+    fn set_dev_mode_note(&self, on: bool) {
+        self.fake.set_dev_mode_note(on);
+    }
+
+    fn set_expired_polls(&self, polls: u64) {
+        self.fake
+            .set_expired_polls(u32::try_from(polls).unwrap_or(u32::MAX));
+    }
+
+    fn set_validation_duration(&self, seconds_: f64) -> PyResult<()> {
+        self.fake
+            .set_validation_duration(seconds("seconds", seconds_)?);
+        Ok(())
+    }
+
+    fn set_stale_copy(&self, user_id: &str, branch: &str, sha: &str) -> PyResult<()> {
+        let stale = self.fake.set_stale_copy(user_id, branch, sha);
+        world("branch", stale.map(|()| String::new()))?;
+        Ok(())
+    }
+
+    fn set_production_checkout_gives_personal(&self, on: bool) {
+        self.fake.set_production_checkout_gives_personal(on);
+    }
+
     fn set_api_latency(&self, min_seconds: f64, max_seconds: f64) -> PyResult<()> {
         self.fake.set_api_latency(
             seconds("min_seconds", min_seconds)?,

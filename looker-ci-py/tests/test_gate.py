@@ -31,6 +31,46 @@ def temporary_branches(fake: FakeLooker) -> list[str]:
 # validate("sql")
 
 
+def test_lookers_own_replies_notes_expired_tasks_and_stale_branch_copies(
+    fake: FakeLooker, client: looker_ci.LookerClient
+) -> None:
+    clean = fake.project()
+    # Development Mode notes and tasks briefly shown as expired change nothing found.
+    fake.set_dev_mode_note(True)
+    fake.set_expired_polls(2)
+    fake.break_field("main", "orders.status", BROKEN)
+    result = client.validate("sql", project="thelook")
+    assert [f["field"] for f in result["findings"]] == ["orders.status"]
+    assert result["findings"][0]["message"] == BROKEN
+    fake.set_dev_mode_note(False)
+    fake.set_expired_polls(0)
+
+    # The API user's copy of a branch lags behind it: the pushed code is validated.
+    old = fake.create_branch("feature", clean)
+    pushed = fake.create_branch("feature", fake.project())
+    fake.set_stale_copy(1, "feature", old)
+    on_branch = client.validate("sql", project="thelook", branch="feature")
+    assert on_branch["ref"]["commit"] == pushed
+    assert [f["field"] for f in on_branch["findings"]] == ["orders.status"]
+    assert temporary_branches(fake) == []
+
+    # Asked for the production branch, Looker gives the personal one (made from production
+    # before users.name broke): production is validated all the same.
+    fake.break_field("main", "users.name", "ERROR: column users.name does not exist")
+    fake.set_production_checkout_gives_personal(True)
+    on_main = client.validate("sql", project="thelook", branch="main")
+    assert {f["field"] for f in on_main["findings"]} == {"orders.status", "users.name"}
+    assert temporary_branches(fake) == []
+
+    fake.set_validation_duration(0.2)
+    assert client.validate("lookml", project="thelook")["validator"] == "lookml"
+    with pytest.raises(errors.InvalidArgumentError) as raised:
+        fake.set_expired_polls(-1)
+    assert raised.value.argument == "polls"
+    with pytest.raises(errors.InvalidArgumentError):
+        fake.set_stale_copy(1, "no-such-branch", old)
+
+
 def test_sql_passes_a_clean_project_and_finds_a_broken_field(
     fake: FakeLooker, client: looker_ci.LookerClient
 ) -> None:

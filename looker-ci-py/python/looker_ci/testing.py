@@ -266,6 +266,39 @@ class FakeLooker:
         """How long every query task runs (default 0)."""
         self._native.set_query_duration(seconds)
 
+    def set_dev_mode_note(self, on: bool) -> None:
+        """Start every query result's ``errors`` with Looker's Development Mode note (a passing
+        query then comes back as an ``error`` whose only entry is the note), as Looker does for
+        derived tables with conditional SQL for Development Mode."""
+        self._native.set_dev_mode_note(on)
+
+    def set_expired_polls(self, polls: int) -> None:
+        """Show each finished query task as ``expired`` in its first ``polls`` polls of
+        ``multi_results`` (Looker does so briefly); ``2**32 - 1``: for good; 0: off."""
+        if isinstance(polls, bool) or not isinstance(polls, int) or polls < 0:
+            raise InvalidArgumentError(
+                "invalid argument `polls`: set_expired_polls() expects a non-negative integer, "
+                f"got {polls!r}",
+                argument="polls",
+            )
+        self._native.set_expired_polls(polls)
+
+    def set_validation_duration(self, seconds: float) -> None:
+        """How long a LookML validation, a content validation and a data test run take to
+        answer (default 0), as on a large project."""
+        self._native.set_validation_duration(seconds)
+
+    def set_stale_copy(self, user_id: str | int, branch: str, sha: str) -> None:
+        """Make ``user_id``'s own copy of ``branch`` lag behind it at commit ``sha`` (Looker
+        keeps a copy per user and pulls only when asked): checking the branch out gives that
+        user the older code, with ``behind_count`` 1."""
+        self._native.set_stale_copy(_user_id(user_id, "set_stale_copy()"), branch, sha)
+
+    def set_production_checkout_gives_personal(self, on: bool) -> None:
+        """Make checking out the production branch in the dev workspace give the user's personal
+        branch instead, without an error, as Looker does."""
+        self._native.set_production_checkout_gives_personal(on)
+
     def set_api_latency(self, min_seconds: float, max_seconds: float) -> None:
         """Delay every request by a random time in ``[min_seconds, max_seconds]``."""
         self._native.set_api_latency(min_seconds, max_seconds)
