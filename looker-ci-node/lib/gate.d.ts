@@ -89,7 +89,7 @@ export interface Counts {
 export interface CheckedExplore {
   model: string
   explore: string
-  status: 'passed' | 'failed' | 'skipped' | 'timed_out'
+  status: 'passed' | 'failed' | 'skipped' | 'timed_out' | 'unchecked'
   fields: number
   queries: number
   /** Wall time of its check (waits for a query slot included). */

@@ -106,6 +106,10 @@ struct Undo {
     original_branch: Option<Original>,
     /// The temporary branch to delete.
     temporary: Option<String>,
+    /// The branch checked out for the validation when it is not `temporary` (a temporary branch
+    /// whose creation failed after a checkout): the original is put back only while this one, or
+    /// else `temporary`, is still checked out. `None` with no temporary branch: always.
+    checked_out: Option<String>,
     /// Imported projects moved for the validation, restored before the project itself.
     imports: Vec<ImportUndo>,
     /// Whether `client` is a session of our own, to log out of.
@@ -175,6 +179,7 @@ pub async fn check_out(
             project: project.to_owned(),
             original_branch: None,
             temporary: None,
+            checked_out: None,
             imports: Vec::new(),
             own_session: !production || client.is_dev_workspace(),
         }),
@@ -234,12 +239,17 @@ pub async fn check_out(
                 let undo = checked.undo_mut();
                 undo.original_branch.get_or_insert(original);
                 let name = temporary_branch_name(&env);
-                // Registered before the call: the branch may exist even when creating it failed.
+                // Registered before the call: the branch may exist even when creating it failed,
+                // and then what Looker checked out above is what the original replaces.
                 undo.temporary = Some(name.clone());
+                undo.checked_out = reply["name"].as_str().map(str::to_owned);
                 let call = ApiCall::new("POST", &path)?
                     .json(json!({"name": name, "ref": remote_ref(branch)}));
                 match checked.client.request(call).await {
-                    Ok(reply) => reply,
+                    Ok(reply) => {
+                        checked.undo_mut().checked_out = None;
+                        reply
+                    }
                     Err(e) => {
                         let error = explain(
                             e,
@@ -449,22 +459,28 @@ async fn follow_import(
         reply
     } else {
         let temporary = temporary_branch_name(env);
-        // Registered before the call: the branch may exist even when creating it failed.
+        // Registered before the call: the branch may exist even when creating it failed, and
+        // then what Looker checked out above is what the original replaces.
+        let now_checked_out = reply["name"].as_str().unwrap_or(&target).to_owned();
         checked.undo_mut().imports.push(ImportUndo {
             project: project.to_owned(),
             original_branch: Some(original),
             temporary: Some(temporary.clone()),
-            checked_out: temporary.clone(),
+            checked_out: now_checked_out,
         });
         let call = ApiCall::new("POST", &path)?
             .json(json!({"name": temporary, "ref": remote_ref(&target)}));
-        client.request(call).await.map_err(|e| {
+        let reply: Value = client.request(call).await.map_err(|e| {
             explain(
                 e,
                 &format!("cannot check out `{target}` of imported project `{project}` as pushed"),
                 "pin the import's ref (import_refs)",
             )
-        })?
+        })?;
+        if let Some(undo) = checked.undo_mut().imports.last_mut() {
+            undo.checked_out = temporary;
+        }
+        reply
     };
     Ok(ImportedRef {
         project: project.to_owned(),
@@ -572,6 +588,7 @@ impl CheckedOut {
             project: String::new(),
             original_branch: None,
             temporary: None,
+            checked_out: None,
             imports: Vec::new(),
             own_session: false,
         })
@@ -609,7 +626,7 @@ impl Undo {
             &self.project,
             self.original_branch.as_ref(),
             self.temporary.as_deref(),
-            self.temporary.as_deref(),
+            self.checked_out.as_deref().or(self.temporary.as_deref()),
         )
         .await
         {

@@ -374,7 +374,8 @@ pub struct CheckedExplore {
     pub model: String,
     /// The explore's name in `model`.
     pub explore: String,
-    /// `passed`, `failed`, `skipped` (unchanged in incremental mode), or `timed_out`.
+    /// `passed`, `failed`, `skipped` (unchanged in incremental mode), `timed_out`, or
+    /// `unchecked` (its queries ended in Looker without a result: killed, or lost twice).
     pub status: String,
     /// Dimensions and measures checked in it.
     #[serde(default)]

@@ -97,7 +97,7 @@ class GitRef(TypedDict, total=False):
 class _CheckedExploreRequired(TypedDict):
     model: str
     explore: str
-    status: Literal["passed", "failed", "skipped", "timed_out"]
+    status: Literal["passed", "failed", "skipped", "timed_out", "unchecked"]
     fields: int
     queries: int
     seconds: float

@@ -104,7 +104,16 @@ async fn compiled_sql(client: &LookerClient, explore: &ExploreInfo) -> Result<Op
     };
     match compiled.await {
         Ok(sql) => Ok(Some(String::from_utf8_lossy(&sql).into_owned())),
-        Err(e) if matches!(e.status(), Some(400 | 404 | 422)) => Ok(None),
+        Err(e) if matches!(e.status(), Some(400 | 404 | 422)) => {
+            // Checked as changed: costs queries, so say why in the log.
+            tracing::warn!(
+                model = %explore.model,
+                explore = %explore.name,
+                error = %e,
+                "Looker cannot compile the explore's SQL for the comparison; checking it as changed"
+            );
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }

@@ -34,6 +34,8 @@ use crate::gate::result::{Finding, FindingScope, Severity};
 
 /// How a timed-out query's finding begins (the explore's status reads it).
 pub(crate) const TIMED_OUT: &str = "the query did not finish within";
+/// The start of the message of fields whose query ended without a result.
+pub(crate) const NOT_CHECKED: &str = "the query ended in Looker as";
 
 /// The most joined views (of more than one field) the first split of a failure whose message
 /// names nothing may have for each to be probed beside it: each probe is a query spent on the
@@ -253,10 +255,12 @@ impl<'a> ExploreCheck<'a> {
         let verdict = answer
             .get_or_try_init(|| async {
                 self.queries.fetch_add(1, Ordering::Relaxed);
-                let (outcome, took) = self
+                let (outcome, took, tasks) = self
                     .runner
                     .run_timed(&self.explore.model, &self.explore.name, &names)
                     .await?;
+                // A query Looker lost the result of ran twice.
+                self.queries.fetch_add(tasks - 1, Ordering::Relaxed);
                 let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
                 self.query_micros.fetch_add(micros, Ordering::Relaxed);
                 Ok::<_, crate::Error>(match outcome {
@@ -761,7 +765,7 @@ impl<'a> ExploreCheck<'a> {
                 after.as_secs_f64()
             ),
             Unfinished::Ended(status) => format!(
-                "the query ended in Looker as `{status}` without a result (killed by an admin, \
+                "{NOT_CHECKED} `{status}` without a result (killed by an admin, \
                  the database or a Looker limit, or its result lost), so these fields are \
                  unchecked; run the job again"
             ),
@@ -792,9 +796,11 @@ fn named_join(explore: &ExploreInfo, failure: &QueryFailure) -> Option<String> {
         .as_deref()
         .map(joined_tables)
         .unwrap_or_default();
+    // The same table when one name ends the other at a dot (`db.schema.t` and `schema.t`).
     let same_table = |id: &str, table: &str| {
-        id.eq_ignore_ascii_case(table)
-            || (!id.contains('.') && table.rsplit('.').next() == Some(id))
+        let (id, table) = (id.to_ascii_lowercase(), table.to_ascii_lowercase());
+        let ends = |long: &str, short: &str| long == short || long.ends_with(&format!(".{short}"));
+        ends(&id, &table) || ends(&table, &id)
     };
     explore
         .joins
@@ -874,6 +880,11 @@ mod tests {
             Some("users")
         );
         assert_eq!(named(r#"relation "s.orders" does not exist"#), None);
+        assert_eq!(
+            named(r#"relation "db.s.acct" does not exist"#).as_deref(),
+            Some("accounts")
+        );
+        assert_eq!(named(r#"relation "xacct" does not exist"#), None);
     }
 
     #[test]

@@ -64,7 +64,8 @@ pub(crate) fn joined_tables(sql: &str) -> Vec<(String, String)> {
         let Some(table) = tokens.get(at + 1).map(|t| unquote(t)) else {
             continue;
         };
-        if table.starts_with('(') || !is_identifier(&table) {
+        // A BigQuery project id may hold `-`.
+        if table.starts_with('(') || !is_identifier(&table.replace('-', "_")) {
             continue; // a derived table or a subquery: no table name to match
         }
         let alias = match tokens.get(at + 2) {
@@ -197,6 +198,10 @@ mod tests {
             ]
         );
         assert!(joined_tables("SELECT 1 FROM t").is_empty());
+        assert_eq!(
+            joined_tables("FROM a LEFT JOIN `my-proj.ds.users` AS users ON 1=1"),
+            [("my-proj.ds.users".to_owned(), "users".to_owned())]
+        );
     }
 
     #[test]

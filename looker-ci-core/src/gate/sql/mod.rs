@@ -289,9 +289,14 @@ fn status_of(findings: &[Finding]) -> String {
         "passed"
     } else if findings
         .iter()
-        .all(|f| f.message.contains("did not finish within"))
+        .all(|f| f.message.starts_with(investigate::TIMED_OUT))
     {
         "timed_out"
+    } else if findings.iter().all(|f| {
+        f.message.starts_with(investigate::TIMED_OUT)
+            || f.message.starts_with(investigate::NOT_CHECKED)
+    }) {
+        "unchecked"
     } else {
         "failed"
     }

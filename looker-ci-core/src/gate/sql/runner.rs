@@ -23,8 +23,9 @@ use crate::gate::progress::Progress;
 /// Task ids per `multi_results` request: keeps the URL well under common proxy limits.
 const POLL_BATCH: usize = 100;
 
-/// How long a task may show as `expired` before it is taken to be: Looker briefly reports
-/// finished tasks so before their real status. After it the query runs once more.
+/// How long a task may show as `expired` (or `missing`) before it is taken to be: Looker
+/// briefly reports finished tasks so before their real status. After it the query runs once
+/// more.
 #[cfg(not(test))]
 const EXPIRED_GRACE: Duration = Duration::from_secs(30);
 #[cfg(test)]
@@ -62,15 +63,18 @@ pub(crate) struct QueryFailure {
 
 type Waiters = HashMap<String, oneshot::Sender<Result<TaskEnd>>>;
 
+/// Tasks Looker shows as `expired` or `missing`: since when, and the status.
+type Lost = HashMap<String, (Instant, String)>;
+
 /// The end state of a query task as `multi_results` reported it.
 #[derive(Debug)]
 enum TaskEnd {
     Complete,
     Error(QueryFailure),
-    /// Killed by Looker or the database (not by us), or unknown to Looker.
+    /// Killed by Looker or the database (not by us).
     Gone(String),
-    /// Shown as `expired` for longer than [`EXPIRED_GRACE`].
-    Expired,
+    /// Shown as `expired` or `missing` (the status) for longer than [`EXPIRED_GRACE`].
+    Lost(String),
     /// Still running after the timeout, and cancelled.
     TimedOut(Duration),
 }
@@ -81,6 +85,7 @@ pub(crate) struct QueryRunner {
     slots: Arc<Semaphore>,
     timeout: Option<Duration>,
     waiters: Arc<Mutex<Waiters>>,
+    lost: Arc<Mutex<Lost>>,
     wake_poller: Arc<Notify>,
     poller: tokio::task::JoinHandle<()>,
     pub queries_run: AtomicU64,
@@ -116,10 +121,12 @@ impl QueryRunner {
         poll_interval: Duration,
     ) -> Self {
         let waiters: Arc<Mutex<Waiters>> = Arc::default();
+        let lost: Arc<Mutex<Lost>> = Arc::default();
         let wake_poller = Arc::new(Notify::new());
         let poller = tokio::spawn(poll_loop(
             client.clone(),
             Arc::clone(&waiters),
+            Arc::clone(&lost),
             Arc::clone(&wake_poller),
             poll_interval,
         ));
@@ -129,6 +136,7 @@ impl QueryRunner {
             slots,
             timeout,
             waiters,
+            lost,
             wake_poller,
             poller,
             queries_run: AtomicU64::new(0),
@@ -141,14 +149,15 @@ impl QueryRunner {
         Ok(self.run_timed(model, explore, fields).await?.0)
     }
 
-    /// [`Self::run`], and how long the query was in Looker: from its task's creation to the
-    /// poll that saw it end, without the wait for a slot.
+    /// [`Self::run`], how long the query was in Looker (from the creation of the task that
+    /// answered to the poll that saw it end, without the wait for a slot), and how many tasks it
+    /// took (2 when Looker lost the first one's result).
     pub async fn run_timed(
         &self,
         model: &str,
         explore: &str,
         fields: &[String],
-    ) -> Result<(QueryOutcome, Duration)> {
+    ) -> Result<(QueryOutcome, Duration, u64)> {
         let query: Value = self
             .client
             .request(ApiCall::new("POST", "/queries")?.json(json!({
@@ -164,24 +173,31 @@ impl QueryRunner {
         let _slot = self.slots.acquire().await.map_err(|_| Error::Internal {
             message: "query slots closed".into(),
         })?;
+        let first = Instant::now();
         let task_id = self.start_task(&query_id).await?;
-        let created = Instant::now();
-        let outcome = match self.wait(&task_id).await? {
-            // Once more: the warehouse answers a query whose result Looker lost.
-            TaskEnd::Expired => {
-                let task_id = self.start_task(&query_id).await?;
-                self.wait(&task_id).await?
-            }
-            end => end,
-        };
-        let outcome = match outcome {
+        let mut created = Instant::now();
+        let mut tasks = 1;
+        let mut end = self.wait(&task_id, self.timeout).await?;
+        // Once more, within what is left of the timeout: the warehouse answers a query whose
+        // result Looker lost.
+        let left = self
+            .timeout
+            .map(|limit| limit.saturating_sub(first.elapsed()));
+        if matches!(end, TaskEnd::Lost(_)) && left.is_none_or(|left| !left.is_zero()) {
+            let task_id = self.start_task(&query_id).await?;
+            created = Instant::now();
+            tasks += 1;
+            end = self.wait(&task_id, left).await?;
+        }
+        let outcome = match end {
             TaskEnd::Complete => QueryOutcome::Passed,
             TaskEnd::Error(failure) => QueryOutcome::Failed(failure),
-            TaskEnd::Gone(status) => QueryOutcome::Unfinished(Unfinished::Ended(status)),
-            TaskEnd::Expired => QueryOutcome::Unfinished(Unfinished::Ended("expired".into())),
+            TaskEnd::Gone(status) | TaskEnd::Lost(status) => {
+                QueryOutcome::Unfinished(Unfinished::Ended(status))
+            }
             TaskEnd::TimedOut(after) => QueryOutcome::Unfinished(Unfinished::TimedOut(after)),
         };
-        Ok((outcome, created.elapsed()))
+        Ok((outcome, created.elapsed(), tasks))
     }
 
     /// Create the query's task (it starts when Looker has a slot for it) and return its id.
@@ -209,8 +225,8 @@ impl QueryRunner {
         })?
     }
 
-    /// Wait for the task's end (at most the timeout, then cancel it in Looker).
-    async fn wait(&self, task_id: &str) -> Result<TaskEnd> {
+    /// Wait for the task's end (at most `limit`, then cancel it in Looker).
+    async fn wait(&self, task_id: &str, limit: Option<Duration>) -> Result<TaskEnd> {
         self.queries_run.fetch_add(1, Ordering::Relaxed);
         self.progress.query_started();
         let _running = Running(&self.progress);
@@ -220,15 +236,25 @@ impl QueryRunner {
             .unwrap_or_else(|p| p.into_inner())
             .insert(task_id.to_owned(), done);
         self.wake_poller.notify_one();
-        let end = match self.timeout {
+        let end = match limit {
             None => ended.await,
             Some(limit) => match tokio::time::timeout(limit, ended).await {
                 Ok(end) => end,
                 Err(_) => {
                     self.forget(task_id);
-                    self.kill(task_id).await;
+                    let lost = self
+                        .lost
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(task_id);
                     self.progress.task_finished(task_id);
-                    return Ok(TaskEnd::TimedOut(limit));
+                    // A task Looker shows as expired has ended: nothing to cancel, and no
+                    // timeout to report.
+                    if let Some((_, status)) = lost {
+                        return Ok(TaskEnd::Lost(status));
+                    }
+                    self.kill(task_id).await;
+                    return Ok(TaskEnd::TimedOut(self.timeout.unwrap_or(limit)));
                 }
             },
         };
@@ -299,34 +325,37 @@ fn id_of(value: &Value, path: &str) -> Result<String> {
 async fn poll_loop(
     client: LookerClient,
     waiters: Arc<Mutex<Waiters>>,
+    lost: Arc<Mutex<Lost>>,
     wake: Arc<Notify>,
     interval: Duration,
 ) {
-    // Since when each task has shown as `expired`.
-    let mut expired_since: HashMap<String, Instant> = HashMap::new();
     loop {
         if waiters.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
-            expired_since.clear();
+            lost.lock().unwrap_or_else(|p| p.into_inner()).clear();
             wake.notified().await;
             continue;
         }
         tokio::time::sleep(interval).await;
         // Listed after the pause: a task created during it is in this poll, not the next.
         let ids = waiting_ids(&waiters);
-        expired_since.retain(|id, _| ids.contains(id));
+        lost.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|id, _| ids.contains(id));
         for batch in ids.chunks(POLL_BATCH) {
             match poll(&client, batch).await {
                 Ok(ended) => {
                     let mut waiting = waiters.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut lost = lost.lock().unwrap_or_else(|p| p.into_inner());
                     for (id, end) in ended {
-                        if matches!(end, TaskEnd::Expired) {
-                            let since =
-                                *expired_since.entry(id.clone()).or_insert_with(Instant::now);
+                        if let TaskEnd::Lost(status) = &end {
+                            let (since, _) = lost
+                                .entry(id.clone())
+                                .or_insert_with(|| (Instant::now(), status.clone()));
                             if since.elapsed() < EXPIRED_GRACE {
                                 continue;
                             }
                         }
-                        expired_since.remove(&id);
+                        lost.remove(&id);
                         if let Some(waiter) = waiting.remove(&id) {
                             let _ = waiter.send(Ok(end));
                         }
@@ -384,8 +413,8 @@ fn end_of(entry: &Value) -> Option<TaskEnd> {
                 sql: data["sql"].as_str().map(str::to_owned),
             }),
         },
-        "expired" => TaskEnd::Expired,
-        "killed" | "missing" => TaskEnd::Gone(status.to_owned()),
+        "expired" | "missing" => TaskEnd::Lost(status.to_owned()),
+        "killed" => TaskEnd::Gone(status.to_owned()),
         _ => return None,
     })
 }
@@ -394,18 +423,19 @@ fn end_of(entry: &Value) -> Option<TaskEnd> {
 /// SQL. `data` lists `errors`, or, in some replies, names one `error` as a string.
 fn failure_of(data: &Value) -> Option<QueryFailure> {
     let sql = data["sql"].as_str().map(str::to_owned);
-    if let Some(error) = data["error"].as_str().map(str::trim)
-        && !error.is_empty()
-    {
-        return Some(QueryFailure {
+    let first = data["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["message"].as_str().is_some_and(|m| !is_note(m)));
+    let Some(first) = first else {
+        // No error in the list: the single-string form, unless it is a note too.
+        let error = data["error"].as_str().map(str::trim)?;
+        return (!error.is_empty() && !is_note(error)).then(|| QueryFailure {
             message: error.to_owned(),
             sql,
         });
-    }
-    let errors = data.get("errors")?.as_array()?;
-    let first = errors
-        .iter()
-        .find(|e| e["message"].as_str().is_some_and(|m| !is_note(m)))?;
+    };
     let mut message = first["message"].as_str().unwrap_or("").trim().to_owned();
     if let Some(details) = first["message_details"].as_str().map(str::trim)
         && !details.is_empty()
@@ -421,14 +451,15 @@ fn is_note(message: &str) -> bool {
     message.starts_with(DEV_MODE_NOTE) && message.contains("Development Mode")
 }
 
-/// Whether `data` lists errors and every one is a note.
+/// Whether `data` gives errors and every one is a note.
 fn only_notes(data: &Value) -> bool {
-    data["errors"].as_array().is_some_and(|errors| {
+    let listed = data["errors"].as_array().is_some_and(|errors| {
         !errors.is_empty()
             && errors
                 .iter()
                 .all(|e| e["message"].as_str().is_some_and(is_note))
-    })
+    });
+    listed || data["error"].as_str().is_some_and(is_note)
 }
 
 #[cfg(test)]
@@ -459,6 +490,15 @@ mod tests {
         );
         let only_note = json!({"errors": [{"message": note}], "sql": "SELECT 1"});
         assert!(failure_of(&only_note).is_none() && only_notes(&only_note));
+        let note_as_string = json!({"id": "1", "error": note});
+        assert!(failure_of(&note_as_string).is_none() && only_notes(&note_as_string));
+        // A detailed list wins over a generic string.
+        let both =
+            json!({"error": "Query failed", "errors": [{"message": "column x does not exist"}]});
+        assert_eq!(
+            failure_of(&both).unwrap().message,
+            "column x does not exist"
+        );
         assert!(!only_notes(&json!({"errors": []})) && !only_notes(&noted));
         let single = json!({"id": "1", "error": "relation \"orders\" does not exist", "sql": "S"});
         let failure = failure_of(&single).unwrap();
@@ -480,11 +520,14 @@ mod tests {
         let noted = json!({"status": "error", "data": {"errors": [{"message": note}]}});
         assert_eq!(end(noted), "Some(Complete)");
         assert!(end(json!({"status": "error", "data": {}})).contains("gave no message"));
-        assert_eq!(end(json!({"status": "expired"})), "Some(Expired)");
+        assert_eq!(
+            end(json!({"status": "expired"})),
+            r#"Some(Lost("expired"))"#
+        );
         assert_eq!(end(json!({"status": "killed"})), r#"Some(Gone("killed"))"#);
         assert_eq!(
             end(json!({"status": "missing"})),
-            r#"Some(Gone("missing"))"#
+            r#"Some(Lost("missing"))"#
         );
     }
 
@@ -512,5 +555,32 @@ mod tests {
         // Shown as expired past the grace, run again once, and expired again.
         assert_eq!(fake.warehouse_counters().query_tasks_created, 2);
         assert_eq!(runner.queries_run.load(Ordering::Relaxed), 2);
+    }
+
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn a_timeout_inside_the_expired_grace_reports_the_loss_not_a_timeout() {
+        let fake = crate::testing::FakeLooker::start().await.unwrap();
+        let client = LookerClient::new(fake.settings()).unwrap();
+        fake.set_expired_polls(u32::MAX);
+        // The timeout (100 ms) ends before the grace (300 ms in tests) does.
+        let runner = QueryRunner::new(
+            client,
+            Arc::new(Progress::new()),
+            2,
+            Some(Duration::from_millis(100)),
+            Duration::from_millis(20),
+        );
+        let (outcome, _, tasks) = runner
+            .run_timed("thelook", "orders", &["orders.id".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            QueryOutcome::Unfinished(Unfinished::Ended("expired".into()))
+        );
+        // Nothing to cancel (the task ended), and no time left to run it again.
+        assert_eq!(runner.queries_cancelled.load(Ordering::Relaxed), 0);
+        assert_eq!(tasks, 1);
     }
 }
