@@ -531,19 +531,23 @@ mod tests {
         );
     }
 
+    /// A FakeLooker whose finished tasks show as expired for good, and a runner on it.
     #[cfg(feature = "testing")]
-    #[tokio::test]
-    async fn a_task_expired_for_good_runs_once_more_then_is_unfinished() {
+    async fn expired_for_good(
+        timeout: Option<Duration>,
+    ) -> (crate::testing::FakeLooker, QueryRunner) {
         let fake = crate::testing::FakeLooker::start().await.unwrap();
         let client = LookerClient::new(fake.settings()).unwrap();
         fake.set_expired_polls(u32::MAX);
-        let runner = QueryRunner::new(
-            client,
-            Arc::new(Progress::new()),
-            2,
-            None,
-            Duration::from_millis(20),
-        );
+        let progress = Arc::new(Progress::new());
+        let runner = QueryRunner::new(client, progress, 2, timeout, Duration::from_millis(20));
+        (fake, runner)
+    }
+
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn a_task_expired_for_good_runs_once_more_then_is_unfinished() {
+        let (fake, runner) = expired_for_good(None).await;
         let outcome = runner
             .run("thelook", "orders", &["orders.id".to_owned()])
             .await
@@ -560,17 +564,8 @@ mod tests {
     #[cfg(feature = "testing")]
     #[tokio::test]
     async fn a_timeout_inside_the_expired_grace_reports_the_loss_not_a_timeout() {
-        let fake = crate::testing::FakeLooker::start().await.unwrap();
-        let client = LookerClient::new(fake.settings()).unwrap();
-        fake.set_expired_polls(u32::MAX);
         // The timeout (100 ms) ends before the grace (300 ms in tests) does.
-        let runner = QueryRunner::new(
-            client,
-            Arc::new(Progress::new()),
-            2,
-            Some(Duration::from_millis(100)),
-            Duration::from_millis(20),
-        );
+        let (_fake, runner) = expired_for_good(Some(Duration::from_millis(100))).await;
         let (outcome, _, tasks) = runner
             .run_timed("thelook", "orders", &["orders.id".to_owned()])
             .await
