@@ -103,6 +103,7 @@ export declare class NativeFakeLooker {
   setQueryDuration(seconds: number): void
   setDevModeNote(on: boolean): void
   setExpiredPolls(polls: number): void
+  setQueriesKilled(on: boolean): void
   setValidationDuration(seconds: number): void
   setStaleCopy(userId: string, branch: string, sha: string): void
   setProductionCheckoutGivesPersonal(on: boolean): void

@@ -164,6 +164,23 @@ async fn a_task_looker_briefly_shows_as_expired_is_waited_for_not_rerun() {
 }
 
 #[tokio::test]
+async fn a_query_killed_in_looker_is_one_unchecked_finding_not_a_search() {
+    let (fake, client) = fake().await;
+    fake.set_queries_killed(true);
+    let result = sql(&client, &options()).await;
+    assert!(!result.passed);
+    // One finding per explore, at explore level, from its one query: nothing was searched.
+    assert_eq!(result.findings.len(), 2, "{:#?}", result.findings);
+    for finding in &result.findings {
+        assert_eq!(finding.scope, FindingScope::Explore);
+        assert!(finding.message.contains("`killed`"), "{}", finding.message);
+    }
+    for explore in &result.explores {
+        assert_eq!((explore.status.as_str(), explore.queries), ("unchecked", 1));
+    }
+}
+
+#[tokio::test]
 async fn a_message_that_names_no_column_is_found_by_bisection() {
     let (fake, client) = fake().await;
     fake.break_field(
@@ -1418,6 +1435,35 @@ async fn a_branch_the_api_user_holds_an_old_copy_of_is_validated_as_pushed() {
     // The user is back on the branch they had: their personal one.
     let back = fake.checked_out_branch("1").unwrap_or_default();
     assert!(back.starts_with("dev-"), "{back}");
+}
+
+#[tokio::test]
+async fn a_failed_temporary_branch_after_a_checkout_still_restores_the_users_branch() {
+    let (fake, client) = fake().await;
+    let old = fake.create_branch("feature-x", fake.project());
+    fake.create_branch("feature-x", fake.project());
+    fake.set_stale_copy("1", "feature-x", &old).unwrap();
+    // feature-x is checked out (PUT), found behind, and the temporary branch cannot be made.
+    fake.inject_fault(Fault::status(500).on("POST", "/git_branch"), 1);
+    let err = gate::validate(
+        &client,
+        ValidatorKind::Sql,
+        &ValidateOptions {
+            branch: Some("feature-x".into()),
+            ..options()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+    let back = fake.checked_out_branch("1").unwrap_or_default();
+    assert!(back.starts_with("dev-"), "left on {back}");
+    assert!(
+        !fake
+            .branches()
+            .iter()
+            .any(|b| b.starts_with("looker-ci-tmp-"))
+    );
 }
 
 #[tokio::test]

@@ -255,6 +255,8 @@ export declare class FakeLooker implements AsyncDisposable {
   setDevModeNote(on: boolean): void
   /** Show each finished query task as `expired` in its first `polls` polls (`2 ** 32 - 1`: for good). */
   setExpiredPolls(polls: number): void
+  /** Report every finished query task as `killed`, as when an admin or the database kills queries. */
+  setQueriesKilled(on: boolean): void
   /** How long a LookML validation, a content validation and a data test run take to answer, in seconds. */
   setValidationDuration(seconds: number): void
   /** Make `userId`'s own copy of `branch` lag behind it at commit `sha`. */

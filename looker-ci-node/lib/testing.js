@@ -407,6 +407,12 @@ class FakeLooker {
     this.#native.setExpiredPolls(Math.min(polls, 2 ** 32 - 1))
   }
 
+  /** Report every finished query task as `killed`, as when an admin or the database kills queries. */
+  setQueriesKilled(on) {
+    checkArgs('setQueriesKilled()', ['on', 'boolean', on])
+    this.#native.setQueriesKilled(on)
+  }
+
   /** How long a LookML validation, a content validation and a data test run take to answer, in seconds (default 0). */
   setValidationDuration(seconds) {
     checkArgs('setValidationDuration()', ['seconds', 'seconds', seconds])

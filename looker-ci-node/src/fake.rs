@@ -141,6 +141,7 @@ impl NativeFakeLooker {
             retry_after: options.retry_after,
             delay: options.delay.map(|d| seconds("delay", d)).transpose()?,
             drop_connection: options.drop_connection.unwrap_or(false),
+            only: None,
         };
         self.fake
             .inject_fault(fault, options.count.unwrap_or(1) as usize);
@@ -408,6 +409,11 @@ impl NativeFakeLooker {
     #[napi]
     pub fn set_expired_polls(&self, polls: u32) {
         self.fake.set_expired_polls(polls);
+    }
+
+    #[napi]
+    pub fn set_queries_killed(&self, on: bool) {
+        self.fake.set_queries_killed(on);
     }
 
     #[napi]

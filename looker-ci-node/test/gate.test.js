@@ -77,6 +77,13 @@ test("sql: Looker's own replies: notes, tasks shown as expired, stale branch cop
   fake.setDevModeNote(false)
   fake.setExpiredPolls(0)
 
+  // Killed in Looker: each explore is one unchecked finding, not searched.
+  fake.setQueriesKilled(true)
+  const killed = await client.validate('sql', { project: 'thelook' })
+  assert.deepEqual([...new Set(killed.explores.map((e) => e.status))], ['unchecked'])
+  assert.deepEqual(killed.findings.map((f) => f.scope), ['explore', 'explore'])
+  fake.setQueriesKilled(false)
+
   const old = fake.createBranch('feature', clean)
   const pushed = fake.createBranch('feature', fake.project())
   fake.setStaleCopy(1, 'feature', old)

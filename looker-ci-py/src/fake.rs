@@ -105,6 +105,7 @@ impl NativeFakeLooker {
             retry_after,
             delay: delay.map(|d| seconds("delay", d)).transpose()?,
             drop_connection,
+            only: None,
         };
         self.fake.inject_fault(fault, count);
         Ok(())
@@ -317,6 +318,10 @@ impl NativeFakeLooker {
     fn set_expired_polls(&self, polls: u64) {
         self.fake
             .set_expired_polls(u32::try_from(polls).unwrap_or(u32::MAX));
+    }
+
+    fn set_queries_killed(&self, on: bool) {
+        self.fake.set_queries_killed(on);
     }
 
     fn set_validation_duration(&self, seconds_: f64) -> PyResult<()> {

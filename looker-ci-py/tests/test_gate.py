@@ -45,6 +45,13 @@ def test_lookers_own_replies_notes_expired_tasks_and_stale_branch_copies(
     fake.set_dev_mode_note(False)
     fake.set_expired_polls(0)
 
+    # Killed in Looker: each explore is one unchecked finding, not searched.
+    fake.set_queries_killed(True)
+    killed = client.validate("sql", project="thelook")
+    assert {e["status"] for e in killed["explores"]} == {"unchecked"}
+    assert [f["scope"] for f in killed["findings"]] == ["explore", "explore"]
+    fake.set_queries_killed(False)
+
     # The API user's copy of a branch lags behind it: the pushed code is validated.
     old = fake.create_branch("feature", clean)
     pushed = fake.create_branch("feature", fake.project())

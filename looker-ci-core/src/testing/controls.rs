@@ -289,6 +289,12 @@ impl FakeLooker {
         self.lock().world.queries.quirks.expired_polls = polls;
     }
 
+    /// Report every finished query task as `killed`, as when an admin or the database kills
+    /// queries (not the client: its kills are `DELETE /running_queries/{id}`).
+    pub fn set_queries_killed(&self, on: bool) {
+        self.lock().world.queries.quirks.killed = on;
+    }
+
     /// How long a LookML validation (`POST /projects/{p}/validate`), a content validation and a
     /// data test run take to answer (default zero), as on a large project.
     pub fn set_validation_duration(&self, duration: Duration) {

@@ -269,7 +269,13 @@ async fn handle(
         });
         let validation = is_slow_validation(request.method().as_str(), request.uri().path())
             .then_some(state.validation_duration);
-        (state.faults.pop_front(), latency, validation)
+        let (method, path) = (request.method().as_str(), request.uri().path());
+        let fault = state
+            .faults
+            .iter()
+            .position(|f| f.applies_to(method, path))
+            .and_then(|at| state.faults.remove(at));
+        (fault, latency, validation)
     };
     if let Some(latency) = latency {
         tokio::time::sleep(latency).await;

@@ -104,6 +104,8 @@ pub(crate) struct ResultQuirks {
     /// A finished task shows `expired` in its first this-many `multi_results` polls before its
     /// real status, as Looker briefly does.
     pub expired_polls: u32,
+    /// Every finished task shows as `killed` (by an admin or the database, not by the client).
+    pub killed: bool,
 }
 
 /// A query saved with `POST /queries`.
@@ -526,7 +528,9 @@ impl Queries {
             let entry = match (status, task) {
                 (Some(status @ ("complete" | "error")), Some(task)) => {
                     task.polls_finished += 1;
-                    if task.polls_finished <= quirks.expired_polls {
+                    if quirks.killed {
+                        json!({"status": "killed"})
+                    } else if task.polls_finished <= quirks.expired_polls {
                         json!({"status": "expired"})
                     } else {
                         finished_entry(status, task, quirks)

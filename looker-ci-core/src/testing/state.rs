@@ -15,7 +15,8 @@ use super::world::World;
 /// The Looker release `GET /versions` reports.
 const FAKE_LOOKER_RELEASE: &str = "25.0.0";
 
-/// One injected fault, applied to one request (of any path, login included).
+/// One injected fault, applied to one request: the next one (of any path, login included), or
+/// with [`Fault::on`] the next one of that method and path.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fault {
     /// Answer with this status instead of handling the request.
@@ -26,6 +27,8 @@ pub struct Fault {
     pub delay: Option<Duration>,
     /// Close the connection without answering.
     pub drop_connection: bool,
+    /// Only for a request with this method whose path ends with this (see [`Fault::on`]).
+    pub only: Option<(String, String)>,
 }
 
 impl Fault {
@@ -54,6 +57,18 @@ impl Fault {
             drop_connection: true,
             ..Fault::default()
         }
+    }
+    /// Apply to the next request with `method` whose path ends with `path_end` (e.g. `"POST"`,
+    /// `"/git_branch"`), leaving other requests alone.
+    pub fn on(mut self, method: &str, path_end: &str) -> Self {
+        self.only = Some((method.to_ascii_uppercase(), path_end.to_owned()));
+        self
+    }
+    /// Whether the fault applies to a request of `method` and `path`.
+    pub(crate) fn applies_to(&self, method: &str, path: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|(m, end)| m == method && path.ends_with(end.as_str()))
     }
 }
 

@@ -283,6 +283,11 @@ class FakeLooker:
             )
         self._native.set_expired_polls(polls)
 
+    def set_queries_killed(self, on: bool) -> None:
+        """Report every finished query task as ``killed``, as when an admin or the database
+        kills queries."""
+        self._native.set_queries_killed(on)
+
     def set_validation_duration(self, seconds: float) -> None:
         """How long a LookML validation, a content validation and a data test run take to
         answer (default 0), as on a large project."""
