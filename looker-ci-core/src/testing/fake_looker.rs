@@ -267,9 +267,8 @@ async fn handle(
             let extra = u64::try_from(spread).map_or(0, |s| fastrand::u64(0..=s));
             min + Duration::from_micros(extra)
         });
-        let validation = is_slow_validation(request.method().as_str(), request.uri().path())
-            .then_some(state.validation_duration);
         let (method, path) = (request.method().as_str(), request.uri().path());
+        let validation = is_slow_validation(method, path).then_some(state.validation_duration);
         let fault = state
             .faults
             .iter()

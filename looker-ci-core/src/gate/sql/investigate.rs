@@ -284,7 +284,7 @@ impl<'a> ExploreCheck<'a> {
         // of one field is still probed: in a wide explore, a broken base table fails it too.)
         if self.explore.fields.len() < 2
             || !self.named_fields(&failure, &set).is_empty()
-            || self.named_join(&failure).is_some()
+            || named_join(self.explore, &failure).is_some()
         {
             return self.investigate(set, failure).await;
         }
@@ -366,11 +366,6 @@ impl<'a> ExploreCheck<'a> {
             .collect()
     }
 
-    /// A joined view the message names (see [`named_join`]).
-    fn named_join(&self, failure: &QueryFailure) -> Option<String> {
-        named_join(self.explore, failure)
-    }
-
     fn investigate(&self, set: Vec<&'a FieldInfo>, failure: QueryFailure) -> Found<'_> {
         Box::pin(async move {
             if self.exists_on_target(&set, &failure).await? {
@@ -381,7 +376,7 @@ impl<'a> ExploreCheck<'a> {
             }
             let named = self.named_fields(&failure, &set);
             if named.is_empty() {
-                if let Some(view) = self.named_join(&failure) {
+                if let Some(view) = named_join(self.explore, &failure) {
                     let group: Vec<&FieldInfo> =
                         set.iter().copied().filter(|f| f.view == view).collect();
                     if !group.is_empty() {
